@@ -1,0 +1,88 @@
+/// What a cell is, in its source framework's own vocabulary, independent of precision and of
+/// which implementation (scalar or BLAS) computes it. The spec fixes the parameter names and
+/// shapes, the output width and the state layout; the implementations only do arithmetic.
+public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
+    /// The two-step numpy RNN of 004_519a4069db7eef4b.txt, generalised to I inputs, H units and
+    /// O outputs:
+    ///
+    ///     before_activation = state·w_cell_state + x·w_cell_input + b_cell      [B, H]
+    ///     state'            = tanh(before_activation)                           [B, H]
+    ///     output            = state'·w_output + b_output                        [B, O]
+    ///
+    /// Parameters: `w_cell_state` [H, H], `w_cell_input` [I, H], `b_cell` [H], `w_output`
+    /// [H, O], `b_output` [O]. State: `[state]`.
+    case numpyRNN(units: Int, outputs: Int)
+
+    /// `tf.compat.v1.nn.rnn_cell.BasicRNNCell(num_units, activation)`:
+    /// `output = new_state = act([x, h]·kernel + bias)`, fused `kernel` [I + H, H], `bias` [H].
+    case tfBasicRNN(numUnits: Int, activation: Activation)
+
+    /// `keras.layers.SimpleRNNCell(units, activation, use_bias)`:
+    /// `h' = act(x·kernel + bias + h·recurrent_kernel)`; `kernel` [I, H],
+    /// `recurrent_kernel` [H, H], `bias` [H] when `use_bias`.
+    case kerasSimpleRNN(units: Int, activation: Activation, useBias: Bool)
+
+    /// The `MinimalRNNCell` of 000_6e6c8b8a67ebd97a.txt (Keras' custom-cell example): linear,
+    /// no bias, `h' = x·kernel + h·recurrent_kernel`; `kernel` [I, H], `recurrent_kernel` [H, H].
+    case kerasMinimalRNN(units: Int)
+
+    /// The fixture `kind` of the cell.
+    public var kind: String {
+        switch self {
+        case .numpyRNN: return "numpy.rnn"
+        case .tfBasicRNN: return "tf.BasicRNNCell"
+        case .kerasSimpleRNN: return "keras.SimpleRNNCell"
+        case .kerasMinimalRNN: return "keras.MinimalRNNCell"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .numpyRNN(h, o): return "numpy.rnn(units: \(h), outputs: \(o))"
+        case let .tfBasicRNN(h, a): return "tf.BasicRNNCell(num_units: \(h), activation: \(a.rawValue))"
+        case let .kerasSimpleRNN(h, a, b): return "keras.SimpleRNNCell(units: \(h), activation: \(a.rawValue), use_bias: \(b))"
+        case let .kerasMinimalRNN(h): return "keras.MinimalRNNCell(units: \(h))"
+        }
+    }
+
+    /// H: the number of units.
+    public var units: Int {
+        switch self {
+        case let .numpyRNN(h, _), let .tfBasicRNN(h, _), let .kerasSimpleRNN(h, _, _), let .kerasMinimalRNN(h): return h
+        }
+    }
+
+    /// Width of the cell's output at each step.
+    public var outputSize: Int {
+        switch self {
+        case let .numpyRNN(_, o): return o
+        default: return units
+        }
+    }
+
+    /// Widths of the state tensors, in TensorFlow's `tf.nest.flatten` order.
+    public var stateSizes: [Int] { [units] }
+
+    /// Parameter names (the framework's own variable names, below the cell's scope) and shapes,
+    /// in the order the framework creates them.
+    public func parameterShapes(inputSize i: Int) -> [(name: String, shape: [Int])] {
+        switch self {
+        case let .numpyRNN(h, o):
+            return [("w_cell_state", [h, h]), ("w_cell_input", [i, h]), ("b_cell", [h]),
+                    ("w_output", [h, o]), ("b_output", [o])]
+        case let .tfBasicRNN(h, _):
+            return [("kernel", [i + h, h]), ("bias", [h])]
+        case let .kerasSimpleRNN(h, _, useBias):
+            return [("kernel", [i, h]), ("recurrent_kernel", [h, h])] + (useBias ? [("bias", [h])] : [])
+        case let .kerasMinimalRNN(h):
+            return [("kernel", [i, h]), ("recurrent_kernel", [h, h])]
+        }
+    }
+
+    /// Checks the sizes themselves (positive units and outputs).
+    public func validate(inputSize: Int) throws {
+        guard units > 0 else { throw RNNError(.invalid, kind, "units must be positive, got \(units)") }
+        guard outputSize > 0 else { throw RNNError(.invalid, kind, "outputs must be positive, got \(outputSize)") }
+        guard inputSize > 0 else { throw RNNError(.invalid, kind, "input size must be positive, got \(inputSize)") }
+    }
+}

@@ -1,0 +1,122 @@
+/// `tf.compat.v1.nn.dynamic_rnn(cell, x, sequence_length, initial_state, time_major)` where
+/// `cell` is one cell or a `MultiRNNCell(cells)` stack.
+///
+/// Shapes: `x` [T, B, I] when `timeMajor`, else [B, T, I]; outputs likewise with the last
+/// layer's output width. The state is flattened in TF's `tf.nest.flatten` order: layer by
+/// layer, each cell's state tensors in its own order.
+///
+/// A stack runs layer by layer over the whole sequence. That equals MultiRNNCell's
+/// step-by-step schedule under `sequence_length` too: past a row's length every layer copies
+/// its state through and only the (zeroed) top output is visible, so nothing a lower layer
+/// emits there reaches a result.
+public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
+    public var cells: [any RecurrentCell<Scalar>]
+    public var timeMajor: Bool
+
+    public init(cells: [any RecurrentCell<Scalar>], timeMajor: Bool) throws {
+        guard !cells.isEmpty else { throw RNNError(.invalid, "cells", "a dynamic_rnn needs at least one cell") }
+        for k in 1..<cells.count where cells[k].inputSize != cells[k - 1].outputSize {
+            throw RNNError(.shape, "cells[\(k)]",
+                           "input size \(cells[k].inputSize) does not match the output size \(cells[k - 1].outputSize) of the layer below")
+        }
+        self.cells = cells
+        self.timeMajor = timeMajor
+    }
+
+    /// Widths of the flattened state tensors, layer by layer.
+    public var stateSizes: [Int] { cells.flatMap { $0.stateSizes } }
+
+    public struct Forward: Sendable {
+        /// [T, B, O] or [B, T, O], as `timeMajor`.
+        public var outputs: Tensor<Scalar>
+        public var finalState: [Tensor<Scalar>]
+        public var layers: [SequenceForward<Scalar>]
+    }
+
+    public struct Gradients: Sendable {
+        public var dx: Tensor<Scalar>
+        public var dInitialState: [Tensor<Scalar>]
+        public var dParameters: [Parameters<Scalar>]
+    }
+
+    /// Checks `x`, the initial state (nil: zeros) and `sequence_length` against the cells;
+    /// returns (T, B).
+    public func validate(x: Tensor<Scalar>, initialState: [Tensor<Scalar>]?, sequenceLength: [Int]?) throws -> (Int, Int) {
+        guard x.rank == 3 else {
+            throw RNNError(.shape, "x", "expected rank 3 (\(timeMajor ? "[T, B, I]" : "[B, T, I]")), got shape \(x.shape)")
+        }
+        let (tCount, batch) = timeMajor ? (x.shape[0], x.shape[1]) : (x.shape[1], x.shape[0])
+        guard x.shape[2] == cells[0].inputSize else {
+            throw RNNError(.shape, "x", "last dimension must be the input size \(cells[0].inputSize), got shape \(x.shape)")
+        }
+        if let bad = x.firstNonFinite() {
+            throw RNNError(.invalid, "x", "non-finite value \(bad.value) at index \(multiIndex(bad.index, shape: x.shape))")
+        }
+        if let s = initialState {
+            let sizes = stateSizes
+            guard s.count == sizes.count else {
+                throw RNNError(.shape, "initial_state", "expected \(sizes.count) state tensors, got \(s.count)")
+            }
+            for (k, t) in s.enumerated() {
+                try t.expectShape([batch, sizes[k]], "initial_state[\(k)]")
+                if let bad = t.firstNonFinite() {
+                    throw RNNError(.invalid, "initial_state[\(k)]", "non-finite value \(bad.value) at index \(multiIndex(bad.index, shape: t.shape))")
+                }
+            }
+        }
+        if let l = sequenceLength {
+            guard l.count == batch else {
+                throw RNNError(.shape, "sequence_length", "expected \(batch) lengths (one per batch row), got \(l.count)")
+            }
+            if let bad = l.firstIndex(where: { $0 < 0 || $0 > tCount }) {
+                throw RNNError(.invalid, "sequence_length", "length \(l[bad]) at row \(bad) is outside 0...\(tCount)")
+            }
+        }
+        return (tCount, batch)
+    }
+
+    public func forward(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>]? = nil,
+                        sequenceLength: [Int]? = nil) throws -> Forward {
+        let (_, batch) = try validate(x: x, initialState: initialState, sequenceLength: sequenceLength)
+        var flatState = initialState ?? cells.flatMap { $0.zeroState(batch: batch) }
+        var input = timeMajor ? x : x.swappingLeadingAxes()
+        var layers: [SequenceForward<Scalar>] = []
+        var offset = 0
+        var finalState: [Tensor<Scalar>] = []
+        for cell in cells {
+            let n = cell.stateSizes.count
+            let s0 = Array(flatState[offset ..< offset + n])
+            let f = cell.forwardSequence(input, initialState: s0, sequenceLength: sequenceLength)
+            layers.append(f)
+            finalState += f.finalState
+            input = f.outputs
+            offset += n
+        }
+        flatState = finalState
+        return Forward(outputs: timeMajor ? input : input.swappingLeadingAxes(), finalState: flatState, layers: layers)
+    }
+
+    /// BPTT for `L = Σ outputs ⊙ dOutputs + Σ_k finalState[k] ⊙ dFinalState[k]`.
+    public func backward(_ fwd: Forward, dOutputs: Tensor<Scalar>, dFinalState: [Tensor<Scalar>]) throws -> Gradients {
+        try dOutputs.expectShape(fwd.outputs.shape, "upstream outputs")
+        guard dFinalState.count == fwd.finalState.count else {
+            throw RNNError(.shape, "upstream final_state", "expected \(fwd.finalState.count) tensors, got \(dFinalState.count)")
+        }
+        for k in dFinalState.indices { try dFinalState[k].expectShape(fwd.finalState[k].shape, "upstream final_state[\(k)]") }
+        var dOut = timeMajor ? dOutputs : dOutputs.swappingLeadingAxes()
+        var offsets: [Int] = []
+        var o = 0
+        for c in cells { offsets.append(o); o += c.stateSizes.count }
+        var dInit = [Tensor<Scalar>](repeating: Tensor(zeros: [0]), count: o)
+        var dParams = [Parameters<Scalar>](repeating: Parameters(names: [], tensors: []), count: cells.count)
+        for k in stride(from: cells.count - 1, through: 0, by: -1) {
+            let n = cells[k].stateSizes.count
+            let g = cells[k].backwardSequence(fwd.layers[k], dOutputs: dOut,
+                                              dFinalState: Array(dFinalState[offsets[k] ..< offsets[k] + n]))
+            for j in 0..<n { dInit[offsets[k] + j] = g.dInitialState[j] }
+            dParams[k] = g.dParameters
+            dOut = g.dx
+        }
+        return Gradients(dx: timeMajor ? dOut : dOut.swappingLeadingAxes(), dInitialState: dInit, dParameters: dParams)
+    }
+}
