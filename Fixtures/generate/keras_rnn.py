@@ -1,0 +1,104 @@
+"""Keras 3 (TensorFlow backend) fixtures: `SimpleRNN` and the `MinimalRNNCell` of
+000_6e6c8b8a67ebd97a.txt inside `keras.layers.RNN`. Gradients from tf.GradientTape.
+Run with the pinned versions of requirements.txt:  python keras_rnn.py
+"""
+import os
+
+os.environ.pop("TF_USE_LEGACY_KERAS", None)
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import keras
+import numpy as np
+import tensorflow as tf
+
+import common
+
+
+class MinimalRNNCell(keras.layers.Layer):
+    """The document's cell, with `tf.keras` spelled `keras` (Keras 3) and `tf.matmul` as
+    `keras.ops.matmul`; otherwise as written."""
+
+    def __init__(self, units, **kwargs):
+        self.units = units
+        self.state_size = units
+        super(MinimalRNNCell, self).__init__(**kwargs)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer='uniform', name='kernel')
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), initializer='uniform',
+                                                name='recurrent_kernel')
+        self.built = True
+
+    def call(self, inputs, states):
+        prev_output = states[0]
+        h = keras.ops.matmul(inputs, self.kernel)
+        output = h + keras.ops.matmul(prev_output, self.recurrent_kernel)
+        return output, [output]
+
+
+def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document):
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    layer = make_layer(dtype)
+    x = rng.uniform(-1, 1, size=(B, T, I)).astype(npdt)
+    h0 = rng.uniform(-1, 1, size=(B, cfg["units"])).astype(npdt)
+    layer(x, initial_state=[h0])  # build
+    tensors = {}
+    for w in layer.weights:
+        v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
+        w.assign(v)
+        tensors[w.path] = v
+    tx = tf.constant(x)
+    th0 = tf.constant(h0)
+    with tf.GradientTape() as tape:
+        tape.watch([tx, th0])
+        out = layer(tx, initial_state=[th0])
+        seq, states = out[0], out[1:]
+        u_out = rng.uniform(-1, 1, size=tuple(seq.shape)).astype(npdt)
+        u_fin = [rng.uniform(-1, 1, size=tuple(s.shape)).astype(npdt) for s in states]
+        loss = tf.reduce_sum(seq * u_out) + tf.add_n([tf.reduce_sum(s * u) for s, u in zip(states, u_fin)])
+    wv = [w.value for w in layer.trainable_weights]
+    grads = tape.gradient(loss, wv + [tx, th0])
+    tensors.update({"x": x, "initial_state/0": h0, "upstream/outputs": u_out})
+    for k, u in enumerate(u_fin):
+        tensors["upstream/final_state/%d" % k] = u
+    names = [w.path for w in layer.trainable_weights] + ["x", "initial_state/0"]
+    model = dict(cfg, kind=kind, return_sequences=True, return_state=True,
+                 weights={w.path.split("/")[-1]: w.path for w in layer.weights},
+                 x="x", initial_state=["initial_state/0"],
+                 upstream={"outputs": "upstream/outputs",
+                           "final_state": ["upstream/final_state/%d" % k for k in range(len(u_fin))]})
+    expected = {"outputs": common.tensor(seq.numpy()),
+                "final_state": [common.tensor(s.numpy()) for s in states],
+                "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
+    common.write(name, about,
+                 {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
+                  "seed": seed, "document": document},
+                 dtype, model, tensors, expected)
+
+
+def main():
+    for dt, seed in [("float64", 21), ("float32", 22)]:
+        cfg = {"units": 4, "activation": "tanh", "use_bias": True}
+        run_case("keras-simplernn-%s" % dt.replace("float", "f"),
+                 "keras.layers.SimpleRNN(4, return_sequences=True, return_state=True) with an initial state (%s)." % dt,
+                 "keras.SimpleRNN",
+                 lambda d: keras.layers.SimpleRNN(4, return_sequences=True, return_state=True, dtype=d),
+                 cfg, 5, 3, 2, dt, seed, "003_39150d02b307b59d.txt")
+    cfg = {"units": 3, "activation": "relu", "use_bias": False}
+    run_case("keras-simplernn-relu-nobias-f64",
+             "keras.layers.SimpleRNN(3, activation='relu', use_bias=False) with an initial state.",
+             "keras.SimpleRNN",
+             lambda d: keras.layers.SimpleRNN(3, activation="relu", use_bias=False, return_sequences=True,
+                                              return_state=True, dtype=d),
+             cfg, 4, 2, 3, "float64", 23, "003_39150d02b307b59d.txt")
+    for dt, seed in [("float64", 24), ("float32", 25)]:
+        run_case("keras-minimalrnncell-%s" % dt.replace("float", "f"),
+                 "The document's MinimalRNNCell(4) in keras.layers.RNN (return_sequences, return_state), %s." % dt,
+                 "keras.MinimalRNNCell",
+                 lambda d: keras.layers.RNN(MinimalRNNCell(4, dtype=d), return_sequences=True, return_state=True, dtype=d),
+                 {"units": 4}, 6, 2, 1, dt, seed, "000_6e6c8b8a67ebd97a.txt")
+
+
+if __name__ == "__main__":
+    main()

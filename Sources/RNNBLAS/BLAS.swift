@@ -1,0 +1,117 @@
+import COpenBLAS
+import RNNCore
+
+// Thin, typed entry points into OpenBLAS's CBLAS, dispatching to the s- or d- routine by the
+// element type. Matrices are row-major blocks inside flat arrays: a block starts at `offset`
+// and its rows are `ld` elements apart, so a slice of TF's fused kernel [I + H, H] is just
+// `offset: I * H, ld: H`.
+
+@inline(__always)
+private func transpose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
+
+/// `C = alpha·op(A)·op(B) + beta·C`, op(A) [m, k], op(B) [k, n], C [m, n] (cblas_?gemm).
+func gemm<T: RNNFloat>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: T = 1,
+                       _ a: [T], _ aOffset: Int = 0, lda: Int,
+                       _ b: [T], _ bOffset: Int = 0, ldb: Int,
+                       beta: T, _ c: inout [T], _ cOffset: Int = 0, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        for i in 0..<m { for j in 0..<n { c[cOffset + i * ldc + j] *= beta } }
+        return
+    }
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                let ra = UnsafeRawPointer(pa.baseAddress!), rb = UnsafeRawPointer(pb.baseAddress!)
+                let rc = UnsafeMutableRawPointer(pc.baseAddress!)
+                if T.self == Double.self {
+                    cblas_dgemm(CblasRowMajor, transpose(transA), transpose(transB),
+                                blasint(m), blasint(n), blasint(k), alpha as! Double,
+                                ra.assumingMemoryBound(to: Double.self) + aOffset, blasint(lda),
+                                rb.assumingMemoryBound(to: Double.self) + bOffset, blasint(ldb),
+                                beta as! Double, rc.assumingMemoryBound(to: Double.self) + cOffset, blasint(ldc))
+                } else if T.self == Float.self {
+                    cblas_sgemm(CblasRowMajor, transpose(transA), transpose(transB),
+                                blasint(m), blasint(n), blasint(k), alpha as! Float,
+                                ra.assumingMemoryBound(to: Float.self) + aOffset, blasint(lda),
+                                rb.assumingMemoryBound(to: Float.self) + bOffset, blasint(ldb),
+                                beta as! Float, rc.assumingMemoryBound(to: Float.self) + cOffset, blasint(ldc))
+                } else {
+                    preconditionFailure("BLAS supports Float and Double only")
+                }
+            }
+        }
+    }
+}
+
+/// `y = alpha·op(A)·x + beta·y`, A [m, n] row-major (cblas_?gemv).
+func gemv<T: RNNFloat>(_ transA: Bool, m: Int, n: Int, alpha: T = 1, _ a: [T], _ aOffset: Int = 0, lda: Int,
+                       _ x: [T], _ xOffset: Int = 0, beta: T, _ y: inout [T], _ yOffset: Int = 0) {
+    if m == 0 || n == 0 {
+        let ylen = transA ? n : m
+        for i in 0..<ylen { y[yOffset + i] *= beta }
+        return
+    }
+    a.withUnsafeBufferPointer { pa in
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                let ra = UnsafeRawPointer(pa.baseAddress!), rx = UnsafeRawPointer(px.baseAddress!)
+                let ry = UnsafeMutableRawPointer(py.baseAddress!)
+                if T.self == Double.self {
+                    cblas_dgemv(CblasRowMajor, transpose(transA), blasint(m), blasint(n), alpha as! Double,
+                                ra.assumingMemoryBound(to: Double.self) + aOffset, blasint(lda),
+                                rx.assumingMemoryBound(to: Double.self) + xOffset, 1,
+                                beta as! Double, ry.assumingMemoryBound(to: Double.self) + yOffset, 1)
+                } else if T.self == Float.self {
+                    cblas_sgemv(CblasRowMajor, transpose(transA), blasint(m), blasint(n), alpha as! Float,
+                                ra.assumingMemoryBound(to: Float.self) + aOffset, blasint(lda),
+                                rx.assumingMemoryBound(to: Float.self) + xOffset, 1,
+                                beta as! Float, ry.assumingMemoryBound(to: Float.self) + yOffset, 1)
+                } else {
+                    preconditionFailure("BLAS supports Float and Double only")
+                }
+            }
+        }
+    }
+}
+
+/// `A += alpha·x·yᵀ`, A [m, n] row-major (cblas_?ger).
+func ger<T: RNNFloat>(m: Int, n: Int, alpha: T = 1, _ x: [T], _ y: [T], _ a: inout [T], _ aOffset: Int = 0, lda: Int) {
+    if m == 0 || n == 0 { return }
+    x.withUnsafeBufferPointer { px in
+        y.withUnsafeBufferPointer { py in
+            a.withUnsafeMutableBufferPointer { pa in
+                let rx = UnsafeRawPointer(px.baseAddress!), ry = UnsafeRawPointer(py.baseAddress!)
+                let ra = UnsafeMutableRawPointer(pa.baseAddress!)
+                if T.self == Double.self {
+                    cblas_dger(CblasRowMajor, blasint(m), blasint(n), alpha as! Double,
+                               rx.assumingMemoryBound(to: Double.self), 1, ry.assumingMemoryBound(to: Double.self), 1,
+                               ra.assumingMemoryBound(to: Double.self) + aOffset, blasint(lda))
+                } else if T.self == Float.self {
+                    cblas_sger(CblasRowMajor, blasint(m), blasint(n), alpha as! Float,
+                               rx.assumingMemoryBound(to: Float.self), 1, ry.assumingMemoryBound(to: Float.self), 1,
+                               ra.assumingMemoryBound(to: Float.self) + aOffset, blasint(lda))
+                } else {
+                    preconditionFailure("BLAS supports Float and Double only")
+                }
+            }
+        }
+    }
+}
+
+/// Adds the column sums of `m` [rows, cols] into `into[offset ..< offset + cols]` (a bias
+/// gradient: Σ_b dz[b, :]).
+func addColumnSums<T: RNNFloat>(_ m: [T], rows: Int, cols: Int, into v: inout [T], _ offset: Int = 0) {
+    for r in 0..<rows {
+        for j in 0..<cols { v[offset + j] += m[r * cols + j] }
+    }
+}
+
+/// OpenBLAS's own identification string (`openblas_get_config()`).
+public func openBLASConfig() -> String { String(cString: openblas_get_config()) }
+
+/// The number of threads OpenBLAS uses.
+public func openBLASThreads() -> Int { Int(openblas_get_num_threads()) }
+
+/// Sets OpenBLAS's thread count.
+public func setOpenBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
