@@ -1,1 +1,3 @@
-print("hi")
+import RNNRefCLI
+
+RNNRef.main()

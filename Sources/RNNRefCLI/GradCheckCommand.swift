@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import RNNCore
+import RNNVerify
+
+struct GradCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradcheck",
+        abstract: "Gradient-check a cell with random or given weights: per-tensor relative errors from central differences and from GSL.")
+
+    @Option(help: "Cell kind: \(RandomCase.kinds.joined(separator: ", ")).")
+    var cell: String = "tf.BasicRNNCell"
+
+    @Option(help: "Check this fixture's model and weights instead of a random cell.")
+    var fixture: String?
+
+    @Option(help: "H: units.") var units: Int = 3
+    @Option(help: "I: input width (vocabulary size for numpy.min_char_rnn).") var input: Int = 2
+    @Option(help: "B: batch.") var batch: Int = 2
+    @Option(help: "T: steps.") var steps: Int = 4
+    @Option(help: "Stacked layers (tf.BasicRNNCell).") var layers: Int = 1
+    @Option(help: "Activation: tanh, sigmoid, relu, linear.") var activation: String = "tanh"
+    @Flag(help: "Keras use_bias=False.") var noBias = false
+    @Flag(help: "Time-major input (tf.BasicRNNCell).") var timeMajor = false
+    @Flag(help: "Random sequence_length, including 0 and T (tf.BasicRNNCell).") var lengths = false
+    @Option(help: "Seed of numpy's RandomState for all the numbers.") var seed: Int = 0
+    @Option(help: "scalar, blas or both.") var impl: ImplChoice = .both
+    @Option(help: "At most this many coordinates per tensor.") var maxCoordinates: Int = 1000
+
+    func run() throws {
+        var worst = 0.0
+        try failing {
+            let f: Fixture
+            if let fixture {
+                f = try Fixture.load(path: fixture)
+            } else {
+                var c = RandomCase(kind: cell)
+                c.units = units; c.input = input; c.batch = batch; c.steps = steps; c.layers = layers
+                c.activation = try Activation(name: activation)
+                c.useBias = !noBias; c.timeMajor = timeMajor; c.withLengths = lengths; c.seed = seed
+                f = try c.fixture()
+            }
+            print("gradient check of \(f.name) (\(f.document["about"]?.stringValue ?? f.kind)) in float64")
+            for i in impl.implementations {
+                let entries = try FixtureRunner.gradientCheck(f, impl: i, maxCoordinates: maxCoordinates, useGSL: true)
+                guard !entries.isEmpty else { throw RNNError(.unsupported, f.kind, "this model kind has no gradients to check") }
+                print("[\(i.name)]")
+                print("  \(pad("tensor", 44)) \(pad("checked", 11)) \(pad("max |grad|", 10)) \(pad("central", 9)) gsl_deriv_central")
+                for e in entries {
+                    print("  \(pad(e.name, 44)) \(pad("\(e.checked)/\(e.total)", 11)) \(pad(format(e.maxAbsGradient), 10)) \(pad(format(e.fdRelError), 9)) \(format(e.gslRelError ?? .nan))")
+                    worst = max(worst, e.fdRelError.isNaN ? .infinity : e.fdRelError)
+                }
+            }
+        }
+        let ok = worst <= GradCheckLimits.finiteDifference
+        print("worst central-difference relative error \(format(worst)) (limit \(format(GradCheckLimits.finiteDifference))): \(ok ? "pass" : "FAIL")")
+        if !ok { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import RNNCore
+import RNNVerify
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compute a fixture and write it back with `expected` holding rnnref's results.")
+
+    @Argument(help: "The fixture (its `expected` may be absent).")
+    var fixture: String
+
+    @Option(help: "Where to write the result (the same document, expected replaced).")
+    var out: String
+
+    @Option(help: "scalar or blas.")
+    var impl: ImplChoice = .blas
+
+    func run() throws {
+        try failing {
+            guard impl != .both else { throw RNNError(.invalid, "--impl", "run takes one implementation: scalar or blas") }
+            let f = try Fixture.load(path: fixture)
+            let i = impl.implementations[0]
+            let r = try FixtureRunner.run(f, impl: i)
+            let doc = f.withExpected(r, provenanceNote: "rnnref run --impl \(i.name)")
+            do {
+                try Data((doc.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: out))
+            } catch {
+                throw RNNError(.io, out, "cannot write the result (\(error.localizedDescription))")
+            }
+            print("wrote \(out): \(r.entries.count) tensors from \(i.name)")
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare fixtures' expected results with rnnref's, per tensor; non-zero exit on any mismatch.")
+
+    @Argument(help: "Fixture files.")
+    var fixtures: [String]
+
+    @Option(help: "scalar, blas or both.")
+    var impl: ImplChoice = .both
+
+    func run() throws {
+        var failures = 0, passes = 0
+        try failing {
+            guard !fixtures.isEmpty else { throw RNNError(.missing, "FIXTURE", "give at least one fixture file") }
+            for path in fixtures {
+                let f = try Fixture.load(path: path)
+                for i in impl.implementations {
+                    let computed = try FixtureRunner.run(f, impl: i)
+                    let report = try FixtureRunner.compare(f, computed: computed, implementation: i.name)
+                    print("\(f.name) [\(i.name)] \(report.passed ? "pass" : "FAIL")")
+                    for c in report.comparisons {
+                        print("  \(pad(c.key, 58)) max abs \(pad(format(c.maxAbsError), 9)) rel \(pad(format(c.relError), 9)) \(c.passed ? "ok" : "MISMATCH \(c.note ?? "")")")
+                    }
+                    if report.passed { passes += 1 } else { failures += 1 }
+                }
+            }
+        }
+        print("\(passes) passed, \(failures) failed")
+        if failures > 0 { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,39 @@
+/// The project's relative error between two arrays of the same size:
+///
+///     rel(a, b) = max_i |a_i − b_i| / max(1e-8, max_i |a_i| + max_i |b_i|)
+///
+/// Scale-free for a whole tensor, 0 for identical arrays, and not blown up by one tiny element
+/// (an elementwise ratio is: FD noise on a 1e-12 entry would read as 100%).
+public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "relativeError: size mismatch")
+    var num = 0.0, ma = 0.0, mb = 0.0
+    for i in a.indices {
+        num = max(num, abs(a[i] - b[i]))
+        ma = max(ma, abs(a[i]))
+        mb = max(mb, abs(b[i]))
+    }
+    if num.isNaN || ma.isNaN || mb.isNaN { return .nan }
+    return num / max(1e-8, ma + mb)
+}
+
+/// `max_i |a_i − b_i|`.
+public func maxAbsError(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "maxAbsError: size mismatch")
+    var m = 0.0
+    for i in a.indices {
+        let d = abs(a[i] - b[i])
+        if d.isNaN { return .nan }
+        m = max(m, d)
+    }
+    return m
+}
+
+/// numpy's `allclose(actual, expected, rtol, atol)`: `|a − e| ≤ atol + rtol·|e|` everywhere.
+/// Returns the first failing index, or nil.
+public func firstNotClose(_ actual: [Double], _ expected: [Double], _ tol: Tolerance) -> Int? {
+    for i in actual.indices {
+        let d = abs(actual[i] - expected[i])
+        if !(d <= tol.atol + tol.rtol * abs(expected[i])) { return i }
+    }
+    return nil
+}

@@ -1,0 +1,222 @@
+import RNNCore
+
+/// A cell inside a fixture's model: its spec, its input width, and which fixture tensor holds
+/// each of its variables (cell variable name → tensor name).
+public struct CellEntry: Sendable {
+    public var spec: CellSpec
+    public var inputSize: Int
+    public var weightNames: [String: String]
+}
+
+/// Keys a model object may carry besides the framework's arguments without changing the math.
+private func isHarmlessKey(_ k: String) -> Bool {
+    ["name", "dtype", "trainable", "reuse"].contains(k) || k.hasSuffix("_initializer")
+        || k.hasSuffix("_regularizer") || k.hasSuffix("_constraint")
+}
+
+/// Throws naming the first key of `object` that is neither in `known` nor harmless.
+func rejectUnknownKeys(_ object: [String: JSONValue], known: Set<String>, path: String, kind: String) throws {
+    for k in object.keys.sorted() where !known.contains(k) && !isHarmlessKey(k) {
+        throw RNNError(.unsupported, "\(path).\(k)", "\(kind) does not take '\(k)' (or this version does not support it)")
+    }
+}
+
+func intKey(_ o: [String: JSONValue], _ key: String, path: String, default d: Int? = nil) throws -> Int {
+    guard let v = o[key] else {
+        if let d { return d }
+        throw RNNError(.missing, "\(path).\(key)", "missing key")
+    }
+    guard let n = v.numberValue, n == n.rounded(), abs(n) <= 9007199254740992 else {
+        throw RNNError(.malformed, "\(path).\(key)", "must be an integer, got \(v.serialized())")
+    }
+    return Int(n)
+}
+
+func boolKey(_ o: [String: JSONValue], _ key: String, path: String, default d: Bool) throws -> Bool {
+    guard let v = o[key], v != .null else { return d }
+    guard let b = v.boolValue else { throw RNNError(.malformed, "\(path).\(key)", "must be true or false, got \(v.serialized())") }
+    return b
+}
+
+func activationKey(_ o: [String: JSONValue], path: String, default d: Activation) throws -> Activation {
+    guard let v = o["activation"], v != .null else { return d }
+    guard let s = v.stringValue else { throw RNNError(.malformed, "\(path).activation", "must be an activation name") }
+    do { return try Activation(name: s) } catch let e as RNNError { throw e.within(path) }
+}
+
+/// Decodes one cell object of a `tf.nn.dynamic_rnn` model (`cells[k]`).
+func decodeTFCell(_ c: [String: JSONValue], inputSize: Int, path: String) throws -> CellEntry {
+    guard let kind = c["kind"]?.stringValue else { throw RNNError(.missing, "\(path).kind", "missing cell kind") }
+    let spec: CellSpec
+    switch kind {
+    case "tf.BasicRNNCell":
+        try rejectUnknownKeys(c, known: ["kind", "num_units", "activation", "weights"], path: path, kind: kind)
+        let h = try intKey(c, "num_units", path: path)
+        spec = .tfBasicRNN(numUnits: h, activation: try activationKey(c, path: path, default: .tanh))
+    default:
+        throw RNNError(.unknown, "\(path).kind", "unknown cell kind \"\(kind)\" (known: tf.BasicRNNCell)")
+    }
+    do { try spec.validate(inputSize: inputSize) } catch let e as RNNError { throw RNNError(e.kind, path, e.reason) }
+    return CellEntry(spec: spec, inputSize: inputSize, weightNames: try weightNames(c, spec: spec, inputSize: inputSize, path: path))
+}
+
+/// The `weights` object: cell variable name → tensor name; every variable of the spec present.
+func weightNames(_ c: [String: JSONValue], spec: CellSpec, inputSize: Int, path: String) throws -> [String: String] {
+    guard let w = c["weights"]?.objectValue else { throw RNNError(.missing, "\(path).weights", "missing weights object") }
+    var names: [String: String] = [:]
+    let expected = spec.parameterShapes(inputSize: inputSize).map(\.name)
+    for (k, v) in w {
+        guard expected.contains(k) else {
+            throw RNNError(.unknown, "\(path).weights.\(k)", "\(spec.kind) has no variable '\(k)' (its variables: \(expected.joined(separator: ", ")))")
+        }
+        guard let s = v.stringValue else { throw RNNError(.malformed, "\(path).weights.\(k)", "must be a tensor name") }
+        names[k] = s
+    }
+    for k in expected where names[k] == nil {
+        throw RNNError(.missing, "\(path).weights.\(k)", "missing variable of \(spec.kind)")
+    }
+    return names
+}
+
+/// A sequence model from a fixture, in one of the kinds `tf.nn.dynamic_rnn`, `numpy.rnn`,
+/// `keras.SimpleRNN`, `keras.MinimalRNNCell`, ready to run in either precision.
+public struct SequenceProblem: Sendable {
+    public var kind: String
+    public var cells: [CellEntry]
+    public var timeMajor: Bool
+    /// Keras `return_sequences` (TF's dynamic_rnn always returns the sequence).
+    public var returnSequences: Bool
+    public var returnState: Bool
+    public var xName: String
+    public var x: TensorData
+    public var initialStateNames: [String]?
+    public var initialState: [TensorData]?
+    public var sequenceLength: [Int]?
+    public var upstreamOutputs: TensorData?
+    public var upstreamFinal: [TensorData]?
+    /// All tensors by name (weights included).
+    public var tensors: [String: TensorData]
+
+    public var hasUpstream: Bool { upstreamOutputs != nil || upstreamFinal != nil }
+
+    public init(_ f: Fixture) throws {
+        let m = f.model
+        kind = f.kind
+        tensors = f.tensors
+        guard let (xn, xd) = try f.namedTensor(m, "x", path: "model") else { throw RNNError(.missing, "model.x", "missing input tensor name") }
+        xName = xn
+        x = xd
+        guard x.rank == 3 else { throw RNNError(.shape, "tensors.\(xn)", "x must have rank 3, got shape \(x.shape)") }
+        returnSequences = true
+        returnState = true
+        switch kind {
+        case "tf.nn.dynamic_rnn":
+            try rejectUnknownKeys(m, known: ["kind", "time_major", "cells", "x", "sequence_length", "initial_state", "upstream", "dtype", "parallel_iterations", "swap_memory", "scope"], path: "model", kind: kind)
+            timeMajor = try boolKey(m, "time_major", path: "model", default: false)
+            guard let cs = m["cells"]?.arrayValue, !cs.isEmpty else { throw RNNError(.missing, "model.cells", "needs a non-empty list of cells") }
+            var input = x.shape[2]
+            cells = []
+            for (k, c) in cs.enumerated() {
+                guard let co = c.objectValue else { throw RNNError(.malformed, "model.cells[\(k)]", "must be an object") }
+                let e = try decodeTFCell(co, inputSize: input, path: "model.cells[\(k)]")
+                cells.append(e)
+                input = e.spec.outputSize
+            }
+        case "numpy.rnn":
+            try rejectUnknownKeys(m, known: ["kind", "weights", "x", "initial_state", "upstream"], path: "model", kind: kind)
+            timeMajor = true
+            guard let w = m["weights"]?.objectValue else { throw RNNError(.missing, "model.weights", "missing weights object") }
+            guard let wsName = w["w_cell_state"]?.stringValue else { throw RNNError(.missing, "model.weights.w_cell_state", "missing variable") }
+            guard let woName = w["w_output"]?.stringValue else { throw RNNError(.missing, "model.weights.w_output", "missing variable") }
+            let ws = try f.tensor(wsName, key: "model.weights.w_cell_state")
+            let wo = try f.tensor(woName, key: "model.weights.w_output")
+            guard ws.rank == 2, wo.rank == 2 else { throw RNNError(.shape, "model.weights", "w_cell_state and w_output must be matrices") }
+            let spec = CellSpec.numpyRNN(units: ws.shape[0], outputs: wo.shape[1])
+            cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
+        case "keras.SimpleRNN", "keras.MinimalRNNCell":
+            let layerFlags: Set<String> = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "dropout", "recurrent_dropout"]
+            let cellKeys: Set<String> = kind == "keras.SimpleRNN" ? ["units", "activation", "use_bias"] : ["units"]
+            try rejectUnknownKeys(m, known: Set(["kind", "weights", "x", "initial_state", "upstream"]).union(layerFlags).union(cellKeys), path: "model", kind: kind)
+            for flag in ["go_backwards", "stateful", "unroll", "time_major"] where try boolKey(m, flag, path: "model", default: false) {
+                throw RNNError(.unsupported, "model.\(flag)", "Keras '\(flag)=True' is not supported in this version")
+            }
+            for flag in ["dropout", "recurrent_dropout"] {
+                if let v = m[flag], let n = v.numberValue, n != 0 {
+                    throw RNNError(.unsupported, "model.\(flag)", "Keras training-time dropout is not supported in this version")
+                }
+            }
+            timeMajor = false
+            returnSequences = try boolKey(m, "return_sequences", path: "model", default: false)
+            returnState = try boolKey(m, "return_state", path: "model", default: false)
+            let units = try intKey(m, "units", path: "model")
+            let spec: CellSpec = kind == "keras.SimpleRNN"
+                ? .kerasSimpleRNN(units: units, activation: try activationKey(m, path: "model", default: .tanh),
+                                  useBias: try boolKey(m, "use_bias", path: "model", default: true))
+                : .kerasMinimalRNN(units: units)
+            do { try spec.validate(inputSize: x.shape[2]) } catch let e as RNNError { throw RNNError(e.kind, "model", e.reason) }
+            cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
+        default:
+            throw RNNError(.unknown, "model.kind", "unknown model kind \"\(kind)\"")
+        }
+        for (k, c) in cells.enumerated() {
+            for (v, t) in c.weightNames { _ = try f.tensor(t, key: "model\(cells.count > 1 || kind == "tf.nn.dynamic_rnn" ? ".cells[\(k)]" : "").weights.\(v)") }
+        }
+        if let s = try f.namedTensors(m, "initial_state", path: "model") {
+            initialStateNames = s.map(\.name)
+            initialState = s.map(\.data)
+        }
+        if let (ln, l) = try f.namedTensor(m, "sequence_length", path: "model") {
+            guard l.isInteger else { throw RNNError(.malformed, "tensors.\(ln)", "sequence_length must be an integer tensor (\"dtype\": \"int64\")") }
+            guard l.rank == 1 else { throw RNNError(.shape, "tensors.\(ln)", "sequence_length must be a vector [B], got shape \(l.shape)") }
+            sequenceLength = l.ints
+        }
+        if let u = m["upstream"] {
+            guard let uo = u.objectValue else { throw RNNError(.malformed, "model.upstream", "must be an object") }
+            upstreamOutputs = try f.namedTensor(uo, "outputs", path: "model.upstream")?.data
+            upstreamFinal = try f.namedTensors(uo, "final_state", path: "model.upstream")?.map(\.data)
+        }
+    }
+}
+
+/// min-char-rnn's `lossFun` (and optionally `sample`) from a `numpy.min_char_rnn` fixture.
+public struct MinCharProblem: Sendable {
+    public var weights: [String: TensorData]
+    public var weightNames: [String: String]
+    public var inputs: [Int]
+    public var targets: [Int]
+    public var hprevName: String
+    public var hprev: TensorData
+    public var clip: Bool
+    public var sample: (seed: Int, skipRandn: Int, seedIx: Int, n: Int)?
+
+    public init(_ f: Fixture) throws {
+        let m = f.model
+        try rejectUnknownKeys(m, known: ["kind", "hidden_size", "seq_length", "vocab", "weights", "inputs", "targets", "hprev", "clip", "init", "sample"], path: "model", kind: f.kind)
+        guard let w = m["weights"]?.objectValue else { throw RNNError(.missing, "model.weights", "missing weights object") }
+        weights = [:]
+        weightNames = [:]
+        for name in MinCharRNNSpec.parameterNames {
+            guard let t = w[name]?.stringValue else { throw RNNError(.missing, "model.weights.\(name)", "missing variable") }
+            weights[name] = try f.tensor(t, key: "model.weights.\(name)")
+            weightNames[name] = t
+        }
+        guard let (_, i) = try f.namedTensor(m, "inputs", path: "model"), i.isInteger else { throw RNNError(.missing, "model.inputs", "needs an integer tensor of character ids") }
+        guard let (_, t) = try f.namedTensor(m, "targets", path: "model"), t.isInteger else { throw RNNError(.missing, "model.targets", "needs an integer tensor of character ids") }
+        guard let (hn, h) = try f.namedTensor(m, "hprev", path: "model") else { throw RNNError(.missing, "model.hprev", "missing hprev tensor name") }
+        inputs = i.ints
+        targets = t.ints
+        hprevName = hn
+        hprev = h
+        if let c = m["clip"], c != .null {
+            guard let v = c.numberValue else { throw RNNError(.malformed, "model.clip", "must be 5 (the document's clip) or null") }
+            guard v == 5 else { throw RNNError(.unsupported, "model.clip", "only the document's clip of ±5 is supported, got \(v)") }
+            clip = true
+        } else {
+            clip = false
+        }
+        if let s = m["sample"]?.objectValue {
+            sample = (try intKey(s, "seed", path: "model.sample"), try intKey(s, "skip_randn", path: "model.sample", default: 0),
+                      try intKey(s, "seed_ix", path: "model.sample"), try intKey(s, "n", path: "model.sample"))
+        }
+    }
+}

@@ -1,0 +1,332 @@
+import RNNCore
+
+/// The result of running a sequence problem once in precision `T`.
+struct SequenceEvaluation<T: RNNFloat> {
+    var forward: DynamicRNN<T>.Forward
+    var network: DynamicRNN<T>
+    /// What the framework returns as `outputs` (Keras without return_sequences: the last step).
+    var outputs: Tensor<T>
+    var gradients: DynamicRNN<T>.Gradients?
+}
+
+extension SequenceProblem {
+    /// All of the problem's tensors in precision `T`.
+    func tensorsAs<T: RNNFloat>(_: T.Type) -> [String: Tensor<T>] {
+        tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
+    }
+
+    /// The differentiable inputs, by tensor name, in a fixed order: weights layer by layer in
+    /// the cell's variable order, then x, then the initial state.
+    var differentiableNames: [String] {
+        var names: [String] = []
+        for c in cells {
+            for (v, _) in c.spec.parameterShapes(inputSize: c.inputSize) where !names.contains(c.weightNames[v]!) {
+                names.append(c.weightNames[v]!)
+            }
+        }
+        names.append(xName)
+        names += initialStateNames ?? []
+        return names
+    }
+
+    func evaluate<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], gradients: Bool) throws -> SequenceEvaluation<T> {
+        var built: [any RecurrentCell<T>] = []
+        for (k, c) in cells.enumerated() {
+            var given: [String: Tensor<T>] = [:]
+            for (v, name) in c.weightNames { given[v] = t[name]! }
+            do {
+                built.append(try impl.buildCell(c.spec, inputSize: c.inputSize, given: given))
+            } catch let e as RNNError {
+                throw e.within(cells.count > 1 || kind == "tf.nn.dynamic_rnn" ? "model.cells[\(k)]" : "model")
+            }
+        }
+        let net = try DynamicRNN(cells: built, timeMajor: timeMajor)
+        let x = t[xName]!
+        let s0 = initialStateNames?.map { t[$0]! }
+        let fwd: DynamicRNN<T>.Forward
+        do {
+            fwd = try net.forward(x, initialState: s0, sequenceLength: sequenceLength)
+        } catch let e as RNNError {
+            throw RNNError(e.kind, e.location == "x" ? "tensors.\(xName)" : "model.\(e.location)", e.reason)
+        }
+        var outputs = fwd.outputs
+        let (tCount, batch, width) = (x.shape[timeMajor ? 0 : 1], x.shape[timeMajor ? 1 : 0], fwd.outputs.shape[2])
+        if !returnSequences {
+            // Keras returns the last step's output, [B, H].
+            var last = Tensor<T>(zeros: [batch, width])
+            for b in 0..<batch { for j in 0..<width { last[b, j] = fwd.outputs[b, tCount - 1, j] } }
+            outputs = last
+        }
+        var grads: DynamicRNN<T>.Gradients?
+        if gradients && hasUpstream {
+            var dOut = Tensor<T>(zeros: fwd.outputs.shape)
+            if let u = upstreamOutputs {
+                let ut = u.tensor(T.self)
+                do { try ut.expectShape(outputs.shape, "model.upstream.outputs") }
+                if returnSequences {
+                    dOut = ut
+                } else {
+                    for b in 0..<batch { for j in 0..<width { dOut[b, tCount - 1, j] = ut[b, j] } }
+                }
+            }
+            var dFin = fwd.finalState.map { Tensor<T>(zeros: $0.shape) }
+            if let u = upstreamFinal {
+                guard u.count == dFin.count else {
+                    throw RNNError(.shape, "model.upstream.final_state", "expected \(dFin.count) tensors, got \(u.count)")
+                }
+                for k in u.indices {
+                    let ut = u[k].tensor(T.self)
+                    try ut.expectShape(dFin[k].shape, "model.upstream.final_state[\(k)]")
+                    dFin[k] = ut
+                }
+            }
+            grads = try net.backward(fwd, dOutputs: dOut, dFinalState: dFin)
+        }
+        return SequenceEvaluation(forward: fwd, network: net, outputs: outputs, gradients: grads)
+    }
+
+    /// `L = Σ outputs ⊙ upstream.outputs + Σ_k final_state[k] ⊙ upstream.final_state[k]`.
+    func loss<T: RNNFloat>(_ e: SequenceEvaluation<T>) -> T {
+        var l: T = 0
+        if let u = upstreamOutputs { l += e.outputs.dot(u.tensor(T.self)) }
+        if let u = upstreamFinal { for k in u.indices { l += e.forward.finalState[k].dot(u[k].tensor(T.self)) } }
+        return l
+    }
+
+    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+        let t = tensorsAs(T.self)
+        let e = try evaluate(impl, t, gradients: true)
+        var r = ResultSet()
+        r.add(["outputs"], TensorData(e.outputs))
+        if returnState { r.addList("final_state", e.forward.finalState.map { TensorData($0) }) }
+        if kind == "numpy.rnn" {
+            let steps = e.forward.layers[0].steps
+            let inner = steps.first?.state[0].shape ?? [0]
+            let before = Tensor.stack(steps.map { $0.cache[0] }, inner: inner)
+            let states = Tensor.stack(steps.map { $0.state[0] }, inner: inner)
+            r.add(["before_activation"], TensorData(before))
+            r.add(["states"], TensorData(states))
+            // The document prints 8 significant digits: agree to half a unit in the last place.
+            let printed = Tolerance(atol: 5e-9, rtol: 0)
+            r.add(["document_printed", "before_activation"], TensorData(before), tolerance: printed)
+            r.add(["document_printed", "state"], TensorData(states), tolerance: printed)
+            r.add(["document_printed", "output"], TensorData(e.outputs), tolerance: printed)
+        }
+        if let g = e.gradients {
+            var byName: [String: Tensor<T>] = [:]
+            for (k, c) in cells.enumerated() {
+                for (i, v) in g.dParameters[k].names.enumerated() {
+                    let name = c.weightNames[v]!
+                    if byName[name] == nil { byName[name] = g.dParameters[k].tensors[i] } else { byName[name]!.add(g.dParameters[k].tensors[i]) }
+                }
+            }
+            byName[xName] = g.dx
+            for (k, n) in (initialStateNames ?? []).enumerated() { byName[n] = g.dInitialState[k] }
+            for n in differentiableNames where byName[n] != nil { r.add(["gradients", n], TensorData(byName[n]!)) }
+        }
+        return r
+    }
+
+    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+        guard hasUpstream else { return [] }
+        let t = tensorsAs(Double.self)
+        let e = try evaluate(impl, t, gradients: true)
+        guard let g = e.gradients else { return [] }
+        var analytic: [String: Tensor<Double>] = [:]
+        for (k, c) in cells.enumerated() {
+            for (i, v) in g.dParameters[k].names.enumerated() {
+                let name = c.weightNames[v]!
+                if analytic[name] == nil { analytic[name] = g.dParameters[k].tensors[i] } else { analytic[name]!.add(g.dParameters[k].tensors[i]) }
+            }
+        }
+        analytic[xName] = g.dx
+        for (k, n) in (initialStateNames ?? []).enumerated() { analytic[n] = g.dInitialState[k] }
+        let vars = differentiableNames.map { ($0, t[$0]!) }
+        return try RNNVerify.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
+            var all = t
+            for (k, v) in perturbed { all[k] = v }
+            return loss(try evaluate(impl, all, gradients: false))
+        }
+    }
+}
+
+extension MinCharProblem {
+    func parameters<T: RNNFloat>(_: T.Type, override: [String: Tensor<T>] = [:]) throws -> Parameters<T> {
+        var given: [String: Tensor<T>] = [:]
+        for n in MinCharRNNSpec.parameterNames { given[n] = override[weightNames[n]!] ?? weights[n]!.tensor(T.self) }
+        let (p, h, v) = try MinCharRNNSpec.validate(given)
+        try MinCharRNNSpec.validate(inputs: inputs, targets: targets, hprev: override[hprevName] ?? hprev.tensor(T.self), hidden: h, vocab: v)
+        return p
+    }
+
+    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+        let p = try parameters(T.self)
+        let h = hprev.tensor(T.self)
+        let out = impl.minCharRNNLoss(p, inputs: inputs, targets: targets, hprev: h, clipGradients: clip)
+        var r = ResultSet()
+        r.add(["loss"], TensorData(scalar: Double(out.loss)))
+        for (i, n) in out.gradients.names.enumerated() { r.add(["gradients", weightNames[n]!], TensorData(out.gradients.tensors[i])) }
+        r.add(["last_hidden"], TensorData(out.lastHidden))
+        let raw = clip ? impl.minCharRNNLoss(p, inputs: inputs, targets: targets, hprev: h, clipGradients: false) : out
+        let clipped = raw.gradients.tensors.reduce(0) { $0 + $1.data.filter { abs($0) > 5 }.count }
+        r.add(["clipped_entries"], TensorData(scalar: Double(clipped)))
+        if let s = sample {
+            var rng = try numpyRandomState(seed: s.seed)
+            for _ in 0..<s.skipRandn { _ = rng.randn() }
+            guard s.seedIx >= 0, s.seedIx < p.tensors[0].shape[1] else {
+                throw RNNError(.invalid, "model.sample.seed_ix", "id \(s.seedIx) is outside the vocabulary")
+            }
+            guard s.n >= 0 else { throw RNNError(.invalid, "model.sample.n", "must be non-negative") }
+            let ix = try impl.minCharRNNSample(p, h: h, seedIx: s.seedIx, n: s.n, rng: &rng)
+            r.add(["sample_ix"], TensorData(ints: ix))
+        }
+        return r
+    }
+
+    /// Checks the unclipped gradients and dL/dhprev (clipping is not a derivative).
+    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+        let p = try parameters(Double.self)
+        let out = impl.minCharRNNLoss(p, inputs: inputs, targets: targets, hprev: hprev.tensor(Double.self), clipGradients: false)
+        var analytic: [String: Tensor<Double>] = [hprevName: out.dhprev]
+        var vars: [(name: String, value: Tensor<Double>)] = []
+        for (i, n) in out.gradients.names.enumerated() {
+            analytic[weightNames[n]!] = out.gradients.tensors[i]
+            vars.append((weightNames[n]!, p.tensors[i]))
+        }
+        vars.append((hprevName, hprev.tensor(Double.self)))
+        // Smooth everywhere (tanh, softmax), but the loss is large: a larger step, fourth order.
+        return try RNNVerify.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
+                                           relativeStep: 3e-4, fourthOrder: true) { t in
+            let pp = try parameters(Double.self, override: t)
+            return impl.minCharRNNLoss(pp, inputs: inputs, targets: targets, hprev: t[hprevName]!, clipGradients: false).loss
+        }
+    }
+}
+
+/// numpy's legacy random streams (`numpy.random` fixtures).
+func numpyRandomResults(_ f: Fixture) throws -> ResultSet {
+    let m = f.model
+    try rejectUnknownKeys(m, known: ["kind", "seed", "calls"], path: "model", kind: f.kind)
+    let seed = try intKey(m, "seed", path: "model")
+    var rng = try numpyRandomState(seed: seed)
+    guard let calls = m["calls"]?.arrayValue else { throw RNNError(.missing, "model.calls", "missing list of calls") }
+    var draws: [TensorData] = []
+    for (k, c) in calls.enumerated() {
+        let path = "model.calls[\(k)]"
+        guard let o = c.objectValue, let fn = o["fn"]?.stringValue else { throw RNNError(.malformed, path, "a call needs an 'fn'") }
+        let size = try intKey(o, "size", path: path)
+        guard size >= 0 else { throw RNNError(.invalid, "\(path).size", "must be non-negative") }
+        var d: [Double] = []
+        switch fn {
+        case "randint32": d = (0..<size).map { _ in Double(rng.source.nextUInt32()) }
+        case "random_sample": d = (0..<size).map { _ in rng.randomSample() }
+        case "randn": d = (0..<size).map { _ in rng.randn() }
+        case "uniform":
+            guard let lo = o["low"]?.numberValue, let hi = o["high"]?.numberValue else { throw RNNError(.missing, path, "uniform needs low and high") }
+            d = (0..<size).map { _ in rng.uniform(lo, hi) }
+        case "choice":
+            let n = try intKey(o, "n", path: path)
+            guard let p = o["p"]?.arrayValue?.compactMap(\.numberValue) else { throw RNNError(.missing, "\(path).p", "choice needs p") }
+            do {
+                for _ in 0..<size { d.append(Double(try rng.choice(n, p: p))) }
+            } catch let e as RNNError { throw e.within(path) }
+        default:
+            throw RNNError(.unknown, "\(path).fn", "unknown numpy.random call \"\(fn)\" (known: randint32, random_sample, randn, uniform, choice)")
+        }
+        draws.append(TensorData(shape: [d.count], values: d))
+    }
+    var r = ResultSet()
+    r.addList("draws", draws)
+    return r
+}
+
+/// Comparison of one result tensor with the fixture's expected value.
+public struct TensorComparison: Sendable {
+    public var key: String
+    public var maxAbsError: Double
+    public var relError: Double
+    public var passed: Bool
+    public var note: String?
+}
+
+public struct CheckReport: Sendable {
+    public var fixture: String
+    public var implementation: String
+    public var comparisons: [TensorComparison]
+    public var passed: Bool { !comparisons.isEmpty && comparisons.allSatisfy(\.passed) }
+    public var maxAbsError: Double { comparisons.map(\.maxAbsError).max() ?? 0 }
+    public var maxRelError: Double { comparisons.map(\.relError).max() ?? 0 }
+}
+
+/// Runs fixtures through an implementation and compares with what they expect.
+public enum FixtureRunner {
+    /// The model kinds `run`/`check` understand.
+    public static let kinds = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "numpy.min_char_rnn", "numpy.random"]
+
+    /// Computes every result the fixture's model defines, in the fixture's dtype.
+    public static func run(_ f: Fixture, impl: any RNNImplementation.Type) throws -> ResultSet {
+        do {
+            switch f.kind {
+            case "tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell":
+                let p = try SequenceProblem(f)
+                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
+            case "numpy.min_char_rnn":
+                let p = try MinCharProblem(f)
+                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
+            case "numpy.random":
+                return try numpyRandomResults(f)
+            default:
+                throw RNNError(.unknown, "model.kind", "unknown model kind \"\(f.kind)\" (known: \(kinds.joined(separator: ", ")))")
+            }
+        } catch let e as RNNError {
+            throw e.location.hasPrefix(f.source) ? e : e.within(f.source)
+        }
+    }
+
+    /// Compares `computed` with the fixture's `expected`, entry by entry.
+    public static func compare(_ f: Fixture, computed: ResultSet, implementation: String) throws -> CheckReport {
+        guard let expected = try f.expected() else {
+            throw RNNError(.missing, "\(f.source): expected", "the fixture has no expected results to check against")
+        }
+        var out: [TensorComparison] = []
+        for e in expected.entries {
+            guard let c = computed.entry(e.key) else {
+                out.append(TensorComparison(key: e.key, maxAbsError: .infinity, relError: .infinity, passed: false,
+                                            note: "not computed for this model"))
+                continue
+            }
+            guard c.value.shape == e.value.shape else {
+                out.append(TensorComparison(key: e.key, maxAbsError: .infinity, relError: .infinity, passed: false,
+                                            note: "shape \(c.value.shape), expected \(e.value.shape)"))
+                continue
+            }
+            let tol = (e.value.isInteger || c.value.isInteger) ? Tolerance(atol: 0, rtol: 0) : (c.tolerance ?? f.tolerance)
+            let bad = firstNotClose(c.value.values, e.value.values, tol)
+            var note: String?
+            if let bad {
+                note = "at \(multiIndex(bad, shape: e.value.shape)): got \(c.value.values[bad]), expected \(e.value.values[bad])"
+            }
+            out.append(TensorComparison(key: e.key, maxAbsError: maxAbsError(c.value.values, e.value.values),
+                                        relError: relativeError(c.value.values, e.value.values), passed: bad == nil, note: note))
+        }
+        return CheckReport(fixture: f.name, implementation: implementation, comparisons: out)
+    }
+
+    /// Gradient check of the fixture's model in Float64 with its own upstream cotangents, at
+    /// most `maxCoordinates` coordinates per tensor. Empty for kinds without gradients.
+    public static func gradientCheck(_ f: Fixture, impl: any RNNImplementation.Type, maxCoordinates: Int = 40,
+                                     useGSL: Bool = false) throws -> [GradCheckEntry] {
+        do {
+            switch f.kind {
+            case "tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell":
+                return try SequenceProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
+            case "numpy.min_char_rnn":
+                return try MinCharProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
+            default:
+                return []
+            }
+        } catch let e as RNNError {
+            throw e.location.hasPrefix(f.source) ? e : e.within(f.source)
+        }
+    }
+}
