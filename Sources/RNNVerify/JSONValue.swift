@@ -33,7 +33,9 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     /// Parses `data`; a syntax error becomes `RNNError.malformed` with the parser's reason.
     public static func parse(_ data: Data) throws -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.allowsJSON5 = true   // accepts the bare NaN and Infinity Python's json module writes
+            return try decoder.decode(JSONValue.self, from: data)
         } catch let e as DecodingError {
             switch e {
             case let .dataCorrupted(ctx):

@@ -17,7 +17,7 @@ extension SequenceProblem {
 
     /// The differentiable inputs, by tensor name, in a fixed order: weights layer by layer in
     /// the cell's variable order, then x, then the initial state.
-    var differentiableNames: [String] {
+    public var differentiableNames: [String] {
         var names: [String] = []
         for c in cells {
             for (v, _) in c.spec.parameterShapes(inputSize: c.inputSize) where !names.contains(c.weightNames[v]!) {
@@ -151,7 +151,7 @@ extension SequenceProblem {
 }
 
 extension MinCharProblem {
-    func parameters<T: RNNFloat>(_: T.Type, override: [String: Tensor<T>] = [:]) throws -> Parameters<T> {
+    public func parameters<T: RNNFloat>(_: T.Type, override: [String: Tensor<T>] = [:]) throws -> Parameters<T> {
         var given: [String: Tensor<T>] = [:]
         for n in MinCharRNNSpec.parameterNames { given[n] = override[weightNames[n]!] ?? weights[n]!.tensor(T.self) }
         let (p, h, v) = try MinCharRNNSpec.validate(given)

@@ -1,0 +1,169 @@
+import Foundation
+import RNNBLAS
+import RNNCore
+import RNNScalar
+import RNNVerify
+import Testing
+
+/// Bad input gets one line naming the file, the key and the reason; the library throws and
+/// never traps.
+@Suite("Bad input")
+struct BadInputTests {
+    /// A valid fixture's document, to break in one place.
+    func document() throws -> [String: JSONValue] {
+        try loadFixture("tf-basicrnn-f64-stacked.json").document
+    }
+
+    func error(_ doc: [String: JSONValue], impl: any RNNImplementation.Type = RNNScalar.Implementation.self) -> RNNError? {
+        do {
+            let f = try Fixture(source: "broken.json", json: .object(doc))
+            _ = try FixtureRunner.run(f, impl: impl)
+            return nil
+        } catch let e as RNNError {
+            return e
+        } catch {
+            return nil
+        }
+    }
+
+    func modify(_ doc: inout [String: JSONValue], _ path: [String], _ value: JSONValue?) {
+        func go(_ v: JSONValue, _ rest: ArraySlice<String>) -> JSONValue? {
+            guard let k = rest.first else { return value }
+            if case var .object(o) = v {
+                o[k] = go(o[k] ?? .null, rest.dropFirst())
+                return .object(o)
+            }
+            if case var .array(a) = v, let i = Int(k) {
+                if let n = go(a[i], rest.dropFirst()) { a[i] = n }
+                return .array(a)
+            }
+            return v
+        }
+        doc = go(.object(doc), path[...])!.objectValue!
+    }
+
+    @Test func malformedJSONNamesTheFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-malformed.json")
+        try Data("{\"format\": \"rnnref-fixture/1\", ".utf8).write(to: url)
+        do {
+            _ = try Fixture.load(path: url.path)
+            Issue.record("no error")
+        } catch let e as RNNError {
+            #expect(e.kind == .malformed)
+            #expect(e.description.hasPrefix(url.path + ": not valid JSON"))
+            #expect(!e.description.contains("\n"))
+        }
+    }
+
+    @Test func unreadableFile() {
+        #expect(throws: RNNError.self) { try Fixture.load(path: "/nonexistent/fixture.json") }
+    }
+
+    @Test func wrongFormatAndDtype() throws {
+        var d = try document()
+        d["format"] = .string("rnnref-fixture/9")
+        #expect(error(d)?.description == "broken.json: format: unknown format \"rnnref-fixture/9\" (expected \"rnnref-fixture/1\")" || error(d)?.location == "format")
+        d = try document()
+        d["dtype"] = .string("float16")
+        #expect(error(d)?.location == "dtype")
+    }
+
+    @Test func unknownKinds() throws {
+        var d = try document()
+        modify(&d, ["model", "kind"], .string("tf.nn.static_rnn"))
+        #expect(error(d)?.location == "broken.json: model.kind")
+        #expect(error(d)?.reason.contains("unknown model kind") == true)
+        d = try document()
+        modify(&d, ["model", "cells", "1", "kind"], .string("tf.FancyCell"))
+        #expect(error(d)?.location == "broken.json: model.cells[1].kind")
+        d = try document()
+        modify(&d, ["model", "cells", "0", "use_peepholes"], .bool(true))
+        #expect(error(d)?.location == "broken.json: model.cells[0].use_peepholes")
+        d = try document()
+        modify(&d, ["model", "cells", "0", "activation"], .string("swish"))
+        #expect(error(d)?.reason.contains("unknown activation") == true)
+    }
+
+    @Test func missingTensors() throws {
+        var d = try document()
+        modify(&d, ["model", "cells", "0", "weights", "kernel"], .string("no/such/kernel"))
+        let e = try #require(error(d))
+        #expect(e.kind == .missing)
+        #expect(e.description == "broken.json: model.cells[0].weights.kernel: tensor \"no/such/kernel\" is not in tensors")
+        d = try document()
+        modify(&d, ["model", "cells", "0", "weights", "bias"], nil)
+        #expect(error(d)?.location == "broken.json: model.cells[0].weights.bias")
+        d = try document()
+        modify(&d, ["model", "x"], nil)
+        #expect(error(d)?.location == "broken.json: model.x")
+    }
+
+    @Test func wrongShapes() throws {
+        var d = try document()
+        let k = "rnn/multi_rnn_cell/cell_1/basic_rnn_cell/kernel"
+        modify(&d, ["tensors", k], TensorData(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]).json)
+        let e = try #require(error(d, impl: RNNBLAS.Implementation.self))
+        #expect(e.kind == .shape)
+        #expect(e.description.contains("model.cells[1]"))
+        #expect(e.description.contains("expected shape [7, 3], got [2, 3]"))
+        d = try document()
+        modify(&d, ["tensors", "initial_state/1"], TensorData(shape: [3, 2], values: [1, 2, 3, 4, 5, 6]).json)
+        #expect(error(d)?.description.contains("initial_state[1]: expected shape [3, 3], got [3, 2]") == true)
+        d = try document()
+        modify(&d, ["tensors", "x", "shape"], .array([.number(5), .number(6)]))
+        #expect(error(d)?.kind == .shape)
+        d = try document()
+        modify(&d, ["tensors", "upstream/outputs"], TensorData(shape: [1], values: [1]).json)
+        #expect(error(d)?.description.contains("upstream") == true)
+    }
+
+    @Test func nanInWeightsIsReportedWithItsIndex() throws {
+        // Python's json module writes a bare NaN; we read it and refuse it by name and index.
+        var text = try String(contentsOf: fixturesDir.appendingPathComponent("tf-basicrnn-f64-b1-t1-h1.json"), encoding: .utf8)
+        let key = "\"rnn/basic_rnn_cell/kernel\":{\"shape\":[2,1],\"data\":["
+        let r = try #require(text.range(of: key))
+        let end = try #require(text[r.upperBound...].firstIndex(of: ","))
+        text.replaceSubrange(r.upperBound..<end, with: "NaN")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-nan.json")
+        try Data(text.utf8).write(to: url)
+        let f = try Fixture.load(path: url.path)
+        do {
+            _ = try FixtureRunner.run(f, impl: RNNScalar.Implementation.self)
+            Issue.record("no error")
+        } catch let e as RNNError {
+            #expect(e.kind == .invalid)
+            #expect(e.description == "\(url.path): tensors.rnn/basic_rnn_cell/kernel: non-finite value at index [0, 0]")
+        }
+    }
+
+    @Test func cellsRejectBadParametersDirectly() throws {
+        let spec = CellSpec.tfBasicRNN(numUnits: 2, activation: .tanh)
+        let k = Tensor<Double>(zeros: [3, 2])
+        #expect(throws: RNNError.self) { try RNNScalar.Implementation.buildCell(spec, inputSize: 1, given: ["kernel": k]) }
+        #expect(throws: RNNError.self) {
+            try RNNBLAS.Implementation.buildCell(spec, inputSize: 2, given: ["kernel": k, "bias": Tensor(zeros: [2])])
+        }
+        var bad = Tensor<Double>(zeros: [2])
+        bad.data[1] = .infinity
+        #expect(throws: RNNError.self) {
+            try RNNScalar.Implementation.buildCell(spec, inputSize: 1, given: ["kernel": k, "bias": bad])
+        }
+        #expect(throws: RNNError.self) {
+            try RNNScalar.Implementation.buildCell(.tfBasicRNN(numUnits: 0, activation: .tanh), inputSize: 1, given: [String: Tensor<Double>]())
+        }
+    }
+
+    @Test func checkNeedsExpectedResults() throws {
+        var d = try document()
+        d["expected"] = nil
+        let f = try Fixture(source: "noexp.json", json: .object(d))
+        let r = try FixtureRunner.run(f, impl: RNNScalar.Implementation.self)
+        #expect(throws: RNNError.self) { try FixtureRunner.compare(f, computed: r, implementation: "scalar") }
+    }
+
+    @Test func minCharRejectsOutOfRangeIds() throws {
+        var d = try loadFixture("numpy-002-min-char-rnn-clipped.json").document
+        modify(&d, ["tensors", "inputs", "data", "3"], .number(999))
+        #expect(error(d)?.description.contains("inputs: id 999 at position 3") == true)
+    }
+}

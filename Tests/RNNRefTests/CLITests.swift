@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// The `rnnref` executable: exit codes and one-line errors.
+@Suite("rnnref command line")
+struct CLITests {
+    @Test func checkPassesOnACommittedFixture() throws {
+        let r = try runCLI(["check", "Fixtures/tf-basicrnn-f64-lengths.json", "--impl", "both"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.out.contains("2 passed, 0 failed"))
+    }
+
+    @Test func runWritesAFixtureThatCheckAccepts() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-run-out.json").path
+        let r = try runCLI(["run", "Fixtures/keras-simplernn-f32.json", "--out", out, "--impl", "scalar"])
+        #expect(r.status == 0, "\(r.err)")
+        let c = try runCLI(["check", out, "--impl", "blas"])
+        #expect(c.status == 0, "\(c.out)")
+    }
+
+    @Test(arguments: [
+        (["check", "/nonexistent.json"], "/nonexistent.json: cannot read the file"),
+        (["run", "Fixtures/tf-basicrnn-f64-lengths.json", "--out", "/nonexistent-dir/x.json"], "/nonexistent-dir/x.json: cannot write"),
+        (["gradcheck", "--cell", "tf.NoSuchCell"], "unknown cell kind \"tf.NoSuchCell\""),
+        (["gradcheck", "--activation", "swish"], "unknown activation 'swish'"),
+        (["verify", "--fixtures", "/nonexistent-dir"], "/nonexistent-dir: no such fixtures directory"),
+    ])
+    func badInputExitsNonZeroWithOneLine(_ args: [String], _ message: String) throws {
+        let r = try runCLI(args)
+        #expect(r.status != 0)
+        let lines = r.err.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(r.err)")
+        #expect(r.err.hasPrefix("rnnref: error: "))
+        #expect(r.err.contains(message), "stderr: \(r.err)")
+    }
+
+    @Test func malformedFixtureExitsNonZero() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-cli-bad.json")
+        try Data("[1, 2".utf8).write(to: url)
+        let r = try runCLI(["check", url.path])
+        #expect(r.status != 0)
+        #expect(r.err.contains("\(url.path): not valid JSON"))
+    }
+
+    @Test func mismatchExitsNonZero() throws {
+        let src = try String(contentsOf: fixturesDir.appendingPathComponent("tf-basicrnn-f64-b1-t1-h1.json"), encoding: .utf8)
+        let key = "\"outputs\":{\"shape\":[1,1,1],\"data\":["
+        let r0 = try #require(src.range(of: key))
+        let end = try #require(src[r0.upperBound...].firstIndex(of: "]"))
+        var text = src
+        text.replaceSubrange(r0.upperBound..<end, with: "0.123")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-cli-mismatch.json")
+        try Data(text.utf8).write(to: url)
+        let r = try runCLI(["check", url.path])
+        #expect(r.status == 1)
+        #expect(r.out.contains("MISMATCH"))
+    }
+
+    @Test func gradcheckPasses() throws {
+        let r = try runCLI(["gradcheck", "--cell", "keras.SimpleRNN", "--units", "2", "--steps", "3", "--seed", "5"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.out.contains("gsl_deriv_central"))
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import RNNCore
+import RNNVerify
+import Testing
+
+@Suite("Golden fixtures from numpy, TensorFlow and Keras")
+struct FixtureTests {
+    @Test func theFixturesAreThere() {
+        #expect(fixtureNames.count >= 20)
+        for prefix in ["numpy-004", "numpy-002", "tf-basicrnn", "keras-simplernn", "keras-minimalrnncell", "numpy-random"] {
+            #expect(fixtureNames.contains { $0.hasPrefix(prefix) }, "no \(prefix) fixture")
+        }
+    }
+
+    /// Every tensor of every fixture (outputs, final state, every gradient), in both
+    /// implementations, within the fixture's tolerance.
+    @Test(arguments: fixtureNames)
+    func fixturePassesInBothImplementations(_ name: String) throws {
+        let f = try loadFixture(name)
+        let expected = try #require(try f.expected())
+        for impl in implementations {
+            let r = try FixtureRunner.run(f, impl: impl)
+            let report = try FixtureRunner.compare(f, computed: r, implementation: impl.name)
+            #expect(report.comparisons.count == expected.entries.count)
+            for c in report.comparisons { #expect(c.passed, "\(name) [\(impl.name)] \(c.key): \(c.note ?? "")") }
+        }
+    }
+
+    /// Fixtures of differentiable models carry the gradient of every weight, of x and of every
+    /// initial state: none may be skipped.
+    @Test(arguments: fixtureNames.filter { $0.hasPrefix("tf-") || $0.hasPrefix("keras-") || $0.hasPrefix("numpy-004") })
+    func sequenceFixturesCheckEveryGradient(_ name: String) throws {
+        let f = try loadFixture(name)
+        let p = try SequenceProblem(f)
+        let keys = Set(try #require(try f.expected()).entries.map(\.key))
+        for n in p.differentiableNames { #expect(keys.contains("gradients/\(n)"), "\(name) lacks gradients/\(n)") }
+        #expect(keys.contains("outputs"))
+        #expect(keys.contains("final_state/0"))
+    }
+
+    /// The issue's bar: TensorFlow's float64 BasicRNNCell dynamic_rnn, every tensor to 1e-7
+    /// relative (in the project's metric), both implementations.
+    @Test(arguments: fixtureNames.filter { $0.hasPrefix("tf-basicrnn-f64") })
+    func tensorflowFloat64To1e7(_ name: String) throws {
+        let f = try loadFixture(name)
+        for impl in implementations {
+            let r = try FixtureRunner.run(f, impl: impl)
+            for c in try FixtureRunner.compare(f, computed: r, implementation: impl.name).comparisons {
+                #expect(c.relError <= 1e-7, "\(name) [\(impl.name)] \(c.key): \(c.relError)")
+            }
+        }
+    }
+
+    /// 004's printed numbers, as the document prints them.
+    @Test func twoStepRNNReproducesTheDocumentsPrintedNumbers() throws {
+        let f = try loadFixture("numpy-004-two-step-rnn.json")
+        for impl in implementations {
+            let r = try FixtureRunner.run(f, impl: impl)
+            let before = try #require(r.entry("before_activation")).value.values
+            let state = try #require(r.entry("states")).value.values
+            let output = try #require(r.entry("outputs")).value.values
+            let printed: [(got: [Double], doc: [Double])] = [
+                (before, [0.6, 0.5, 1.2923401, 1.39225678]),
+                (state, [0.53704957, 0.46211716, 0.85973818, 0.88366641]),
+                (output, [1.56128388, 2.72707101]),
+            ]
+            for (got, doc) in printed {
+                #expect(got.count == doc.count)
+                for (a, b) in zip(got, doc) { #expect(abs(a - b) <= 5e-9, "\(a) vs printed \(b)") }
+            }
+        }
+    }
+
+    /// np.clip(dparam, -5, 5): entries beyond the clip are exactly ±5, and numpy clipped some.
+    @Test func minCharClipsGradientsAtFive() throws {
+        let f = try loadFixture("numpy-002-min-char-rnn-clipped.json")
+        let p = try MinCharProblem(f)
+        for impl in implementations {
+            let params = try p.parameters(Double.self)
+            let h = p.hprev.tensor(Double.self)
+            let raw = impl.minCharRNNLoss(params, inputs: p.inputs, targets: p.targets, hprev: h, clipGradients: false)
+            let clipped = impl.minCharRNNLoss(params, inputs: p.inputs, targets: p.targets, hprev: h, clipGradients: true)
+            var beyond = 0
+            for (r, c) in zip(raw.gradients.tensors, clipped.gradients.tensors) {
+                for (a, b) in zip(r.data, c.data) {
+                    if abs(a) > 5 { beyond += 1; #expect(b == (a > 0 ? 5 : -5)) } else { #expect(a == b) }
+                }
+            }
+            #expect(beyond > 0)
+            #expect(Double(beyond) == f.document["expected"]?["clipped_entries"]?.numberValue)
+        }
+    }
+
+    /// The sample the numpy program drew (np.random.choice on the continuing stream).
+    @Test func minCharSampleMatchesNumpy() throws {
+        let f = try loadFixture("numpy-002-min-char-rnn-lossfun.json")
+        for impl in implementations {
+            let r = try FixtureRunner.run(f, impl: impl)
+            let got = try #require(r.entry("sample_ix")).value.ints
+            let want = try #require(try f.expected()?.entry("sample_ix")).value.ints
+            #expect(got.count == 200)
+            #expect(got == want)
+        }
+    }
+
+    /// A changed expected number must fail the check (the comparison can fail).
+    @Test func aChangedExpectedValueFails() throws {
+        var f = try loadFixture("tf-basicrnn-f64-lengths.json")
+        guard case var .object(exp) = f.document["expected"]!, case var .object(out) = exp["outputs"]!,
+              case var .array(data) = out["data"]! else { Issue.record("unexpected fixture layout"); return }
+        data[3] = .number(data[3].numberValue! + 1e-6)
+        out["data"] = .array(data)
+        exp["outputs"] = .object(out)
+        f.document["expected"] = .object(exp)
+        let r = try FixtureRunner.run(f, impl: implementations[0])
+        let report = try FixtureRunner.compare(f, computed: r, implementation: "scalar")
+        #expect(!report.passed)
+        #expect(report.comparisons.first { !$0.passed }?.key == "outputs")
+    }
+}

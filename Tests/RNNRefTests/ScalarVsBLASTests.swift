@@ -1,0 +1,59 @@
+import PropertyBased
+import RNNBLAS
+import RNNCore
+import RNNScalar
+import RNNVerify
+import Testing
+
+/// Scalar and BLAS compute the same numbers: Double to 1e-12 relative, Float to 1e-5, on
+/// random shapes (B = 1, T = 1, H = 1 included) and random weights, for every result
+/// (outputs, final state, every gradient).
+///
+/// "Relative" is relative to the largest result of the run: a gradient that is a sum of
+/// cancelling terms (a bias gradient summed over B·T steps) can be 10⁴ times smaller than its
+/// terms, and then its Float rounding, relative to itself, is no statement about either
+/// implementation.
+@Suite("Scalar vs BLAS")
+struct ScalarVsBLASTests {
+    static func compare(_ c: RandomCase) throws {
+        let f = try c.fixture()
+        let a = try FixtureRunner.run(f, impl: RNNScalar.Implementation.self)
+        let b = try FixtureRunner.run(f, impl: RNNBLAS.Implementation.self)
+        let limit = c.dtype == .float64 ? 1e-12 : 1e-5
+        #expect(a.entries.count == b.entries.count)
+        #expect(a.entries.count >= 3)
+        let scale = a.entries.flatMap { $0.value.values.map { abs($0) } }.max() ?? 0
+        for e in a.entries {
+            let other = try #require(b.entry(e.key), "BLAS lacks \(e.key)")
+            #expect(other.value.shape == e.value.shape)
+            let rel = maxAbsError(e.value.values, other.value.values) / max(1e-8, 2 * scale)
+            #expect(rel <= limit, "\(c): \(e.key) differs by \(rel) of the largest result")
+        }
+    }
+
+    @Test func randomShapesAndWeights() async {
+        let shapes = Gen.int(in: 1...5).array(of: 4)       // H, I, B, T
+        await propertyCheck(count: 200, input: Gen.element(of: RandomCase.kinds), shapes, Gen.int(in: 0...100_000),
+                            Gen.bool, Gen.element(of: Activation.allCases)) { kind, s, seed, flag, act in
+            var c = RandomCase(kind: kind!)
+            c.units = s[0]; c.input = s[1]; c.batch = s[2]; c.steps = s[3]
+            c.seed = seed
+            c.dtype = flag ? .float64 : .float32
+            c.withLengths = flag
+            c.timeMajor = !flag
+            c.layers = seed % 2 + 1
+            c.activation = act!
+            c.useBias = seed % 3 != 0
+            try Self.compare(c)
+        }
+    }
+
+    @Test(arguments: [DType.float32, .float64])
+    func degenerateShapes(_ dtype: DType) throws {
+        for kind in RandomCase.kinds {
+            var c = RandomCase(kind: kind)
+            c.units = 1; c.input = 1; c.batch = 1; c.steps = 1; c.outputs = 1; c.dtype = dtype
+            try Self.compare(c)
+        }
+    }
+}

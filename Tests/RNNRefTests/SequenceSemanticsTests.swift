@@ -1,0 +1,70 @@
+import RNNBLAS
+import RNNCore
+import RNNScalar
+import RNNVerify
+import Testing
+
+/// `sequence_length` as TensorFlow defines it, checked from first principles (not against our
+/// own numbers): past a row's length the output is zero, the state is copied through, and no
+/// gradient flows into the inputs there.
+@Suite("dynamic_rnn sequence_length semantics")
+struct SequenceSemanticsTests {
+    func problem(_ dtype: DType = .float64) throws -> (Fixture, SequenceProblem) {
+        var c = RandomCase(kind: "tf.BasicRNNCell")
+        c.batch = 4; c.steps = 5; c.units = 3; c.input = 2; c.withLengths = true; c.seed = 9; c.dtype = dtype
+        let f = try c.fixture()
+        return (f, try SequenceProblem(f))
+    }
+
+    @Test func outputsZeroAndStateCopiedPastTheLength() throws {
+        let (f, p) = try problem()
+        let lengths = try #require(p.sequenceLength)
+        #expect(lengths.contains(0) && lengths.contains(5))
+        for impl in implementations {
+            let r = try FixtureRunner.run(f, impl: impl)
+            let out = try #require(r.entry("outputs")).value        // [B, T, H]
+            let fin = try #require(r.entry("final_state/0")).value  // [B, H]
+            let s0 = try #require(p.initialState?[0])
+            for b in 0..<4 {
+                let len = lengths[b]
+                for t in len..<5 { for j in 0..<3 { #expect(out.values[(b * 5 + t) * 3 + j] == 0) } }
+                for j in 0..<3 {
+                    // final state = output at the last live step (BasicRNN: output == state), or
+                    // the initial state for a length of 0
+                    let want = len == 0 ? s0.values[b * 3 + j] : out.values[(b * 5 + len - 1) * 3 + j]
+                    #expect(fin.values[b * 3 + j] == want)
+                }
+            }
+        }
+    }
+
+    @Test func noGradientPastTheLength() throws {
+        let (f, p) = try problem()
+        let lengths = try #require(p.sequenceLength)
+        for impl in implementations {
+            let r = try FixtureRunner.run(f, impl: impl)
+            let dx = try #require(r.entry("gradients/x")).value        // [B, T, I]
+            let ds0 = try #require(r.entry("gradients/initial_state/0")).value
+            let u = try #require(p.upstreamFinal?[0])
+            for b in 0..<4 {
+                for t in lengths[b]..<5 { for i in 0..<2 { #expect(dx.values[(b * 5 + t) * 2 + i] == 0) } }
+                if lengths[b] == 0 {
+                    // a row that never runs hands its final-state cotangent straight back
+                    for j in 0..<3 { #expect(ds0.values[b * 3 + j] == u.values[b * 3 + j]) }
+                }
+            }
+        }
+    }
+
+    @Test func lengthsOutsideTheSequenceAreRejected() throws {
+        var c = RandomCase(kind: "tf.BasicRNNCell")
+        c.withLengths = true; c.batch = 2; c.steps = 3
+        var f = try c.fixture()
+        f.tensors["sequence_length"] = TensorData(ints: [4, 1])
+        #expect(throws: RNNError.self) { try FixtureRunner.run(f, impl: implementations[0]) }
+        f.tensors["sequence_length"] = TensorData(ints: [-1, 1])
+        #expect(throws: RNNError.self) { try FixtureRunner.run(f, impl: implementations[1]) }
+        f.tensors["sequence_length"] = TensorData(ints: [1, 1, 1])
+        #expect(throws: RNNError.self) { try FixtureRunner.run(f, impl: implementations[1]) }
+    }
+}

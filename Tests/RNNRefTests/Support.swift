@@ -1,0 +1,47 @@
+import Foundation
+import RNNBLAS
+import RNNCore
+import RNNScalar
+import RNNVerify
+
+/// The package root (two folders above this file).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let fixturesDir = packageRoot.appendingPathComponent("Fixtures")
+
+/// Every committed fixture file, by file name.
+let fixtureNames: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: fixturesDir.path)) ?? []
+    return names.filter { $0.hasSuffix(".json") }.sorted()
+}()
+
+func loadFixture(_ name: String) throws -> Fixture {
+    try Fixture.load(path: fixturesDir.appendingPathComponent(name).path)
+}
+
+let implementations: [any RNNImplementation.Type] = [RNNScalar.Implementation.self, RNNBLAS.Implementation.self]
+
+/// The `rnnref` executable next to the test bundle (swift test builds it too).
+var rnnrefBinary: URL {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnref")
+}
+
+/// Runs `rnnref` with `args`; returns (exit status, stdout, stderr).
+func runCLI(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = rnnrefBinary
+    p.arguments = args
+    p.currentDirectoryURL = packageRoot
+    let o = Pipe(), e = Pipe()
+    p.standardOutput = o
+    p.standardError = e
+    try p.run()
+    let od = o.fileHandleForReading.readDataToEndOfFile()
+    let ed = e.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+}
+
+/// A fixture document built in a test, from JSON text.
+func fixture(json: String) throws -> Fixture {
+    try Fixture(source: "test.json", json: try JSONValue.parse(Data(json.utf8)))
+}
