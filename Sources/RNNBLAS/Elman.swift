@@ -21,6 +21,8 @@ struct Elman<Scalar: RNNFloat>: Sendable {
     var wh: WeightBlock
     var bias: Int?
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func forward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>) -> (z: Tensor<Scalar>, h: Tensor<Scalar>) {
         let (batch, nI, nH) = (x.shape[0], inputSize, units)
         var z = [Scalar](repeating: 0, count: batch * nH)
@@ -40,6 +42,8 @@ struct Elman<Scalar: RNNFloat>: Sendable {
         return (Tensor(uncheckedShape: [batch, nH], data: z), Tensor(uncheckedShape: [batch, nH], data: hNew))
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func backward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>, hNew: Tensor<Scalar>,
                   dhNew: Tensor<Scalar>, grads: inout Parameters<Scalar>) -> (dx: Tensor<Scalar>, dh: Tensor<Scalar>) {
         let (batch, nI, nH) = (x.shape[0], inputSize, units)

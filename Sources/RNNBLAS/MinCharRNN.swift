@@ -3,6 +3,8 @@ import RNNCore
 /// min-char-rnn's `lossFun` and `sample` (002_7f33b4f86bf72921.txt) with the matrix-vector
 /// products in OpenBLAS (see RNNScalar's `MinCharRNN` for the line-by-line reference).
 public enum MinCharRNN {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func lossFun<T: RNNFloat>(_ p: Parameters<T>, inputs: [Int], targets: [Int],
                                            hprev: Tensor<T>, clipGradients: Bool) -> MinCharRNNLoss<T> {
         let wxh = p.tensors[0].data, whh = p.tensors[1].data, why = p.tensors[2].data

@@ -23,6 +23,8 @@ public struct NumpyRNN<Scalar: RNNFloat>: RecurrentCell {
                            wx: WeightBlock(index: 1, row: 0), wh: WeightBlock(index: 0, row: 0), bias: 2)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(_ x: Tensor<Scalar>, state: [Tensor<Scalar>]) -> CellStep<Scalar> {
         let (z, h) = elman.forward(parameters, x: x, h: state[0])
         let (batch, nH) = (x.shape[0], elman.units)
@@ -33,6 +35,8 @@ public struct NumpyRNN<Scalar: RNNFloat>: RecurrentCell {
         return CellStep(output: Tensor(uncheckedShape: [batch, outputs], data: y), state: [h], cache: [z])
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func stepBackward(_ step: CellStep<Scalar>, x: Tensor<Scalar>, state: [Tensor<Scalar>],
                              dOutput: Tensor<Scalar>, dState: [Tensor<Scalar>],
                              grads: inout Parameters<Scalar>) -> CellStepGradients<Scalar> {

@@ -23,6 +23,8 @@ struct Elman<Scalar: RNNFloat>: Sendable {
     var bias: Int?
 
     /// Returns (z, h') for one step.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func forward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>) -> (z: Tensor<Scalar>, h: Tensor<Scalar>) {
         let (batch, nI, nH) = (x.shape[0], inputSize, units)
         let wxT = p.tensors[wx.index], whT = p.tensors[wh.index]
@@ -45,6 +47,8 @@ struct Elman<Scalar: RNNFloat>: Sendable {
     /// Backward of `forward` given dL/dh' (`dhNew`): with dz = dh' ⊙ act'(h'),
     ///
     ///     dW_x += xᵀ·dz    dW_h += hᵀ·dz    db += Σ_b dz    dx = dz·W_xᵀ    dh = dz·W_hᵀ
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func backward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>, hNew: Tensor<Scalar>,
                   dhNew: Tensor<Scalar>, grads: inout Parameters<Scalar>) -> (dx: Tensor<Scalar>, dh: Tensor<Scalar>) {
         let (batch, nI, nH) = (x.shape[0], inputSize, units)

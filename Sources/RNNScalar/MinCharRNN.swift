@@ -7,6 +7,8 @@ import RNNCore
 public enum MinCharRNN {
     /// `loss, dWxh, dWhh, dWhy, dbh, dby, hs[len(inputs)-1] = lossFun(inputs, targets, hprev)`,
     /// with `clipGradients` applying the document's `np.clip(dparam, -5, 5)`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func lossFun<T: RNNFloat>(_ p: Parameters<T>, inputs: [Int], targets: [Int],
                                            hprev: Tensor<T>, clipGradients: Bool) -> MinCharRNNLoss<T> {
         let wxh = p.tensors[0], whh = p.tensors[1], why = p.tensors[2], bh = p.tensors[3], by = p.tensors[4]

@@ -29,6 +29,8 @@ public struct NumpyRNN<Scalar: RNNFloat>: RecurrentCell {
                            wx: WeightBlock(index: 1, row: 0), wh: WeightBlock(index: 0, row: 0), bias: 2)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(_ x: Tensor<Scalar>, state: [Tensor<Scalar>]) -> CellStep<Scalar> {
         let (z, h) = elman.forward(parameters, x: x, h: state[0])
         let wOut = parameters.tensors[3], bOut = parameters.tensors[4]
@@ -45,6 +47,8 @@ public struct NumpyRNN<Scalar: RNNFloat>: RecurrentCell {
         return CellStep(output: y, state: [h], cache: [z])
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func stepBackward(_ step: CellStep<Scalar>, x: Tensor<Scalar>, state: [Tensor<Scalar>],
                              dOutput: Tensor<Scalar>, dState: [Tensor<Scalar>],
                              grads: inout Parameters<Scalar>) -> CellStepGradients<Scalar> {
