@@ -1,10 +1,39 @@
 import RNNCore
 
 /// Where a weight matrix lives: parameter `index` of the cell, starting at row `row`.
-/// TF's fused `kernel` [I + H, H] holds W_x in rows 0..<I and W_h in rows I..<I+H.
+/// TF's fused `kernel` [I + H, H] holds W_x in rows 0..<I and W_h in rows I..<I+H. A
+/// `transposed` block is stored whole as its transpose (PyTorch's `weight_ih` [4H, I] holds W_xᵀ; row is 0).
 struct WeightBlock: Sendable {
     var index: Int
     var row: Int
+    var transposed: Bool = false
+
+    /// `c = a·W + beta·c` for the logical W [k, n]; a [m, k].
+    func multiply<T: RNNFloat>(_ p: Parameters<T>, _ a: [T], m: Int, k: Int, n: Int, beta: T, into c: inout [T]) {
+        if transposed {
+            gemm(false, true, m: m, n: n, k: k, a, lda: k, p.tensors[index].data, ldb: k, beta: beta, &c, ldc: n)
+        } else {
+            gemm(false, false, m: m, n: n, k: k, a, lda: k, p.tensors[index].data, row * n, ldb: n, beta: beta, &c, ldc: n)
+        }
+    }
+
+    /// `c = d·Wᵀ` for the logical W [k, n]; d [m, n], c [m, k].
+    func multiplyTransposed<T: RNNFloat>(_ p: Parameters<T>, _ d: [T], m: Int, k: Int, n: Int, beta: T, into c: inout [T]) {
+        if transposed {
+            gemm(false, false, m: m, n: k, k: n, d, lda: n, p.tensors[index].data, ldb: k, beta: beta, &c, ldc: k)
+        } else {
+            gemm(false, true, m: m, n: k, k: n, d, lda: n, p.tensors[index].data, row * n, ldb: n, beta: beta, &c, ldc: k)
+        }
+    }
+
+    /// `dW += aᵀ·d` for the logical W [k, n]; a [m, k], d [m, n].
+    func accumulateGradient<T: RNNFloat>(_ g: inout Parameters<T>, _ a: [T], _ d: [T], m: Int, k: Int, n: Int) {
+        if transposed {
+            gemm(true, false, m: n, n: k, k: m, d, lda: n, a, ldb: k, beta: 1, &g.tensors[index].data, ldc: k)
+        } else {
+            gemm(true, false, m: k, n: n, k: m, a, lda: k, d, ldb: n, beta: 1, &g.tensors[index].data, row * n, ldc: n)
+        }
+    }
 }
 
 /// The tanh-RNN step (Elman, 1990), vectorised:

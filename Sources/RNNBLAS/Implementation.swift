@@ -10,6 +10,13 @@ public enum Implementation: RNNImplementation {
         case .tfBasicRNN: return BasicRNNCell(spec, inputSize: inputSize, parameters: parameters)
         case .kerasSimpleRNN: return SimpleRNNCell(spec, inputSize: inputSize, parameters: parameters)
         case .kerasMinimalRNN: return MinimalRNNCell(spec, inputSize: inputSize, parameters: parameters)
+        case let .lstm(c):
+            switch c.flavor {
+            case .tfLSTMCell: return LSTMCell(spec, inputSize: inputSize, parameters: parameters)
+            case .tfBasicLSTMCell: return BasicLSTMCell(spec, inputSize: inputSize, parameters: parameters)
+            case .keras: return KerasLSTMCell(spec, inputSize: inputSize, parameters: parameters)
+            case .torch: return TorchLSTM(spec, inputSize: inputSize, parameters: parameters)
+            }
         }
     }
 

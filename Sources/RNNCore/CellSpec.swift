@@ -26,6 +26,10 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// no bias, `h' = x·kernel + h·recurrent_kernel`; `kernel` [I, H], `recurrent_kernel` [H, H].
     case kerasMinimalRNN(units: Int)
 
+    /// An LSTM of any flavor: TF `LSTMCell` (every option) and `BasicLSTMCell`, Keras
+    /// `LSTMCell`, one layer of PyTorch `nn.LSTM`. See `LSTMConfig`.
+    case lstm(LSTMConfig)
+
     /// The fixture `kind` of the cell.
     public var kind: String {
         switch self {
@@ -33,6 +37,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case .tfBasicRNN: return "tf.BasicRNNCell"
         case .kerasSimpleRNN: return "keras.SimpleRNNCell"
         case .kerasMinimalRNN: return "keras.MinimalRNNCell"
+        case let .lstm(c): return c.flavor.rawValue
         }
     }
 
@@ -42,6 +47,16 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case let .tfBasicRNN(h, a): return "tf.BasicRNNCell(num_units: \(h), activation: \(a.rawValue))"
         case let .kerasSimpleRNN(h, a, b): return "keras.SimpleRNNCell(units: \(h), activation: \(a.rawValue), use_bias: \(b))"
         case let .kerasMinimalRNN(h): return "keras.MinimalRNNCell(units: \(h))"
+        case let .lstm(c):
+            var parts = ["units: \(c.units)"]
+            if let p = c.projection { parts.append("proj: \(p)") }
+            if c.usePeepholes { parts.append("peepholes") }
+            if let x = c.cellClip { parts.append("cell_clip: \(x)") }
+            if let x = c.projClip { parts.append("proj_clip: \(x)") }
+            if c.forgetBias != 0 { parts.append("forget_bias: \(c.forgetBias)") }
+            if c.activation != .tanh { parts.append("activation: \(c.activation.rawValue)") }
+            if !c.stateIsTuple { parts.append("state_is_tuple: false") }
+            return "\(c.flavor.rawValue)(\(parts.joined(separator: ", ")))"
         }
     }
 
@@ -49,6 +64,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     public var units: Int {
         switch self {
         case let .numpyRNN(h, _), let .tfBasicRNN(h, _), let .kerasSimpleRNN(h, _, _), let .kerasMinimalRNN(h): return h
+        case let .lstm(c): return c.units
         }
     }
 
@@ -56,12 +72,17 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     public var outputSize: Int {
         switch self {
         case let .numpyRNN(_, o): return o
+        case let .lstm(c): return c.outputWidth
         default: return units
         }
     }
 
-    /// Widths of the state tensors, in TensorFlow's `tf.nest.flatten` order.
-    public var stateSizes: [Int] { [units] }
+    /// Widths of the state tensors, in the framework's flattening order (TF's
+    /// `tf.nest.flatten`: `(c, h)` for an LSTM state tuple; Keras and PyTorch `(h, c)`).
+    public var stateSizes: [Int] {
+        if case let .lstm(c) = self { return c.stateSizes }
+        return [units]
+    }
 
     /// Parameter names (the framework's own variable names, below the cell's scope) and shapes,
     /// in the order the framework creates them.
@@ -76,11 +97,14 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             return [("kernel", [i, h]), ("recurrent_kernel", [h, h])] + (useBias ? [("bias", [h])] : [])
         case let .kerasMinimalRNN(h):
             return [("kernel", [i, h]), ("recurrent_kernel", [h, h])]
+        case let .lstm(c):
+            return c.parameterShapes(inputSize: i)
         }
     }
 
     /// Checks the sizes themselves (positive units and outputs).
     public func validate(inputSize: Int) throws {
+        if case let .lstm(c) = self { try c.validate() }
         guard units > 0 else { throw RNNError(.invalid, kind, "units must be positive, got \(units)") }
         guard outputSize > 0 else { throw RNNError(.invalid, kind, "outputs must be positive, got \(outputSize)") }
         guard inputSize > 0 else { throw RNNError(.invalid, kind, "input size must be positive, got \(inputSize)") }

@@ -23,6 +23,12 @@ struct GradCheck: ParsableCommand {
     @Flag(help: "Keras use_bias=False.") var noBias = false
     @Flag(help: "Time-major input (tf.BasicRNNCell).") var timeMajor = false
     @Flag(help: "Random sequence_length, including 0 and T (tf.BasicRNNCell).") var lengths = false
+    @Flag(help: "tf.LSTMCell use_peepholes.") var peepholes = false
+    @Option(help: "tf.LSTMCell cell_clip.") var cellClip: Double?
+    @Option(help: "tf.LSTMCell num_proj / torch.nn.LSTM proj_size.") var numProj: Int?
+    @Option(help: "tf.LSTMCell proj_clip (needs --num-proj).") var projClip: Double?
+    @Option(help: "TF forget_bias.") var forgetBias: Double = 1.0
+    @Flag(help: "TF state_is_tuple=False.") var concatState = false
     @Option(help: "Seed of numpy's RandomState for all the numbers.") var seed: Int = 0
     @Option(help: "scalar, blas or both.") var impl: ImplChoice = .both
     @Option(help: "At most this many coordinates per tensor.") var maxCoordinates: Int = 1000
@@ -38,6 +44,8 @@ struct GradCheck: ParsableCommand {
                 c.units = units; c.input = input; c.batch = batch; c.steps = steps; c.layers = layers
                 c.activation = try Activation(name: activation)
                 c.useBias = !noBias; c.timeMajor = timeMajor; c.withLengths = lengths; c.seed = seed
+                c.peepholes = peepholes; c.cellClip = cellClip; c.numProj = numProj; c.projClip = projClip
+                c.forgetBias = forgetBias; c.stateIsTuple = !concatState
                 f = try c.fixture()
             }
             print("gradient check of \(f.name) (\(f.document["about"]?.stringValue ?? f.kind)) in float64")

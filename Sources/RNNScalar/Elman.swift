@@ -1,10 +1,24 @@
 import RNNCore
 
 /// Where a weight matrix lives: parameter `index` of the cell, starting at row `row`.
-/// TF's fused `kernel` [I + H, H] holds W_x in rows 0..<I and W_h in rows I..<I+H.
+/// TF's fused `kernel` [I + H, H] holds W_x in rows 0..<I and W_h in rows I..<I+H. A
+/// `transposed` block is stored whole as its transpose (PyTorch's `weight_ih` [4H, I] holds W_xᵀ; row is 0).
 struct WeightBlock: Sendable {
     var index: Int
     var row: Int
+    var transposed: Bool = false
+
+    /// Element (k, j) of the logical matrix W [K, N].
+    @inline(__always)
+    func at<T: RNNFloat>(_ p: Parameters<T>, _ k: Int, _ j: Int) -> T {
+        transposed ? p.tensors[index][j, row + k] : p.tensors[index][row + k, j]
+    }
+
+    /// dW[k, j] += v.
+    @inline(__always)
+    func add<T: RNNFloat>(_ g: inout Parameters<T>, _ k: Int, _ j: Int, _ v: T) {
+        if transposed { g.tensors[index][j, row + k] += v } else { g.tensors[index][row + k, j] += v }
+    }
 }
 
 /// The step every tanh-RNN here shares (Elman, 1990):

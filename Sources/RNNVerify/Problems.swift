@@ -38,10 +38,17 @@ func boolKey(_ o: [String: JSONValue], _ key: String, path: String, default d: B
     return b
 }
 
-func activationKey(_ o: [String: JSONValue], path: String, default d: Activation) throws -> Activation {
-    guard let v = o["activation"], v != .null else { return d }
-    guard let s = v.stringValue else { throw RNNError(.malformed, "\(path).activation", "must be an activation name") }
-    do { return try Activation(name: s) } catch let e as RNNError { throw e.within(path) }
+/// A number at `key`, nil when absent or null.
+func optionalNumber(_ o: [String: JSONValue], _ key: String, path: String) throws -> Double? {
+    guard let v = o[key], v != .null else { return nil }
+    guard let n = v.numberValue else { throw RNNError(.malformed, "\(path).\(key)", "must be a number or null, got \(v.serialized())") }
+    return n
+}
+
+func activationKey(_ o: [String: JSONValue], path: String, default d: Activation, key: String = "activation") throws -> Activation {
+    guard let v = o[key], v != .null else { return d }
+    guard let s = v.stringValue else { throw RNNError(.malformed, "\(path).\(key)", "must be an activation name") }
+    do { return try Activation(name: s) } catch let e as RNNError { throw RNNError(e.kind, "\(path).\(key)", e.reason) }
 }
 
 /// Decodes one cell object of a `tf.nn.dynamic_rnn` model (`cells[k]`).
@@ -53,8 +60,30 @@ func decodeTFCell(_ c: [String: JSONValue], inputSize: Int, path: String) throws
         try rejectUnknownKeys(c, known: ["kind", "num_units", "activation", "weights"], path: path, kind: kind)
         let h = try intKey(c, "num_units", path: path)
         spec = .tfBasicRNN(numUnits: h, activation: try activationKey(c, path: path, default: .tanh))
+    case "tf.LSTMCell":
+        try rejectUnknownKeys(c, known: ["kind", "num_units", "use_peepholes", "cell_clip", "num_proj", "proj_clip", "forget_bias",
+                                         "activation", "state_is_tuple", "weights", "num_unit_shards", "num_proj_shards"], path: path, kind: kind)
+        for shards in ["num_unit_shards", "num_proj_shards"] where c[shards] != nil && c[shards] != .null {
+            throw RNNError(.unsupported, "\(path).\(shards)", "sharded LSTM variables are deprecated in TF and not supported")
+        }
+        var cfg = LSTMConfig(flavor: .tfLSTMCell, units: try intKey(c, "num_units", path: path))
+        cfg.usePeepholes = try boolKey(c, "use_peepholes", path: path, default: false)
+        cfg.cellClip = try optionalNumber(c, "cell_clip", path: path)
+        cfg.projection = try optionalNumber(c, "num_proj", path: path).map { Int($0) }
+        cfg.projClip = try optionalNumber(c, "proj_clip", path: path)
+        cfg.forgetBias = try optionalNumber(c, "forget_bias", path: path) ?? 1.0
+        cfg.activation = try activationKey(c, path: path, default: .tanh)
+        cfg.stateIsTuple = try boolKey(c, "state_is_tuple", path: path, default: true)
+        spec = .lstm(cfg)
+    case "tf.BasicLSTMCell":
+        try rejectUnknownKeys(c, known: ["kind", "num_units", "forget_bias", "activation", "state_is_tuple", "weights"], path: path, kind: kind)
+        var cfg = LSTMConfig(flavor: .tfBasicLSTMCell, units: try intKey(c, "num_units", path: path))
+        cfg.forgetBias = try optionalNumber(c, "forget_bias", path: path) ?? 1.0
+        cfg.activation = try activationKey(c, path: path, default: .tanh)
+        cfg.stateIsTuple = try boolKey(c, "state_is_tuple", path: path, default: true)
+        spec = .lstm(cfg)
     default:
-        throw RNNError(.unknown, "\(path).kind", "unknown cell kind \"\(kind)\" (known: tf.BasicRNNCell)")
+        throw RNNError(.unknown, "\(path).kind", "unknown cell kind \"\(kind)\" (known: tf.BasicRNNCell, tf.LSTMCell, tf.BasicLSTMCell)")
     }
     do { try spec.validate(inputSize: inputSize) } catch let e as RNNError { throw RNNError(e.kind, path, e.reason) }
     return CellEntry(spec: spec, inputSize: inputSize, weightNames: try weightNames(c, spec: spec, inputSize: inputSize, path: path))
@@ -96,6 +125,9 @@ public struct SequenceProblem: Sendable {
     public var upstreamFinal: [TensorData]?
     /// All tensors by name (weights included).
     public var tensors: [String: TensorData]
+    /// PyTorch's layout: `initial_state` and `final_state` are `(h [L, B, P], c [L, B, H])`
+    /// with the layer as leading axis; internally they are per-layer `[h, c]` lists.
+    public var stacked: Bool = false
 
     public var hasUpstream: Bool { upstreamOutputs != nil || upstreamFinal != nil }
 
@@ -133,9 +165,14 @@ public struct SequenceProblem: Sendable {
             guard ws.rank == 2, wo.rank == 2 else { throw RNNError(.shape, "model.weights", "w_cell_state and w_output must be matrices") }
             let spec = CellSpec.numpyRNN(units: ws.shape[0], outputs: wo.shape[1])
             cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
-        case "keras.SimpleRNN", "keras.MinimalRNNCell":
+        case "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM":
             let layerFlags: Set<String> = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "dropout", "recurrent_dropout"]
-            let cellKeys: Set<String> = kind == "keras.SimpleRNN" ? ["units", "activation", "use_bias"] : ["units"]
+            let cellKeys: Set<String>
+            switch kind {
+            case "keras.SimpleRNN": cellKeys = ["units", "activation", "use_bias"]
+            case "keras.LSTM": cellKeys = ["units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "implementation"]
+            default: cellKeys = ["units"]
+            }
             try rejectUnknownKeys(m, known: Set(["kind", "weights", "x", "initial_state", "upstream"]).union(layerFlags).union(cellKeys), path: "model", kind: kind)
             for flag in ["go_backwards", "stateful", "unroll", "time_major"] where try boolKey(m, flag, path: "model", default: false) {
                 throw RNNError(.unsupported, "model.\(flag)", "Keras '\(flag)=True' is not supported in this version")
@@ -149,12 +186,68 @@ public struct SequenceProblem: Sendable {
             returnSequences = try boolKey(m, "return_sequences", path: "model", default: false)
             returnState = try boolKey(m, "return_state", path: "model", default: false)
             let units = try intKey(m, "units", path: "model")
-            let spec: CellSpec = kind == "keras.SimpleRNN"
-                ? .kerasSimpleRNN(units: units, activation: try activationKey(m, path: "model", default: .tanh),
-                                  useBias: try boolKey(m, "use_bias", path: "model", default: true))
-                : .kerasMinimalRNN(units: units)
+            let spec: CellSpec
+            switch kind {
+            case "keras.SimpleRNN":
+                spec = .kerasSimpleRNN(units: units, activation: try activationKey(m, path: "model", default: .tanh),
+                                       useBias: try boolKey(m, "use_bias", path: "model", default: true))
+            case "keras.LSTM":
+                var cfg = LSTMConfig(flavor: .keras, units: units)
+                cfg.activation = try activationKey(m, path: "model", default: .tanh)
+                cfg.recurrentActivation = try activationKey(m, path: "model", default: .sigmoid, key: "recurrent_activation")
+                cfg.useBias = try boolKey(m, "use_bias", path: "model", default: true)
+                spec = .lstm(cfg)
+            default:
+                spec = .kerasMinimalRNN(units: units)
+            }
             do { try spec.validate(inputSize: x.shape[2]) } catch let e as RNNError { throw RNNError(e.kind, "model", e.reason) }
             cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
+        case "torch.nn.LSTM":
+            try rejectUnknownKeys(m, known: ["kind", "input_size", "hidden_size", "num_layers", "bias", "batch_first", "proj_size",
+                                             "dropout", "bidirectional", "weights", "x", "initial_state", "upstream"], path: "model", kind: kind)
+            if try boolKey(m, "bidirectional", path: "model", default: false) {
+                throw RNNError(.unsupported, "model.bidirectional", "bidirectional torch.nn.LSTM is not supported in this version")
+            }
+            if let d = try optionalNumber(m, "dropout", path: "model"), d != 0 {
+                throw RNNError(.unsupported, "model.dropout", "training-time dropout between layers is not supported")
+            }
+            timeMajor = !(try boolKey(m, "batch_first", path: "model", default: false))
+            let hidden = try intKey(m, "hidden_size", path: "model")
+            let layers = try intKey(m, "num_layers", path: "model", default: 1)
+            let proj = try intKey(m, "proj_size", path: "model", default: 0)
+            guard layers >= 1 else { throw RNNError(.invalid, "model.num_layers", "must be at least 1") }
+            guard proj >= 0 else { throw RNNError(.invalid, "model.proj_size", "must be non-negative") }
+            if let i = m["input_size"], i.numberValue.map(Int.init) != x.shape[2] {
+                throw RNNError(.shape, "model.input_size", "is \(i.serialized()) but x has \(x.shape[2]) features")
+            }
+            guard let w = m["weights"]?.objectValue else { throw RNNError(.missing, "model.weights", "missing weights object") }
+            var cfg = LSTMConfig(flavor: .torch, units: hidden)
+            cfg.projection = proj > 0 ? proj : nil
+            cfg.useBias = try boolKey(m, "bias", path: "model", default: true)
+            let spec = CellSpec.lstm(cfg)
+            cells = []
+            var input = x.shape[2]
+            for k in 0..<layers {
+                do { try spec.validate(inputSize: input) } catch let e as RNNError { throw RNNError(e.kind, "model", e.reason) }
+                var names: [String: String] = [:]
+                for (v, _) in spec.parameterShapes(inputSize: input) {
+                    let key = "\(v)_l\(k)"
+                    guard let t = w[key]?.stringValue else { throw RNNError(.missing, "model.weights.\(key)", "missing variable of torch.nn.LSTM") }
+                    names[v] = t
+                }
+                let known = Set(spec.parameterShapes(inputSize: input).map(\.name))
+                for key in w.keys.sorted() where key.hasSuffix("_l\(k)") && !known.contains(String(key.dropLast("_l\(k)".count))) {
+                    throw RNNError(.unknown, "model.weights.\(key)", "torch.nn.LSTM layer \(k) has no such variable")
+                }
+                cells.append(CellEntry(spec: spec, inputSize: input, weightNames: names))
+                input = spec.outputSize
+            }
+            for key in w.keys.sorted() {
+                guard let l = key.split(separator: "_").last, l.hasPrefix("l"), let n = Int(l.dropFirst()), n < layers else {
+                    throw RNNError(.unknown, "model.weights.\(key)", "not a variable of a \(layers)-layer torch.nn.LSTM")
+                }
+            }
+            stacked = true
         default:
             throw RNNError(.unknown, "model.kind", "unknown model kind \"\(kind)\"")
         }
@@ -162,6 +255,12 @@ public struct SequenceProblem: Sendable {
             for (v, t) in c.weightNames { _ = try f.tensor(t, key: "model\(cells.count > 1 || kind == "tf.nn.dynamic_rnn" ? ".cells[\(k)]" : "").weights.\(v)") }
         }
         if let s = try f.namedTensors(m, "initial_state", path: "model") {
+            if stacked {
+                guard s.count == 2 else { throw RNNError(.shape, "model.initial_state", "torch.nn.LSTM takes (h_0, c_0), got \(s.count) tensors") }
+                for (k, t) in s.enumerated() where t.data.rank != 3 || t.data.shape[0] != cells.count {
+                    throw RNNError(.shape, "tensors.\(t.name)", "\(k == 0 ? "h_0" : "c_0") must be [num_layers, B, ·], got \(t.data.shape)")
+                }
+            }
             initialStateNames = s.map(\.name)
             initialState = s.map(\.data)
         }

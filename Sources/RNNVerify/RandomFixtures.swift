@@ -19,14 +19,56 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     public var dtype: DType = .float64
     public var seed: Int = 0
     public var weightScale: Double = 0.6
+    // LSTM options (tf.LSTMCell uses them all; torch.nn.LSTM uses numProj as proj_size)
+    public var peepholes: Bool = false
+    public var cellClip: Double?
+    public var numProj: Int?
+    public var projClip: Double?
+    public var forgetBias: Double = 1.0
+    public var stateIsTuple: Bool = true
 
     public init(kind: String) { self.kind = kind }
 
     public var description: String {
-        "\(kind) H=\(units) I=\(input) B=\(batch) T=\(steps) layers=\(layers) act=\(activation.rawValue) bias=\(useBias) timeMajor=\(timeMajor) lengths=\(withLengths) \(dtype.rawValue) seed=\(seed)"
+        var s = "\(kind) H=\(units) I=\(input) B=\(batch) T=\(steps) layers=\(layers) act=\(activation.rawValue) bias=\(useBias) timeMajor=\(timeMajor) lengths=\(withLengths) \(dtype.rawValue) seed=\(seed)"
+        if kind.contains("LSTM") {
+            s += " peepholes=\(peepholes) cell_clip=\(cellClip.map { "\($0)" } ?? "-") proj=\(numProj.map { "\($0)" } ?? "-") proj_clip=\(projClip.map { "\($0)" } ?? "-") forget_bias=\(forgetBias) tuple=\(stateIsTuple)"
+        }
+        return s
     }
 
-    public static let kinds = ["tf.BasicRNNCell", "keras.SimpleRNN", "keras.MinimalRNNCell", "numpy.rnn", "numpy.min_char_rnn"]
+    public static let kinds = ["tf.BasicRNNCell", "keras.SimpleRNN", "keras.MinimalRNNCell", "numpy.rnn", "numpy.min_char_rnn",
+                               "tf.LSTMCell", "tf.BasicLSTMCell", "keras.LSTM", "torch.nn.LSTM"]
+
+    /// Kinds that stack as tf.nn.dynamic_rnn cells.
+    static let tfCellKinds: Set<String> = ["tf.BasicRNNCell", "tf.LSTMCell", "tf.BasicLSTMCell"]
+
+    /// The cell spec of one layer of this case.
+    func spec() -> CellSpec {
+        switch kind {
+        case "tf.BasicRNNCell": return .tfBasicRNN(numUnits: units, activation: activation)
+        case "keras.SimpleRNN": return .kerasSimpleRNN(units: units, activation: activation, useBias: useBias)
+        case "keras.MinimalRNNCell": return .kerasMinimalRNN(units: units)
+        case "numpy.rnn": return .numpyRNN(units: units, outputs: outputs)
+        case "tf.LSTMCell":
+            var c = LSTMConfig(flavor: .tfLSTMCell, units: units)
+            c.usePeepholes = peepholes; c.cellClip = cellClip; c.projection = numProj; c.projClip = numProj == nil ? nil : projClip
+            c.forgetBias = forgetBias; c.stateIsTuple = stateIsTuple; c.activation = activation
+            return .lstm(c)
+        case "tf.BasicLSTMCell":
+            var c = LSTMConfig(flavor: .tfBasicLSTMCell, units: units)
+            c.forgetBias = forgetBias; c.stateIsTuple = stateIsTuple; c.activation = activation
+            return .lstm(c)
+        case "keras.LSTM":
+            var c = LSTMConfig(flavor: .keras, units: units)
+            c.useBias = useBias; c.activation = activation
+            return .lstm(c)
+        default:
+            var c = LSTMConfig(flavor: .torch, units: units)
+            c.useBias = useBias; c.projection = numProj
+            return .lstm(c)
+        }
+    }
 
     /// The fixture for this case.
     public func fixture() throws -> Fixture {
@@ -66,37 +108,50 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             var cells: [JSONValue] = []
             var stateNames: [JSONValue] = []
             var outWidth = units
-            let nLayers = kind == "tf.BasicRNNCell" ? layers : 1
+            let nLayers = Self.tfCellKinds.contains(kind) || kind == "torch.nn.LSTM" ? layers : 1
+            var torchWeights: [String: JSONValue] = [:]
             for k in 0..<nLayers {
-                let spec: CellSpec
-                switch kind {
-                case "tf.BasicRNNCell": spec = .tfBasicRNN(numUnits: units, activation: activation)
-                case "keras.SimpleRNN": spec = .kerasSimpleRNN(units: units, activation: activation, useBias: useBias)
-                case "keras.MinimalRNNCell": spec = .kerasMinimalRNN(units: units)
-                default: spec = .numpyRNN(units: units, outputs: outputs)
-                }
+                let spec = self.spec()
                 var weights: [String: JSONValue] = [:]
                 for (v, shape) in spec.parameterShapes(inputSize: input) {
-                    let name = "layer\(k)/\(v)"
+                    let name = kind == "torch.nn.LSTM" ? "\(v)_l\(k)" : "layer\(k)/\(v)"
                     put(name, shape, scale: weightScale)
                     weights[v] = .string(name)
+                    torchWeights[name] = .string(name)
                 }
                 var cell: [String: JSONValue] = ["kind": .string(kind), "weights": .object(weights)]
-                if kind == "tf.BasicRNNCell" {
+                if case let .lstm(c) = spec, Self.tfCellKinds.contains(kind) {
+                    cell["num_units"] = .number(Double(units))
+                    cell["forget_bias"] = .number(c.forgetBias)
+                    cell["state_is_tuple"] = .bool(c.stateIsTuple)
+                    cell["activation"] = .string(c.activation.rawValue)
+                    if kind == "tf.LSTMCell" {
+                        cell["use_peepholes"] = .bool(c.usePeepholes)
+                        cell["cell_clip"] = c.cellClip.map { .number($0) } ?? .null
+                        cell["num_proj"] = c.projection.map { .number(Double($0)) } ?? .null
+                        cell["proj_clip"] = c.projClip.map { .number($0) } ?? .null
+                    }
+                } else if kind == "tf.BasicRNNCell" {
                     cell["num_units"] = .number(Double(units))
                     cell["activation"] = .string(activation.rawValue)
                 }
                 cells.append(.object(cell))
-                for (j, w) in spec.stateSizes.enumerated() {
-                    let name = "initial_state/\(stateNames.count)"
-                    _ = j
-                    put(name, [batch, w], scale: 1)
-                    stateNames.append(.string(name))
+                if kind != "torch.nn.LSTM" {
+                    for w in spec.stateSizes {
+                        let name = "initial_state/\(stateNames.count)"
+                        put(name, [batch, w], scale: 1)
+                        stateNames.append(.string(name))
+                    }
                 }
                 input = spec.outputSize
                 outWidth = spec.outputSize
             }
-            let tm = kind == "tf.BasicRNNCell" ? timeMajor : (kind == "numpy.rnn")
+            if kind == "torch.nn.LSTM" {
+                put("h_0", [nLayers, batch, numProj ?? units], scale: 1)
+                put("c_0", [nLayers, batch, units], scale: 1)
+                stateNames = [.string("h_0"), .string("c_0")]
+            }
+            let tm = Self.tfCellKinds.contains(kind) || kind == "torch.nn.LSTM" ? timeMajor : (kind == "numpy.rnn")
             put("x", tm ? [steps, batch, self.input] : [batch, steps, self.input], scale: 1)
             model["x"] = .string("x")
             model["initial_state"] = .array(stateNames)
@@ -109,7 +164,14 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             put("upstream/outputs", tm ? [steps, batch, outWidth] : [batch, steps, outWidth], scale: 1)
             model["upstream"] = .object(["outputs": .string("upstream/outputs"), "final_state": .array(upstreamFinal)])
             switch kind {
-            case "tf.BasicRNNCell":
+            case "torch.nn.LSTM":
+                model["weights"] = .object(torchWeights)
+                model["hidden_size"] = .number(Double(units))
+                model["num_layers"] = .number(Double(nLayers))
+                model["proj_size"] = .number(Double(numProj ?? 0))
+                model["bias"] = .bool(useBias)
+                model["batch_first"] = .bool(!timeMajor)
+            case let k where Self.tfCellKinds.contains(k):
                 model["kind"] = .string("tf.nn.dynamic_rnn")
                 model["cells"] = .array(cells)
                 model["time_major"] = .bool(timeMajor)
@@ -127,7 +189,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
                 model["units"] = .number(Double(units))
                 model["return_sequences"] = .bool(true)
                 model["return_state"] = .bool(true)
-                if kind == "keras.SimpleRNN" {
+                if kind == "keras.SimpleRNN" || kind == "keras.LSTM" {
                     model["activation"] = .string(activation.rawValue)
                     model["use_bias"] = .bool(useBias)
                 }

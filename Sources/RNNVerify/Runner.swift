@@ -9,6 +9,23 @@ struct SequenceEvaluation<T: RNNFloat> {
     var gradients: DynamicRNN<T>.Gradients?
 }
 
+/// PyTorch's `(h [L, B, P], c [L, B, H])` → per-layer `[h_l, c_l]` (each [B, ·]).
+func unpackStacked<T: RNNFloat>(_ ts: [Tensor<T>]) -> [Tensor<T>] {
+    let layers = ts[0].shape[0]
+    var flat: [Tensor<T>] = []
+    for l in 0..<layers { for t in ts { flat.append(t.slice(l)) } }
+    return flat
+}
+
+/// Per-layer `[h_l, c_l]` → PyTorch's `(h [L, B, P], c [L, B, H])`.
+func packStacked<T: RNNFloat>(_ flat: [Tensor<T>]) -> [Tensor<T>] {
+    let layers = flat.count / 2
+    return (0..<2).map { k in
+        let parts = (0..<layers).map { flat[2 * $0 + k] }
+        return Tensor.stack(parts, inner: parts[0].shape)
+    }
+}
+
 extension SequenceProblem {
     /// All of the problem's tensors in precision `T`.
     func tensorsAs<T: RNNFloat>(_: T.Type) -> [String: Tensor<T>] {
@@ -42,7 +59,8 @@ extension SequenceProblem {
         }
         let net = try DynamicRNN(cells: built, timeMajor: timeMajor)
         let x = t[xName]!
-        let s0 = initialStateNames?.map { t[$0]! }
+        var s0 = initialStateNames?.map { t[$0]! }
+        if stacked, let s = s0 { s0 = unpackStacked(s) }
         let fwd: DynamicRNN<T>.Forward
         do {
             fwd = try net.forward(x, initialState: s0, sequenceLength: sequenceLength)
@@ -69,7 +87,7 @@ extension SequenceProblem {
                     for b in 0..<batch { for j in 0..<width { dOut[b, tCount - 1, j] = ut[b, j] } }
                 }
             }
-            var dFin = fwd.finalState.map { Tensor<T>(zeros: $0.shape) }
+            var dFin = reportedFinalState(fwd).map { Tensor<T>(zeros: $0.shape) }
             if let u = upstreamFinal {
                 guard u.count == dFin.count else {
                     throw RNNError(.shape, "model.upstream.final_state", "expected \(dFin.count) tensors, got \(u.count)")
@@ -80,16 +98,25 @@ extension SequenceProblem {
                     dFin[k] = ut
                 }
             }
-            grads = try net.backward(fwd, dOutputs: dOut, dFinalState: dFin)
+            grads = try net.backward(fwd, dOutputs: dOut, dFinalState: stacked ? unpackStacked(dFin) : dFin)
+            if stacked { grads!.dInitialState = packStacked(grads!.dInitialState) }
         }
         return SequenceEvaluation(forward: fwd, network: net, outputs: outputs, gradients: grads)
+    }
+
+    /// The final state as the framework returns it (PyTorch: `(h_n, c_n)` stacked by layer).
+    func reportedFinalState<T: RNNFloat>(_ fwd: DynamicRNN<T>.Forward) -> [Tensor<T>] {
+        stacked ? packStacked(fwd.finalState) : fwd.finalState
     }
 
     /// `L = Σ outputs ⊙ upstream.outputs + Σ_k final_state[k] ⊙ upstream.final_state[k]`.
     func loss<T: RNNFloat>(_ e: SequenceEvaluation<T>) -> T {
         var l: T = 0
         if let u = upstreamOutputs { l += e.outputs.dot(u.tensor(T.self)) }
-        if let u = upstreamFinal { for k in u.indices { l += e.forward.finalState[k].dot(u[k].tensor(T.self)) } }
+        if let u = upstreamFinal {
+            let fin = reportedFinalState(e.forward)
+            for k in u.indices { l += fin[k].dot(u[k].tensor(T.self)) }
+        }
         return l
     }
 
@@ -98,7 +125,7 @@ extension SequenceProblem {
         let e = try evaluate(impl, t, gradients: true)
         var r = ResultSet()
         r.add(["outputs"], TensorData(e.outputs))
-        if returnState { r.addList("final_state", e.forward.finalState.map { TensorData($0) }) }
+        if returnState { r.addList("final_state", reportedFinalState(e.forward).map { TensorData($0) }) }
         if kind == "numpy.rnn" {
             let steps = e.forward.layers[0].steps
             let inner = steps.first?.state[0].shape ?? [0]
@@ -261,13 +288,15 @@ public struct CheckReport: Sendable {
 /// Runs fixtures through an implementation and compares with what they expect.
 public enum FixtureRunner {
     /// The model kinds `run`/`check` understand.
-    public static let kinds = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "numpy.min_char_rnn", "numpy.random"]
+    public static let kinds = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM",
+                               "torch.nn.LSTM", "numpy.min_char_rnn", "numpy.random"]
+    static let sequenceKinds: Set<String> = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "torch.nn.LSTM"]
 
     /// Computes every result the fixture's model defines, in the fixture's dtype.
     public static func run(_ f: Fixture, impl: any RNNImplementation.Type) throws -> ResultSet {
         do {
             switch f.kind {
-            case "tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell":
+            case let k where sequenceKinds.contains(k):
                 let p = try SequenceProblem(f)
                 return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             case "numpy.min_char_rnn":
@@ -318,7 +347,7 @@ public enum FixtureRunner {
                                      useGSL: Bool = false) throws -> [GradCheckEntry] {
         do {
             switch f.kind {
-            case "tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell":
+            case let k where sequenceKinds.contains(k):
                 return try SequenceProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             case "numpy.min_char_rnn":
                 return try MinCharProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
