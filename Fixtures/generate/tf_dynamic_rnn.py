@@ -5,6 +5,7 @@ numpy with the case's seed; nothing is tuned to our implementation. Run with the
 versions of requirements.txt:  TF_USE_LEGACY_KERAS=1 python tf_dynamic_rnn.py
 """
 import os
+import re
 import sys
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
@@ -22,39 +23,68 @@ ACTIVATIONS = {"tanh": tf.tanh, "relu": tf.nn.relu, "sigmoid": tf.sigmoid}
 
 def make_cell(spec, dtype):
     kind = spec["kind"]
+    act = ACTIVATIONS[spec.get("activation", "tanh")]
     if kind == "tf.BasicRNNCell":
-        act = ACTIVATIONS[spec.get("activation", "tanh")]
         return rnn_cell.BasicRNNCell(spec["num_units"], activation=act, dtype=dtype)
+    if kind == "tf.LSTMCell":
+        return rnn_cell.LSTMCell(spec["num_units"], use_peepholes=spec.get("use_peepholes", False),
+                                 cell_clip=spec.get("cell_clip"), num_proj=spec.get("num_proj"),
+                                 proj_clip=spec.get("proj_clip"), forget_bias=spec.get("forget_bias", 1.0),
+                                 state_is_tuple=spec.get("state_is_tuple", True), activation=act, dtype=dtype)
+    if kind == "tf.BasicLSTMCell":
+        return rnn_cell.BasicLSTMCell(spec["num_units"], forget_bias=spec.get("forget_bias", 1.0),
+                                      state_is_tuple=spec.get("state_is_tuple", True), activation=act, dtype=dtype)
     raise ValueError("unknown cell kind " + kind)
 
 
 def state_shapes(spec):
+    """Widths of the cell's state tensors in tf.nest.flatten order."""
+    h = spec["num_units"]
     if spec["kind"] == "tf.BasicRNNCell":
-        return [spec["num_units"]]
-    raise ValueError(spec["kind"])
+        return [h]
+    p = spec.get("num_proj") or h
+    if not spec.get("state_is_tuple", True):
+        return [h + p]
+    return [h, p]
 
 
-def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weight_scale=0.5):
+CELL_SCOPE = re.compile(r"(?:basic_rnn_cell|basic_lstm_cell|lstm_cell|gru_cell)/(.*)$")
+
+
+def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weight_scale=0.5,
+             tf_init=False, zero_state=False, x_value=None, document="001_3c2564362773d149.txt", extra_expected=None,
+             upstream=True):
+    """One dynamic_rnn case. Weights: uniform(±weight_scale) from numpy's RandomState(seed), or
+    with tf_init TF's own default initializers under tf.compat.v1.set_random_seed(seed) (as the
+    documents run them). zero_state: the initial state is cell.zero_state (not a gradient
+    input). x_value: a fixed input (the documents' X)."""
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
     tfdt = tf.float32 if dtype == "float32" else tf.float64
     graph = tf.Graph()
     with graph.as_default():
+        if tf_init:
+            tf.compat.v1.set_random_seed(seed)
         xshape = (T, B, I) if time_major else (B, T, I)
         x = tf.compat.v1.placeholder(tfdt, xshape, name="x")
-        init = []
         init_ph = []
+        per_layer = []
+        tf_cells = [make_cell(c, tfdt) for c in cells]
         for k, c in enumerate(cells):
+            if zero_state:
+                per_layer.append(tf_cells[k].zero_state(B, tfdt))
+                continue
+            phs = []
             for j, w in enumerate(state_shapes(c)):
                 ph = tf.compat.v1.placeholder(tfdt, (B, w), name="initial_state_%d" % len(init_ph))
                 init_ph.append(ph)
-                init.append(ph)
-        tf_cells = [make_cell(c, tfdt) for c in cells]
+                phs.append(ph)
+            if c["kind"] == "tf.BasicRNNCell" or len(phs) == 1:
+                per_layer.append(phs[0])
+            else:
+                per_layer.append(rnn_cell.LSTMStateTuple(phs[0], phs[1]))
         cell = tf_cells[0] if len(tf_cells) == 1 else rnn_cell.MultiRNNCell(tf_cells)
-        if len(tf_cells) == 1:
-            initial_state = init[0]
-        else:
-            initial_state = tuple(init)
+        initial_state = per_layer[0] if len(tf_cells) == 1 else tuple(per_layer)
         seq_len = tf.compat.v1.placeholder(tf.int64, (B,), name="sequence_length") if lengths is not None else None
         outputs, final_state = tf.compat.v1.nn.dynamic_rnn(cell, x, sequence_length=seq_len,
                                                            initial_state=initial_state, time_major=time_major,
@@ -70,10 +100,13 @@ def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weig
             tensors = {}
             for v in variables:
                 vname = v.name.split(":")[0]
-                value = (rng.uniform(-weight_scale, weight_scale, size=v.shape.as_list())).astype(npdt)
-                v.load(value, sess)
+                if tf_init:
+                    value = sess.run(v)
+                else:
+                    value = (rng.uniform(-weight_scale, weight_scale, size=v.shape.as_list())).astype(npdt)
+                    v.load(value, sess)
                 tensors[vname] = value
-            xv = rng.uniform(-1, 1, size=xshape).astype(npdt)
+            xv = rng.uniform(-1, 1, size=xshape).astype(npdt) if x_value is None else np.asarray(x_value, dtype=npdt)
             feed = {x: xv}
             tensors["x"] = xv
             for k, ph in enumerate(init_ph):
@@ -94,11 +127,11 @@ def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weig
     var_names = [v.name.split(":")[0] for v in variables]
     model_cells = []
     for k, c in enumerate(cells):
-        prefix = [n for n in var_names if ("cell_%d/" % k in n) or len(cells) == 1]
         weights = {}
-        for n in prefix:
-            short = n.split("/")[-1]
-            weights[short] = n
+        for n in var_names:
+            if len(cells) > 1 and "/cell_%d/" % k not in n:
+                continue
+            weights[CELL_SCOPE.search(n).group(1)] = n
         model_cells.append(dict(c, weights=weights))
     model = {
         "kind": "tf.nn.dynamic_rnn",
@@ -112,15 +145,24 @@ def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weig
     if lengths is not None:
         model["sequence_length"] = "sequence_length"
     gnames = var_names + ["x"] + ["initial_state/%d" % k for k in range(len(init_ph))]
+    if x_value is not None:
+        pass
     expected = {
         "outputs": common.tensor(out_v),
         "final_state": [common.tensor(s) for s in fin_v],
         "gradients": {n: common.tensor(g) for n, g in zip(gnames, grad_v)},
     }
+    if zero_state:
+        del model["initial_state"]
+    if extra_expected:
+        expected.update(extra_expected)
     common.write(name, about,
                  {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf),
-                  "seed": seed, "document": "001_3c2564362773d149.txt"},
+                  "seed": seed, "document": document,
+                  "weights": "TF default initializers, tf.compat.v1.set_random_seed(seed)" if tf_init
+                  else "numpy RandomState(seed).uniform(-%g, %g)" % (weight_scale, weight_scale)},
                  dtype, model, tensors, expected)
+    return out_v, fin_v, tensors
 
 
 def basic_rnn_cases():
@@ -142,7 +184,134 @@ def basic_rnn_cases():
         run_case(name, about, cells, T, B, I, dt, tm, lens, seed)
 
 
+def lstm_option_matrix():
+    """tf.LSTMCell: peepholes × cell_clip × (no projection | num_proj | num_proj + proj_clip) ×
+    forget_bias 0/1 × float32/float64, with random initial states; every other case with
+    sequence_length, time-major alternating."""
+    k = 0
+    for peep in (False, True):
+        for clip in (None, 0.7):
+            for proj in ("none", "proj", "proj_clip"):
+                for fb in (0.0, 1.0):
+                    for dt in ("float32", "float64"):
+                        c = {"kind": "tf.LSTMCell", "num_units": 4, "use_peepholes": peep, "forget_bias": fb}
+                        if clip is not None:
+                            c["cell_clip"] = clip
+                        if proj != "none":
+                            c["num_proj"] = 3
+                        if proj == "proj_clip":
+                            c["proj_clip"] = 0.4
+                        lens = [5, 2, 0] if k % 2 else None
+                        name = "tf-lstm-%s%s%s-fb%d-%s%s" % ("peep-" if peep else "", "clip-" if clip else "",
+                                                            {"none": "noproj", "proj": "proj", "proj_clip": "projclip"}[proj],
+                                                            int(fb), dt.replace("float", "f"), "-lengths" if lens else "")
+                        about = "tf.compat.v1.nn.rnn_cell.LSTMCell(4, use_peepholes=%s, cell_clip=%s, num_proj=%s, proj_clip=%s, forget_bias=%s) through dynamic_rnn (%s%s)." % (
+                            peep, clip, c.get("num_proj"), c.get("proj_clip"), fb, dt, ", sequence_length %s" % lens if lens else "")
+                        run_case(name, about, [c], 5, 3, 2, dt, bool(k % 4 >= 2), lens, 100 + k,
+                                 document="000_6e6c8b8a67ebd97a.txt", weight_scale=0.8)
+                        k += 1
+
+
+def documents_lstm_cases():
+    X = np.array([[[1, 2, 1], [2, 0, 0], [2, 1, 0], [1, 1, 0]],
+                  [[1, 2, 1], [2, 0, 0], [2, 1, 0], [1, 1, 0]],
+                  [[1, 2, 1], [2, 0, 0], [2, 1, 0], [1, 1, 0]]])
+    # 001: LSTMCell(5) over the fixed X [3, 4, 3], time_major, zero initial state
+    run_case("tf-001-lstmcell5-dynamic-rnn", "001's LSTMCell(num_units=5) through dynamic_rnn(time_major=True) on its fixed X [3, 4, 3] from cell.zero_state; TF's default initializers.",
+             [{"kind": "tf.LSTMCell", "num_units": 5}], 3, 4, 3, "float32", True, None, 1, tf_init=True, zero_state=True, x_value=X)
+    run_case("tf-001-multirnncell-lstm5x2", "001's MultiRNNCell([LSTMCell(5), LSTMCell(5)]) through dynamic_rnn(time_major=True) on X from zero states; TF's default initializers.",
+             [{"kind": "tf.LSTMCell", "num_units": 5}, {"kind": "tf.LSTMCell", "num_units": 5}], 3, 4, 3, "float32", True, None, 2,
+             tf_init=True, zero_state=True, x_value=X)
+    # 001: BasicLSTMCell stacks, one step with random states (scaled down from [100, 400, 300], depth 128)
+    run_case("tf-001-basiclstm-stack-one-step", "001's MultiRNNCell of BasicLSTMCell called for one step on random inputs and random (c, h) states, scaled down from [100, 400, 300] x depth 128 to [10, 40, 30] x depth 16, batch 10.",
+             [{"kind": "tf.BasicLSTMCell", "num_units": 10}, {"kind": "tf.BasicLSTMCell", "num_units": 40},
+              {"kind": "tf.BasicLSTMCell", "num_units": 30}], 1, 10, 16, "float32", True, None, 3, tf_init=True)
+    run_case("tf-basiclstm-f64-lengths", "BasicLSTMCell(4, forget_bias=1.0) through dynamic_rnn with sequence_length (float64).",
+             [{"kind": "tf.BasicLSTMCell", "num_units": 4}], 6, 3, 2, "float64", False, [6, 1, 0], 4)
+    run_case("tf-basiclstm-concat-state-f64", "BasicLSTMCell(3, forget_bias=0.5, state_is_tuple=False) stacked twice (float64).",
+             [{"kind": "tf.BasicLSTMCell", "num_units": 3, "forget_bias": 0.5, "state_is_tuple": False},
+              {"kind": "tf.BasicLSTMCell", "num_units": 3, "forget_bias": 0.5, "state_is_tuple": False}], 4, 2, 2, "float64", True, [4, 2], 5)
+    run_case("tf-lstm-concat-state-proj-f64", "LSTMCell(4, use_peepholes=True, num_proj=2, state_is_tuple=False) (float64).",
+             [{"kind": "tf.LSTMCell", "num_units": 4, "use_peepholes": True, "num_proj": 2, "state_is_tuple": False}], 4, 2, 3, "float64", False, None, 6)
+    # 000: the document's numpy LSTMCell (zero bias, forget_bias 1.0) equals TF's LSTMCell with zero bias
+    T, I, H = 6, 2, 3
+    rng = np.random.RandomState(7)
+    seq = rng.uniform(-1, 1, size=(T, I))
+    out_v, fin_v, tensors = run_case("tf-000-lstmcell-zero-bias-tf", "TF's LSTMCell(3) with its default (zero) bias over one sequence: the reference for 000's numpy LSTMCell.",
+                                     [{"kind": "tf.LSTMCell", "num_units": H}], T, 1, I, "float64", False, None, 7,
+                                     tf_init=True, zero_state=True, x_value=seq.reshape(1, T, I), document="000_6e6c8b8a67ebd97a.txt")
+    kernel = tensors["rnn/lstm_cell/kernel"]
+    assert not np.any(tensors["rnn/lstm_cell/bias"])
+    import math
+
+    def sigmoid(x):
+        return 1 / (1 + np.power(math.e, -1 * x))
+
+    class LSTMCell:            # the document's class, as written
+        def __init__(self, kernel):
+            self.kernel = kernel
+            self.forget_bias = 1.0
+
+        def __call__(self, seqs, *args, **kwargs):
+            fw = []
+            h_zero_state = np.zeros(shape=[1, self.kernel.shape[1] // 4], dtype=float)
+            c_zero_state = np.zeros(shape=[1, self.kernel.shape[1] // 4], dtype=float)
+            for index in range(seqs.shape[0]):
+                combine_input = np.concatenate(([seqs[index]], h_zero_state), axis=-1)
+                lstm_matrix = np.matmul(combine_input, self.kernel)
+                i, j, f, o = np.split(lstm_matrix, indices_or_sections=4, axis=1)
+                c = sigmoid(f + self.forget_bias) * c_zero_state + sigmoid(i) * np.tanh(j)
+                m = sigmoid(o) * np.tanh(c)
+                fw.append(m)
+                c_zero_state = c
+                h_zero_state = m
+            return fw
+
+    fw = np.asarray(LSTMCell(kernel)(seq)).reshape(1, T, H)
+    assert np.allclose(fw, out_v, rtol=0, atol=1e-14), np.abs(fw - out_v).max()
+    model = {"kind": "tf.nn.dynamic_rnn", "time_major": False,
+             "cells": [{"kind": "tf.LSTMCell", "num_units": H, "weights": {"kernel": "kernel", "bias": "bias"}}],
+             "x": "x"}
+    common.write("numpy-000-lstmcell-zero-bias", "000's numpy LSTMCell (zero bias, forget_bias 1.0, as written) over one sequence; expected outputs are the numpy program's (TensorFlow's LSTMCell agrees to 1e-14).",
+                 {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf), "seed": 7,
+                  "document": "000_6e6c8b8a67ebd97a.txt", "weights": "TF's LSTMCell initializer, kernel reused by the numpy class"},
+                 "float64", model, {"kernel": kernel, "bias": np.zeros(4 * H), "x": seq.reshape(1, T, I)},
+                 {"outputs": common.tensor(fw)})
+
+
+def random_lstm(seed):
+    """One random tf.LSTMCell / BasicLSTMCell configuration (any mix of the options)."""
+    r = np.random.RandomState(seed)
+    layers = int(r.randint(1, 3))
+    cells = []
+    for _ in range(layers):
+        if r.randint(4) == 0:
+            c = {"kind": "tf.BasicLSTMCell", "num_units": int(r.randint(1, 6)), "forget_bias": float(r.choice([0.0, 1.0, 0.5]))}
+        else:
+            c = {"kind": "tf.LSTMCell", "num_units": int(r.randint(1, 6)), "use_peepholes": bool(r.randint(2)),
+                 "forget_bias": float(r.choice([0.0, 1.0, 0.5]))}
+            if r.randint(2):
+                c["cell_clip"] = float(r.choice([0.3, 0.6, 1.0]))
+            if r.randint(2):
+                c["num_proj"] = int(r.randint(1, 5))
+                if r.randint(2):
+                    c["proj_clip"] = float(r.choice([0.2, 0.5]))
+        if r.randint(5) == 0:
+            c["state_is_tuple"] = False
+        cells.append(c)
+    T, B, I = int(r.randint(1, 7)), int(r.randint(1, 5)), int(r.randint(1, 5))
+    dt = str(r.choice(["float32", "float64"]))
+    tm = bool(r.randint(2))
+    lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
+    run_case("tf-random-lstm-%d" % seed, "random LSTM configuration %d: %s" % (seed, cells), cells, T, B, I, dt, tm, lens, seed,
+             weight_scale=0.8, document="000_6e6c8b8a67ebd97a.txt")
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--random-lstm":
+        for s_ in sys.argv[2:]:
+            random_lstm(int(s_))
+        sys.exit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "--random":
         # `--random SEED`: one random configuration, written as tf-random-<SEED>.json (for
         # checking `rnnref run` on cases nobody tuned to).
@@ -159,3 +328,7 @@ if __name__ == "__main__":
         run_case("tf-random-%d" % seed, "random BasicRNNCell configuration %d" % seed, cells, T, B, I, dt, tm, lens, seed)
     else:
         basic_rnn_cases()
+        lstm_option_matrix()
+        documents_lstm_cases()
+        for s_ in (1, 2, 3, 4):
+            random_lstm(s_)
