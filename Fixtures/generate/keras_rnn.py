@@ -36,36 +36,41 @@ class MinimalRNNCell(keras.layers.Layer):
         return output, [output]
 
 
-def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document):
+def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document, n_states=1,
+             return_sequences=True, x_value=None):
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
     layer = make_layer(dtype)
     x = rng.uniform(-1, 1, size=(B, T, I)).astype(npdt)
-    h0 = rng.uniform(-1, 1, size=(B, cfg["units"])).astype(npdt)
-    layer(x, initial_state=[h0])  # build
+    if x_value is not None:
+        x = np.asarray(x_value, dtype=npdt)
+    h0s = [rng.uniform(-1, 1, size=(B, cfg["units"])).astype(npdt) for _ in range(n_states)]
+    layer(x, initial_state=h0s)  # build
     tensors = {}
     for w in layer.weights:
         v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
         w.assign(v)
         tensors[w.path] = v
     tx = tf.constant(x)
-    th0 = tf.constant(h0)
+    th0s = [tf.constant(h) for h in h0s]
     with tf.GradientTape() as tape:
-        tape.watch([tx, th0])
-        out = layer(tx, initial_state=[th0])
+        tape.watch([tx] + th0s)
+        out = layer(tx, initial_state=th0s)
         seq, states = out[0], out[1:]
         u_out = rng.uniform(-1, 1, size=tuple(seq.shape)).astype(npdt)
         u_fin = [rng.uniform(-1, 1, size=tuple(s.shape)).astype(npdt) for s in states]
         loss = tf.reduce_sum(seq * u_out) + tf.add_n([tf.reduce_sum(s * u) for s, u in zip(states, u_fin)])
     wv = [w.value for w in layer.trainable_weights]
-    grads = tape.gradient(loss, wv + [tx, th0])
-    tensors.update({"x": x, "initial_state/0": h0, "upstream/outputs": u_out})
+    grads = tape.gradient(loss, wv + [tx] + th0s)
+    tensors.update({"x": x, "upstream/outputs": u_out})
+    for k, h in enumerate(h0s):
+        tensors["initial_state/%d" % k] = h
     for k, u in enumerate(u_fin):
         tensors["upstream/final_state/%d" % k] = u
-    names = [w.path for w in layer.trainable_weights] + ["x", "initial_state/0"]
-    model = dict(cfg, kind=kind, return_sequences=True, return_state=True,
+    names = [w.path for w in layer.trainable_weights] + ["x"] + ["initial_state/%d" % k for k in range(n_states)]
+    model = dict(cfg, kind=kind, return_sequences=return_sequences, return_state=True,
                  weights={w.path.split("/")[-1]: w.path for w in layer.weights},
-                 x="x", initial_state=["initial_state/0"],
+                 x="x", initial_state=["initial_state/%d" % k for k in range(n_states)],
                  upstream={"outputs": "upstream/outputs",
                            "final_state": ["upstream/final_state/%d" % k for k in range(len(u_fin))]})
     expected = {"outputs": common.tensor(seq.numpy()),
@@ -100,5 +105,26 @@ def main():
                  {"units": 4}, 6, 2, 1, dt, seed, "000_6e6c8b8a67ebd97a.txt")
 
 
+def lstm_cases():
+    for dt, seed in [("float64", 31), ("float32", 32)]:
+        run_case("keras-lstm-%s" % dt.replace("float", "f"),
+                 "keras.layers.LSTM(4, return_sequences=True, return_state=True) with initial state [h, c] (%s)." % dt,
+                 "keras.LSTM", lambda d: keras.layers.LSTM(4, return_sequences=True, return_state=True, dtype=d),
+                 {"units": 4, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True, "unit_forget_bias": True},
+                 5, 3, 2, dt, seed, "003_39150d02b307b59d.txt", n_states=2)
+    run_case("keras-lstm-nobias-last-f64",
+             "keras.layers.LSTM(3, use_bias=False, return_state=True) returning the last output only (float64).",
+             "keras.LSTM", lambda d: keras.layers.LSTM(3, use_bias=False, return_sequences=False, return_state=True, dtype=d),
+             {"units": 3, "use_bias": False}, 4, 2, 3, "float64", 33, "003_39150d02b307b59d.txt", n_states=2,
+             return_sequences=False)
+    # 000's sine task, scaled down: LSTM(128) on windows of 50 -> LSTM(8) on windows of 10 of sin(linspace(-100, 100, 1000))
+    y = np.sin(np.linspace(-100, 100, 1000))
+    windows = np.stack([y[s:s + 10] for s in (0, 100, 200, 300)]).reshape(4, 10, 1)
+    run_case("keras-000-sine-lstm8", "000's keras LSTM on windows of sin(linspace(-100, 100, 1000)), scaled down from LSTM(128) x 50 steps to LSTM(8) x 10 steps, batch 4 (float32).",
+             "keras.LSTM", lambda d: keras.layers.LSTM(8, return_sequences=True, return_state=True, dtype=d),
+             {"units": 8}, 10, 4, 1, "float32", 34, "000_6e6c8b8a67ebd97a.txt", n_states=2, x_value=windows)
+
+
 if __name__ == "__main__":
     main()
+    lstm_cases()
