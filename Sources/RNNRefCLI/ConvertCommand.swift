@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import RNNCore
+import RNNVerify
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rewrite an LSTM fixture in another framework's layout (weights, gate order, biases, state order); `rnnref check` the result to prove it.")
+
+    @Argument(help: "A fixture of LSTMs (tf.nn.dynamic_rnn of tf.LSTMCell/BasicLSTMCell, keras.LSTM, torch.nn.LSTM).")
+    var fixture: String
+
+    @Option(help: "Target: \(FixtureConversion.targets.joined(separator: ", ")).")
+    var to: String
+
+    @Option(help: "Where to write the converted fixture.")
+    var out: String
+
+    func run() throws {
+        try failing {
+            let f = try Fixture.load(path: fixture)
+            let doc = try FixtureConversion.convert(f, to: to)
+            do {
+                try Data((doc.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: out))
+            } catch {
+                throw RNNError(.io, out, "cannot write the result (\(error.localizedDescription))")
+            }
+            print("wrote \(out): \(f.name) as \(to)")
+        }
+    }
+}
