@@ -12,15 +12,20 @@ public struct SequenceForward<Scalar: RNNFloat>: Sendable {
     public var steps: [CellStep<Scalar>]
     /// The per-row lengths, or nil when every row runs all T steps.
     public var sequenceLength: [Int]?
+    /// What a sequence-level implementation keeps instead of `inputs`/`statesBefore`/`steps`
+    /// (which it leaves empty): its own contiguous buffers.
+    public var tape: (any Sendable)?
 
     public init(outputs: Tensor<Scalar>, finalState: [Tensor<Scalar>], inputs: [Tensor<Scalar>],
-                statesBefore: [[Tensor<Scalar>]], steps: [CellStep<Scalar>], sequenceLength: [Int]?) {
+                statesBefore: [[Tensor<Scalar>]], steps: [CellStep<Scalar>], sequenceLength: [Int]?,
+                tape: (any Sendable)? = nil) {
         self.outputs = outputs
         self.finalState = finalState
         self.inputs = inputs
         self.statesBefore = statesBefore
         self.steps = steps
         self.sequenceLength = sequenceLength
+        self.tape = tape
     }
 }
 

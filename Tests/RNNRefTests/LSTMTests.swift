@@ -90,8 +90,9 @@ struct LSTMTests {
     /// c_prev; only the output gate still learns.
     @Test func noGradientThroughAClippedCell() throws {
         for impl in implementations {
-            let (fwd, g, cfg) = try oneStep(impl: impl, cellClip: 0.05, projClip: nil)
-            let c = fwd.layers[0].steps[0].cache[4]            // c before clipping
+            let (_, g, cfg) = try oneStep(impl: impl, cellClip: 0.05, projClip: nil)
+            // the scalar implementation keeps per-step caches: c before clipping
+            let c = try oneStep(impl: RNNScalar.Implementation.self, cellClip: 0.05, projClip: nil).0.layers[0].steps[0].cache[4]
             #expect(c.data.allSatisfy { abs($0) > 0.05 }, "the test needs every c beyond the clip")
             let dk = g.dParameters[0]["kernel"], db = g.dParameters[0]["bias"]
             for gate in [LSTMGate.input, .candidate, .forget] {
@@ -109,8 +110,8 @@ struct LSTMTests {
     /// is zero.
     @Test func noGradientThroughAClippedProjection() throws {
         for impl in implementations {
-            let (fwd, g, _) = try oneStep(impl: impl, cellClip: nil, projClip: 0.01)
-            let mRaw = fwd.layers[0].steps[0].cache[8]
+            let (_, g, _) = try oneStep(impl: impl, cellClip: nil, projClip: 0.01)
+            let mRaw = try oneStep(impl: RNNScalar.Implementation.self, cellClip: nil, projClip: 0.01).0.layers[0].steps[0].cache[8]
             #expect(mRaw.data.allSatisfy { abs($0) > 0.01 }, "the test needs every projected output beyond the clip")
             for t in g.dParameters[0].tensors { #expect(t.data.allSatisfy { $0 == 0 }) }
             #expect(g.dx.data.allSatisfy { $0 == 0 })
