@@ -125,6 +125,25 @@ def lstm_cases():
              {"units": 8}, 10, 4, 1, "float32", 34, "000_6e6c8b8a67ebd97a.txt", n_states=2, x_value=windows)
 
 
+def gru_cases():
+    for after in (True, False):
+        tag = "after" if after else "before"
+        for dt, seed in [("float64", 61 if after else 63), ("float32", 62 if after else 64)]:
+            run_case("keras-gru-reset%s-%s" % (tag, dt.replace("float", "f")),
+                     "keras.layers.GRU(4, reset_after=%s, return_sequences=True, return_state=True) with an initial state (%s)." % (after, dt),
+                     "keras.GRU", lambda d, a=after: keras.layers.GRU(4, reset_after=a, return_sequences=True, return_state=True, dtype=d),
+                     {"units": 4, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True, "reset_after": after},
+                     5, 3, 2, dt, seed, "003_39150d02b307b59d.txt")
+    run_case("keras-gru-nobias-resetbefore-f64", "keras.layers.GRU(3, use_bias=False, reset_after=False) (float64).",
+             "keras.GRU", lambda d: keras.layers.GRU(3, use_bias=False, reset_after=False, return_sequences=True, return_state=True, dtype=d),
+             {"units": 3, "use_bias": False, "reset_after": False}, 4, 2, 3, "float64", 65, "003_39150d02b307b59d.txt")
+    # 003's GRU(256, return_sequences=True) over embeddings of 64, scaled down to GRU(16) over 8 features
+    run_case("keras-003-gru-return-sequences", "003's layers.GRU(256, return_sequences=True) scaled down to GRU(16, return_sequences=True) on 8 features, batch 4, 6 steps (float32).",
+             "keras.GRU", lambda d: keras.layers.GRU(16, return_sequences=True, return_state=True, dtype=d),
+             {"units": 16}, 6, 4, 8, "float32", 66, "003_39150d02b307b59d.txt")
+
+
 if __name__ == "__main__":
     main()
     lstm_cases()
+    gru_cases()

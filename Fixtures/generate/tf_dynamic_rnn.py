@@ -31,6 +31,8 @@ def make_cell(spec, dtype):
                                  cell_clip=spec.get("cell_clip"), num_proj=spec.get("num_proj"),
                                  proj_clip=spec.get("proj_clip"), forget_bias=spec.get("forget_bias", 1.0),
                                  state_is_tuple=spec.get("state_is_tuple", True), activation=act, dtype=dtype)
+    if kind == "tf.GRUCell":
+        return rnn_cell.GRUCell(spec["num_units"], activation=act, dtype=dtype)
     if kind == "tf.BasicLSTMCell":
         return rnn_cell.BasicLSTMCell(spec["num_units"], forget_bias=spec.get("forget_bias", 1.0),
                                       state_is_tuple=spec.get("state_is_tuple", True), activation=act, dtype=dtype)
@@ -40,7 +42,7 @@ def make_cell(spec, dtype):
 def state_shapes(spec):
     """Widths of the cell's state tensors in tf.nest.flatten order."""
     h = spec["num_units"]
-    if spec["kind"] == "tf.BasicRNNCell":
+    if spec["kind"] in ("tf.BasicRNNCell", "tf.GRUCell"):
         return [h]
     p = spec.get("num_proj") or h
     if not spec.get("state_is_tuple", True):
@@ -55,8 +57,8 @@ def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weig
              tf_init=False, zero_state=False, x_value=None, document="001_3c2564362773d149.txt", extra_expected=None,
              upstream=True):
     """One dynamic_rnn case. Weights: uniform(±weight_scale) from numpy's RandomState(seed), or
-    with tf_init TF's own default initializers under tf.compat.v1.set_random_seed(seed) (as the
-    documents run them). zero_state: the initial state is cell.zero_state (not a gradient
+    with tf_init TF's default initialisation as the documents run it (glorot_uniform kernels,
+    zero biases), drawn from the same numpy stream so that reruns reproduce the file. zero_state: the initial state is cell.zero_state (not a gradient
     input). x_value: a fixed input (the documents' X)."""
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
@@ -79,7 +81,7 @@ def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weig
                 ph = tf.compat.v1.placeholder(tfdt, (B, w), name="initial_state_%d" % len(init_ph))
                 init_ph.append(ph)
                 phs.append(ph)
-            if c["kind"] == "tf.BasicRNNCell" or len(phs) == 1:
+            if c["kind"] in ("tf.BasicRNNCell", "tf.GRUCell") or len(phs) == 1:
                 per_layer.append(phs[0])
             else:
                 per_layer.append(rnn_cell.LSTMStateTuple(phs[0], phs[1]))
@@ -101,7 +103,14 @@ def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weig
             for v in variables:
                 vname = v.name.split(":")[0]
                 if tf_init:
-                    value = sess.run(v)
+                    # TF's defaults, drawn reproducibly: glorot_uniform kernels, zero biases
+                    shape = v.shape.as_list()
+                    if len(shape) == 2:
+                        limit = np.sqrt(6.0 / (shape[0] + shape[1]))
+                        value = rng.uniform(-limit, limit, size=shape).astype(npdt)
+                    else:
+                        value = np.zeros(shape, dtype=npdt)
+                    v.load(value, sess)
                 else:
                     value = (rng.uniform(-weight_scale, weight_scale, size=v.shape.as_list())).astype(npdt)
                     v.load(value, sess)
@@ -159,7 +168,7 @@ def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weig
     common.write(name, about,
                  {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf),
                   "seed": seed, "document": document,
-                  "weights": "TF default initializers, tf.compat.v1.set_random_seed(seed)" if tf_init
+                  "weights": "TF's defaults (glorot_uniform kernels, zero biases) drawn from numpy RandomState(seed)" if tf_init
                   else "numpy RandomState(seed).uniform(-%g, %g)" % (weight_scale, weight_scale)},
                  dtype, model, tensors, expected)
     return out_v, fin_v, tensors
@@ -274,9 +283,39 @@ def documents_lstm_cases():
              "x": "x"}
     common.write("numpy-000-lstmcell-zero-bias", "000's numpy LSTMCell (zero bias, forget_bias 1.0, as written) over one sequence; expected outputs are the numpy program's (TensorFlow's LSTMCell agrees to 1e-14).",
                  {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf), "seed": 7,
-                  "document": "000_6e6c8b8a67ebd97a.txt", "weights": "TF's LSTMCell initializer, kernel reused by the numpy class"},
+                  "document": "000_6e6c8b8a67ebd97a.txt", "weights": "glorot_uniform kernel (TF's default) from numpy RandomState(7), zero bias; the numpy class uses the same kernel"},
                  "float64", model, {"kernel": kernel, "bias": np.zeros(4 * H), "x": seq.reshape(1, T, I)},
                  {"outputs": common.tensor(fw)})
+
+
+def gru_cases():
+    """TF v1 GRUCell: random initializers for every variable (biases included), random initial
+    states, one and two layers, float32 and float64, with and without sequence_length."""
+    cases = [
+        ("tf-gru-f64", [{"kind": "tf.GRUCell", "num_units": 4}], 5, 3, 2, "float64", False, None, 51),
+        ("tf-gru-f32-lengths", [{"kind": "tf.GRUCell", "num_units": 4}], 6, 3, 3, "float32", True, [6, 0, 3], 52),
+        ("tf-gru-2layer-f64-lengths", [{"kind": "tf.GRUCell", "num_units": 3}, {"kind": "tf.GRUCell", "num_units": 5}], 5, 4, 2, "float64", True, [5, 2, 0, 4], 53),
+        ("tf-gru-2layer-f32", [{"kind": "tf.GRUCell", "num_units": 5}, {"kind": "tf.GRUCell", "num_units": 2}], 4, 2, 3, "float32", False, None, 54),
+        ("tf-gru-relu-f64", [{"kind": "tf.GRUCell", "num_units": 3, "activation": "relu"}], 4, 2, 2, "float64", False, [4, 3], 55),
+    ]
+    for name, cells, T, B, I, dt, tm, lens, seed in cases:
+        about = "tf.compat.v1.nn.rnn_cell.GRUCell through dynamic_rnn: %s (T=%d, B=%d, I=%d, %s%s)." % (
+            " / ".join("GRUCell(%d%s)" % (c["num_units"], ", " + c["activation"] if "activation" in c else "") for c in cells),
+            T, B, I, dt, ", sequence_length %s" % lens if lens is not None else "")
+        run_case(name, about, cells, T, B, I, dt, tm, lens, seed, document="002_7f33b4f86bf72921.txt", weight_scale=0.8)
+
+
+def random_gru(seed):
+    """One random tf.GRUCell configuration (one or two layers, random biases and state)."""
+    r = np.random.RandomState(seed)
+    layers = int(r.randint(1, 3))
+    cells = [{"kind": "tf.GRUCell", "num_units": int(r.randint(1, 6))} for _ in range(layers)]
+    T, B, I = int(r.randint(1, 7)), int(r.randint(1, 5)), int(r.randint(1, 5))
+    dt = str(r.choice(["float32", "float64"]))
+    tm = bool(r.randint(2))
+    lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
+    run_case("tf-random-gru-%d" % seed, "random GRU configuration %d: %s" % (seed, cells), cells, T, B, I, dt, tm, lens, seed,
+             weight_scale=0.8, document="002_7f33b4f86bf72921.txt")
 
 
 def random_lstm(seed):
@@ -308,6 +347,10 @@ def random_lstm(seed):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--random-gru":
+        for s_ in sys.argv[2:]:
+            random_gru(int(s_))
+        sys.exit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "--random-lstm":
         for s_ in sys.argv[2:]:
             random_lstm(int(s_))
@@ -332,3 +375,6 @@ if __name__ == "__main__":
         documents_lstm_cases()
         for s_ in (1, 2, 3, 4):
             random_lstm(s_)
+        gru_cases()
+        for s_ in (1, 2, 3):
+            random_gru(s_)

@@ -3,35 +3,48 @@ import RNNCore
 /// Where a weight matrix lives: parameter `index` of the cell, starting at row `row`.
 /// TF's fused `kernel` [I + H, H] holds W_x in rows 0..<I and W_h in rows I..<I+H. A
 /// `transposed` block is stored whole as its transpose (PyTorch's `weight_ih` [4H, I] holds W_xᵀ; row is 0).
+/// `col` starts a column block (a GRU's gates share one fused matrix); `ld` is the stored
+/// matrix's row length when the block is narrower than it.
 struct WeightBlock: Sendable {
     var index: Int
     var row: Int
     var transposed: Bool = false
+    var col: Int = 0
+    var ld: Int? = nil
+
+    /// Offset and leading dimension of the block for the logical W [k, n].
+    @inline(__always)
+    func layout(k: Int, n: Int) -> (offset: Int, ld: Int) {
+        if transposed {
+            let l = ld ?? k
+            return (col * l + row, l)
+        }
+        let l = ld ?? n
+        return (row * l + col, l)
+    }
 
     /// `c = a·W + beta·c` for the logical W [k, n]; a [m, k].
-    func multiply<T: RNNFloat>(_ p: Parameters<T>, _ a: [T], m: Int, k: Int, n: Int, beta: T, into c: inout [T]) {
-        if transposed {
-            gemm(false, true, m: m, n: n, k: k, a, lda: k, p.tensors[index].data, ldb: k, beta: beta, &c, ldc: n)
-        } else {
-            gemm(false, false, m: m, n: n, k: k, a, lda: k, p.tensors[index].data, row * n, ldb: n, beta: beta, &c, ldc: n)
-        }
+    func multiply<T: RNNFloat>(_ p: Parameters<T>, _ a: [T], _ aOffset: Int = 0, m: Int, k: Int, n: Int, beta: T,
+                               into c: inout [T], _ cOffset: Int = 0, ldc: Int? = nil) {
+        let (o, l) = layout(k: k, n: n)
+        gemm(false, transposed, m: m, n: n, k: k, a, aOffset, lda: k, p.tensors[index].data, o, ldb: l, beta: beta, &c, cOffset, ldc: ldc ?? n)
     }
 
-    /// `c = d·Wᵀ` for the logical W [k, n]; d [m, n], c [m, k].
-    func multiplyTransposed<T: RNNFloat>(_ p: Parameters<T>, _ d: [T], m: Int, k: Int, n: Int, beta: T, into c: inout [T]) {
-        if transposed {
-            gemm(false, false, m: m, n: k, k: n, d, lda: n, p.tensors[index].data, ldb: k, beta: beta, &c, ldc: k)
-        } else {
-            gemm(false, true, m: m, n: k, k: n, d, lda: n, p.tensors[index].data, row * n, ldb: n, beta: beta, &c, ldc: k)
-        }
+    /// `c = d·Wᵀ + beta·c` for the logical W [k, n]; d [m, n] (rows `ldd` apart), c [m, k].
+    func multiplyTransposed<T: RNNFloat>(_ p: Parameters<T>, _ d: [T], _ dOffset: Int = 0, m: Int, k: Int, n: Int, beta: T,
+                                         into c: inout [T], ldd: Int? = nil) {
+        let (o, l) = layout(k: k, n: n)
+        gemm(false, !transposed, m: m, n: k, k: n, d, dOffset, lda: ldd ?? n, p.tensors[index].data, o, ldb: l, beta: beta, &c, ldc: k)
     }
 
-    /// `dW += aᵀ·d` for the logical W [k, n]; a [m, k], d [m, n].
-    func accumulateGradient<T: RNNFloat>(_ g: inout Parameters<T>, _ a: [T], _ d: [T], m: Int, k: Int, n: Int) {
+    /// `dW += aᵀ·d` for the logical W [k, n]; a [m, k], d [m, n] (rows `ldd` apart).
+    func accumulateGradient<T: RNNFloat>(_ g: inout Parameters<T>, _ a: [T], _ d: [T], _ dOffset: Int = 0, m: Int, k: Int, n: Int,
+                                         ldd: Int? = nil) {
+        let (o, l) = layout(k: k, n: n)
         if transposed {
-            gemm(true, false, m: n, n: k, k: m, d, lda: n, a, ldb: k, beta: 1, &g.tensors[index].data, ldc: k)
+            gemm(true, false, m: n, n: k, k: m, d, dOffset, lda: ldd ?? n, a, ldb: k, beta: 1, &g.tensors[index].data, o, ldc: l)
         } else {
-            gemm(true, false, m: k, n: n, k: m, a, lda: k, d, ldb: n, beta: 1, &g.tensors[index].data, row * n, ldc: n)
+            gemm(true, false, m: k, n: n, k: m, a, lda: k, d, dOffset, ldb: ldd ?? n, beta: 1, &g.tensors[index].data, o, ldc: l)
         }
     }
 }

@@ -17,6 +17,12 @@ public enum Implementation: RNNImplementation {
             case .keras: return KerasLSTMCell(spec, inputSize: inputSize, parameters: parameters)
             case .torch: return TorchLSTM(spec, inputSize: inputSize, parameters: parameters)
             }
+        case let .gru(c):
+            switch c.flavor {
+            case .tf: return GRUCell(spec, inputSize: inputSize, parameters: parameters)
+            case .kerasResetAfter, .kerasResetBefore: return KerasGRUCell(spec, inputSize: inputSize, parameters: parameters)
+            case .torch: return TorchGRU(spec, inputSize: inputSize, parameters: parameters)
+            }
         }
     }
 

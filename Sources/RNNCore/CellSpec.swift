@@ -30,6 +30,10 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// `LSTMCell`, one layer of PyTorch `nn.LSTM`. See `LSTMConfig`.
     case lstm(LSTMConfig)
 
+    /// A GRU of any flavor: TF v1 `GRUCell`, Keras `GRUCell` with `reset_after` either way,
+    /// one layer of PyTorch `nn.GRU`. See `GRUConfig`.
+    case gru(GRUConfig)
+
     /// The fixture `kind` of the cell.
     public var kind: String {
         switch self {
@@ -38,6 +42,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case .kerasSimpleRNN: return "keras.SimpleRNNCell"
         case .kerasMinimalRNN: return "keras.MinimalRNNCell"
         case let .lstm(c): return c.flavor.rawValue
+        case let .gru(c): return c.flavor.rawValue
         }
     }
 
@@ -57,6 +62,8 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             if c.activation != .tanh { parts.append("activation: \(c.activation.rawValue)") }
             if !c.stateIsTuple { parts.append("state_is_tuple: false") }
             return "\(c.flavor.rawValue)(\(parts.joined(separator: ", ")))"
+        case let .gru(c):
+            return "\(c.flavor.rawValue)(units: \(c.units)\(c.useBias ? "" : ", no bias")\(c.activation == .tanh ? "" : ", activation: " + c.activation.rawValue))"
         }
     }
 
@@ -65,6 +72,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .numpyRNN(h, _), let .tfBasicRNN(h, _), let .kerasSimpleRNN(h, _, _), let .kerasMinimalRNN(h): return h
         case let .lstm(c): return c.units
+        case let .gru(c): return c.units
         }
     }
 
@@ -99,12 +107,15 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             return [("kernel", [i, h]), ("recurrent_kernel", [h, h])]
         case let .lstm(c):
             return c.parameterShapes(inputSize: i)
+        case let .gru(c):
+            return c.parameterShapes(inputSize: i)
         }
     }
 
     /// Checks the sizes themselves (positive units and outputs).
     public func validate(inputSize: Int) throws {
         if case let .lstm(c) = self { try c.validate() }
+        if case let .gru(c) = self { try c.validate() }
         guard units > 0 else { throw RNNError(.invalid, kind, "units must be positive, got \(units)") }
         guard outputSize > 0 else { throw RNNError(.invalid, kind, "outputs must be positive, got \(outputSize)") }
         guard inputSize > 0 else { throw RNNError(.invalid, kind, "input size must be positive, got \(inputSize)") }

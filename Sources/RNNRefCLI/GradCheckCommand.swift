@@ -29,6 +29,7 @@ struct GradCheck: ParsableCommand {
     @Option(help: "tf.LSTMCell proj_clip (needs --num-proj).") var projClip: Double?
     @Option(help: "TF forget_bias.") var forgetBias: Double = 1.0
     @Flag(help: "TF state_is_tuple=False.") var concatState = false
+    @Flag(help: "Keras GRU reset_after=False.") var resetBefore = false
     @Option(help: "Seed of numpy's RandomState for all the numbers.") var seed: Int = 0
     @Option(help: "scalar, blas or both.") var impl: ImplChoice = .both
     @Option(help: "At most this many coordinates per tensor.") var maxCoordinates: Int = 1000
@@ -45,7 +46,7 @@ struct GradCheck: ParsableCommand {
                 c.activation = try Activation(name: activation)
                 c.useBias = !noBias; c.timeMajor = timeMajor; c.withLengths = lengths; c.seed = seed
                 c.peepholes = peepholes; c.cellClip = cellClip; c.numProj = numProj; c.projClip = projClip
-                c.forgetBias = forgetBias; c.stateIsTuple = !concatState
+                c.forgetBias = forgetBias; c.stateIsTuple = !concatState; c.resetAfter = !resetBefore
                 f = try c.fixture()
             }
             print("gradient check of \(f.name) (\(f.document["about"]?.stringValue ?? f.kind)) in float64")

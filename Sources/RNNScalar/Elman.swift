@@ -3,21 +3,23 @@ import RNNCore
 /// Where a weight matrix lives: parameter `index` of the cell, starting at row `row`.
 /// TF's fused `kernel` [I + H, H] holds W_x in rows 0..<I and W_h in rows I..<I+H. A
 /// `transposed` block is stored whole as its transpose (PyTorch's `weight_ih` [4H, I] holds W_xᵀ; row is 0).
+/// `col` starts a column block (a GRU's gates share one fused matrix).
 struct WeightBlock: Sendable {
     var index: Int
     var row: Int
     var transposed: Bool = false
+    var col: Int = 0
 
     /// Element (k, j) of the logical matrix W [K, N].
     @inline(__always)
     func at<T: RNNFloat>(_ p: Parameters<T>, _ k: Int, _ j: Int) -> T {
-        transposed ? p.tensors[index][j, row + k] : p.tensors[index][row + k, j]
+        transposed ? p.tensors[index][col + j, row + k] : p.tensors[index][row + k, col + j]
     }
 
     /// dW[k, j] += v.
     @inline(__always)
     func add<T: RNNFloat>(_ g: inout Parameters<T>, _ k: Int, _ j: Int, _ v: T) {
-        if transposed { g.tensors[index][j, row + k] += v } else { g.tensors[index][row + k, j] += v }
+        if transposed { g.tensors[index][col + j, row + k] += v } else { g.tensors[index][row + k, col + j] += v }
     }
 }
 

@@ -82,8 +82,13 @@ func decodeTFCell(_ c: [String: JSONValue], inputSize: Int, path: String) throws
         cfg.activation = try activationKey(c, path: path, default: .tanh)
         cfg.stateIsTuple = try boolKey(c, "state_is_tuple", path: path, default: true)
         spec = .lstm(cfg)
+    case "tf.GRUCell":
+        try rejectUnknownKeys(c, known: ["kind", "num_units", "activation", "weights"], path: path, kind: kind)
+        var cfg = GRUConfig(flavor: .tf, units: try intKey(c, "num_units", path: path))
+        cfg.activation = try activationKey(c, path: path, default: .tanh)
+        spec = .gru(cfg)
     default:
-        throw RNNError(.unknown, "\(path).kind", "unknown cell kind \"\(kind)\" (known: tf.BasicRNNCell, tf.LSTMCell, tf.BasicLSTMCell)")
+        throw RNNError(.unknown, "\(path).kind", "unknown cell kind \"\(kind)\" (known: tf.BasicRNNCell, tf.LSTMCell, tf.BasicLSTMCell, tf.GRUCell)")
     }
     do { try spec.validate(inputSize: inputSize) } catch let e as RNNError { throw RNNError(e.kind, path, e.reason) }
     return CellEntry(spec: spec, inputSize: inputSize, weightNames: try weightNames(c, spec: spec, inputSize: inputSize, path: path))
@@ -165,12 +170,13 @@ public struct SequenceProblem: Sendable {
             guard ws.rank == 2, wo.rank == 2 else { throw RNNError(.shape, "model.weights", "w_cell_state and w_output must be matrices") }
             let spec = CellSpec.numpyRNN(units: ws.shape[0], outputs: wo.shape[1])
             cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
-        case "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM":
+        case "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU":
             let layerFlags: Set<String> = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "dropout", "recurrent_dropout"]
             let cellKeys: Set<String>
             switch kind {
             case "keras.SimpleRNN": cellKeys = ["units", "activation", "use_bias"]
             case "keras.LSTM": cellKeys = ["units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "implementation"]
+            case "keras.GRU": cellKeys = ["units", "activation", "recurrent_activation", "use_bias", "reset_after", "implementation"]
             default: cellKeys = ["units"]
             }
             try rejectUnknownKeys(m, known: Set(["kind", "weights", "x", "initial_state", "upstream"]).union(layerFlags).union(cellKeys), path: "model", kind: kind)
@@ -197,16 +203,25 @@ public struct SequenceProblem: Sendable {
                 cfg.recurrentActivation = try activationKey(m, path: "model", default: .sigmoid, key: "recurrent_activation")
                 cfg.useBias = try boolKey(m, "use_bias", path: "model", default: true)
                 spec = .lstm(cfg)
+            case "keras.GRU":
+                let after = try boolKey(m, "reset_after", path: "model", default: true)
+                var cfg = GRUConfig(flavor: after ? .kerasResetAfter : .kerasResetBefore, units: units)
+                cfg.activation = try activationKey(m, path: "model", default: .tanh)
+                cfg.recurrentActivation = try activationKey(m, path: "model", default: .sigmoid, key: "recurrent_activation")
+                cfg.useBias = try boolKey(m, "use_bias", path: "model", default: true)
+                spec = .gru(cfg)
             default:
                 spec = .kerasMinimalRNN(units: units)
             }
             do { try spec.validate(inputSize: x.shape[2]) } catch let e as RNNError { throw RNNError(e.kind, "model", e.reason) }
             cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
-        case "torch.nn.LSTM":
-            try rejectUnknownKeys(m, known: ["kind", "input_size", "hidden_size", "num_layers", "bias", "batch_first", "proj_size",
-                                             "dropout", "bidirectional", "weights", "x", "initial_state", "upstream"], path: "model", kind: kind)
+        case "torch.nn.LSTM", "torch.nn.GRU":
+            let isGRU = kind == "torch.nn.GRU"
+            try rejectUnknownKeys(m, known: Set(["kind", "input_size", "hidden_size", "num_layers", "bias", "batch_first",
+                                                 "dropout", "bidirectional", "weights", "x", "initial_state", "upstream"]).union(isGRU ? [] : ["proj_size"]),
+                                  path: "model", kind: kind)
             if try boolKey(m, "bidirectional", path: "model", default: false) {
-                throw RNNError(.unsupported, "model.bidirectional", "bidirectional torch.nn.LSTM is not supported in this version")
+                throw RNNError(.unsupported, "model.bidirectional", "bidirectional \(kind) is not supported in this version")
             }
             if let d = try optionalNumber(m, "dropout", path: "model"), d != 0 {
                 throw RNNError(.unsupported, "model.dropout", "training-time dropout between layers is not supported")
@@ -221,10 +236,17 @@ public struct SequenceProblem: Sendable {
                 throw RNNError(.shape, "model.input_size", "is \(i.serialized()) but x has \(x.shape[2]) features")
             }
             guard let w = m["weights"]?.objectValue else { throw RNNError(.missing, "model.weights", "missing weights object") }
-            var cfg = LSTMConfig(flavor: .torch, units: hidden)
-            cfg.projection = proj > 0 ? proj : nil
-            cfg.useBias = try boolKey(m, "bias", path: "model", default: true)
-            let spec = CellSpec.lstm(cfg)
+            let spec: CellSpec
+            if isGRU {
+                var cfg = GRUConfig(flavor: .torch, units: hidden)
+                cfg.useBias = try boolKey(m, "bias", path: "model", default: true)
+                spec = .gru(cfg)
+            } else {
+                var cfg = LSTMConfig(flavor: .torch, units: hidden)
+                cfg.projection = proj > 0 ? proj : nil
+                cfg.useBias = try boolKey(m, "bias", path: "model", default: true)
+                spec = .lstm(cfg)
+            }
             cells = []
             var input = x.shape[2]
             for k in 0..<layers {
@@ -232,19 +254,19 @@ public struct SequenceProblem: Sendable {
                 var names: [String: String] = [:]
                 for (v, _) in spec.parameterShapes(inputSize: input) {
                     let key = "\(v)_l\(k)"
-                    guard let t = w[key]?.stringValue else { throw RNNError(.missing, "model.weights.\(key)", "missing variable of torch.nn.LSTM") }
+                    guard let t = w[key]?.stringValue else { throw RNNError(.missing, "model.weights.\(key)", "missing variable of \(kind)") }
                     names[v] = t
                 }
                 let known = Set(spec.parameterShapes(inputSize: input).map(\.name))
                 for key in w.keys.sorted() where key.hasSuffix("_l\(k)") && !known.contains(String(key.dropLast("_l\(k)".count))) {
-                    throw RNNError(.unknown, "model.weights.\(key)", "torch.nn.LSTM layer \(k) has no such variable")
+                    throw RNNError(.unknown, "model.weights.\(key)", "\(kind) layer \(k) has no such variable")
                 }
                 cells.append(CellEntry(spec: spec, inputSize: input, weightNames: names))
                 input = spec.outputSize
             }
             for key in w.keys.sorted() {
                 guard let l = key.split(separator: "_").last, l.hasPrefix("l"), let n = Int(l.dropFirst()), n < layers else {
-                    throw RNNError(.unknown, "model.weights.\(key)", "not a variable of a \(layers)-layer torch.nn.LSTM")
+                    throw RNNError(.unknown, "model.weights.\(key)", "not a variable of a \(layers)-layer \(kind)")
                 }
             }
             stacked = true
@@ -256,7 +278,10 @@ public struct SequenceProblem: Sendable {
         }
         if let s = try f.namedTensors(m, "initial_state", path: "model") {
             if stacked {
-                guard s.count == 2 else { throw RNNError(.shape, "model.initial_state", "torch.nn.LSTM takes (h_0, c_0), got \(s.count) tensors") }
+                let n = cells[0].spec.stateSizes.count
+                guard s.count == n else {
+                    throw RNNError(.shape, "model.initial_state", "\(kind) takes \(n == 2 ? "(h_0, c_0)" : "h_0"), got \(s.count) tensors")
+                }
                 for (k, t) in s.enumerated() where t.data.rank != 3 || t.data.shape[0] != cells.count {
                     throw RNNError(.shape, "tensors.\(t.name)", "\(k == 0 ? "h_0" : "c_0") must be [num_layers, B, ·], got \(t.data.shape)")
                 }

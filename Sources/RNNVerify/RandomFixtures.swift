@@ -26,6 +26,8 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     public var projClip: Double?
     public var forgetBias: Double = 1.0
     public var stateIsTuple: Bool = true
+    /// Keras GRU `reset_after`.
+    public var resetAfter: Bool = true
 
     public init(kind: String) { self.kind = kind }
 
@@ -38,10 +40,12 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     }
 
     public static let kinds = ["tf.BasicRNNCell", "keras.SimpleRNN", "keras.MinimalRNNCell", "numpy.rnn", "numpy.min_char_rnn",
-                               "tf.LSTMCell", "tf.BasicLSTMCell", "keras.LSTM", "torch.nn.LSTM"]
+                               "tf.LSTMCell", "tf.BasicLSTMCell", "keras.LSTM", "torch.nn.LSTM",
+                               "tf.GRUCell", "keras.GRU", "torch.nn.GRU"]
 
     /// Kinds that stack as tf.nn.dynamic_rnn cells.
-    static let tfCellKinds: Set<String> = ["tf.BasicRNNCell", "tf.LSTMCell", "tf.BasicLSTMCell"]
+    static let tfCellKinds: Set<String> = ["tf.BasicRNNCell", "tf.LSTMCell", "tf.BasicLSTMCell", "tf.GRUCell"]
+    static let torchKinds: Set<String> = ["torch.nn.LSTM", "torch.nn.GRU"]
 
     /// The cell spec of one layer of this case.
     func spec() -> CellSpec {
@@ -63,6 +67,18 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             var c = LSTMConfig(flavor: .keras, units: units)
             c.useBias = useBias; c.activation = activation
             return .lstm(c)
+        case "tf.GRUCell":
+            var c = GRUConfig(flavor: .tf, units: units)
+            c.activation = activation
+            return .gru(c)
+        case "keras.GRU":
+            var c = GRUConfig(flavor: resetAfter ? .kerasResetAfter : .kerasResetBefore, units: units)
+            c.useBias = useBias; c.activation = activation
+            return .gru(c)
+        case "torch.nn.GRU":
+            var c = GRUConfig(flavor: .torch, units: units)
+            c.useBias = useBias
+            return .gru(c)
         default:
             var c = LSTMConfig(flavor: .torch, units: units)
             c.useBias = useBias; c.projection = numProj
@@ -108,13 +124,13 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             var cells: [JSONValue] = []
             var stateNames: [JSONValue] = []
             var outWidth = units
-            let nLayers = Self.tfCellKinds.contains(kind) || kind == "torch.nn.LSTM" ? layers : 1
+            let nLayers = Self.tfCellKinds.contains(kind) || Self.torchKinds.contains(kind) ? layers : 1
             var torchWeights: [String: JSONValue] = [:]
             for k in 0..<nLayers {
                 let spec = self.spec()
                 var weights: [String: JSONValue] = [:]
                 for (v, shape) in spec.parameterShapes(inputSize: input) {
-                    let name = kind == "torch.nn.LSTM" ? "\(v)_l\(k)" : "layer\(k)/\(v)"
+                    let name = Self.torchKinds.contains(kind) ? "\(v)_l\(k)" : "layer\(k)/\(v)"
                     put(name, shape, scale: weightScale)
                     weights[v] = .string(name)
                     torchWeights[name] = .string(name)
@@ -131,12 +147,12 @@ public struct RandomCase: Sendable, CustomStringConvertible {
                         cell["num_proj"] = c.projection.map { .number(Double($0)) } ?? .null
                         cell["proj_clip"] = c.projClip.map { .number($0) } ?? .null
                     }
-                } else if kind == "tf.BasicRNNCell" {
+                } else if kind == "tf.BasicRNNCell" || kind == "tf.GRUCell" {
                     cell["num_units"] = .number(Double(units))
                     cell["activation"] = .string(activation.rawValue)
                 }
                 cells.append(.object(cell))
-                if kind != "torch.nn.LSTM" {
+                if !Self.torchKinds.contains(kind) {
                     for w in spec.stateSizes {
                         let name = "initial_state/\(stateNames.count)"
                         put(name, [batch, w], scale: 1)
@@ -150,8 +166,11 @@ public struct RandomCase: Sendable, CustomStringConvertible {
                 put("h_0", [nLayers, batch, numProj ?? units], scale: 1)
                 put("c_0", [nLayers, batch, units], scale: 1)
                 stateNames = [.string("h_0"), .string("c_0")]
+            } else if kind == "torch.nn.GRU" {
+                put("h_0", [nLayers, batch, units], scale: 1)
+                stateNames = [.string("h_0")]
             }
-            let tm = Self.tfCellKinds.contains(kind) || kind == "torch.nn.LSTM" ? timeMajor : (kind == "numpy.rnn")
+            let tm = Self.tfCellKinds.contains(kind) || Self.torchKinds.contains(kind) ? timeMajor : (kind == "numpy.rnn")
             put("x", tm ? [steps, batch, self.input] : [batch, steps, self.input], scale: 1)
             model["x"] = .string("x")
             model["initial_state"] = .array(stateNames)
@@ -164,11 +183,11 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             put("upstream/outputs", tm ? [steps, batch, outWidth] : [batch, steps, outWidth], scale: 1)
             model["upstream"] = .object(["outputs": .string("upstream/outputs"), "final_state": .array(upstreamFinal)])
             switch kind {
-            case "torch.nn.LSTM":
+            case "torch.nn.LSTM", "torch.nn.GRU":
                 model["weights"] = .object(torchWeights)
                 model["hidden_size"] = .number(Double(units))
                 model["num_layers"] = .number(Double(nLayers))
-                model["proj_size"] = .number(Double(numProj ?? 0))
+                if kind == "torch.nn.LSTM" { model["proj_size"] = .number(Double(numProj ?? 0)) }
                 model["bias"] = .bool(useBias)
                 model["batch_first"] = .bool(!timeMajor)
             case let k where Self.tfCellKinds.contains(k):
@@ -189,10 +208,11 @@ public struct RandomCase: Sendable, CustomStringConvertible {
                 model["units"] = .number(Double(units))
                 model["return_sequences"] = .bool(true)
                 model["return_state"] = .bool(true)
-                if kind == "keras.SimpleRNN" || kind == "keras.LSTM" {
+                if kind == "keras.SimpleRNN" || kind == "keras.LSTM" || kind == "keras.GRU" {
                     model["activation"] = .string(activation.rawValue)
                     model["use_bias"] = .bool(useBias)
                 }
+                if kind == "keras.GRU" { model["reset_after"] = .bool(resetAfter) }
             }
         }
         let doc: JSONValue = .object([

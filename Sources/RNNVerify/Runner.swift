@@ -17,11 +17,11 @@ func unpackStacked<T: RNNFloat>(_ ts: [Tensor<T>]) -> [Tensor<T>] {
     return flat
 }
 
-/// Per-layer `[h_l, c_l]` → PyTorch's `(h [L, B, P], c [L, B, H])`.
-func packStacked<T: RNNFloat>(_ flat: [Tensor<T>]) -> [Tensor<T>] {
-    let layers = flat.count / 2
-    return (0..<2).map { k in
-        let parts = (0..<layers).map { flat[2 * $0 + k] }
+/// Per-layer `[h_l, c_l]` (or `[h_l]`) → PyTorch's `(h [L, B, P], c [L, B, H])` (or `h`).
+func packStacked<T: RNNFloat>(_ flat: [Tensor<T>], perLayer: Int = 2) -> [Tensor<T>] {
+    let layers = flat.count / perLayer
+    return (0..<perLayer).map { k in
+        let parts = (0..<layers).map { flat[perLayer * $0 + k] }
         return Tensor.stack(parts, inner: parts[0].shape)
     }
 }
@@ -99,14 +99,14 @@ extension SequenceProblem {
                 }
             }
             grads = try net.backward(fwd, dOutputs: dOut, dFinalState: stacked ? unpackStacked(dFin) : dFin)
-            if stacked { grads!.dInitialState = packStacked(grads!.dInitialState) }
+            if stacked { grads!.dInitialState = packStacked(grads!.dInitialState, perLayer: cells[0].spec.stateSizes.count) }
         }
         return SequenceEvaluation(forward: fwd, network: net, outputs: outputs, gradients: grads)
     }
 
     /// The final state as the framework returns it (PyTorch: `(h_n, c_n)` stacked by layer).
     func reportedFinalState<T: RNNFloat>(_ fwd: DynamicRNN<T>.Forward) -> [Tensor<T>] {
-        stacked ? packStacked(fwd.finalState) : fwd.finalState
+        stacked ? packStacked(fwd.finalState, perLayer: cells[0].spec.stateSizes.count) : fwd.finalState
     }
 
     /// `L = Σ outputs ⊙ upstream.outputs + Σ_k final_state[k] ⊙ upstream.final_state[k]`.
@@ -288,9 +288,10 @@ public struct CheckReport: Sendable {
 /// Runs fixtures through an implementation and compares with what they expect.
 public enum FixtureRunner {
     /// The model kinds `run`/`check` understand.
-    public static let kinds = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM",
-                               "torch.nn.LSTM", "numpy.min_char_rnn", "numpy.random"]
-    static let sequenceKinds: Set<String> = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "torch.nn.LSTM"]
+    public static let kinds = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
+                               "torch.nn.LSTM", "torch.nn.GRU", "numpy.min_char_rnn", "numpy.random"]
+    static let sequenceKinds: Set<String> = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM",
+                                             "keras.GRU", "torch.nn.LSTM", "torch.nn.GRU"]
 
     /// Computes every result the fixture's model defines, in the fixture's dtype.
     public static func run(_ f: Fixture, impl: any RNNImplementation.Type) throws -> ResultSet {
