@@ -7,7 +7,7 @@ import RNNCore
 /// outputs and the final state, so `rnnref check` on the result proves the conversion
 /// reproduces the source framework's numbers. Gradients are dropped (their names change).
 public enum FixtureConversion {
-    public static let targets = ["tf.LSTMCell", "tf.BasicLSTMCell", "keras.LSTM", "torch.nn.LSTM"]
+    public static let targets = ["tf.LSTMCell", "tf.BasicLSTMCell", "keras.LSTM", "torch.nn.LSTM", "tf.GRUCell", "keras.GRU", "torch.nn.GRU"]
 
     public static func convert(_ f: Fixture, to target: String) throws -> JSONValue {
         do { return try convertUnlocated(f, to: target) } catch let e as RNNError {
@@ -20,10 +20,11 @@ public enum FixtureConversion {
             throw RNNError(.unknown, "--to", "unknown target \"\(target)\" (known: \(targets.joined(separator: ", ")))")
         }
         let p = try SequenceProblem(f)
+        if target.hasSuffix("GRU") || target.hasSuffix("GRUCell") { return try convertGRU(f, p, to: target) }
         var configs: [LSTMConfig] = []
         for (k, c) in p.cells.enumerated() {
             guard case let .lstm(cfg) = c.spec else {
-                throw RNNError(.unsupported, "model.cells[\(k)]", "only LSTM cells convert between frameworks (this is \(c.spec.kind))")
+                throw RNNError(.unsupported, "model.cells[\(k)]", "only LSTM cells convert to \(target) (this is \(c.spec.kind))")
             }
             configs.append(cfg)
         }
@@ -166,6 +167,147 @@ public enum FixtureConversion {
             if let o = e.entry("outputs") { expected["outputs"] = relayout(o.value).json }
             let fin = e.entries.filter { $0.path.first == "final_state" }.map(\.value)
             if !fin.isEmpty && fin.count == (p.stacked ? 2 : configs.reduce(0) { $0 + $1.stateSizes.count }) {
+                expected["final_state"] = .array(targetState(flatState(fin)).map { TensorData($0).json })
+            }
+        }
+        var doc = f.document
+        doc["model"] = .object(model)
+        doc["tensors"] = .object(tensors.mapValues(\.json))
+        doc["expected"] = .object(expected)
+        doc["name"] = .string("\(f.name)-as-\(target)")
+        doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(target); expected outputs and final state are the source framework's.")
+        var prov = doc["provenance"]?.objectValue ?? [:]
+        prov["converted_to"] = .string(target)
+        doc["provenance"] = .object(prov)
+        return .object(doc)
+    }
+
+    /// The GRU version: TF GRUCell ↔ Keras reset_after=False, Keras reset_after=True ↔ PyTorch.
+    static func convertGRU(_ f: Fixture, _ p: SequenceProblem, to target: String) throws -> JSONValue {
+        var configs: [GRUConfig] = []
+        for (k, c) in p.cells.enumerated() {
+            guard case let .gru(cfg) = c.spec else {
+                throw RNNError(.unsupported, "model.cells[\(k)]", "only GRU cells convert to \(target) (this is \(c.spec.kind))")
+            }
+            configs.append(cfg)
+        }
+        guard p.returnSequences else { throw RNNError(.unsupported, "model.return_sequences", "convert needs the whole output sequence") }
+        let flavor: GRUFlavor
+        switch target {
+        case "tf.GRUCell": flavor = .tf
+        case "torch.nn.GRU": flavor = .torch
+        default: flavor = configs[0].flavor.resetAfter ? .kerasResetAfter : .kerasResetBefore
+        }
+        if p.sequenceLength != nil && flavor != .tf {
+            throw RNNError(.unsupported, "model.sequence_length", "\(target) has no sequence_length (PyTorch packs sequences, Keras masks them)")
+        }
+        if target == "keras.GRU" && configs.count != 1 {
+            throw RNNError(.unsupported, "model.cells", "a keras.GRU layer is one cell; this model stacks \(configs.count)")
+        }
+        if flavor == .torch && configs.contains(where: { $0.units != configs[0].units }) {
+            throw RNNError(.unsupported, "model.cells", "torch.nn.GRU layers share hidden_size; these cells differ")
+        }
+        var tensors = p.tensors
+        for c in p.cells { for (_, n) in c.weightNames { tensors[n] = nil } }
+        var newConfigs: [GRUConfig] = []
+        var weightNames: [[String: String]] = []
+        for (k, c) in p.cells.enumerated() {
+            var given: [String: Tensor<Double>] = [:]
+            for (v, n) in c.weightNames { given[v] = p.tensors[n]!.tensor(Double.self) }
+            let (cfg, w) = try GRUConversion.convert(configs[k], inputSize: c.inputSize, parameters: given, to: flavor)
+            newConfigs.append(cfg)
+            var names: [String: String] = [:]
+            for (v, t) in w {
+                let name: String
+                switch flavor {
+                case .tf: name = p.cells.count == 1 ? "rnn/gru_cell/\(v)" : "rnn/multi_rnn_cell/cell_\(k)/gru_cell/\(v)"
+                case .kerasResetAfter, .kerasResetBefore: name = "gru/gru_cell/\(v)"
+                case .torch: name = "\(v)_l\(k)"
+                }
+                tensors[name] = TensorData(t)
+                names[v] = name
+            }
+            weightNames.append(names)
+        }
+        let timeMajor = flavor == .kerasResetAfter || flavor == .kerasResetBefore ? false : p.timeMajor
+        func relayout(_ t: TensorData) -> TensorData {
+            timeMajor == p.timeMajor ? t : TensorData(t.tensor(Double.self).swappingLeadingAxes())
+        }
+        tensors[p.xName] = relayout(p.x)
+        func flatState(_ s: [TensorData]) -> [Tensor<Double>] {
+            let t = s.map { $0.tensor(Double.self) }
+            return p.stacked ? unpackStacked(t) : t
+        }
+        func targetState(_ flat: [Tensor<Double>]) -> [Tensor<Double>] { flavor == .torch ? packStacked(flat, perLayer: 1) : flat }
+        var model: [String: JSONValue] = ["x": .string(p.xName)]
+        if let s = p.initialState, let names = p.initialStateNames {
+            for n in names { tensors[n] = nil }
+            let converted = targetState(flatState(s))
+            let newNames = flavor == .torch ? ["h_0"] : converted.indices.map { "initial_state/\($0)" }
+            for (n, t) in zip(newNames, converted) { tensors[n] = TensorData(t) }
+            model["initial_state"] = .array(newNames.map { .string($0) })
+        }
+        if let l = p.sequenceLength {
+            tensors["sequence_length"] = TensorData(ints: l)
+            model["sequence_length"] = .string("sequence_length")
+        }
+        var upstream: [String: JSONValue] = [:]
+        if let u = f.model["upstream"]?.objectValue {
+            for n in [u["outputs"]?.stringValue].compactMap({ $0 }) + (u["final_state"]?.arrayValue?.compactMap(\.stringValue) ?? []) {
+                tensors[n] = nil
+            }
+        }
+        if let u = p.upstreamOutputs {
+            tensors["upstream/outputs"] = relayout(u)
+            upstream["outputs"] = .string("upstream/outputs")
+        }
+        if let u = p.upstreamFinal {
+            let converted = targetState(flatState(u))
+            var names: [JSONValue] = []
+            for (k, t) in converted.enumerated() {
+                tensors["upstream/final_state/\(k)"] = TensorData(t)
+                names.append(.string("upstream/final_state/\(k)"))
+            }
+            upstream["final_state"] = .array(names)
+        }
+        if !upstream.isEmpty { model["upstream"] = .object(upstream) }
+        switch flavor {
+        case .tf:
+            model["kind"] = .string("tf.nn.dynamic_rnn")
+            model["time_major"] = .bool(timeMajor)
+            model["cells"] = .array(newConfigs.enumerated().map { k, c in
+                var o: [String: JSONValue] = ["kind": .string("tf.GRUCell"), "num_units": .number(Double(c.units)),
+                                              "weights": .object(weightNames[k].mapValues { .string($0) })]
+                if c.activation != .tanh { o["activation"] = .string(c.activation.rawValue) }
+                return .object(o)
+            })
+        case .kerasResetAfter, .kerasResetBefore:
+            let c = newConfigs[0]
+            model["kind"] = .string("keras.GRU")
+            model["units"] = .number(Double(c.units))
+            model["activation"] = .string(c.activation.rawValue)
+            model["recurrent_activation"] = .string(c.recurrentActivation.rawValue)
+            model["use_bias"] = .bool(true)
+            model["reset_after"] = .bool(flavor == .kerasResetAfter)
+            model["return_sequences"] = .bool(true)
+            model["return_state"] = .bool(true)
+            model["weights"] = .object(weightNames[0].mapValues { .string($0) })
+        case .torch:
+            model["kind"] = .string("torch.nn.GRU")
+            model["input_size"] = .number(Double(p.cells[0].inputSize))
+            model["hidden_size"] = .number(Double(newConfigs[0].units))
+            model["num_layers"] = .number(Double(configs.count))
+            model["bias"] = .bool(true)
+            model["batch_first"] = .bool(!timeMajor)
+            var all: [String: JSONValue] = [:]
+            for names in weightNames { for (_, n) in names { all[n] = .string(n) } }
+            model["weights"] = .object(all)
+        }
+        var expected: [String: JSONValue] = [:]
+        if let e = try f.expected() {
+            if let o = e.entry("outputs") { expected["outputs"] = relayout(o.value).json }
+            let fin = e.entries.filter { $0.path.first == "final_state" }.map(\.value)
+            if !fin.isEmpty && fin.count == (p.stacked ? 1 : configs.count) {
                 expected["final_state"] = .array(targetState(flatState(fin)).map { TensorData($0).json })
             }
         }
