@@ -203,7 +203,8 @@ struct LSTMTests {
         ("tf-lstm-proj-fb1-f32.json", "keras.LSTM", "projects its output"),
         ("tf-lstm-proj-fb1-f64-lengths.json", "torch.nn.LSTM", "sequence_length"),
         ("tf-basicrnn-f64-stacked.json", "torch.nn.LSTM", "only LSTM cells"),
-        ("keras-lstm-f64.json", "tf.GRUCell", "unknown target"),
+        ("keras-lstm-f64.json", "tf.GRUCell", "only GRU cells"),
+        ("keras-lstm-f64.json", "tf.SRUCell", "unknown target"),
     ])
     func inexactConversionsFailClearly(_ name: String, _ target: String, _ reason: String) throws {
         let src = try loadFixture(name)
