@@ -35,7 +35,7 @@ def write(name, about, provenance, dtype, model, tensors, expected, tolerance=No
         "provenance": dict(provenance, python=platform.python_version()),
         "dtype": dtype,
         "model": model,
-        "tensors": {k: tensor(v) for k, v in tensors.items()},
+        "tensors": {k: (v if isinstance(v, dict) else tensor(v)) for k, v in tensors.items()},
         "expected": expected,
     }
     if tolerance is not None:

@@ -37,7 +37,30 @@ public struct TensorData: Sendable, Equatable {
         return .object(o)
     }
 
-    /// Decodes `{"shape": [...], "data": [...], "dtype"?: "int64"}`; errors name `what`.
+    /// A tensor too large for JSON, stored as the numpy draws that made it:
+    /// `{"seed": S, "dist": "uniform", "low": a, "high": b}` is
+    /// `np.random.RandomState(S).uniform(a, b, size=shape)`, `{"seed": S, "dist": "randn",
+    /// "scale": s}` is `RandomState(S).randn(*shape) * s` (cast to the fixture's dtype).
+    static func generated(_ g: JSONValue, count: Int, what: String) throws -> [Double] {
+        guard let o = g.objectValue, let seedValue = o["seed"]?.numberValue, let dist = o["dist"]?.stringValue else {
+            throw RNNError(.malformed, what, "a numpy generator needs seed and dist")
+        }
+        guard count <= 50_000_000 else { throw RNNError(.invalid, what, "\(count) values is more than this reader generates") }
+        var rng = try numpyRandomState(seed: Int(seedValue))
+        switch dist {
+        case "uniform":
+            guard let lo = o["low"]?.numberValue, let hi = o["high"]?.numberValue else { throw RNNError(.malformed, what, "uniform needs low and high") }
+            return (0..<count).map { _ in rng.uniform(lo, hi) }
+        case "randn":
+            let scale = o["scale"]?.numberValue ?? 1
+            return (0..<count).map { _ in rng.randn() * scale }
+        default:
+            throw RNNError(.unknown, "\(what).dist", "unknown distribution \"\(dist)\" (uniform, randn)")
+        }
+    }
+
+    /// Decodes `{"shape": [...], "data": [...], "dtype"?: "int64"}` (or a `numpy` generator
+    /// instead of `data`); errors name `what`.
     public init(json: JSONValue, what: String) throws {
         guard let o = json.objectValue else { throw RNNError(.malformed, what, "a tensor must be an object with shape and data") }
         guard let s = o["shape"]?.arrayValue else { throw RNNError(.malformed, what, "tensor has no 'shape' list") }
@@ -48,12 +71,16 @@ public struct TensorData: Sendable, Equatable {
             }
             shape.append(Int(n))
         }
-        guard let d = o["data"]?.arrayValue else { throw RNNError(.malformed, what, "tensor has no 'data' list") }
         var values: [Double] = []
-        values.reserveCapacity(d.count)
-        for (i, v) in d.enumerated() {
-            guard let n = v.numberValue else { throw RNNError(.malformed, "\(what).data[\(i)]", "not a number") }
-            values.append(n)
+        if let g = o["numpy"] {
+            values = try TensorData.generated(g, count: shape.reduce(1, *), what: "\(what).numpy")
+        } else {
+            guard let d = o["data"]?.arrayValue else { throw RNNError(.malformed, what, "tensor has no 'data' list (nor a 'numpy' generator)") }
+            values.reserveCapacity(d.count)
+            for (i, v) in d.enumerated() {
+                guard let n = v.numberValue else { throw RNNError(.malformed, "\(what).data[\(i)]", "not a number") }
+                values.append(n)
+            }
         }
         let n = shape.reduce(1, *)
         guard n == values.count else {
@@ -129,7 +156,12 @@ public struct Fixture: Sendable {
         var tensors: [String: TensorData] = [:]
         if let t = doc["tensors"] {
             guard let to = t.objectValue else { throw RNNError(.malformed, "tensors", "must be an object of named tensors") }
-            for (k, v) in to { tensors[k] = try TensorData(json: v, what: "tensors.\(k)") }
+            for (k, v) in to {
+                var t = try TensorData(json: v, what: "tensors.\(k)")
+                // float32 fixtures hold float32 numbers (generated ones are rounded as numpy's astype)
+                if dtype == .float32 && !t.isInteger { t.values = t.values.map { Double(Float($0)) } }
+                tensors[k] = t
+            }
         }
         var tol = Tolerance.default(for: dtype)
         if let t = doc["tolerance"] {

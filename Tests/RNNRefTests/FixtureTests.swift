@@ -33,7 +33,12 @@ struct FixtureTests {
         let f = try loadFixture(name)
         let p = try SequenceProblem(f)
         let keys = Set(try #require(try f.expected()).entries.map(\.key))
-        for n in p.differentiableNames { #expect(keys.contains("gradients/\(n)"), "\(name) lacks gradients/\(n)") }
+        // a fixture may leave out gradients only by naming them (001's 1.7M-parameter stack)
+        let omitted = f.document["expected"]?["gradients_omitted"]?.stringValue ?? ""
+        for n in p.differentiableNames where !omitted.contains(n + " ") && !omitted.contains(n + ",") {
+            #expect(keys.contains("gradients/\(n)"), "\(name) lacks gradients/\(n)")
+        }
+        #expect(omitted.isEmpty || name.hasSuffix("-full.json"))
         #expect(keys.contains("outputs"))
         #expect(keys.contains("final_state/0"))
     }
