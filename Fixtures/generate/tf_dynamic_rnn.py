@@ -334,6 +334,144 @@ def random_gru(seed):
              weight_scale=0.8, document="002_7f33b4f86bf72921.txt")
 
 
+def bidirectional_case(name, about, cells_fw, cells_bw, T, B, I, dtype, time_major, lengths, seed, weight_scale=0.7):
+    """tf.compat.v1.nn.bidirectional_dynamic_rnn with random weights, random initial states for
+    both directions, optional sequence_length; gradients from tf.gradients."""
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    tfdt = tf.float32 if dtype == "float32" else tf.float64
+    graph = tf.Graph()
+    with graph.as_default():
+        xshape = (T, B, I) if time_major else (B, T, I)
+        x = tf.compat.v1.placeholder(tfdt, xshape, name="x")
+        phs = {"fw": [], "bw": []}
+        states = {}
+        cells = {}
+        for d, specs in (("fw", cells_fw), ("bw", cells_bw)):
+            tf_cells = [make_cell(c, tfdt) for c in specs]
+            per_layer = []
+            for c in specs:
+                layer = []
+                for w in state_shapes(c):
+                    ph = tf.compat.v1.placeholder(tfdt, (B, w))
+                    phs[d].append(ph)
+                    layer.append(ph)
+                if c["kind"] in ("tf.BasicRNNCell", "tf.GRUCell") or len(layer) == 1:
+                    per_layer.append(layer[0])
+                else:
+                    per_layer.append(rnn_cell.LSTMStateTuple(layer[0], layer[1]))
+            cells[d] = tf_cells[0] if len(tf_cells) == 1 else rnn_cell.MultiRNNCell(tf_cells)
+            states[d] = per_layer[0] if len(tf_cells) == 1 else tuple(per_layer)
+        seq_len = tf.compat.v1.placeholder(tf.int64, (B,)) if lengths is not None else None
+        (out_fw, out_bw), (st_fw, st_bw) = tf.compat.v1.nn.bidirectional_dynamic_rnn(
+            cells["fw"], cells["bw"], x, sequence_length=seq_len, initial_state_fw=states["fw"],
+            initial_state_bw=states["bw"], time_major=time_major, dtype=tfdt)
+        flat = tf.nest.flatten(st_fw) + tf.nest.flatten(st_bw)
+        u_o = [tf.compat.v1.placeholder(tfdt, o.shape) for o in (out_fw, out_bw)]
+        u_f = [tf.compat.v1.placeholder(tfdt, s_.shape) for s_ in flat]
+        loss = tf.add_n([tf.reduce_sum(o * u) for o, u in zip((out_fw, out_bw), u_o)] +
+                        [tf.reduce_sum(s_ * u) for s_, u in zip(flat, u_f)])
+        variables = tf.compat.v1.trainable_variables()
+        init_all = phs["fw"] + phs["bw"]
+        grads = tf.gradients(loss, variables + [x] + init_all)
+        with tf.compat.v1.Session(graph=graph) as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            tensors = {}
+            for v in variables:
+                value = rng.uniform(-weight_scale, weight_scale, size=v.shape.as_list()).astype(npdt)
+                v.load(value, sess)
+                tensors[v.name.split(":")[0]] = value
+            xv = rng.uniform(-1, 1, size=xshape).astype(npdt)
+            feed = {x: xv}
+            tensors["x"] = xv
+            names = {"fw": [], "bw": []}
+            for d in ("fw", "bw"):
+                for k, ph in enumerate(phs[d]):
+                    sv = rng.uniform(-1, 1, size=ph.shape.as_list()).astype(npdt)
+                    feed[ph] = sv
+                    n = "initial_state_%s/%d" % (d, k)
+                    tensors[n] = sv
+                    names[d].append(n)
+            if lengths is not None:
+                feed[seq_len] = np.asarray(lengths, dtype=np.int64)
+                tensors["sequence_length"] = np.asarray(lengths, dtype=np.int64)
+            for k, u in enumerate(u_o):
+                uv = rng.uniform(-1, 1, size=u.shape.as_list()).astype(npdt)
+                feed[u] = uv
+                tensors["upstream/outputs/%d" % k] = uv
+            for k, u in enumerate(u_f):
+                uv = rng.uniform(-1, 1, size=u.shape.as_list()).astype(npdt)
+                feed[u] = uv
+                tensors["upstream/final_state/%d" % k] = uv
+            ov_fw, ov_bw, fin_v, grad_v = sess.run([out_fw, out_bw, flat, grads], feed)
+    var_names = [v.name.split(":")[0] for v in variables]
+    model_cells = {}
+    for d, specs in (("fw", cells_fw), ("bw", cells_bw)):
+        out = []
+        for k, c in enumerate(specs):
+            weights = {}
+            for n in var_names:
+                if "/%s/" % d not in n or (len(specs) > 1 and "/cell_%d/" % k not in n):
+                    continue
+                weights[CELL_SCOPE.search(n).group(1)] = n
+            out.append(dict(c, weights=weights))
+        model_cells[d] = out
+    model = {"kind": "tf.nn.bidirectional_dynamic_rnn", "time_major": time_major,
+             "cells_fw": model_cells["fw"], "cells_bw": model_cells["bw"], "x": "x",
+             "initial_state_fw": names["fw"], "initial_state_bw": names["bw"],
+             "upstream": {"outputs": ["upstream/outputs/0", "upstream/outputs/1"],
+                          "final_state": ["upstream/final_state/%d" % k for k in range(len(u_f))]}}
+    if lengths is not None:
+        model["sequence_length"] = "sequence_length"
+    gnames = var_names + ["x"] + names["fw"] + names["bw"]
+    expected = {"outputs": [common.tensor(ov_fw), common.tensor(ov_bw)],
+                "final_state": [common.tensor(v) for v in fin_v],
+                "gradients": {n: common.tensor(g) for n, g in zip(gnames, grad_v)}}
+    common.write(name, about, {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf),
+                               "seed": seed, "document": "004_519a4069db7eef4b.txt"}, dtype, model, tensors, expected)
+
+
+def sequence_cases():
+    # mixed stacks: LSTM over GRU over BasicRNN, random lengths including 0 and T
+    run_case("tf-mixed-stack-f64-lengths", "MultiRNNCell([BasicRNNCell(3), GRUCell(4), LSTMCell(3, use_peepholes=True, num_proj=2)]) through dynamic_rnn, lengths [6, 0, 3, 6] (float64).",
+             [{"kind": "tf.BasicRNNCell", "num_units": 3}, {"kind": "tf.GRUCell", "num_units": 4},
+              {"kind": "tf.LSTMCell", "num_units": 3, "use_peepholes": True, "num_proj": 2}], 6, 4, 2, "float64", False, [6, 0, 3, 6], 81,
+             document="004_519a4069db7eef4b.txt", weight_scale=0.7)
+    run_case("tf-mixed-stack-f32-timemajor", "MultiRNNCell([LSTMCell(4), GRUCell(3), BasicRNNCell(2)]) time-major, lengths [2, 5, 1] (float32).",
+             [{"kind": "tf.LSTMCell", "num_units": 4}, {"kind": "tf.GRUCell", "num_units": 3}, {"kind": "tf.BasicRNNCell", "num_units": 2}],
+             5, 3, 3, "float32", True, [2, 5, 1], 82, document="004_519a4069db7eef4b.txt", weight_scale=0.7)
+    bidirectional_case("tf-bidi-lstm-f64-lengths", "bidirectional_dynamic_rnn(LSTMCell(3), LSTMCell(2)), lengths [5, 2, 0] (float64).",
+                       [{"kind": "tf.LSTMCell", "num_units": 3}], [{"kind": "tf.LSTMCell", "num_units": 2}], 5, 3, 2, "float64", False, [5, 2, 0], 83)
+    bidirectional_case("tf-bidi-gru-f32-timemajor", "bidirectional_dynamic_rnn(GRUCell(4), GRUCell(4)) time-major without lengths (float32).",
+                       [{"kind": "tf.GRUCell", "num_units": 4}], [{"kind": "tf.GRUCell", "num_units": 4}], 4, 2, 3, "float32", True, None, 84)
+    bidirectional_case("tf-bidi-stacked-mixed-f64", "bidirectional_dynamic_rnn of MultiRNNCell([BasicLSTMCell(3), GRUCell(2)]) forward and MultiRNNCell([BasicRNNCell(2), LSTMCell(3, num_proj=2)]) backward, lengths [4, 1] (float64).",
+                       [{"kind": "tf.BasicLSTMCell", "num_units": 3}, {"kind": "tf.GRUCell", "num_units": 2}],
+                       [{"kind": "tf.BasicRNNCell", "num_units": 2}, {"kind": "tf.LSTMCell", "num_units": 3, "num_proj": 2}],
+                       4, 2, 3, "float64", True, [4, 1], 85)
+
+
+def random_bidirectional(seed):
+    """A random bidirectional configuration: stacks of any cell kind, either major order,
+    random lengths including 0 and T."""
+    r = np.random.RandomState(seed)
+
+    def rand_cell():
+        k = r.choice(["tf.BasicRNNCell", "tf.GRUCell", "tf.LSTMCell", "tf.BasicLSTMCell"])
+        c = {"kind": str(k), "num_units": int(r.randint(1, 5))}
+        if k == "tf.LSTMCell" and r.randint(2):
+            c["use_peepholes"] = True
+        if k == "tf.LSTMCell" and r.randint(2):
+            c["num_proj"] = int(r.randint(1, 4))
+        return c
+    fw = [rand_cell() for _ in range(int(r.randint(1, 3)))]
+    bw = [rand_cell() for _ in range(int(r.randint(1, 3)))]
+    T, B, I = int(r.randint(1, 6)), int(r.randint(2, 5)), int(r.randint(1, 4))
+    lens = [int(v) for v in r.randint(0, T + 1, size=B)]
+    lens[0], lens[1] = 0, T
+    bidirectional_case("tf-random-bidi-%d" % seed, "random bidirectional configuration %d: fw %s, bw %s" % (seed, fw, bw), fw, bw, T, B, I,
+                       str(r.choice(["float32", "float64"])), bool(r.randint(2)), lens if r.randint(3) else None, seed)
+
+
 def random_lstm(seed):
     """One random tf.LSTMCell / BasicLSTMCell configuration (any mix of the options)."""
     r = np.random.RandomState(seed)
@@ -363,6 +501,10 @@ def random_lstm(seed):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--random-bidi":
+        for s_ in sys.argv[2:]:
+            random_bidirectional(int(s_))
+        sys.exit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "--random-gru":
         for s_ in sys.argv[2:]:
             random_gru(int(s_))
@@ -394,3 +536,6 @@ if __name__ == "__main__":
         gru_cases()
         for s_ in (1, 2, 3):
             random_gru(s_)
+        sequence_cases()
+        for s_ in (1, 2):
+            random_bidirectional(s_)

@@ -288,7 +288,7 @@ public struct CheckReport: Sendable {
 /// Runs fixtures through an implementation and compares with what they expect.
 public enum FixtureRunner {
     /// The model kinds `run`/`check` understand.
-    public static let kinds = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
+    public static let kinds = ["tf.nn.dynamic_rnn", "tf.nn.bidirectional_dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
                                "torch.nn.LSTM", "torch.nn.GRU", "numpy.min_char_rnn", "numpy.random"]
     static let sequenceKinds: Set<String> = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM",
                                              "keras.GRU", "torch.nn.LSTM", "torch.nn.GRU"]
@@ -305,6 +305,9 @@ public enum FixtureRunner {
                 return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             case "numpy.random":
                 return try numpyRandomResults(f)
+            case "tf.nn.bidirectional_dynamic_rnn":
+                let p = try BidirectionalProblem(f)
+                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             default:
                 throw RNNError(.unknown, "model.kind", "unknown model kind \"\(f.kind)\" (known: \(kinds.joined(separator: ", ")))")
             }
@@ -356,6 +359,8 @@ public enum FixtureRunner {
                 return try p.gradientCheck(impl, maxCoordinates: size > 200_000 ? min(maxCoordinates, 2) : maxCoordinates, useGSL: useGSL)
             case "numpy.min_char_rnn":
                 return try MinCharProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
+            case "tf.nn.bidirectional_dynamic_rnn":
+                return try BidirectionalProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             default:
                 return []
             }

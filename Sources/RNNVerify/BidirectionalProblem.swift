@@ -1,0 +1,148 @@
+import RNNCore
+
+/// A `tf.nn.bidirectional_dynamic_rnn` fixture: `cells_fw`, `cells_bw`, `initial_state_fw`,
+/// `initial_state_bw`; `expected.outputs` is `[output_fw, output_bw]` and `final_state` lists
+/// the forward state's flattened tensors, then the backward state's.
+public struct BidirectionalProblem: Sendable {
+    public var cellsFw: [CellEntry]
+    public var cellsBw: [CellEntry]
+    public var timeMajor: Bool
+    public var xName: String
+    public var x: TensorData
+    public var stateFwNames: [String]?
+    public var stateBwNames: [String]?
+    public var sequenceLength: [Int]?
+    public var upstreamOutputs: [TensorData]?
+    public var upstreamFinal: [TensorData]?
+    public var tensors: [String: TensorData]
+
+    public init(_ f: Fixture) throws {
+        let m = f.model
+        try rejectUnknownKeys(m, known: ["kind", "time_major", "cells_fw", "cells_bw", "x", "sequence_length", "initial_state_fw",
+                                         "initial_state_bw", "upstream", "dtype", "parallel_iterations", "swap_memory", "scope"],
+                              path: "model", kind: f.kind)
+        tensors = f.tensors
+        timeMajor = try boolKey(m, "time_major", path: "model", default: false)
+        guard let (xn, xd) = try f.namedTensor(m, "x", path: "model") else { throw RNNError(.missing, "model.x", "missing input tensor name") }
+        guard xd.rank == 3 else { throw RNNError(.shape, "tensors.\(xn)", "x must have rank 3, got shape \(xd.shape)") }
+        xName = xn
+        x = xd
+        func cells(_ key: String) throws -> [CellEntry] {
+            guard let cs = m[key]?.arrayValue, !cs.isEmpty else { throw RNNError(.missing, "model.\(key)", "needs a non-empty list of cells") }
+            var input = xd.shape[2]
+            var out: [CellEntry] = []
+            for (k, c) in cs.enumerated() {
+                guard let co = c.objectValue else { throw RNNError(.malformed, "model.\(key)[\(k)]", "must be an object") }
+                let e = try decodeTFCell(co, inputSize: input, path: "model.\(key)[\(k)]")
+                for (v, t) in e.weightNames { _ = try f.tensor(t, key: "model.\(key)[\(k)].weights.\(v)") }
+                out.append(e)
+                input = e.spec.outputSize
+            }
+            return out
+        }
+        cellsFw = try cells("cells_fw")
+        cellsBw = try cells("cells_bw")
+        stateFwNames = try f.namedTensors(m, "initial_state_fw", path: "model")?.map(\.name)
+        stateBwNames = try f.namedTensors(m, "initial_state_bw", path: "model")?.map(\.name)
+        if let (ln, l) = try f.namedTensor(m, "sequence_length", path: "model") {
+            guard l.isInteger, l.rank == 1 else { throw RNNError(.malformed, "tensors.\(ln)", "sequence_length must be an int64 vector [B]") }
+            sequenceLength = l.ints
+        }
+        if let u = m["upstream"]?.objectValue {
+            if let o = u["outputs"] {
+                guard let names = o.arrayValue?.compactMap(\.stringValue), names.count == 2 else {
+                    throw RNNError(.malformed, "model.upstream.outputs", "must list two tensor names: [output_fw, output_bw]")
+                }
+                upstreamOutputs = try names.map { try f.tensor($0, key: "model.upstream.outputs") }
+            }
+            upstreamFinal = try f.namedTensors(u, "final_state", path: "model.upstream")?.map(\.data)
+        }
+    }
+
+    var differentiableNames: [String] {
+        var names: [String] = []
+        for c in cellsFw + cellsBw {
+            for (v, _) in c.spec.parameterShapes(inputSize: c.inputSize) where !names.contains(c.weightNames[v]!) { names.append(c.weightNames[v]!) }
+        }
+        return names + [xName] + (stateFwNames ?? []) + (stateBwNames ?? [])
+    }
+
+    struct Evaluation<T: RNNFloat> {
+        var forward: BidirectionalDynamicRNN<T>.Forward
+        var gradients: BidirectionalDynamicRNN<T>.Gradients?
+    }
+
+    func evaluate<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], gradients: Bool) throws -> Evaluation<T> {
+        func build(_ cs: [CellEntry], _ key: String) throws -> [any RecurrentCell<T>] {
+            try cs.enumerated().map { k, c in
+                var given: [String: Tensor<T>] = [:]
+                for (v, n) in c.weightNames { given[v] = t[n]! }
+                do { return try impl.buildCell(c.spec, inputSize: c.inputSize, given: given) } catch let e as RNNError { throw e.within("model.\(key)[\(k)]") }
+            }
+        }
+        let net = try BidirectionalDynamicRNN(forward: try build(cellsFw, "cells_fw"), backward: try build(cellsBw, "cells_bw"), timeMajor: timeMajor)
+        let fwd = try net.forward(t[xName]!, initialStateFw: stateFwNames?.map { t[$0]! }, initialStateBw: stateBwNames?.map { t[$0]! },
+                                  sequenceLength: sequenceLength)
+        var g: BidirectionalDynamicRNN<T>.Gradients?
+        if gradients && (upstreamOutputs != nil || upstreamFinal != nil) {
+            let dOut = upstreamOutputs?.map { $0.tensor(T.self) } ?? [Tensor(zeros: fwd.outputsFw.shape), Tensor(zeros: fwd.outputsBw.shape)]
+            try dOut[0].expectShape(fwd.outputsFw.shape, "model.upstream.outputs[0]")
+            try dOut[1].expectShape(fwd.outputsBw.shape, "model.upstream.outputs[1]")
+            let nf = fwd.finalStateFw.count
+            let fin = upstreamFinal?.map { $0.tensor(T.self) } ?? (fwd.finalStateFw + fwd.finalStateBw).map { Tensor(zeros: $0.shape) }
+            guard fin.count == nf + fwd.finalStateBw.count else {
+                throw RNNError(.shape, "model.upstream.final_state", "expected \(nf + fwd.finalStateBw.count) tensors, got \(fin.count)")
+            }
+            g = try net.backward(fwd, dOutputsFw: dOut[0], dOutputsBw: dOut[1], dFinalStateFw: Array(fin[..<nf]), dFinalStateBw: Array(fin[nf...]))
+        }
+        return Evaluation(forward: fwd, gradients: g)
+    }
+
+    func gradientsByName<T: RNNFloat>(_ g: BidirectionalDynamicRNN<T>.Gradients) -> [String: Tensor<T>] {
+        var by: [String: Tensor<T>] = [:]
+        for (cs, ps) in [(cellsFw, g.dParametersFw), (cellsBw, g.dParametersBw)] {
+            for (k, c) in cs.enumerated() {
+                for (i, v) in ps[k].names.enumerated() {
+                    let n = c.weightNames[v]!
+                    if by[n] == nil { by[n] = ps[k].tensors[i] } else { by[n]!.add(ps[k].tensors[i]) }
+                }
+            }
+        }
+        by[xName] = g.dx
+        for (k, n) in (stateFwNames ?? []).enumerated() { by[n] = g.dInitialStateFw[k] }
+        for (k, n) in (stateBwNames ?? []).enumerated() { by[n] = g.dInitialStateBw[k] }
+        return by
+    }
+
+    func loss<T: RNNFloat>(_ f: BidirectionalDynamicRNN<T>.Forward) -> T {
+        var l: T = 0
+        if let u = upstreamOutputs { l += f.outputsFw.dot(u[0].tensor(T.self)) + f.outputsBw.dot(u[1].tensor(T.self)) }
+        if let u = upstreamFinal { for (k, s) in (f.finalStateFw + f.finalStateBw).enumerated() { l += s.dot(u[k].tensor(T.self)) } }
+        return l
+    }
+
+    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
+        let e = try evaluate(impl, t, gradients: true)
+        var r = ResultSet()
+        r.addList("outputs", [TensorData(e.forward.outputsFw), TensorData(e.forward.outputsBw)])
+        r.addList("final_state", (e.forward.finalStateFw + e.forward.finalStateBw).map { TensorData($0) })
+        if let g = e.gradients {
+            let by = gradientsByName(g)
+            for n in differentiableNames where by[n] != nil { r.add(["gradients", n], TensorData(by[n]!)) }
+        }
+        return r
+    }
+
+    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
+        guard let g = try evaluate(impl, t, gradients: true).gradients else { return [] }
+        let analytic = gradientsByName(g)
+        return try RNNVerify.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: analytic,
+                                           maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
+            var all = t
+            for (k, v) in perturbed { all[k] = v }
+            return loss(try evaluate(impl, all, gradients: false).forward)
+        }
+    }
+}
