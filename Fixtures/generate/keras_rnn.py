@@ -143,7 +143,77 @@ def gru_cases():
              {"units": 16}, 6, 4, 8, "float32", 66, "003_39150d02b307b59d.txt")
 
 
+def layer_model(layer, kind):
+    """The fixture description of a Keras RNN layer (its config keys and weight paths)."""
+    cfg = layer.get_config()
+    o = {"kind": kind, "units": cfg["units"], "return_sequences": cfg["return_sequences"],
+         "return_state": cfg["return_state"], "go_backwards": cfg["go_backwards"],
+         "weights": {w.path.split("/")[-1]: w.path for w in layer.weights}}
+    for k in ("activation", "recurrent_activation", "use_bias", "reset_after"):
+        if k in cfg:
+            o[k] = cfg[k] if not isinstance(cfg[k], dict) else cfg[k].get("config", {}).get("name", cfg[k])
+    return o
+
+
+def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_states, T, B, I, dtype, seed, return_sequences=True):
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    layer = keras.layers.Bidirectional(make_layer(dtype), merge_mode=merge_mode, dtype=dtype)
+    x = rng.uniform(-1, 1, size=(B, T, I)).astype(npdt)
+    h0s = [rng.uniform(-1, 1, size=(B, units)).astype(npdt) for _ in range(2 * n_states)]
+    layer(x, initial_state=h0s)
+    tensors = {}
+    for w in layer.weights:
+        v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
+        w.assign(v)
+        tensors[w.path] = v
+    tx = tf.constant(x)
+    th0s = [tf.constant(h) for h in h0s]
+    with tf.GradientTape() as tape:
+        tape.watch([tx] + th0s)
+        out = layer(tx, initial_state=th0s)
+        outs = list(out[:2]) if merge_mode is None else [out[0]]
+        states = list(out[2:]) if merge_mode is None else list(out[1:])
+        u_out = [rng.uniform(-1, 1, size=tuple(o.shape)).astype(npdt) for o in outs]
+        u_fin = [rng.uniform(-1, 1, size=tuple(s_.shape)).astype(npdt) for s_ in states]
+        loss = tf.add_n([tf.reduce_sum(o * u) for o, u in zip(outs, u_out)] + [tf.reduce_sum(s_ * u) for s_, u in zip(states, u_fin)])
+    grads = tape.gradient(loss, [w.value for w in layer.trainable_weights] + [tx] + th0s)
+    names = [w.path for w in layer.trainable_weights] + ["x"] + ["initial_state/%d" % k for k in range(len(h0s))]
+    tensors["x"] = x
+    for k, h in enumerate(h0s):
+        tensors["initial_state/%d" % k] = h
+    for k, u in enumerate(u_out):
+        tensors["upstream/outputs/%d" % k] = u
+    for k, u in enumerate(u_fin):
+        tensors["upstream/final_state/%d" % k] = u
+    model = {"kind": "keras.Bidirectional", "merge_mode": merge_mode,
+             "layer": layer_model(layer.forward_layer, kind), "backward_layer": layer_model(layer.backward_layer, kind),
+             "x": "x", "initial_state": ["initial_state/%d" % k for k in range(len(h0s))],
+             "upstream": {"outputs": ["upstream/outputs/0", "upstream/outputs/1"] if merge_mode is None else "upstream/outputs/0",
+                          "final_state": ["upstream/final_state/%d" % k for k in range(len(u_fin))]}}
+    model["backward_layer"]["go_backwards"] = False   # as the wrapped layer; Bidirectional flips it
+    expected = {"outputs": [common.tensor(o.numpy()) for o in outs] if merge_mode is None else common.tensor(outs[0].numpy()),
+                "final_state": [common.tensor(s_.numpy()) for s_ in states],
+                "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
+    common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
+                               "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
+
+
+def layer_cases():
+    for k, mm in enumerate(["concat", "sum", "ave", "mul", None]):
+        bidirectional_case("keras-bidi-lstm-%s" % (mm or "none"),
+                           "keras.layers.Bidirectional(LSTM(3, return_sequences=True, return_state=True), merge_mode=%r) with initial states (float64)." % mm,
+                           lambda d: keras.layers.LSTM(3, return_sequences=True, return_state=True, dtype=d), "keras.LSTM", mm, 3, 2,
+                           4, 2, 2, "float64", 90 + k)
+    bidirectional_case("keras-bidi-gru-last-f32", "keras.layers.Bidirectional(GRU(4, return_state=True)) returning the last outputs, concatenated (float32).",
+                       lambda d: keras.layers.GRU(4, return_state=True, dtype=d), "keras.GRU", "concat", 4, 1, 5, 3, 2, "float32", 96)
+    run_case("keras-simplernn-go-backwards-f64", "keras.layers.SimpleRNN(3, go_backwards=True, return_sequences=True, return_state=True) (float64).",
+             "keras.SimpleRNN", lambda d: keras.layers.SimpleRNN(3, go_backwards=True, return_sequences=True, return_state=True, dtype=d),
+             {"units": 3, "go_backwards": True}, 5, 2, 2, "float64", 97, "003_39150d02b307b59d.txt")
+
+
 if __name__ == "__main__":
     main()
     lstm_cases()
     gru_cases()
+    layer_cases()

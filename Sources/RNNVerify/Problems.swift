@@ -133,6 +133,9 @@ public struct SequenceProblem: Sendable {
     /// PyTorch's layout: `initial_state` and `final_state` are `(h [L, B, P], c [L, B, H])`
     /// with the layer as leading axis; internally they are per-layer `[h, c]` lists.
     public var stacked: Bool = false
+    /// Keras `go_backwards`: the input is processed last step first and the outputs are
+    /// returned in that (reversed) order.
+    public var goBackwards: Bool = false
 
     public var hasUpstream: Bool { upstreamOutputs != nil || upstreamFinal != nil }
 
@@ -180,7 +183,8 @@ public struct SequenceProblem: Sendable {
             default: cellKeys = ["units"]
             }
             try rejectUnknownKeys(m, known: Set(["kind", "weights", "x", "initial_state", "upstream"]).union(layerFlags).union(cellKeys), path: "model", kind: kind)
-            for flag in ["go_backwards", "stateful", "unroll", "time_major"] where try boolKey(m, flag, path: "model", default: false) {
+            goBackwards = try boolKey(m, "go_backwards", path: "model", default: false)
+            for flag in ["stateful", "unroll", "time_major"] where try boolKey(m, flag, path: "model", default: false) {
                 throw RNNError(.unsupported, "model.\(flag)", "Keras '\(flag)=True' is not supported in this version")
             }
             for flag in ["dropout", "recurrent_dropout"] {

@@ -9,6 +9,11 @@ struct SequenceEvaluation<T: RNNFloat> {
     var gradients: DynamicRNN<T>.Gradients?
 }
 
+/// The whole sequence reversed in time (Keras `go_backwards`, `ops.flip(y, axis=1)`).
+func reverseTime<T: RNNFloat>(_ x: Tensor<T>, timeMajor: Bool) -> Tensor<T> {
+    timeMajor ? reverseSequence(x, lengths: nil) : reverseSequence(x.swappingLeadingAxes(), lengths: nil).swappingLeadingAxes()
+}
+
 /// PyTorch's `(h [L, B, P], c [L, B, H])` → per-layer `[h_l, c_l]` (each [B, ·]).
 func unpackStacked<T: RNNFloat>(_ ts: [Tensor<T>]) -> [Tensor<T>] {
     let layers = ts[0].shape[0]
@@ -58,7 +63,7 @@ extension SequenceProblem {
             }
         }
         let net = try DynamicRNN(cells: built, timeMajor: timeMajor)
-        let x = t[xName]!
+        let x = goBackwards ? reverseTime(t[xName]!, timeMajor: timeMajor) : t[xName]!
         var s0 = initialStateNames?.map { t[$0]! }
         if stacked, let s = s0 { s0 = unpackStacked(s) }
         let fwd: DynamicRNN<T>.Forward
@@ -100,6 +105,7 @@ extension SequenceProblem {
             }
             grads = try net.backward(fwd, dOutputs: dOut, dFinalState: stacked ? unpackStacked(dFin) : dFin)
             if stacked { grads!.dInitialState = packStacked(grads!.dInitialState, perLayer: cells[0].spec.stateSizes.count) }
+            if goBackwards { grads!.dx = reverseTime(grads!.dx, timeMajor: timeMajor) }
         }
         return SequenceEvaluation(forward: fwd, network: net, outputs: outputs, gradients: grads)
     }
@@ -288,7 +294,7 @@ public struct CheckReport: Sendable {
 /// Runs fixtures through an implementation and compares with what they expect.
 public enum FixtureRunner {
     /// The model kinds `run`/`check` understand.
-    public static let kinds = ["tf.nn.dynamic_rnn", "tf.nn.bidirectional_dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
+    public static let kinds = ["tf.nn.dynamic_rnn", "tf.nn.bidirectional_dynamic_rnn", "keras.Bidirectional", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
                                "torch.nn.LSTM", "torch.nn.GRU", "numpy.min_char_rnn", "numpy.random"]
     static let sequenceKinds: Set<String> = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM",
                                              "keras.GRU", "torch.nn.LSTM", "torch.nn.GRU"]
@@ -307,6 +313,9 @@ public enum FixtureRunner {
                 return try numpyRandomResults(f)
             case "tf.nn.bidirectional_dynamic_rnn":
                 let p = try BidirectionalProblem(f)
+                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
+            case "keras.Bidirectional":
+                let p = try KerasBidirectionalProblem(f)
                 return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             default:
                 throw RNNError(.unknown, "model.kind", "unknown model kind \"\(f.kind)\" (known: \(kinds.joined(separator: ", ")))")
@@ -361,6 +370,8 @@ public enum FixtureRunner {
                 return try MinCharProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             case "tf.nn.bidirectional_dynamic_rnn":
                 return try BidirectionalProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
+            case "keras.Bidirectional":
+                return try KerasBidirectionalProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             default:
                 return []
             }
