@@ -199,7 +199,58 @@ def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_state
                                "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
 
 
+def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, seed, n_states):
+    """003's stateful layer over consecutive batches: each call starts from the state the
+    previous call left (a variable, so no gradient crosses calls); one tape around each call."""
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    layer = make_layer(dtype)
+    xs = [rng.uniform(-1, 1, size=(B, T, I)).astype(npdt) for _ in range(n_calls)]
+    layer(xs[0])
+    tensors = {}
+    for w in layer.weights:
+        v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
+        w.assign(v)
+        tensors[w.path] = v
+    layer.reset_states()
+    outs, us, total = [], [], {}
+    names = [w.path for w in layer.trainable_weights]
+    states = None
+    for k, x in enumerate(xs):
+        tx = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(tx)
+            out = layer(tx)
+            seq = out[0] if isinstance(out, (list, tuple)) else out
+            u = rng.uniform(-1, 1, size=tuple(seq.shape)).astype(npdt)
+            loss = tf.reduce_sum(seq * u)
+        g = tape.gradient(loss, [w.value for w in layer.trainable_weights] + [tx])
+        for n, gv in zip(names, g[:-1]):
+            total[n] = total.get(n, 0) + gv.numpy()
+        total["x/%d" % k] = g[-1].numpy()
+        outs.append(seq.numpy())
+        us.append(u)
+        tensors["x/%d" % k] = x
+        tensors["upstream/outputs/%d" % k] = u
+    states = [s_.numpy() for s_ in layer.states] if hasattr(layer, "states") else []
+    layer.reset_states()
+    model = dict(cfg, kind=kind, stateful=True, return_sequences=layer.return_sequences, return_state=False,
+                 weights={w.path.split("/")[-1]: w.path for w in layer.weights},
+                 x=["x/%d" % k for k in range(n_calls)],
+                 upstream={"outputs": ["upstream/outputs/%d" % k for k in range(n_calls)]})
+    expected = {"outputs": [common.tensor(o) for o in outs],
+                "gradients": {n: common.tensor(v) for n, v in total.items()}}
+    common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
+                               "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
+
+
 def layer_cases():
+    stateful_case("keras-003-stateful-lstm-three-paragraphs",
+                  "003's LSTM(64, stateful=True) over paragraph1, paragraph2, paragraph3 (scaled down to LSTM(6), batch 4, 5 steps, 3 features), state carried between the calls (float32).",
+                  lambda d: keras.layers.LSTM(6, stateful=True, dtype=d), "keras.LSTM", {"units": 6}, 3, 5, 4, 3, "float32", 98, 2)
+    stateful_case("keras-stateful-gru-sequences-f64",
+                  "keras.layers.GRU(3, stateful=True, return_sequences=True) over two consecutive batches (float64).",
+                  lambda d: keras.layers.GRU(3, stateful=True, return_sequences=True, dtype=d), "keras.GRU", {"units": 3}, 2, 4, 2, 2, "float64", 99, 1)
     for k, mm in enumerate(["concat", "sum", "ave", "mul", None]):
         bidirectional_case("keras-bidi-lstm-%s" % (mm or "none"),
                            "keras.layers.Bidirectional(LSTM(3, return_sequences=True, return_state=True), merge_mode=%r) with initial states (float64)." % mm,

@@ -184,7 +184,7 @@ public struct SequenceProblem: Sendable {
             }
             try rejectUnknownKeys(m, known: Set(["kind", "weights", "x", "initial_state", "upstream"]).union(layerFlags).union(cellKeys), path: "model", kind: kind)
             goBackwards = try boolKey(m, "go_backwards", path: "model", default: false)
-            for flag in ["stateful", "unroll", "time_major"] where try boolKey(m, flag, path: "model", default: false) {
+            for flag in ["unroll", "time_major"] where try boolKey(m, flag, path: "model", default: false) {
                 throw RNNError(.unsupported, "model.\(flag)", "Keras '\(flag)=True' is not supported in this version")
             }
             for flag in ["dropout", "recurrent_dropout"] {

@@ -303,6 +303,9 @@ public enum FixtureRunner {
     public static func run(_ f: Fixture, impl: any RNNImplementation.Type) throws -> ResultSet {
         do {
             switch f.kind {
+            case let k where sequenceKinds.contains(k) && f.model["x"]?.arrayValue != nil:
+                let p = try ChunkedProblem(f)
+                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             case let k where sequenceKinds.contains(k):
                 let p = try SequenceProblem(f)
                 return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
@@ -360,6 +363,8 @@ public enum FixtureRunner {
                                      useGSL: Bool = false) throws -> [GradCheckEntry] {
         do {
             switch f.kind {
+            case let k where sequenceKinds.contains(k) && f.model["x"]?.arrayValue != nil:
+                return try ChunkedProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             case let k where sequenceKinds.contains(k):
                 let p = try SequenceProblem(f)
                 // Each coordinate costs two forward passes: for models with very many parameters
