@@ -1,0 +1,101 @@
+import Foundation
+import RNNCore
+import RNNScalar
+@testable import RNNVerify
+import Testing
+
+/// Layers around cells: bidirectional, Keras flags, carried state.
+@Suite("Bidirectional, Keras layers, carried state")
+struct SequenceLayerTests {
+    @Test func reverseSequenceIsAnInvolutionWithinLengths() throws {
+        let x = try Tensor<Double>(shape: [4, 3, 2], data: (0..<24).map(Double.init))
+        let lengths = [4, 2, 0]
+        let r = reverseSequence(x, lengths: lengths)
+        #expect(reverseSequence(r, lengths: lengths) == x)
+        // row 1 (length 2): steps 0 and 1 swap, steps 2 and 3 stay; row 2 (length 0) unchanged
+        #expect(r[0, 1, 0] == x[1, 1, 0] && r[1, 1, 0] == x[0, 1, 0] && r[2, 1, 0] == x[2, 1, 0])
+        for t in 0..<4 { #expect(r[t, 2, 1] == x[t, 2, 1]) }
+        #expect(r[0, 0, 0] == x[3, 0, 0])
+    }
+
+    /// The backward direction of a bidirectional run sees each row reversed within its length:
+    /// its output at step 0 equals a forward run of the same cell over the reversed row.
+    @Test func backwardDirectionReadsEachRowFromItsEnd() throws {
+        let f = try loadFixture("tf-bidi-lstm-f64-lengths.json")
+        let p = try BidirectionalProblem(f)
+        for impl in implementations {
+            let t = f.tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
+            let e = try p.evaluate(impl, t, gradients: false)
+            let lengths = try #require(p.sequenceLength)
+            let outBw = e.forward.outputsBw   // [B, T, H] batch-major
+            for (b, len) in lengths.enumerated() where len < 5 {
+                for s in len..<5 { for j in 0..<2 { #expect(outBw[b, s, j] == 0, "past its length the output is zero") } }
+            }
+        }
+    }
+
+    @Test(arguments: ["tf-bidi-lstm-f64-lengths.json", "tf-bidi-stacked-mixed-f64.json", "keras-bidi-lstm-mul.json",
+                      "keras-bidi-lstm-none.json", "keras-simplernn-go-backwards-f64.json", "keras-stateful-gru-sequences-f64.json"])
+    func layersPassBothGradientOracles(_ name: String) throws {
+        let f = try loadFixture(name)
+        for impl in implementations {
+            let entries = try FixtureRunner.gradientCheck(f, impl: impl, maxCoordinates: 1000, useGSL: true)
+            #expect(!entries.isEmpty)
+            for e in entries {
+                #expect(e.fdRelError <= 1e-7, "\(name) [\(impl.name)] \(e.name): \(e.fdRelError)")
+                #expect((e.gslRelError ?? 1) <= 1e-6, "\(name) [\(impl.name)] \(e.name): gsl \(e.gslRelError ?? .nan)")
+            }
+        }
+    }
+
+    /// Carrying the state across calls computes what one long run computes (the outputs); only
+    /// the gradient is truncated at the call boundaries.
+    @Test func chunkedCallsEqualOneLongRunForward() throws {
+        let f = try loadFixture("keras-stateful-gru-sequences-f64.json")
+        let chunked = try FixtureRunner.run(f, impl: implementations[0])
+        // the same model over the concatenated batches, as one call
+        var doc = f.document
+        var model = doc["model"]!.objectValue!
+        model["x"] = .string("x/all")
+        model["stateful"] = nil
+        model["upstream"] = nil
+        model["return_state"] = .bool(true)
+        doc["model"] = .object(model)
+        let x0 = f.tensors["x/0"]!, x1 = f.tensors["x/1"]!
+        let (b, t, i) = (x0.shape[0], x0.shape[1], x0.shape[2])
+        var all: [Double] = []
+        for r in 0..<b {
+            all += x0.values[(r * t * i)..<((r + 1) * t * i)]
+            all += x1.values[(r * t * i)..<((r + 1) * t * i)]
+        }
+        var tensors = doc["tensors"]!.objectValue!
+        tensors["x/all"] = TensorData(shape: [b, 2 * t, i], values: all).json
+        doc["tensors"] = .object(tensors)
+        doc["expected"] = nil
+        let long = try FixtureRunner.run(try Fixture(source: "long.json", json: .object(doc)), impl: implementations[0])
+        let out = try #require(long.entry("outputs")).value
+        let first = try #require(chunked.entry("outputs/0")).value, second = try #require(chunked.entry("outputs/1")).value
+        let h = out.shape[2]
+        for r in 0..<b {
+            for s in 0..<t {
+                for j in 0..<h {
+                    #expect(abs(out.values[(r * 2 * t + s) * h + j] - first.values[(r * t + s) * h + j]) < 1e-14)
+                    #expect(abs(out.values[(r * 2 * t + t + s) * h + j] - second.values[(r * t + s) * h + j]) < 1e-14)
+                }
+            }
+        }
+    }
+
+    @Test func badBidirectionalInputIsRefused() throws {
+        var d = try loadFixture("keras-bidi-lstm-concat.json").document
+        var m = d["model"]!.objectValue!
+        m["merge_mode"] = .string("max")
+        d["model"] = .object(m)
+        do {
+            _ = try FixtureRunner.run(try Fixture(source: "b.json", json: .object(d)), impl: implementations[0])
+            Issue.record("no error")
+        } catch let e as RNNError {
+            #expect(e.description.contains("model.merge_mode"))
+        }
+    }
+}
