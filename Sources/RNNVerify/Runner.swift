@@ -357,6 +357,20 @@ public enum FixtureRunner {
         return CheckReport(fixture: f.name, implementation: implementation, comparisons: out)
     }
 
+    /// The tensors a fixture's model is differentiable in (weights, inputs, initial states).
+    public static func differentiableNames(_ f: Fixture) throws -> [String] {
+        switch f.kind {
+        case let k where sequenceKinds.contains(k) && f.model["x"]?.arrayValue != nil: return try ChunkedProblem(f).differentiableNames
+        case let k where sequenceKinds.contains(k): return try SequenceProblem(f).differentiableNames
+        case "tf.nn.bidirectional_dynamic_rnn": return try BidirectionalProblem(f).differentiableNames
+        case "keras.Bidirectional": return try KerasBidirectionalProblem(f).differentiableNames
+        case "numpy.min_char_rnn":
+            let p = try MinCharProblem(f)
+            return MinCharRNNSpec.parameterNames.map { p.weightNames[$0]! } + [p.hprevName]
+        default: return []
+        }
+    }
+
     /// Gradient check of the fixture's model in Float64 with its own upstream cotangents, at
     /// most `maxCoordinates` coordinates per tensor. Empty for kinds without gradients.
     public static func gradientCheck(_ f: Fixture, impl: any RNNImplementation.Type, maxCoordinates: Int = 40,
