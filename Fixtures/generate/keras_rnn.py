@@ -37,7 +37,7 @@ class MinimalRNNCell(keras.layers.Layer):
 
 
 def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document, n_states=1,
-             return_sequences=True, x_value=None):
+             return_sequences=True, x_value=None, mask=None):
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
     layer = make_layer(dtype)
@@ -45,7 +45,8 @@ def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document,
     if x_value is not None:
         x = np.asarray(x_value, dtype=npdt)
     h0s = [rng.uniform(-1, 1, size=(B, cfg["units"])).astype(npdt) for _ in range(n_states)]
-    layer(x, initial_state=h0s)  # build
+    kw = {} if mask is None else {"mask": tf.constant(np.asarray(mask, dtype=bool))}
+    layer(x, initial_state=h0s, **kw)  # build
     tensors = {}
     for w in layer.weights:
         v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
@@ -55,7 +56,7 @@ def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document,
     th0s = [tf.constant(h) for h in h0s]
     with tf.GradientTape() as tape:
         tape.watch([tx] + th0s)
-        out = layer(tx, initial_state=th0s)
+        out = layer(tx, initial_state=th0s, **kw)
         seq, states = out[0], out[1:]
         u_out = rng.uniform(-1, 1, size=tuple(seq.shape)).astype(npdt)
         u_fin = [rng.uniform(-1, 1, size=tuple(s.shape)).astype(npdt) for s in states]
@@ -63,6 +64,8 @@ def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document,
     wv = [w.value for w in layer.trainable_weights]
     grads = tape.gradient(loss, wv + [tx] + th0s)
     tensors.update({"x": x, "upstream/outputs": u_out})
+    if mask is not None:
+        tensors["mask"] = np.asarray(mask, dtype=np.int64)
     for k, h in enumerate(h0s):
         tensors["initial_state/%d" % k] = h
     for k, u in enumerate(u_fin):
@@ -73,6 +76,9 @@ def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document,
                  x="x", initial_state=["initial_state/%d" % k for k in range(n_states)],
                  upstream={"outputs": "upstream/outputs",
                            "final_state": ["upstream/final_state/%d" % k for k in range(len(u_fin))]})
+    if mask is not None:
+        model["mask"] = "mask"
+        model["zero_output_for_mask"] = bool(getattr(layer, "zero_output_for_mask", False))
     expected = {"outputs": common.tensor(seq.numpy()),
                 "final_state": [common.tensor(s.numpy()) for s in states],
                 "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
@@ -244,6 +250,19 @@ def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, s
                                "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
 
 
+def mask_cases():
+    mask = [[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
+    run_case("keras-lstm-mask-f64", "keras.layers.LSTM(3, return_sequences=True, return_state=True) called with a mask (state carried, output repeated through masked steps) (float64).",
+             "keras.LSTM", lambda d: keras.layers.LSTM(3, return_sequences=True, return_state=True, dtype=d), {"units": 3},
+             5, 3, 2, "float64", 101, "003_39150d02b307b59d.txt", n_states=2, mask=mask)
+    run_case("keras-gru-mask-zero-output-f64", "keras.layers.GRU(3, return_sequences=True, return_state=True, zero_output_for_mask=True) with a mask (float64).",
+             "keras.GRU", lambda d: keras.layers.GRU(3, return_sequences=True, return_state=True, zero_output_for_mask=True, dtype=d), {"units": 3},
+             5, 3, 2, "float64", 102, "003_39150d02b307b59d.txt", mask=mask)
+    run_case("keras-simplernn-mask-go-backwards-last-f32", "keras.layers.SimpleRNN(4, go_backwards=True, return_state=True) with a mask, last output only (float32).",
+             "keras.SimpleRNN", lambda d: keras.layers.SimpleRNN(4, go_backwards=True, return_state=True, dtype=d), {"units": 4, "go_backwards": True},
+             5, 3, 2, "float32", 103, "003_39150d02b307b59d.txt", mask=mask, return_sequences=False)
+
+
 def layer_cases():
     stateful_case("keras-003-stateful-lstm-three-paragraphs",
                   "003's LSTM(64, stateful=True) over paragraph1, paragraph2, paragraph3 (scaled down to LSTM(6), batch 4, 5 steps, 3 features), state carried between the calls (float32).",
@@ -268,3 +287,4 @@ if __name__ == "__main__":
     lstm_cases()
     gru_cases()
     layer_cases()
+    mask_cases()

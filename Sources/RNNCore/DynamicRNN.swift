@@ -75,9 +75,16 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
         return (tCount, batch)
     }
 
+    /// `mask`: a Keras mask [T][B] (time-major steps); the run then takes the stepwise
+    /// schedule (see `StepMask`).
     public func forward(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>]? = nil,
-                        sequenceLength: [Int]? = nil) throws -> Forward {
-        let (_, batch) = try validate(x: x, initialState: initialState, sequenceLength: sequenceLength)
+                        sequenceLength: [Int]? = nil, mask: StepMask? = nil) throws -> Forward {
+        let (tCount, batch) = try validate(x: x, initialState: initialState, sequenceLength: sequenceLength)
+        if let mask {
+            guard mask.live.count == tCount, mask.live.allSatisfy({ $0.count == batch }) else {
+                throw RNNError(.shape, "mask", "expected a [\(batch), \(tCount)] mask")
+            }
+        }
         var flatState = initialState ?? cells.flatMap { $0.zeroState(batch: batch) }
         var input = timeMajor ? x : x.swappingLeadingAxes()
         var layers: [SequenceForward<Scalar>] = []
@@ -86,7 +93,8 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
         for cell in cells {
             let n = cell.stateSizes.count
             let s0 = Array(flatState[offset ..< offset + n])
-            let f = cell.forwardSequence(input, initialState: s0, sequenceLength: sequenceLength)
+            let f = mask == nil ? cell.forwardSequence(input, initialState: s0, sequenceLength: sequenceLength)
+                : stepwiseForwardSequence(cell, input, initialState: s0, sequenceLength: sequenceLength, mask: mask)
             layers.append(f)
             finalState += f.finalState
             input = f.outputs
@@ -111,8 +119,9 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
         var dParams = [Parameters<Scalar>](repeating: Parameters(names: [], tensors: []), count: cells.count)
         for k in stride(from: cells.count - 1, through: 0, by: -1) {
             let n = cells[k].stateSizes.count
-            let g = cells[k].backwardSequence(fwd.layers[k], dOutputs: dOut,
-                                              dFinalState: Array(dFinalState[offsets[k] ..< offsets[k] + n]))
+            let dFin = Array(dFinalState[offsets[k] ..< offsets[k] + n])
+            let g = fwd.layers[k].mask == nil ? cells[k].backwardSequence(fwd.layers[k], dOutputs: dOut, dFinalState: dFin)
+                : stepwiseBackwardSequence(cells[k], fwd.layers[k], dOutputs: dOut, dFinalState: dFin)
             for j in 0..<n { dInit[offsets[k] + j] = g.dInitialState[j] }
             dParams[k] = g.dParameters
             dOut = g.dx

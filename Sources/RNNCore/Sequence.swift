@@ -1,3 +1,16 @@
+/// A Keras mask: `live[t][b]` says whether row b runs at step t. At a masked step the state is
+/// carried through and the output repeats the previous step's output (zeros before the first),
+/// or is zero with `zeroOutput` (Keras' `zero_output_for_mask`): `tf.where(mask, new, old)`
+/// in Keras' `rnn` loop.
+public struct StepMask: Sendable, Equatable {
+    public var live: [[Bool]]
+    public var zeroOutput: Bool
+    public init(live: [[Bool]], zeroOutput: Bool) {
+        self.live = live
+        self.zeroOutput = zeroOutput
+    }
+}
+
 /// What a forward pass over a sequence keeps for its backward pass.
 public struct SequenceForward<Scalar: RNNFloat>: Sendable {
     /// Outputs, time-major [T, B, O]; zero past each row's `sequence_length`.
@@ -15,6 +28,8 @@ public struct SequenceForward<Scalar: RNNFloat>: Sendable {
     /// What a sequence-level implementation keeps instead of `inputs`/`statesBefore`/`steps`
     /// (which it leaves empty): its own contiguous buffers.
     public var tape: (any Sendable)?
+    /// A Keras mask, when the run had one (always the stepwise schedule).
+    public var mask: StepMask?
 
     public init(outputs: Tensor<Scalar>, finalState: [Tensor<Scalar>], inputs: [Tensor<Scalar>],
                 statesBefore: [[Tensor<Scalar>]], steps: [CellStep<Scalar>], sequenceLength: [Int]?,
@@ -48,6 +63,12 @@ func isLive(_ lengths: [Int]?, t: Int, b: Int) -> Bool {
     return t < lengths[b]
 }
 
+@inlinable
+func isLive(_ lengths: [Int]?, _ mask: StepMask?, t: Int, b: Int) -> Bool {
+    if let mask { return mask.live[t][b] }
+    return isLive(lengths, t: t, b: b)
+}
+
 /// Copies the rows of `src` for which `keep(b)` holds into `dst` (both [B, W]).
 func copyRows<T: RNNFloat>(_ src: Tensor<T>, into dst: inout Tensor<T>, where keep: (Int) -> Bool) {
     let w = src.shape[1]
@@ -60,7 +81,7 @@ func copyRows<T: RNNFloat>(_ src: Tensor<T>, into dst: inout Tensor<T>, where ke
 /// `sequence_length`: for a row whose sequence has ended, the output is zero and the state is
 /// copied through unchanged (`_copy_some_through`).
 public func stepwiseForwardSequence<C: RecurrentCell>(
-    _ cell: C, _ x: Tensor<C.Scalar>, initialState: [Tensor<C.Scalar>], sequenceLength: [Int]?
+    _ cell: C, _ x: Tensor<C.Scalar>, initialState: [Tensor<C.Scalar>], sequenceLength: [Int]?, mask: StepMask? = nil
 ) -> SequenceForward<C.Scalar> {
     let (tCount, batch) = (x.shape[0], x.shape[1])
     let outWidth = cell.outputSize
@@ -78,21 +99,26 @@ public func stepwiseForwardSequence<C: RecurrentCell>(
         inputs.append(xt)
         statesBefore.append(state)
         steps.append(s)
-        for b in 0..<batch where isLive(sequenceLength, t: t, b: b) {
-            for j in 0..<outWidth {
-                outputs.data[(t * batch + b) * outWidth + j] = s.output.data[b * outWidth + j]
+        for b in 0..<batch {
+            if isLive(sequenceLength, mask, t: t, b: b) {
+                for j in 0..<outWidth { outputs.data[(t * batch + b) * outWidth + j] = s.output.data[b * outWidth + j] }
+            } else if let mask, !mask.zeroOutput, t > 0 {
+                // Keras: a masked step repeats the previous output
+                for j in 0..<outWidth { outputs.data[(t * batch + b) * outWidth + j] = outputs.data[((t - 1) * batch + b) * outWidth + j] }
             }
         }
-        if sequenceLength == nil {
+        if sequenceLength == nil && mask == nil {
             state = s.state
         } else {
             for k in state.indices {
-                copyRows(s.state[k], into: &state[k]) { b in isLive(sequenceLength, t: t, b: b) }
+                copyRows(s.state[k], into: &state[k]) { b in isLive(sequenceLength, mask, t: t, b: b) }
             }
         }
     }
-    return SequenceForward(outputs: outputs, finalState: state, inputs: inputs,
-                           statesBefore: statesBefore, steps: steps, sequenceLength: sequenceLength)
+    var f = SequenceForward(outputs: outputs, finalState: state, inputs: inputs,
+                            statesBefore: statesBefore, steps: steps, sequenceLength: sequenceLength)
+    f.mask = mask
+    return f
 }
 
 /// BPTT through `stepwiseForwardSequence`. Rows past their length pass the state cotangent
@@ -108,13 +134,20 @@ public func stepwiseBackwardSequence<C: RecurrentCell>(
     var grads = Parameters<C.Scalar>(zerosLike: cell.parameters)
     var dx = Tensor<C.Scalar>(zeros: [tCount, batch, inWidth])
     var dState = dFinalState
-    let lengths = fwd.sequenceLength
+    let lengths = fwd.sequenceLength, mask = fwd.mask
+    // with a held-output mask, a masked step's output cotangent flows to the previous output
+    var dHeld = [C.Scalar](repeating: 0, count: batch * outWidth)
+    let holds = mask.map { !$0.zeroOutput } ?? false
     for t in stride(from: tCount - 1, through: 0, by: -1) {
         var dOut = dOutputs.slice(t)
+        if holds { for i in dHeld.indices { dOut.data[i] += dHeld[i]; dHeld[i] = 0 } }
         var dStateCell = dState
-        if lengths != nil {
-            for b in 0..<batch where !isLive(lengths, t: t, b: b) {
-                for j in 0..<outWidth { dOut.data[b * outWidth + j] = 0 }
+        if lengths != nil || mask != nil {
+            for b in 0..<batch where !isLive(lengths, mask, t: t, b: b) {
+                for j in 0..<outWidth {
+                    if holds { dHeld[b * outWidth + j] = dOut.data[b * outWidth + j] }
+                    dOut.data[b * outWidth + j] = 0
+                }
                 for k in dStateCell.indices {
                     let w = dStateCell[k].shape[1]
                     for j in 0..<w { dStateCell[k].data[b * w + j] = 0 }
@@ -124,12 +157,12 @@ public func stepwiseBackwardSequence<C: RecurrentCell>(
         let g = cell.stepBackward(fwd.steps[t], x: fwd.inputs[t], state: fwd.statesBefore[t],
                                   dOutput: dOut, dState: dStateCell, grads: &grads)
         for i in 0..<(batch * inWidth) { dx.data[t * batch * inWidth + i] = g.dx.data[i] }
-        if lengths == nil {
+        if lengths == nil && mask == nil {
             dState = g.dState
         } else {
             var next = g.dState
             for k in next.indices {
-                copyRows(dState[k], into: &next[k]) { b in !isLive(lengths, t: t, b: b) }
+                copyRows(dState[k], into: &next[k]) { b in !isLive(lengths, mask, t: t, b: b) }
             }
             dState = next
         }

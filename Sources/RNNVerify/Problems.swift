@@ -136,6 +136,9 @@ public struct SequenceProblem: Sendable {
     /// Keras `go_backwards`: the input is processed last step first and the outputs are
     /// returned in that (reversed) order.
     public var goBackwards: Bool = false
+    /// A Keras mask [B, T] (row-major), and Keras' `zero_output_for_mask`.
+    public var kerasMask: [Bool]?
+    public var zeroOutputForMask: Bool = false
 
     public var hasUpstream: Bool { upstreamOutputs != nil || upstreamFinal != nil }
 
@@ -174,7 +177,15 @@ public struct SequenceProblem: Sendable {
             let spec = CellSpec.numpyRNN(units: ws.shape[0], outputs: wo.shape[1])
             cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
         case "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU":
-            let layerFlags: Set<String> = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "dropout", "recurrent_dropout"]
+            let layerFlags: Set<String> = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "dropout",
+                                           "recurrent_dropout", "mask", "zero_output_for_mask"]
+            if let (mn, md) = try f.namedTensor(m, "mask", path: "model") {
+                guard md.isInteger, md.shape == [x.shape[0], x.shape[1]] else {
+                    throw RNNError(.shape, "tensors.\(mn)", "a Keras mask is an integer (0/1) tensor [B, T] = [\(x.shape[0]), \(x.shape[1])], got \(md.shape)")
+                }
+                kerasMask = md.ints.map { $0 != 0 }
+                zeroOutputForMask = try boolKey(m, "zero_output_for_mask", path: "model", default: false)
+            }
             let cellKeys: Set<String>
             switch kind {
             case "keras.SimpleRNN": cellKeys = ["units", "activation", "use_bias"]

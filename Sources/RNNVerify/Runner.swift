@@ -66,9 +66,16 @@ extension SequenceProblem {
         let x = goBackwards ? reverseTime(t[xName]!, timeMajor: timeMajor) : t[xName]!
         var s0 = initialStateNames?.map { t[$0]! }
         if stacked, let s = s0 { s0 = unpackStacked(s) }
+        var stepMask: StepMask?
+        if let km = kerasMask {
+            let (batch, steps) = (self.x.shape[0], self.x.shape[1])
+            // time-major steps; go_backwards reads the mask backwards too (Keras reverses it)
+            let live = (0..<steps).map { t in (0..<batch).map { b in km[b * steps + (goBackwards ? steps - 1 - t : t)] } }
+            stepMask = StepMask(live: live, zeroOutput: zeroOutputForMask)
+        }
         let fwd: DynamicRNN<T>.Forward
         do {
-            fwd = try net.forward(x, initialState: s0, sequenceLength: sequenceLength)
+            fwd = try net.forward(x, initialState: s0, sequenceLength: sequenceLength, mask: stepMask)
         } catch let e as RNNError {
             throw RNNError(e.kind, e.location == "x" ? "tensors.\(xName)" : "model.\(e.location)", e.reason)
         }

@@ -35,7 +35,8 @@ struct SequenceLayerTests {
     }
 
     @Test(arguments: ["tf-bidi-lstm-f64-lengths.json", "tf-bidi-stacked-mixed-f64.json", "keras-bidi-lstm-mul.json",
-                      "keras-bidi-lstm-none.json", "keras-simplernn-go-backwards-f64.json", "keras-stateful-gru-sequences-f64.json"])
+                      "keras-bidi-lstm-none.json", "keras-simplernn-go-backwards-f64.json", "keras-stateful-gru-sequences-f64.json",
+                      "keras-lstm-mask-f64.json", "keras-gru-mask-zero-output-f64.json"])
     func layersPassBothGradientOracles(_ name: String) throws {
         let f = try loadFixture(name)
         for impl in implementations {
@@ -81,6 +82,25 @@ struct SequenceLayerTests {
                 for j in 0..<h {
                     #expect(abs(out.values[(r * 2 * t + s) * h + j] - first.values[(r * t + s) * h + j]) < 1e-14)
                     #expect(abs(out.values[(r * 2 * t + t + s) * h + j] - second.values[(r * t + s) * h + j]) < 1e-14)
+                }
+            }
+        }
+    }
+
+    /// Keras masking from first principles: at a masked step the state is carried and the
+    /// output repeats the previous one (zeros before the first live step).
+    @Test func maskedStepsHoldStateAndOutput() throws {
+        let f = try loadFixture("keras-lstm-mask-f64.json")
+        let mask = try #require(f.tensors["mask"]).ints      // [B, T]
+        for impl in implementations {
+            let out = try #require(try FixtureRunner.run(f, impl: impl).entry("outputs")).value   // [B, T, H]
+            let (b, t, h) = (out.shape[0], out.shape[1], out.shape[2])
+            for r in 0..<b {
+                for s in 0..<t where mask[r * t + s] == 0 {
+                    for j in 0..<h {
+                        let want = s == 0 ? 0 : out.values[(r * t + s - 1) * h + j]
+                        #expect(out.values[(r * t + s) * h + j] == want)
+                    }
                 }
             }
         }
