@@ -472,6 +472,84 @@ def random_bidirectional(seed):
                        str(r.choice(["float32", "float64"])), bool(r.randint(2)), lens if r.randint(3) else None, seed)
 
 
+def dropout_case(name, about, cells, keep, mask_seeds, T, B, I, dtype, time_major, lengths, seed):
+    """MultiRNNCell of DropoutWrapper(cell, output_keep_prob) cells, as the PTB model builds it,
+    with each layer's mask drawn from numpy: (RandomState(mask_seed).rand(T, B, O) < keep) / keep.
+    TensorFlow computes the same graph layer by layer, multiplying each layer's outputs by its
+    mask (what DropoutWrapper does with that mask: the state is not dropped)."""
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    tfdt = tf.float32 if dtype == "float32" else tf.float64
+    graph = tf.Graph()
+    with graph.as_default():
+        xshape = (T, B, I) if time_major else (B, T, I)
+        x = tf.compat.v1.placeholder(tfdt, xshape)
+        seq_len = tf.compat.v1.placeholder(tf.int64, (B,)) if lengths is not None else None
+        inp = x
+        init_ph, finals, masks = [], [], []
+        for k, c in enumerate(cells):
+            cell = make_cell(c, tfdt)
+            phs = [tf.compat.v1.placeholder(tfdt, (B, w)) for w in state_shapes(c)]
+            init_ph += phs
+            st = phs[0] if len(phs) == 1 else rnn_cell.LSTMStateTuple(phs[0], phs[1])
+            out, fin = tf.compat.v1.nn.dynamic_rnn(cell, inp, sequence_length=seq_len, initial_state=st, time_major=time_major,
+                                                   scope="rnn/multi_rnn_cell/cell_%d" % k)
+            width = out.shape.as_list()[-1]
+            m = (np.random.RandomState(mask_seeds[k]).rand(T, B, width) < keep[k]) / keep[k]
+            masks.append(m)
+            inp = out * tf.constant((m if time_major else m.transpose(1, 0, 2)).astype(npdt))
+            finals += tf.nest.flatten(fin)
+        outputs = inp
+        u_out = tf.compat.v1.placeholder(tfdt, outputs.shape)
+        u_fin = [tf.compat.v1.placeholder(tfdt, f_.shape) for f_ in finals]
+        loss = tf.reduce_sum(outputs * u_out) + tf.add_n([tf.reduce_sum(f_ * u) for f_, u in zip(finals, u_fin)])
+        variables = tf.compat.v1.trainable_variables()
+        grads = tf.gradients(loss, variables + [x] + init_ph)
+        with tf.compat.v1.Session(graph=graph) as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            tensors, feed = {}, {}
+            for v in variables:
+                value = rng.uniform(-0.7, 0.7, size=v.shape.as_list()).astype(npdt)
+                v.load(value, sess)
+                tensors[v.name.split(":")[0]] = value
+            xv = rng.uniform(-1, 1, size=xshape).astype(npdt)
+            feed[x] = xv
+            tensors["x"] = xv
+            for k, ph in enumerate(init_ph):
+                sv = rng.uniform(-1, 1, size=ph.shape.as_list()).astype(npdt)
+                feed[ph] = sv
+                tensors["initial_state/%d" % k] = sv
+            if lengths is not None:
+                feed[seq_len] = np.asarray(lengths, dtype=np.int64)
+                tensors["sequence_length"] = np.asarray(lengths, dtype=np.int64)
+            uo = rng.uniform(-1, 1, size=outputs.shape.as_list()).astype(npdt)
+            feed[u_out] = uo
+            tensors["upstream/outputs"] = uo
+            for k, u in enumerate(u_fin):
+                uv = rng.uniform(-1, 1, size=u.shape.as_list()).astype(npdt)
+                feed[u] = uv
+                tensors["upstream/final_state/%d" % k] = uv
+            out_v, fin_v, grad_v = sess.run([outputs, finals, grads], feed)
+    var_names = [v.name.split(":")[0] for v in variables]
+    model_cells = []
+    for k, c in enumerate(cells):
+        weights = {CELL_SCOPE.search(n).group(1): n for n in var_names if "/cell_%d/" % k in n}
+        inner = dict(c, weights=weights)
+        model_cells.append({"kind": "tf.DropoutWrapper", "output_keep_prob": keep[k], "seed": mask_seeds[k], "cell": inner})
+    model = {"kind": "tf.nn.dynamic_rnn", "time_major": time_major, "cells": model_cells, "x": "x",
+             "initial_state": ["initial_state/%d" % k for k in range(len(init_ph))],
+             "upstream": {"outputs": "upstream/outputs", "final_state": ["upstream/final_state/%d" % k for k in range(len(u_fin))]}}
+    if lengths is not None:
+        model["sequence_length"] = "sequence_length"
+    gnames = var_names + ["x"] + ["initial_state/%d" % k for k in range(len(init_ph))]
+    expected = {"outputs": common.tensor(out_v), "final_state": [common.tensor(f_) for f_ in fin_v],
+                "gradients": {n: common.tensor(g) for n, g in zip(gnames, grad_v)}}
+    common.write(name, about, {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf), "seed": seed,
+                               "document": "004_519a4069db7eef4b.txt",
+                               "masks": "numpy RandomState(cell seed).rand(T, B, O) < output_keep_prob, scaled by 1/output_keep_prob"},
+                 dtype, model, tensors, expected)
+
+
 def random_lstm(seed):
     """One random tf.LSTMCell / BasicLSTMCell configuration (any mix of the options)."""
     r = np.random.RandomState(seed)
@@ -539,3 +617,8 @@ if __name__ == "__main__":
         sequence_cases()
         for s_ in (1, 2):
             random_bidirectional(s_)
+        dropout_case("tf-ptb-dropout-basiclstm2-f64", "004's PTB stack scaled down: MultiRNNCell([DropoutWrapper(BasicLSTMCell(4), output_keep_prob=0.5)] * 2) with sequence_length (float64).",
+                     [{"kind": "tf.BasicLSTMCell", "num_units": 4}, {"kind": "tf.BasicLSTMCell", "num_units": 4}], [0.5, 0.5], [11, 12],
+                     5, 3, 3, "float64", False, [5, 3, 0], 86)
+        dropout_case("tf-dropout-gru-f32-timemajor", "DropoutWrapper(GRUCell(3), output_keep_prob=0.7) time-major (float32).",
+                     [{"kind": "tf.GRUCell", "num_units": 3}], [0.7], [13], 4, 2, 2, "float32", True, None, 87)

@@ -6,6 +6,8 @@ public struct CellEntry: Sendable {
     public var spec: CellSpec
     public var inputSize: Int
     public var weightNames: [String: String]
+    /// `tf.DropoutWrapper(output_keep_prob, seed)` around the cell.
+    public var dropout: (keepProb: Double, seed: Int)? = nil
 }
 
 /// Keys a model object may carry besides the framework's arguments without changing the math.
@@ -54,6 +56,22 @@ func activationKey(_ o: [String: JSONValue], path: String, default d: Activation
 /// Decodes one cell object of a `tf.nn.dynamic_rnn` model (`cells[k]`).
 func decodeTFCell(_ c: [String: JSONValue], inputSize: Int, path: String) throws -> CellEntry {
     guard let kind = c["kind"]?.stringValue else { throw RNNError(.missing, "\(path).kind", "missing cell kind") }
+    if kind == "tf.DropoutWrapper" {
+        try rejectUnknownKeys(c, known: ["kind", "output_keep_prob", "seed", "cell", "input_keep_prob", "state_keep_prob", "variational_recurrent"],
+                              path: path, kind: kind)
+        for k in ["input_keep_prob", "state_keep_prob"] where (try optionalNumber(c, k, path: path) ?? 1) != 1 {
+            throw RNNError(.unsupported, "\(path).\(k)", "only output_keep_prob is supported")
+        }
+        if try boolKey(c, "variational_recurrent", path: path, default: false) {
+            throw RNNError(.unsupported, "\(path).variational_recurrent", "variational dropout is not supported")
+        }
+        let keep = try optionalNumber(c, "output_keep_prob", path: path) ?? 1
+        guard keep > 0 && keep <= 1 else { throw RNNError(.invalid, "\(path).output_keep_prob", "must be in (0, 1], got \(keep)") }
+        guard let inner = c["cell"]?.objectValue else { throw RNNError(.missing, "\(path).cell", "DropoutWrapper needs the wrapped cell") }
+        var e = try decodeTFCell(inner, inputSize: inputSize, path: "\(path).cell")
+        e.dropout = (keep, try intKey(c, "seed", path: path))
+        return e
+    }
     let spec: CellSpec
     switch kind {
     case "tf.BasicRNNCell":

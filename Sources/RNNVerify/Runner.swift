@@ -57,7 +57,12 @@ extension SequenceProblem {
             var given: [String: Tensor<T>] = [:]
             for (v, name) in c.weightNames { given[v] = t[name]! }
             do {
-                built.append(try impl.buildCell(c.spec, inputSize: c.inputSize, given: given))
+                let cell = try impl.buildCell(c.spec, inputSize: c.inputSize, given: given)
+                if let d = c.dropout {
+                    built.append(OutputDropout(cell, mask: try dropoutMask(keepProb: d.keepProb, seed: d.seed, x: t[xName]!, width: c.spec.outputSize)))
+                } else {
+                    built.append(cell)
+                }
             } catch let e as RNNError {
                 throw e.within(cells.count > 1 || kind == "tf.nn.dynamic_rnn" ? "model.cells[\(k)]" : "model")
             }
@@ -115,6 +120,14 @@ extension SequenceProblem {
             if goBackwards { grads!.dx = reverseTime(grads!.dx, timeMajor: timeMajor) }
         }
         return SequenceEvaluation(forward: fwd, network: net, outputs: outputs, gradients: grads)
+    }
+
+    /// DropoutWrapper's mask [T, B, O]: `(np.random.RandomState(seed).rand(T, B, O) < keep_prob) / keep_prob`.
+    func dropoutMask<T: RNNFloat>(keepProb: Double, seed: Int, x: Tensor<T>, width: Int) throws -> Tensor<T> {
+        let (tCount, batch) = timeMajor ? (x.shape[0], x.shape[1]) : (x.shape[1], x.shape[0])
+        var rng = try numpyRandomState(seed: seed)
+        let data = (0..<(tCount * batch * width)).map { _ in rng.randomSample() < keepProb ? T(1 / keepProb) : 0 }
+        return Tensor(uncheckedShape: [tCount, batch, width], data: data)
     }
 
     /// The final state as the framework returns it (PyTorch: `(h_n, c_n)` stacked by layer).
