@@ -106,6 +106,34 @@ struct SequenceLayerTests {
         }
     }
 
+    /// DropoutWrapper: deterministic given the seed; the mask keeps about keep_prob of the
+    /// entries at 1/keep_prob; a keep_prob of 1 is the bare cell.
+    @Test func dropoutIsSeededAndInverted() throws {
+        let f = try loadFixture("tf-ptb-dropout-basiclstm2-f64.json")
+        let a = try FixtureRunner.run(f, impl: implementations[1]), b = try FixtureRunner.run(f, impl: implementations[1])
+        for e in a.entries { #expect(b.entry(e.key)!.value.values == e.value.values) }
+        let p = try SequenceProblem(f)
+        let m = try p.dropoutMask(keepProb: 0.5, seed: 11, x: Tensor<Double>(zeros: [200, 50, 1]), width: 4)
+        let kept = m.data.filter { $0 != 0 }
+        #expect(kept.allSatisfy { $0 == 2 })
+        #expect(abs(Double(kept.count) / Double(m.count) - 0.5) < 0.02)
+        // keep_prob 1: the wrapper changes nothing
+        var doc = f.document
+        var model = doc["model"]!.objectValue!
+        model["cells"] = .array(model["cells"]!.arrayValue!.map { c in
+            var o = c.objectValue!
+            o["output_keep_prob"] = .number(1)
+            return .object(o)
+        })
+        doc["model"] = .object(model)
+        doc["expected"] = nil
+        let kept1 = try FixtureRunner.run(try Fixture(source: "k1.json", json: .object(doc)), impl: implementations[0])
+        model["cells"] = .array(model["cells"]!.arrayValue!.map { $0.objectValue!["cell"]! })
+        doc["model"] = .object(model)
+        let bare = try FixtureRunner.run(try Fixture(source: "bare.json", json: .object(doc)), impl: implementations[0])
+        for e in bare.entries { #expect(kept1.entry(e.key)!.value.values == e.value.values, "\(e.key)") }
+    }
+
     @Test func badBidirectionalInputIsRefused() throws {
         var d = try loadFixture("keras-bidi-lstm-concat.json").document
         var m = d["model"]!.objectValue!
