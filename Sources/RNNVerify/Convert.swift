@@ -69,15 +69,6 @@ public enum FixtureConversion {
         }
         // layout: Keras is batch-major; PyTorch follows the source with batch_first
         let timeMajor = flavor == .keras ? false : p.timeMajor
-        func relayout(_ t: TensorData) -> TensorData {
-            timeMajor == p.timeMajor ? t : TensorData(t.tensor(Double.self).swappingLeadingAxes())
-        }
-        tensors[p.xName] = relayout(p.x)
-        // state: per layer in the source order → per layer in the target order (PyTorch: stacked)
-        func flatState(_ s: [TensorData]) -> [Tensor<Double>] {
-            let t = s.map { $0.tensor(Double.self) }
-            return p.stacked ? unpackStacked(t) : t
-        }
         func targetState(_ flat: [Tensor<Double>]) -> [Tensor<Double>] {
             var out: [Tensor<Double>] = []
             var o = 0
@@ -88,39 +79,8 @@ public enum FixtureConversion {
             }
             return flavor == .torch ? packStacked(out) : out
         }
-        var model: [String: JSONValue] = ["x": .string(p.xName)]
-        var newStateNames: [String] = []
-        if let s = p.initialState, let names = p.initialStateNames {
-            for n in names { tensors[n] = nil }
-            let converted = targetState(flatState(s))
-            newStateNames = flavor == .torch ? ["h_0", "c_0"] : converted.indices.map { "initial_state/\($0)" }
-            for (n, t) in zip(newStateNames, converted) { tensors[n] = TensorData(t) }
-            model["initial_state"] = .array(newStateNames.map { .string($0) })
-        }
-        if let l = p.sequenceLength {
-            tensors["sequence_length"] = TensorData(ints: l)
-            model["sequence_length"] = .string("sequence_length")
-        }
-        var upstream: [String: JSONValue] = [:]
-        if let u = f.model["upstream"]?.objectValue {     // the source's own cotangent tensors go; renamed copies follow
-            for n in [u["outputs"]?.stringValue].compactMap({ $0 }) + (u["final_state"]?.arrayValue?.compactMap(\.stringValue) ?? []) {
-                tensors[n] = nil
-            }
-        }
-        if let u = p.upstreamOutputs {
-            tensors["upstream/outputs"] = relayout(u)
-            upstream["outputs"] = .string("upstream/outputs")
-        }
-        if let u = p.upstreamFinal {
-            let converted = targetState(flatState(u))
-            var names: [JSONValue] = []
-            for (k, t) in converted.enumerated() {
-                tensors["upstream/final_state/\(k)"] = TensorData(t)
-                names.append(.string("upstream/final_state/\(k)"))
-            }
-            upstream["final_state"] = .array(names)
-        }
-        if !upstream.isEmpty { model["upstream"] = .object(upstream) }
+        var model = try carryOver(p, f, &tensors, timeMajor: timeMajor, targetState: targetState,
+                                  initialNames: flavor == .torch ? { _ in ["h_0", "c_0"] } : nil)
         switch flavor {
         case .tfLSTMCell, .tfBasicLSTMCell:
             model["kind"] = .string("tf.nn.dynamic_rnn")
@@ -161,25 +121,8 @@ public enum FixtureConversion {
             for names in weightNames { for (_, n) in names { all[n] = .string(n) } }
             model["weights"] = .object(all)
         }
-        // expected: outputs and the final state, carried over
-        var expected: [String: JSONValue] = [:]
-        if let e = try f.expected() {
-            if let o = e.entry("outputs") { expected["outputs"] = relayout(o.value).json }
-            let fin = e.entries.filter { $0.path.first == "final_state" }.map(\.value)
-            if !fin.isEmpty && fin.count == (p.stacked ? 2 : configs.reduce(0) { $0 + $1.stateSizes.count }) {
-                expected["final_state"] = .array(targetState(flatState(fin)).map { TensorData($0).json })
-            }
-        }
-        var doc = f.document
-        doc["model"] = .object(model)
-        doc["tensors"] = .object(tensors.mapValues(\.json))
-        doc["expected"] = .object(expected)
-        doc["name"] = .string("\(f.name)-as-\(target)")
-        doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(target); expected outputs and final state are the source framework's.")
-        var prov = doc["provenance"]?.objectValue ?? [:]
-        prov["converted_to"] = .string(target)
-        doc["provenance"] = .object(prov)
-        return .object(doc)
+        return try finish(f, p, tensors: tensors, model: model, timeMajor: timeMajor, targetState: targetState,
+                          stateCount: p.stacked ? 2 : configs.reduce(0) { $0 + $1.stateSizes.count }, target: target)
     }
 
     /// The GRU version: TF GRUCell ↔ Keras reset_after=False, Keras reset_after=True ↔ PyTorch.
@@ -230,47 +173,9 @@ public enum FixtureConversion {
             weightNames.append(names)
         }
         let timeMajor = flavor == .kerasResetAfter || flavor == .kerasResetBefore ? false : p.timeMajor
-        func relayout(_ t: TensorData) -> TensorData {
-            timeMajor == p.timeMajor ? t : TensorData(t.tensor(Double.self).swappingLeadingAxes())
-        }
-        tensors[p.xName] = relayout(p.x)
-        func flatState(_ s: [TensorData]) -> [Tensor<Double>] {
-            let t = s.map { $0.tensor(Double.self) }
-            return p.stacked ? unpackStacked(t) : t
-        }
         func targetState(_ flat: [Tensor<Double>]) -> [Tensor<Double>] { flavor == .torch ? packStacked(flat, perLayer: 1) : flat }
-        var model: [String: JSONValue] = ["x": .string(p.xName)]
-        if let s = p.initialState, let names = p.initialStateNames {
-            for n in names { tensors[n] = nil }
-            let converted = targetState(flatState(s))
-            let newNames = flavor == .torch ? ["h_0"] : converted.indices.map { "initial_state/\($0)" }
-            for (n, t) in zip(newNames, converted) { tensors[n] = TensorData(t) }
-            model["initial_state"] = .array(newNames.map { .string($0) })
-        }
-        if let l = p.sequenceLength {
-            tensors["sequence_length"] = TensorData(ints: l)
-            model["sequence_length"] = .string("sequence_length")
-        }
-        var upstream: [String: JSONValue] = [:]
-        if let u = f.model["upstream"]?.objectValue {
-            for n in [u["outputs"]?.stringValue].compactMap({ $0 }) + (u["final_state"]?.arrayValue?.compactMap(\.stringValue) ?? []) {
-                tensors[n] = nil
-            }
-        }
-        if let u = p.upstreamOutputs {
-            tensors["upstream/outputs"] = relayout(u)
-            upstream["outputs"] = .string("upstream/outputs")
-        }
-        if let u = p.upstreamFinal {
-            let converted = targetState(flatState(u))
-            var names: [JSONValue] = []
-            for (k, t) in converted.enumerated() {
-                tensors["upstream/final_state/\(k)"] = TensorData(t)
-                names.append(.string("upstream/final_state/\(k)"))
-            }
-            upstream["final_state"] = .array(names)
-        }
-        if !upstream.isEmpty { model["upstream"] = .object(upstream) }
+        var model = try carryOver(p, f, &tensors, timeMajor: timeMajor, targetState: targetState,
+                                  initialNames: flavor == .torch ? { _ in ["h_0"] } : nil)
         switch flavor {
         case .tf:
             model["kind"] = .string("tf.nn.dynamic_rnn")
@@ -303,12 +208,65 @@ public enum FixtureConversion {
             for names in weightNames { for (_, n) in names { all[n] = .string(n) } }
             model["weights"] = .object(all)
         }
+        return try finish(f, p, tensors: tensors, model: model, timeMajor: timeMajor, targetState: targetState,
+                          stateCount: p.stacked ? 1 : configs.count, target: target)
+    }
+
+    /// What every conversion carries over unchanged in meaning: x (relaid out), the initial
+    /// state (reordered and renamed), `sequence_length`, and the upstream cotangents.
+    static func carryOver(_ p: SequenceProblem, _ f: Fixture, _ tensors: inout [String: TensorData], timeMajor: Bool,
+                          targetState: ([Tensor<Double>]) -> [Tensor<Double>],
+                          initialNames: (([Tensor<Double>]) -> [String])?) throws -> [String: JSONValue] {
+        func relayout(_ t: TensorData) -> TensorData {
+            timeMajor == p.timeMajor ? t : TensorData(t.tensor(Double.self).swappingLeadingAxes())
+        }
+        func flatState(_ s: [TensorData]) -> [Tensor<Double>] {
+            let t = s.map { $0.tensor(Double.self) }
+            return p.stacked ? unpackStacked(t) : t
+        }
+        tensors[p.xName] = relayout(p.x)
+        var model: [String: JSONValue] = ["x": .string(p.xName)]
+        if let s = p.initialState, let names = p.initialStateNames {
+            for n in names { tensors[n] = nil }
+            let converted = targetState(flatState(s))
+            let newNames = initialNames?(converted) ?? converted.indices.map { "initial_state/\($0)" }
+            for (n, t) in zip(newNames, converted) { tensors[n] = TensorData(t) }
+            model["initial_state"] = .array(newNames.map { .string($0) })
+        }
+        if let l = p.sequenceLength {
+            tensors["sequence_length"] = TensorData(ints: l)
+            model["sequence_length"] = .string("sequence_length")
+        }
+        var upstream: [String: JSONValue] = [:]
+        if let u = f.model["upstream"]?.objectValue {     // the source's own cotangent tensors go; renamed copies follow
+            for n in [u["outputs"]?.stringValue].compactMap({ $0 }) + (u["final_state"]?.arrayValue?.compactMap(\.stringValue) ?? []) {
+                tensors[n] = nil
+            }
+        }
+        if let u = p.upstreamOutputs {
+            tensors["upstream/outputs"] = relayout(u)
+            upstream["outputs"] = .string("upstream/outputs")
+        }
+        if let u = p.upstreamFinal {
+            let converted = targetState(flatState(u))
+            for (k, t) in converted.enumerated() { tensors["upstream/final_state/\(k)"] = TensorData(t) }
+            upstream["final_state"] = .array(converted.indices.map { .string("upstream/final_state/\($0)") })
+        }
+        if !upstream.isEmpty { model["upstream"] = .object(upstream) }
+        return model
+    }
+
+    /// The converted document: the source's outputs and final state as `expected`.
+    static func finish(_ f: Fixture, _ p: SequenceProblem, tensors: [String: TensorData], model: [String: JSONValue], timeMajor: Bool,
+                       targetState: ([Tensor<Double>]) -> [Tensor<Double>], stateCount: Int, target: String) throws -> JSONValue {
         var expected: [String: JSONValue] = [:]
         if let e = try f.expected() {
-            if let o = e.entry("outputs") { expected["outputs"] = relayout(o.value).json }
-            let fin = e.entries.filter { $0.path.first == "final_state" }.map(\.value)
-            if !fin.isEmpty && fin.count == (p.stacked ? 1 : configs.count) {
-                expected["final_state"] = .array(targetState(flatState(fin)).map { TensorData($0).json })
+            if let o = e.entry("outputs") {
+                expected["outputs"] = (timeMajor == p.timeMajor ? o.value : TensorData(o.value.tensor(Double.self).swappingLeadingAxes())).json
+            }
+            let fin = e.entries.filter { $0.path.first == "final_state" }.map { $0.value.tensor(Double.self) }
+            if !fin.isEmpty && fin.count == stateCount {
+                expected["final_state"] = .array(targetState(p.stacked ? unpackStacked(fin) : fin).map { TensorData($0).json })
             }
         }
         var doc = f.document
