@@ -1,16 +1,7 @@
 import RNNCore
 
-/// Where a weight matrix lives: parameter `index` of the cell, starting at row `row`.
-/// TF's fused `kernel` [I + H, H] holds W_x in rows 0..<I and W_h in rows I..<I+H. A
-/// `transposed` block is stored whole as its transpose (PyTorch's `weight_ih` [4H, I] holds W_xᵀ; row is 0).
-/// `col` starts a column block (a GRU's gates share one fused matrix); `ld` is the stored
-/// matrix's row length when the block is narrower than it.
-struct WeightBlock: Sendable {
-    var index: Int
-    var row: Int
-    var transposed: Bool = false
-    var col: Int = 0
-    var ld: Int? = nil
+/// Reading and writing a `WeightBlock` (RNNCore) of a cell's parameters.
+extension WeightBlock {
 
     /// Offset and leading dimension of the block for the logical W [k, n].
     @inline(__always)

@@ -1,11 +1,5 @@
 import RNNCore
 
-/// Where one gate's input bias or recurrent bias lives: parameter `index`, from `offset`.
-struct BiasBlock: Sendable {
-    var index: Int
-    var offset: Int
-}
-
 /// The GRU step every flavor shares, vectorised (see RNNScalar's `GRU` for the equations and
 /// TF's `call` line by line): per gate one GEMM for the input part and one for the recurrent
 /// part into [B, 3H] buffers (blocks in role order r, u, c), fused passes for the gates and
@@ -23,39 +17,11 @@ struct GRU<Scalar: RNNFloat>: Sendable {
     init(_ config: GRUConfig, inputSize: Int, parameters: Parameters<Scalar>) {
         self.config = config
         self.inputSize = inputSize
-        let h = config.units, i = inputSize
-        let ix = { (n: String) in parameters.index(of: n)! }
-        let roles = GRUGate.allCases
-        switch config.flavor {
-        case .tf:
-            let gk = ix("gates/kernel"), ck = ix("candidate/kernel"), gb = ix("gates/bias"), cb = ix("candidate/bias")
-            wx = roles.map { $0 == .candidate ? WeightBlock(index: ck, row: 0) : WeightBlock(index: gk, row: 0, col: config.block($0) * h, ld: 2 * h) }
-            wh = roles.map { $0 == .candidate ? WeightBlock(index: ck, row: i) : WeightBlock(index: gk, row: i, col: config.block($0) * h, ld: 2 * h) }
-            bx = roles.map { $0 == .candidate ? BiasBlock(index: cb, offset: 0) : BiasBlock(index: gb, offset: config.block($0) * h) }
-            bh = [nil, nil, nil]
-        case .kerasResetAfter, .kerasResetBefore:
-            let k = ix("kernel"), rk = ix("recurrent_kernel")
-            wx = roles.map { WeightBlock(index: k, row: 0, col: config.block($0) * h, ld: 3 * h) }
-            wh = roles.map { WeightBlock(index: rk, row: 0, col: config.block($0) * h, ld: 3 * h) }
-            if config.useBias {
-                let b = ix("bias")
-                bx = roles.map { BiasBlock(index: b, offset: config.block($0) * h) }
-                bh = config.flavor == .kerasResetAfter ? roles.map { BiasBlock(index: b, offset: 3 * h + config.block($0) * h) } : [nil, nil, nil]
-            } else {
-                bx = [nil, nil, nil]; bh = [nil, nil, nil]
-            }
-        case .torch:
-            let wi = ix("weight_ih"), whh = ix("weight_hh")
-            wx = roles.map { WeightBlock(index: wi, row: 0, transposed: true, col: config.block($0) * h) }
-            wh = roles.map { WeightBlock(index: whh, row: 0, transposed: true, col: config.block($0) * h) }
-            if config.useBias {
-                let bi = ix("bias_ih"), bhh = ix("bias_hh")
-                bx = roles.map { BiasBlock(index: bi, offset: config.block($0) * h) }
-                bh = roles.map { BiasBlock(index: bhh, offset: config.block($0) * h) }
-            } else {
-                bx = [nil, nil, nil]; bh = [nil, nil, nil]
-            }
-        }
+        let layout = GRULayout(config, inputSize: inputSize, names: parameters.names)
+        wx = layout.wx
+        wh = layout.wh
+        bx = layout.bx
+        bh = layout.bh
     }
 
     func addBias(_ p: Parameters<Scalar>, _ b: BiasBlock?, into m: inout [Scalar], batch: Int, col: Int, ld: Int) {

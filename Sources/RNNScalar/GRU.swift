@@ -1,11 +1,5 @@
 import RNNCore
 
-/// Where one gate's input bias or recurrent bias lives: parameter `index`, from `offset`.
-struct BiasBlock: Sendable {
-    var index: Int
-    var offset: Int
-}
-
 /// The GRU step every flavor shares (Cho et al. 2014), per gate role:
 ///
 ///     r = σ(x·W_r + b_r + h·U_r [+ b_hr])            reset
@@ -43,40 +37,11 @@ struct GRU<Scalar: RNNFloat>: Sendable {
     init(_ config: GRUConfig, inputSize: Int, parameters: Parameters<Scalar>) {
         self.config = config
         self.inputSize = inputSize
-        let h = config.units, i = inputSize
-        let ix = { (n: String) in parameters.index(of: n)! }
-        let roles = GRUGate.allCases
-        switch config.flavor {
-        case .tf:
-            // gates/kernel [I + H, 2H] holds r, u; candidate/kernel [I + H, H] holds c
-            let gk = ix("gates/kernel"), ck = ix("candidate/kernel"), gb = ix("gates/bias"), cb = ix("candidate/bias")
-            wx = roles.map { $0 == .candidate ? WeightBlock(index: ck, row: 0) : WeightBlock(index: gk, row: 0, col: config.block($0) * h) }
-            wh = roles.map { $0 == .candidate ? WeightBlock(index: ck, row: i) : WeightBlock(index: gk, row: i, col: config.block($0) * h) }
-            bx = roles.map { $0 == .candidate ? BiasBlock(index: cb, offset: 0) : BiasBlock(index: gb, offset: config.block($0) * h) }
-            bh = [nil, nil, nil]
-        case .kerasResetAfter, .kerasResetBefore:
-            let k = ix("kernel"), rk = ix("recurrent_kernel")
-            wx = roles.map { WeightBlock(index: k, row: 0, col: config.block($0) * h) }
-            wh = roles.map { WeightBlock(index: rk, row: 0, col: config.block($0) * h) }
-            if config.useBias {
-                let b = ix("bias")
-                bx = roles.map { BiasBlock(index: b, offset: config.block($0) * h) }
-                bh = config.flavor == .kerasResetAfter ? roles.map { BiasBlock(index: b, offset: 3 * h + config.block($0) * h) } : [nil, nil, nil]
-            } else {
-                bx = [nil, nil, nil]; bh = [nil, nil, nil]
-            }
-        case .torch:
-            let wi = ix("weight_ih"), whh = ix("weight_hh")
-            wx = roles.map { WeightBlock(index: wi, row: 0, transposed: true, col: config.block($0) * h) }
-            wh = roles.map { WeightBlock(index: whh, row: 0, transposed: true, col: config.block($0) * h) }
-            if config.useBias {
-                let bi = ix("bias_ih"), bhh = ix("bias_hh")
-                bx = roles.map { BiasBlock(index: bi, offset: config.block($0) * h) }
-                bh = roles.map { BiasBlock(index: bhh, offset: config.block($0) * h) }
-            } else {
-                bx = [nil, nil, nil]; bh = [nil, nil, nil]
-            }
-        }
+        let layout = GRULayout(config, inputSize: inputSize, names: parameters.names)
+        wx = layout.wx
+        wh = layout.wh
+        bx = layout.bx
+        bh = layout.bh
     }
 
     @inline(__always)

@@ -34,24 +34,12 @@ struct LSTM<Scalar: RNNFloat>: Sendable {
     init(_ config: LSTMConfig, inputSize: Int, parameters: Parameters<Scalar>) {
         self.config = config
         self.inputSize = inputSize
-        let ix = { (n: String) in parameters.index(of: n)! }
-        switch config.flavor {
-        case .tfLSTMCell, .tfBasicLSTMCell:
-            wx = WeightBlock(index: ix("kernel"), row: 0)
-            wh = WeightBlock(index: ix("kernel"), row: inputSize)
-            biases = [ix("bias")]
-            if config.usePeepholes { peepholes = (ix("w_i_diag"), ix("w_f_diag"), ix("w_o_diag")) }
-            projection = config.projection == nil ? nil : WeightBlock(index: ix("projection/kernel"), row: 0)
-        case .keras:
-            wx = WeightBlock(index: ix("kernel"), row: 0)
-            wh = WeightBlock(index: ix("recurrent_kernel"), row: 0)
-            biases = config.useBias ? [ix("bias")] : []
-        case .torch:
-            wx = WeightBlock(index: ix("weight_ih"), row: 0, transposed: true)
-            wh = WeightBlock(index: ix("weight_hh"), row: 0, transposed: true)
-            biases = config.useBias ? [ix("bias_ih"), ix("bias_hh")] : []
-            projection = config.projection == nil ? nil : WeightBlock(index: ix("weight_hr"), row: 0, transposed: true)
-        }
+        let layout = LSTMLayout(config, inputSize: inputSize, names: parameters.names)
+        wx = layout.wx
+        wh = layout.wh
+        biases = layout.biases
+        peepholes = layout.peepholes
+        projection = layout.projection
     }
 
     /// (c_prev, h_prev) from the framework's state list.
