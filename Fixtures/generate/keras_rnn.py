@@ -250,6 +250,41 @@ def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, s
                                "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
 
 
+def sequential_case(name, about, make_layers, T, B, I, dtype, seed):
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    layers = make_layers(dtype)
+    model = keras.Sequential(layers)
+    x = rng.uniform(-1, 1, size=(B, T, I)).astype(npdt)
+    model(x)
+    tensors = {}
+    for w in model.weights:
+        v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
+        w.assign(v)
+        tensors[w.path] = v
+    tx = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(tx)
+        out = model(tx)
+        u = rng.uniform(-1, 1, size=tuple(out.shape)).astype(npdt)
+        loss = tf.reduce_sum(out * u)
+    grads = tape.gradient(loss, [w.value for w in model.trainable_weights] + [tx])
+    names = [w.path for w in model.trainable_weights] + ["x"]
+    tensors.update({"x": x, "upstream/outputs": u})
+
+    def describe(layer):
+        if isinstance(layer, keras.layers.Bidirectional):
+            kind = {"LSTM": "keras.LSTM", "GRU": "keras.GRU", "SimpleRNN": "keras.SimpleRNN"}[type(layer.forward_layer).__name__]
+            return {"kind": "keras.Bidirectional", "merge_mode": layer.merge_mode,
+                    "layer": layer_model(layer.forward_layer, kind), "backward_layer": dict(layer_model(layer.backward_layer, kind), go_backwards=False)}
+        kind = {"LSTM": "keras.LSTM", "GRU": "keras.GRU", "SimpleRNN": "keras.SimpleRNN"}[type(layer).__name__]
+        return layer_model(layer, kind)
+    desc = {"kind": "keras.Sequential", "layers": [describe(l) for l in layers], "x": "x", "upstream": {"outputs": "upstream/outputs"}}
+    expected = {"outputs": common.tensor(out.numpy()), "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
+    common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
+                               "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, desc, tensors, expected)
+
+
 def mask_cases():
     mask = [[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
     run_case("keras-lstm-mask-f64", "keras.layers.LSTM(3, return_sequences=True, return_state=True) called with a mask (state carried, output repeated through masked steps) (float64).",
@@ -288,3 +323,9 @@ if __name__ == "__main__":
     gru_cases()
     layer_cases()
     mask_cases()
+    sequential_case("keras-003-stacked-bidirectional-lstm", "003's Bidirectional(LSTM(64, return_sequences=True)) followed by Bidirectional(LSTM(32)), scaled down to 4 and 3 units, 5 features, batch 3, 6 steps (float32).",
+                    lambda d: [keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True, dtype=d), dtype=d),
+                               keras.layers.Bidirectional(keras.layers.LSTM(3, dtype=d), dtype=d)], 6, 3, 5, "float32", 104)
+    sequential_case("keras-sequential-lstm-gru-f64", "keras.Sequential([LSTM(4, return_sequences=True), GRU(3, return_sequences=True)]) (float64).",
+                    lambda d: [keras.layers.LSTM(4, return_sequences=True, dtype=d), keras.layers.GRU(3, return_sequences=True, dtype=d)],
+                    5, 2, 3, "float64", 105)
