@@ -38,6 +38,7 @@ class MinimalRNNCell(keras.layers.Layer):
 
 def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document, n_states=1,
              return_sequences=True, x_value=None, mask=None):
+    keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
     layer = make_layer(dtype)
@@ -162,6 +163,7 @@ def layer_model(layer, kind):
 
 
 def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_states, T, B, I, dtype, seed, return_sequences=True):
+    keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
     layer = keras.layers.Bidirectional(make_layer(dtype), merge_mode=merge_mode, dtype=dtype)
@@ -208,6 +210,7 @@ def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_state
 def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, seed, n_states):
     """003's stateful layer over consecutive batches: each call starts from the state the
     previous call left (a variable, so no gradient crosses calls); one tape around each call."""
+    keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
     layer = make_layer(dtype)
@@ -251,6 +254,7 @@ def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, s
 
 
 def sequential_case(name, about, make_layers, T, B, I, dtype, seed):
+    keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
     layers = make_layers(dtype)
@@ -283,6 +287,40 @@ def sequential_case(name, about, make_layers, T, B, I, dtype, seed):
     expected = {"outputs": common.tensor(out.numpy()), "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
     common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
                                "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, desc, tensors, expected)
+
+
+def encoder_decoder_case(name, about, make_enc, make_dec, kind, T_e, T_d, B, I, dtype, seed):
+    """003's encoder/decoder: the encoder's final states are the decoder's initial_state (the
+    embeddings and the Dense head are left out)."""
+    keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    enc, dec = make_enc(dtype), make_dec(dtype)
+    xe = rng.uniform(-1, 1, size=(B, T_e, I)).astype(npdt)
+    xd = rng.uniform(-1, 1, size=(B, T_d, I)).astype(npdt)
+    st = enc(xe)[1:]
+    dec(xd, initial_state=list(st))
+    tensors = {}
+    for w in enc.weights + dec.weights:
+        v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
+        w.assign(v)
+        tensors[w.path] = v
+    txe, txd = tf.constant(xe), tf.constant(xd)
+    with tf.GradientTape() as tape:
+        tape.watch([txe, txd])
+        out = enc(txe)
+        y = dec(txd, initial_state=list(out[1:]))
+        u = rng.uniform(-1, 1, size=tuple(y.shape)).astype(npdt)
+        loss = tf.reduce_sum(y * u)
+    ws = enc.trainable_weights + dec.trainable_weights
+    grads = tape.gradient(loss, [w.value for w in ws] + [txe, txd])
+    names = [w.path for w in ws] + ["x_encoder", "x_decoder"]
+    tensors.update({"x_encoder": xe, "x_decoder": xd, "upstream/outputs": u})
+    model = {"kind": "keras.EncoderDecoder", "encoder": layer_model(enc, kind), "decoder": layer_model(dec, kind),
+             "x_encoder": "x_encoder", "x_decoder": "x_decoder", "upstream": {"outputs": "upstream/outputs"}}
+    expected = {"outputs": common.tensor(y.numpy()), "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
+    common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
+                               "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
 
 
 def mask_cases():
@@ -326,6 +364,12 @@ if __name__ == "__main__":
     sequential_case("keras-003-stacked-bidirectional-lstm", "003's Bidirectional(LSTM(64, return_sequences=True)) followed by Bidirectional(LSTM(32)), scaled down to 4 and 3 units, 5 features, batch 3, 6 steps (float32).",
                     lambda d: [keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True, dtype=d), dtype=d),
                                keras.layers.Bidirectional(keras.layers.LSTM(3, dtype=d), dtype=d)], 6, 3, 5, "float32", 104)
+    encoder_decoder_case("keras-003-encoder-decoder-lstm", "003's encoder LSTM(64, return_state=True) whose [state_h, state_c] start the decoder LSTM(64), scaled down to 5 units over 4 features, encoder 6 steps, decoder 4, batch 3 (float32).",
+                         lambda d: keras.layers.LSTM(5, return_state=True, dtype=d), lambda d: keras.layers.LSTM(5, dtype=d), "keras.LSTM",
+                         6, 4, 3, 4, "float32", 106)
+    encoder_decoder_case("keras-encoder-decoder-gru-f64", "A GRU(3, return_state=True) encoder starting a GRU(3, return_sequences=True) decoder (float64).",
+                         lambda d: keras.layers.GRU(3, return_state=True, dtype=d), lambda d: keras.layers.GRU(3, return_sequences=True, dtype=d), "keras.GRU",
+                         5, 3, 2, 2, "float64", 107)
     sequential_case("keras-sequential-lstm-gru-f64", "keras.Sequential([LSTM(4, return_sequences=True), GRU(3, return_sequences=True)]) (float64).",
                     lambda d: [keras.layers.LSTM(4, return_sequences=True, dtype=d), keras.layers.GRU(3, return_sequences=True, dtype=d)],
                     5, 2, 3, "float64", 105)

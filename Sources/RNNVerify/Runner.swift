@@ -314,7 +314,7 @@ public struct CheckReport: Sendable {
 /// Runs fixtures through an implementation and compares with what they expect.
 public enum FixtureRunner {
     /// The model kinds `run`/`check` understand.
-    public static let kinds = ["tf.nn.dynamic_rnn", "tf.nn.bidirectional_dynamic_rnn", "keras.Bidirectional", "keras.Sequential", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
+    public static let kinds = ["tf.nn.dynamic_rnn", "tf.nn.bidirectional_dynamic_rnn", "keras.Bidirectional", "keras.Sequential", "keras.EncoderDecoder", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
                                "torch.nn.LSTM", "torch.nn.GRU", "numpy.min_char_rnn", "numpy.random"]
     static let sequenceKinds: Set<String> = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM",
                                              "keras.GRU", "torch.nn.LSTM", "torch.nn.GRU"]
@@ -342,6 +342,9 @@ public enum FixtureRunner {
                 return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             case "keras.Sequential":
                 let p = try KerasSequentialProblem(f)
+                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
+            case "keras.EncoderDecoder":
+                let p = try KerasEncoderDecoderProblem(f)
                 return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             default:
                 throw RNNError(.unknown, "model.kind", "unknown model kind \"\(f.kind)\" (known: \(kinds.joined(separator: ", ")))")
@@ -388,6 +391,7 @@ public enum FixtureRunner {
         case "tf.nn.bidirectional_dynamic_rnn": return try BidirectionalProblem(f).differentiableNames
         case "keras.Bidirectional": return try KerasBidirectionalProblem(f).differentiableNames
         case "keras.Sequential": return try KerasSequentialProblem(f).differentiableNames
+        case "keras.EncoderDecoder": return try KerasEncoderDecoderProblem(f).differentiableNames
         case "numpy.min_char_rnn":
             let p = try MinCharProblem(f)
             return MinCharRNNSpec.parameterNames.map { p.weightNames[$0]! } + [p.hprevName]
@@ -417,6 +421,8 @@ public enum FixtureRunner {
                 return try KerasBidirectionalProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             case "keras.Sequential":
                 return try KerasSequentialProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
+            case "keras.EncoderDecoder":
+                return try KerasEncoderDecoderProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             default:
                 return []
             }

@@ -37,7 +37,7 @@ struct SequenceLayerTests {
     @Test(arguments: ["tf-bidi-lstm-f64-lengths.json", "tf-bidi-stacked-mixed-f64.json", "keras-bidi-lstm-mul.json",
                       "keras-bidi-lstm-none.json", "keras-simplernn-go-backwards-f64.json", "keras-stateful-gru-sequences-f64.json",
                       "keras-lstm-mask-f64.json", "keras-gru-mask-zero-output-f64.json", "keras-003-stacked-bidirectional-lstm.json",
-                      "keras-sequential-lstm-gru-f64.json"])
+                      "keras-sequential-lstm-gru-f64.json", "keras-003-encoder-decoder-lstm.json"])
     func layersPassBothGradientOracles(_ name: String) throws {
         let f = try loadFixture(name)
         for impl in implementations {
