@@ -550,6 +550,31 @@ def dropout_case(name, about, cells, keep, mask_seeds, T, B, I, dtype, time_majo
                  dtype, model, tensors, expected)
 
 
+def random_mixed(seed):
+    """A random dynamic_rnn stack of any cell kinds, either major order, random lengths with
+    0 and T present."""
+    r = np.random.RandomState(seed)
+    kinds = ["tf.BasicRNNCell", "tf.GRUCell", "tf.LSTMCell", "tf.BasicLSTMCell"]
+    cells = []
+    for _ in range(int(r.randint(1, 4))):
+        k = str(r.choice(kinds))
+        c = {"kind": k, "num_units": int(r.randint(1, 5))}
+        if k == "tf.LSTMCell":
+            if r.randint(2):
+                c["use_peepholes"] = True
+            if r.randint(2):
+                c["num_proj"] = int(r.randint(1, 4))
+            if r.randint(2):
+                c["cell_clip"] = 0.5
+        cells.append(c)
+    T, B, I = int(r.randint(1, 7)), int(r.randint(2, 5)), int(r.randint(1, 4))
+    lens = [int(v) for v in r.randint(0, T + 1, size=B)]
+    lens[0], lens[1] = 0, T
+    run_case("tf-random-mixed-%d" % seed, "random mixed stack %d: %s" % (seed, cells), cells, T, B, I,
+             str(r.choice(["float32", "float64"])), bool(r.randint(2)), lens if r.randint(4) else None, seed,
+             weight_scale=0.8, document="004_519a4069db7eef4b.txt")
+
+
 def random_lstm(seed):
     """One random tf.LSTMCell / BasicLSTMCell configuration (any mix of the options)."""
     r = np.random.RandomState(seed)
@@ -579,6 +604,10 @@ def random_lstm(seed):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--random-mixed":
+        for s_ in sys.argv[2:]:
+            random_mixed(int(s_))
+        sys.exit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "--random-bidi":
         for s_ in sys.argv[2:]:
             random_bidirectional(int(s_))
