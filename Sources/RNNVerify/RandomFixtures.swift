@@ -48,7 +48,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     static let torchKinds: Set<String> = ["torch.nn.LSTM", "torch.nn.GRU"]
 
     /// The cell spec of one layer of this case.
-    func spec() -> CellSpec {
+    public func spec() -> CellSpec {
         switch kind {
         case "tf.BasicRNNCell": return .tfBasicRNN(numUnits: units, activation: activation)
         case "keras.SimpleRNN": return .kerasSimpleRNN(units: units, activation: activation, useBias: useBias)

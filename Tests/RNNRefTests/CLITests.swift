@@ -56,6 +56,20 @@ struct CLITests {
         #expect(r.out.contains("MISMATCH"))
     }
 
+    /// The benchmark runs and reports the agreed JSON keys (its times are not checked: a
+    /// benchmark, not a timed test).
+    @Test func benchReportsJSON() throws {
+        let r = try runCLI(["bench", "--cell", "gru", "--batch", "2", "--steps", "3", "--input", "4", "--hidden", "5",
+                            "--pass", "train", "--repeat", "2", "--json", "--dtype", "float64"])
+        #expect(r.status == 0, "\(r.err)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        for k in ["cell", "impl", "dtype", "batch", "steps", "input", "hidden", "pass", "threads", "median_ms", "gflops"] {
+            #expect(obj?[k] != nil, "missing \(k)")
+        }
+        let bad = try runCLI(["bench", "--hidden", "0"])
+        #expect(bad.status != 0 && bad.err.contains("--hidden"))
+    }
+
     @Test func gradcheckPasses() throws {
         let r = try runCLI(["gradcheck", "--cell", "keras.SimpleRNN", "--units", "2", "--steps", "3", "--seed", "5"])
         #expect(r.status == 0, "\(r.out)\(r.err)")

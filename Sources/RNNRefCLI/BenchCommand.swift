@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import RNNBLAS
+import RNNCore
+import RNNVerify
+
+/// `rnnref bench`: time one cell over a sequence, forward or forward + full BPTT. Weights in
+/// PyTorch's layout (`torch.nn.LSTM/GRU`, and a tanh RNN in Keras' SimpleRNN layout), so the
+/// same shapes can be run in PyTorch beside it.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark a cell: warm-up, then the median of the repeats (a benchmark, never a test).")
+
+    enum Cell: String, ExpressibleByArgument, CaseIterable { case lstm, gru, rnn }
+    enum Pass: String, ExpressibleByArgument, CaseIterable { case forward, train }
+
+    @Option(help: "lstm, gru or rnn.") var cell: Cell = .lstm
+    @Option(help: "scalar or blas.") var impl: ImplChoice = .blas
+    @Option(help: "float32 or float64.") var dtype: DType = .float32
+    @Option(help: "B.") var batch: Int = 64
+    @Option(help: "T.") var steps: Int = 100
+    @Option(help: "I.") var input: Int = 256
+    @Option(help: "H.") var hidden: Int = 256
+    @Option(help: "forward, or train (forward + BPTT with every gradient).") var pass: Pass = .forward
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).") var threads: Int?
+    @Option(name: .customLong("repeat"), help: "Timed repeats after one warm-up run.") var repeats: Int = 5
+    @Flag(help: "One JSON object per line.") var json = false
+
+    func run() throws {
+        try failing {
+            guard impl != .both else { throw RNNError(.invalid, "--impl", "bench takes one implementation: scalar or blas") }
+            for (n, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--hidden", hidden), ("--repeat", repeats)] where v < 1 {
+                throw RNNError(.invalid, n, "must be at least 1, got \(v)")
+            }
+            if let threads { guard threads >= 1 else { throw RNNError(.invalid, "--threads", "must be at least 1") }; setOpenBLASThreads(threads) }
+            let ms = dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
+            let sorted = ms.sorted()
+            let median = sorted[sorted.count / 2]
+            let gates = cell == .lstm ? 4 : cell == .gru ? 3 : 1
+            // multiply-adds of the matmuls: forward 2·T·B·(I + H)·gH; train ≈ 3× forward
+            let flops = 2.0 * Double(steps * batch * (input + hidden) * gates * hidden) * (pass == .train ? 3 : 1)
+            let gflops = flops / (median / 1000) / 1e9
+            let t = threads ?? openBLASThreads()
+            if json {
+                print("{\"cell\": \"\(cell.rawValue)\", \"impl\": \"\(impl.rawValue)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops))}")
+            } else {
+                print("\(cell.rawValue) \(impl.rawValue) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s")
+            }
+        }
+    }
+
+    func measure<T: RNNFloat>(_: T.Type) throws -> [Double] {
+        var c = RandomCase(kind: cell == .lstm ? "torch.nn.LSTM" : cell == .gru ? "torch.nn.GRU" : "keras.SimpleRNN")
+        c.units = hidden; c.input = input; c.batch = batch; c.steps = steps; c.timeMajor = true; c.seed = 1
+        c.weightScale = 1 / Double(hidden).squareRoot()
+        let spec = c.spec()
+        var rng = try numpyRandomState(seed: 1)
+        func t(_ shape: [Int], _ s: Double) -> Tensor<T> {
+            Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in T(rng.uniform(-s, s)) })
+        }
+        var given: [String: Tensor<T>] = [:]
+        for (n, shape) in spec.parameterShapes(inputSize: input) { given[n] = t(shape, c.weightScale) }
+        let i = impl.implementations[0]
+        let net = try DynamicRNN(cells: [try i.buildCell(spec, inputSize: input, given: given)], timeMajor: true)
+        let x = t([steps, batch, input], 1)
+        let s0 = spec.stateSizes.map { Tensor<T>(zeros: [batch, $0]) }
+        let dOut = t([steps, batch, spec.outputSize], 1)
+        func once() throws {
+            let f = try net.forward(x, initialState: s0)
+            if pass == .train { _ = try net.backward(f, dOutputs: dOut, dFinalState: f.finalState.map { Tensor<T>(zeros: $0.shape) }) }
+        }
+        try once()                                   // warm-up
+        var out: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try once()
+            out.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return out
+    }
+}
+extension DType: ExpressibleByArgument {}
