@@ -8,6 +8,10 @@ import PackageDescription
 //   RNNVerify  finite differences (Float64 and GSL), error metrics, numpy-compatible randomness,
 //              fixture decoding and the fixture runner
 //   RNNRefCLI  the `rnnref` commands (swift-argument-parser); `rnnref` is its thin executable
+// Release builds optimise across modules, so RNNCore's generic time loop and tensor helpers are
+// specialised for Float and Double where the cells call them (`rnnref bench` measures it).
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "rnnref",
     products: [
@@ -37,13 +41,15 @@ let package = Package(
         ),
         .target(
             name: "RNNCore",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: crossModule
         ),
-        .target(name: "RNNScalar", dependencies: ["RNNCore"]),
-        .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS"]),
+        .target(name: "RNNScalar", dependencies: ["RNNCore"], swiftSettings: crossModule),
+        .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS"], swiftSettings: crossModule),
         .target(
             name: "RNNVerify",
-            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "CGSL"]
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "CGSL"],
+            swiftSettings: crossModule
         ),
         .target(
             name: "RNNRefCLI",
