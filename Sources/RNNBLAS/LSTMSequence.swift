@@ -148,10 +148,11 @@ extension LSTM {
         let whData = p.tensors[wh.index].data
         let projData = projection.map { p.tensors[$0.index].data }
         for t in stride(from: tCount - 1, through: 0, by: -1) {
-            let live = (0..<batch).map { b in lengths.map { t < $0[b] } ?? true }
+            // row b runs at step t (no array: nothing is allocated inside the time loop)
+            @inline(__always) func live(_ b: Int) -> Bool { lengths.map { t < $0[b] } ?? true }
             // dm = upstream output + carried dh (live rows only)
             for b in 0..<batch {
-                for q in 0..<nP { dm[b * nP + q] = live[b] ? dOutputs.data[(t * batch + b) * nP + q] + dh[b * nP + q] : 0 }
+                for q in 0..<nP { dm[b * nP + q] = live(b) ? dOutputs.data[(t * batch + b) * nP + q] + dh[b * nP + q] : 0 }
             }
             if let pr = projection, let projData {
                 if let clipP {
@@ -169,7 +170,7 @@ extension LSTM {
             // one fused pass: dz_t and dc_{t−1}
             for b in 0..<batch {
                 let zr = (t * batch + b) * n4, r = (t * batch + b) * nH
-                guard live[b] else { continue }          // dz stays 0; dc and dh pass through
+                guard live(b) else { continue }          // dz stays 0; dc and dh pass through
                 for u in 0..<nH {
                     let (i, f, g, o) = (tape.gates[zr + ci + u], tape.gates[zr + cf + u], tape.gates[zr + cj + u], tape.gates[zr + co + u])
                     let a = tape.actC[r + u], cp = tape.c[r + u], cNew = tape.c[r + batch * nH + u]
@@ -196,7 +197,7 @@ extension LSTM {
             } else {
                 gemm(false, true, m: batch, n: nP, k: n4, dz, t * batch * n4, lda: n4, whData, wh.row * n4, ldb: n4, beta: 0, &dhPrev, ldc: nP)
             }
-            for b in 0..<batch where live[b] {
+            for b in 0..<batch where live(b) {
                 for q in 0..<nP { dh[b * nP + q] = dhPrev[b * nP + q] }
             }
         }

@@ -80,14 +80,10 @@ public struct ChunkedProblem: Sendable {
             outputs.append(e.outputs)
             fin = p.reportedFinalState(e.forward)
             if let g = e.gradients {
-                for (l, c) in p.cells.enumerated() {
-                    for (i, v) in g.dParameters[l].names.enumerated() {
-                        let n = c.weightNames[v]!
-                        if by[n] == nil { by[n] = g.dParameters[l].tensors[i] } else { by[n]!.add(g.dParameters[l].tensors[i]) }
-                    }
+                // weights sum over the calls; x is this call's chunk; the initial state is the first call's
+                for (n, v) in p.gradientsByName(g) where !n.hasPrefix("__carried/") {
+                    if by[n] == nil { by[n] = v } else { by[n]!.add(v) }
                 }
-                by[name] = g.dx
-                if k == 0 { for (j, n) in (base.initialStateNames ?? []).enumerated() { by[n] = g.dInitialState[j] } }
             }
             // the next call starts from this one's final state, as a constant
             let next = fixedCarried.map { k < $0.count ? $0[k] : fin } ?? fin

@@ -139,15 +139,11 @@ public struct KerasBidirectionalProblem: Sendable {
             bw.upstreamOutputs = TensorData(flipIfSequences(uYRev))
             bw.upstreamFinal = fin[stateCountFw...].map { TensorData($0) }
             var by: [String: Tensor<T>] = [:]
-            for (p, isFw) in [(fw, true), (bw, false)] {
-                let e = try p.evaluate(impl, t, gradients: true)
-                guard let g = e.gradients else { continue }
-                for (k, c) in p.cells.enumerated() {
-                    for (i, v) in g.dParameters[k].names.enumerated() { by[c.weightNames[v]!] = g.dParameters[k].tensors[i] }
+            for p in [fw, bw] {
+                guard let g = try p.evaluate(impl, t, gradients: true).gradients else { continue }
+                for (n, v) in p.gradientsByName(g) {
+                    if by[n] == nil { by[n] = v } else { by[n]!.add(v) }      // x feeds both directions
                 }
-                if by[p.xName] == nil { by[p.xName] = g.dx } else { by[p.xName]!.add(g.dx) }
-                for (k, n) in (p.initialStateNames ?? []).enumerated() { by[n] = g.dInitialState[k] }
-                _ = isFw
             }
             grads = by
         }

@@ -56,29 +56,28 @@ public struct KerasEncoderDecoderProblem: Sendable {
         if let u = m["upstream"]?.objectValue, let on = u["outputs"]?.stringValue { upstream = try f.tensor(on, key: "model.upstream.outputs") }
     }
 
-    func forward<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t0: [String: Tensor<T>]) throws -> (Tensor<T>, [String: Tensor<T>]) {
+    /// The decoder's output, the tensors with the encoder's states filled in, and the shape of
+    /// the encoder's (unused) output.
+    func forward<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t0: [String: Tensor<T>]) throws -> (Tensor<T>, [String: Tensor<T>], [Int]) {
         var t = t0
         let e = try encoder.evaluate(impl, t, gradients: false)
         for (k, s) in e.forward.finalState.enumerated() { t["__encoder_state/\(k)"] = s }
-        return (try decoder.evaluate(impl, t, gradients: false).outputs, t)
+        return (try decoder.evaluate(impl, t, gradients: false).outputs, t, e.outputs.shape)
     }
 
     func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t0: [String: Tensor<T>]) throws -> [String: Tensor<T>]? {
         guard let u = upstream else { return nil }
-        let (out, t) = try forward(impl, t0)
+        let (_, t, encOutShape) = try forward(impl, t0)
         var dec = decoder
         dec.upstreamOutputs = u
         guard let gd = try dec.evaluate(impl, t, gradients: true).gradients else { return nil }
         var enc = encoder
-        let encOut = try encoder.evaluate(impl, t, gradients: false).outputs
-        enc.upstreamOutputs = TensorData(Tensor<T>(zeros: encOut.shape))          // the encoder's output is not used
+        enc.upstreamOutputs = TensorData(Tensor<T>(zeros: encOutShape))          // the encoder's output is not used
         enc.upstreamFinal = gd.dInitialState.map { TensorData($0) }               // …its states are
         guard let ge = try enc.evaluate(impl, t, gradients: true).gradients else { return nil }
-        _ = out
-        var by: [String: Tensor<T>] = [decoder.xName: gd.dx, encoder.xName: ge.dx]
-        for (p, g) in [(decoder, gd), (encoder, ge)] {
-            for (k, c) in p.cells.enumerated() { for (i, v) in g.dParameters[k].names.enumerated() { by[c.weightNames[v]!] = g.dParameters[k].tensors[i] } }
-        }
+        // the decoder's initial-state gradients went into the encoder; they are not outputs
+        var by = dec.gradientsByName(gd).filter { !$0.key.hasPrefix("__encoder_state/") }
+        for (n, v) in enc.gradientsByName(ge) { by[n] = v }
         return by
     }
 

@@ -26,9 +26,7 @@ extension SequenceProblem: StackedLayer {
         p.upstreamOutputs = TensorData(dOut)
         p.upstreamFinal = nil
         guard let g = try p.evaluate(impl, t, gradients: true).gradients else { return [:] }
-        var by: [String: Tensor<T>] = [xName: g.dx]
-        for (k, c) in cells.enumerated() { for (i, v) in g.dParameters[k].names.enumerated() { by[c.weightNames[v]!] = g.dParameters[k].tensors[i] } }
-        return by
+        return p.gradientsByName(g)
     }
     var layerWeightNames: [String] { differentiableNames.filter { $0 != xName && !(initialStateNames ?? []).contains($0) } }
 }

@@ -146,6 +146,21 @@ extension SequenceProblem {
         return l
     }
 
+    /// Every gradient by tensor name: weights (summed where cells share a tensor), x and the
+    /// initial state.
+    func gradientsByName<T: RNNFloat>(_ g: DynamicRNN<T>.Gradients) -> [String: Tensor<T>] {
+        var by: [String: Tensor<T>] = [:]
+        for (k, c) in cells.enumerated() {
+            for (i, v) in g.dParameters[k].names.enumerated() {
+                let name = c.weightNames[v]!
+                if by[name] == nil { by[name] = g.dParameters[k].tensors[i] } else { by[name]!.add(g.dParameters[k].tensors[i]) }
+            }
+        }
+        by[xName] = g.dx
+        for (k, n) in (initialStateNames ?? []).enumerated() { by[n] = g.dInitialState[k] }
+        return by
+    }
+
     func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let t = tensorsAs(T.self)
         let e = try evaluate(impl, t, gradients: true)
@@ -166,15 +181,7 @@ extension SequenceProblem {
             r.add(["document_printed", "output"], TensorData(e.outputs), tolerance: printed)
         }
         if let g = e.gradients {
-            var byName: [String: Tensor<T>] = [:]
-            for (k, c) in cells.enumerated() {
-                for (i, v) in g.dParameters[k].names.enumerated() {
-                    let name = c.weightNames[v]!
-                    if byName[name] == nil { byName[name] = g.dParameters[k].tensors[i] } else { byName[name]!.add(g.dParameters[k].tensors[i]) }
-                }
-            }
-            byName[xName] = g.dx
-            for (k, n) in (initialStateNames ?? []).enumerated() { byName[n] = g.dInitialState[k] }
+            let byName = gradientsByName(g)
             for n in differentiableNames where byName[n] != nil { r.add(["gradients", n], TensorData(byName[n]!)) }
         }
         return r
@@ -185,15 +192,7 @@ extension SequenceProblem {
         let t = tensorsAs(Double.self)
         let e = try evaluate(impl, t, gradients: true)
         guard let g = e.gradients else { return [] }
-        var analytic: [String: Tensor<Double>] = [:]
-        for (k, c) in cells.enumerated() {
-            for (i, v) in g.dParameters[k].names.enumerated() {
-                let name = c.weightNames[v]!
-                if analytic[name] == nil { analytic[name] = g.dParameters[k].tensors[i] } else { analytic[name]!.add(g.dParameters[k].tensors[i]) }
-            }
-        }
-        analytic[xName] = g.dx
-        for (k, n) in (initialStateNames ?? []).enumerated() { analytic[n] = g.dInitialState[k] }
+        let analytic = gradientsByName(g)
         let vars = differentiableNames.map { ($0, t[$0]!) }
         return try RNNVerify.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
             var all = t

@@ -18,9 +18,9 @@ struct SequenceLayerTests {
         #expect(r[0, 0, 0] == x[3, 0, 0])
     }
 
-    /// The backward direction of a bidirectional run sees each row reversed within its length:
-    /// its output at step 0 equals a forward run of the same cell over the reversed row.
-    @Test func backwardDirectionReadsEachRowFromItsEnd() throws {
+    /// The backward direction's outputs, reversed back into place, are zero past each row's
+    /// length, as TF's reverse_sequence + dynamic_rnn make them.
+    @Test func backwardOutputsAreZeroPastEachLength() throws {
         let f = try loadFixture("tf-bidi-lstm-f64-lengths.json")
         let p = try BidirectionalProblem(f)
         for impl in implementations {
