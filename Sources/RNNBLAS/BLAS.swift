@@ -115,3 +115,41 @@ public func openBLASThreads() -> Int { Int(openblas_get_num_threads()) }
 
 /// Sets OpenBLAS's thread count.
 public func setOpenBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+/// The matrix products of one recurrent layer's pass and nothing else: the hardware reference
+/// for `rnnref bench`. With `gates` gate blocks (LSTM 4, GRU 3, tanh RNN 1), G = gates·H:
+/// forward is one GEMM [T·B, I]·[I, G] and T GEMMs [B, H]·[H, G]; train adds T GEMMs
+/// [B, G]·[G, H]ᵀ (the recurrent gradient), dW_x = Xᵀ·dZ, dW_h = Hᵀ·dZ and dX = dZ·W_xᵀ over
+/// all T·B rows: the GEMMs our LSTM schedule runs (flop for flop what `bench` counts).
+public struct GEMMSchedule<T: RNNFloat>: Sendable {
+    let (b, t, i, h, g): (Int, Int, Int, Int, Int)
+    let train: Bool
+    var x: [T], wx: [T], wh: [T], z: [T], hs: [T], dh: [T], dwx: [T], dwh: [T], dx: [T]
+
+    public init(gates: Int, batch: Int, steps: Int, input: Int, hidden: Int, train: Bool) {
+        (b, t, i, h, g) = (batch, steps, input, hidden, gates * hidden)
+        self.train = train
+        let fill = { (n: Int) in [T](repeating: T(0.01), count: n) }
+        x = fill(t * b * i); wx = fill(i * g); wh = fill(h * g); z = fill(t * b * g); hs = fill((t + 1) * b * h)
+        dh = fill(b * h); dwx = fill(i * g); dwh = fill(h * g); dx = fill(t * b * i)
+    }
+
+    public mutating func run() {
+        let rows = t * b
+        gemm(false, false, m: rows, n: g, k: i, x, lda: i, wx, ldb: g, beta: 0, &z, ldc: g)
+        for s in 0..<t {
+            gemm(false, false, m: b, n: g, k: h, hs, s * b * h, lda: h, wh, ldb: g, beta: 1, &z, s * b * g, ldc: g)
+        }
+        guard train else { return }
+        for s in stride(from: t - 1, through: 0, by: -1) {
+            gemm(false, true, m: b, n: h, k: g, z, s * b * g, lda: g, wh, ldb: g, beta: 0, &dh, ldc: h)
+        }
+        gemm(true, false, m: i, n: g, k: rows, x, lda: i, z, ldb: g, beta: 1, &dwx, ldc: g)
+        gemm(true, false, m: h, n: g, k: rows, hs, lda: h, z, ldb: g, beta: 1, &dwh, ldc: g)
+        gemm(false, true, m: rows, n: i, k: g, z, lda: g, wx, ldb: g, beta: 0, &dx, ldc: i)
+    }
+}
+
+/// Steps per chunk of a sequence backward pass: about 2048 rows (T_c·B), enough for the weight
+/// gradient GEMMs to run at full speed while dz needs only one chunk of memory, not T steps.
+func backwardChunkSteps(batch: Int, steps: Int) -> Int { max(1, min(steps, 2048 / max(1, batch))) }

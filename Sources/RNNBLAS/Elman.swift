@@ -21,21 +21,21 @@ extension WeightBlock {
         gemm(false, transposed, m: m, n: n, k: k, a, aOffset, lda: k, p.tensors[index].data, o, ldb: l, beta: beta, &c, cOffset, ldc: ldc ?? n)
     }
 
-    /// `c = d·Wᵀ + beta·c` for the logical W [k, n]; d [m, n] (rows `ldd` apart), c [m, k].
+    /// `c = d·Wᵀ + beta·c` for the logical W [k, n]; d [m, n] (rows `ldd` apart), c [m, k] (from `cOffset`).
     func multiplyTransposed<T: RNNFloat>(_ p: Parameters<T>, _ d: [T], _ dOffset: Int = 0, m: Int, k: Int, n: Int, beta: T,
-                                         into c: inout [T], ldd: Int? = nil) {
+                                         into c: inout [T], _ cOffset: Int = 0, ldd: Int? = nil) {
         let (o, l) = layout(k: k, n: n)
-        gemm(false, !transposed, m: m, n: k, k: n, d, dOffset, lda: ldd ?? n, p.tensors[index].data, o, ldb: l, beta: beta, &c, ldc: k)
+        gemm(false, !transposed, m: m, n: k, k: n, d, dOffset, lda: ldd ?? n, p.tensors[index].data, o, ldb: l, beta: beta, &c, cOffset, ldc: k)
     }
 
-    /// `dW += aᵀ·d` for the logical W [k, n]; a [m, k], d [m, n] (rows `ldd` apart).
+    /// `dW += aᵀ·d` for the logical W [k, n]; a [m, k] (from `aOffset`), d [m, n] (rows `ldd` apart).
     func accumulateGradient<T: RNNFloat>(_ g: inout Parameters<T>, _ a: [T], _ d: [T], _ dOffset: Int = 0, m: Int, k: Int, n: Int,
-                                         ldd: Int? = nil) {
+                                         ldd: Int? = nil, aOffset: Int = 0) {
         let (o, l) = layout(k: k, n: n)
         if transposed {
-            gemm(true, false, m: n, n: k, k: m, d, dOffset, lda: ldd ?? n, a, ldb: k, beta: 1, &g.tensors[index].data, o, ldc: l)
+            gemm(true, false, m: n, n: k, k: m, d, dOffset, lda: ldd ?? n, a, aOffset, ldb: k, beta: 1, &g.tensors[index].data, o, ldc: l)
         } else {
-            gemm(true, false, m: k, n: n, k: m, a, lda: k, d, dOffset, ldb: ldd ?? n, beta: 1, &g.tensors[index].data, o, ldc: l)
+            gemm(true, false, m: k, n: n, k: m, a, aOffset, lda: k, d, dOffset, ldb: ldd ?? n, beta: 1, &g.tensors[index].data, o, ldc: l)
         }
     }
 }

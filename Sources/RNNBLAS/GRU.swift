@@ -24,13 +24,6 @@ struct GRU<Scalar: RNNFloat>: Sendable {
         bh = layout.bh
     }
 
-    func addBias(_ p: Parameters<Scalar>, _ b: BiasBlock?, into m: inout [Scalar], batch: Int, col: Int, ld: Int) {
-        guard let b else { return }
-        let v = p.tensors[b.index].data
-        let nH = config.units
-        for r in 0..<batch { for j in 0..<nH { m[r * ld + col + j] += v[b.offset + j] } }
-    }
-
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func forward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>) -> CellStep<Scalar> {
@@ -42,10 +35,10 @@ struct GRU<Scalar: RNNFloat>: Sendable {
         for g in GRUGate.allCases {
             let col = g.rawValue * nH
             wx[g.rawValue].multiply(p, x.data, m: batch, k: nI, n: nH, beta: 0, into: &xg, col, ldc: n3)
-            addBias(p, bx[g.rawValue], into: &xg, batch: batch, col: col, ld: n3)
+            addBias(p, bx[g.rawValue], into: &xg, rows: batch, col: col, ld: n3)
             if g != .candidate || config.flavor.resetAfter {
                 wh[g.rawValue].multiply(p, h.data, m: batch, k: nH, n: nH, beta: 0, into: &hg, col, ldc: n3)
-                addBias(p, bh[g.rawValue], into: &hg, batch: batch, col: col, ld: n3)
+                addBias(p, bh[g.rawValue], into: &hg, rows: batch, col: col, ld: n3)
             }
         }
         let n = batch * nH

@@ -8,23 +8,24 @@ import RNNCore
 ///   into the gates, c and h in place, and (with a projection) one GEMM projects;
 /// - backward: per step one fused pass gives dz_t and dc_{t−1}, one GEMM gives dh_{t−1}
 ///   (and one the projection's dmh); the weight gradients, the bias gradient and dX are each
-///   one GEMM (or one column sum) over all T·B rows at the end;
+///   one GEMM (or one column sum) per chunk of `backwardChunkSteps` steps (≈2048 rows), so
+///   dz never needs more than one chunk of memory;
 /// - every buffer is allocated once per call, before the time loop.
 ///
+/// The tape keeps what BPTT needs and no more (act(c) is recomputed in the backward pass).
 /// Buffers (time-major, flat): `gates` [T, B, 4H] holds i, f, g, o after the activations;
 /// `c` and `h` [T+1, B, ·] hold the state entering each step (index 0: the initial state);
-/// `cRaw` (c before `cell_clip`), `actC`, `mh` (o⊙act(c)) [T, B, H]; `mRaw` [T, B, P].
+/// `cRaw` (c before `cell_clip`), `mh` (o⊙act(c), with a projection) [T, B, H]; `mRaw` [T, B, P].
 final class LSTMTape<Scalar: RNNFloat>: @unchecked Sendable {
-    var gates: [Scalar]
-    var c: [Scalar]
-    var h: [Scalar]
-    var cRaw: [Scalar]
-    var actC: [Scalar]
-    var mh: [Scalar]
-    var mRaw: [Scalar]
-    var x: [Scalar]
-    init(gates: [Scalar], c: [Scalar], h: [Scalar], cRaw: [Scalar], actC: [Scalar], mh: [Scalar], mRaw: [Scalar], x: [Scalar]) {
-        self.gates = gates; self.c = c; self.h = h; self.cRaw = cRaw; self.actC = actC; self.mh = mh; self.mRaw = mRaw; self.x = x
+    let gates: [Scalar]
+    let c: [Scalar]
+    let h: [Scalar]
+    let cRaw: [Scalar]
+    let mh: [Scalar]
+    let mRaw: [Scalar]
+    let x: [Scalar]
+    init(gates: [Scalar], c: [Scalar], h: [Scalar], cRaw: [Scalar], mh: [Scalar], mRaw: [Scalar], x: [Scalar]) {
+        self.gates = gates; self.c = c; self.h = h; self.cRaw = cRaw; self.mh = mh; self.mRaw = mRaw; self.x = x
     }
 }
 
@@ -48,8 +49,8 @@ extension LSTM {
         for k in 0..<(batch * nH) { c[k] = c0[k] }
         for k in 0..<(batch * nP) { h[k] = h0[k] }
         var cRaw = [Scalar](repeating: 0, count: config.cellClip == nil ? 0 : rows * nH)
-        var actC = [Scalar](repeating: 0, count: rows * nH)
         var mh = [Scalar](repeating: 0, count: projection == nil ? 0 : rows * nH)
+        var actC = [Scalar](repeating: 0, count: nH)             // act(c) of one row
         var mRaw = [Scalar](repeating: 0, count: config.projClip == nil ? 0 : rows * nP)
         var outputs = [Scalar](repeating: 0, count: rows * nP)
         let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
@@ -68,24 +69,28 @@ extension LSTM {
             } else {
                 gemm(false, false, m: batch, n: n4, k: nP, h, t * batch * nP, lda: nP, whData, wh.row * n4, ldb: n4, beta: 1, &gates, g0, ldc: n4)
             }
-            // one fused pass: gates, c, act(c), o⊙act(c)
+            // per row: the gates (vectorised over each block), then c, act(c) and o⊙act(c)
             for b in 0..<batch {
                 let zr = g0 + b * n4, r = (t * batch + b) * nH, prev = r, next = r + batch * nH
+                if let wI, let wF {
+                    for u in 0..<nH { gates[zr + ci + u] += wI[u] * c[prev + u]; gates[zr + cf + u] += wF[u] * c[prev + u] }
+                }
+                gate.applyInPlace(&gates, zr + ci, nH)
+                gate.applyInPlace(&gates, zr + cf, nH)
+                act.applyInPlace(&gates, zr + cj, nH)
                 for u in 0..<nH {
-                    let cp = c[prev + u]
-                    var zi = gates[zr + ci + u], zf = gates[zr + cf + u]
-                    if let wI, let wF { zi += wI[u] * cp; zf += wF[u] * cp }
-                    let i = gate.apply(zi), f = gate.apply(zf), g = act.apply(gates[zr + cj + u])
-                    let raw = f * cp + i * g
-                    var cNew = raw
-                    if let clipC { cRaw[r + u] = raw; cNew = clip(raw, -clipC, clipC) }
-                    var zo = gates[zr + co + u]
-                    if let wO { zo += wO[u] * cNew }
-                    let o = gate.apply(zo), a = act.apply(cNew)
-                    gates[zr + ci + u] = i; gates[zr + cf + u] = f; gates[zr + cj + u] = g; gates[zr + co + u] = o
-                    c[next + u] = cNew
-                    actC[r + u] = a
-                    if projection == nil { h[(t + 1) * batch * nP + b * nP + u] = o * a } else { mh[r + u] = o * a }
+                    let raw = gates[zr + cf + u] * c[prev + u] + gates[zr + ci + u] * gates[zr + cj + u]
+                    if let clipC { cRaw[r + u] = raw; c[next + u] = clip(raw, -clipC, clipC) } else { c[next + u] = raw }
+                }
+                if let wO { for u in 0..<nH { gates[zr + co + u] += wO[u] * c[next + u] } }
+                gate.applyInPlace(&gates, zr + co, nH)
+                for u in 0..<nH { actC[u] = c[next + u] }
+                act.applyInPlace(&actC, 0, nH)
+                if projection == nil {
+                    let hr = (t + 1) * batch * nP + b * nP
+                    for u in 0..<nH { h[hr + u] = gates[zr + co + u] * actC[u] }
+                } else {
+                    for u in 0..<nH { mh[r + u] = gates[zr + co + u] * actC[u] }
                 }
             }
             if let pr = projection, let projData {
@@ -116,7 +121,7 @@ extension LSTM {
             }
         }
         let cT = Array(c[(tCount * batch * nH)...]), hT = Array(h[(tCount * batch * nP)...])
-        let tape = LSTMTape(gates: gates, c: c, h: h, cRaw: cRaw, actC: actC, mh: mh, mRaw: mRaw, x: x.data)
+        let tape = LSTMTape(gates: gates, c: c, h: h, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data)
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nP], data: outputs),
                                finalState: join(c: cT, h: hT, batch: batch), inputs: [], statesBefore: [], steps: [],
                                sequenceLength: lengths, tape: tape)
@@ -130,14 +135,18 @@ extension LSTM {
         let (tCount, batch, nI) = (dOutputs.shape[0], dOutputs.shape[1], inputSize)
         let (nH, nP) = (config.units, config.outputWidth)
         let n4 = 4 * nH, rows = tCount * batch
+        let chunk = backwardChunkSteps(batch: batch, steps: tCount)
         let lengths = fwd.sequenceLength
         var (dc, dh) = split(dFinalState)
         var grads = Parameters<Scalar>(zerosLike: p)
-        var dz = [Scalar](repeating: 0, count: rows * n4)
-        var dmRawAll = [Scalar](repeating: 0, count: projection == nil ? 0 : rows * nP)
+        // dz and dm of one chunk of steps; row (t − t0)·B + b
+        var dz = [Scalar](repeating: 0, count: chunk * batch * n4)
+        var dmRaw = [Scalar](repeating: 0, count: projection == nil ? 0 : chunk * batch * nP)
         var dm = [Scalar](repeating: 0, count: batch * nP)
         var dmh = [Scalar](repeating: 0, count: batch * nH)
         var dhPrev = [Scalar](repeating: 0, count: batch * nP)
+        var actC = [Scalar](repeating: 0, count: nH)
+        var dx = [Scalar](repeating: 0, count: rows * nI)
         let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
                                 config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
         let act = config.activation, gate = config.recurrentActivation
@@ -147,7 +156,9 @@ extension LSTM {
         var dwI = [Scalar](repeating: 0, count: nH), dwF = dwI, dwO = dwI
         let whData = p.tensors[wh.index].data
         let projData = projection.map { p.tensors[$0.index].data }
+        var tEnd = tCount                                   // the chunk is steps t0 ..< tEnd
         for t in stride(from: tCount - 1, through: 0, by: -1) {
+            let t0 = (t / chunk) * chunk, zt = (t - t0) * batch * n4
             // row b runs at step t (no array: nothing is allocated inside the time loop)
             @inline(__always) func live(_ b: Int) -> Bool { lengths.map { t < $0[b] } ?? true }
             // dm = upstream output + carried dh (live rows only)
@@ -158,7 +169,7 @@ extension LSTM {
                 if let clipP {
                     for k in 0..<(batch * nP) { dm[k] *= clipGradient(tape.mRaw[t * batch * nP + k], -clipP, clipP) }
                 }
-                for k in 0..<(batch * nP) { dmRawAll[t * batch * nP + k] = dm[k] }
+                for k in 0..<(batch * nP) { dmRaw[(t - t0) * batch * nP + k] = dm[k] }
                 if pr.transposed {
                     gemm(false, false, m: batch, n: nH, k: nP, dm, lda: nP, projData, ldb: nH, beta: 0, &dmh, ldc: nH)
                 } else {
@@ -169,11 +180,17 @@ extension LSTM {
             }
             // one fused pass: dz_t and dc_{t−1}
             for b in 0..<batch {
-                let zr = (t * batch + b) * n4, r = (t * batch + b) * nH
-                guard live(b) else { continue }          // dz stays 0; dc and dh pass through
+                let zr = (t * batch + b) * n4, dr = zt + b * n4, r = (t * batch + b) * nH
+                guard live(b) else {                        // dz is 0; dc and dh pass through
+                    for k in 0..<n4 { dz[dr + k] = 0 }
+                    continue
+                }
+                for u in 0..<nH { actC[u] = tape.c[r + batch * nH + u] }
+                act.applyInPlace(&actC, 0, nH)              // act(c) is recomputed, not kept
                 for u in 0..<nH {
                     let (i, f, g, o) = (tape.gates[zr + ci + u], tape.gates[zr + cf + u], tape.gates[zr + cj + u], tape.gates[zr + co + u])
-                    let a = tape.actC[r + u], cp = tape.c[r + u], cNew = tape.c[r + batch * nH + u]
+                    let cp = tape.c[r + u], cNew = tape.c[r + batch * nH + u]
+                    let a = actC[u]
                     let dzo = dmh[b * nH + u] * a * gate.derivative(fromOutput: o)
                     var dcu = dc[b * nH + u] + dmh[b * nH + u] * o * act.derivative(fromOutput: a)
                     if let wO { dcu += dzo * wO[u]; dwO[u] += dzo * cNew }
@@ -188,24 +205,29 @@ extension LSTM {
                         dwI[u] += dzi * cp
                     }
                     dc[b * nH + u] = dcp
-                    dz[zr + ci + u] = dzi; dz[zr + cj + u] = dzj; dz[zr + cf + u] = dzf; dz[zr + co + u] = dzo
+                    dz[dr + ci + u] = dzi; dz[dr + cj + u] = dzj; dz[dr + cf + u] = dzf; dz[dr + co + u] = dzo
                 }
             }
             // dh_{t−1} = dz_t·W_hᵀ for live rows; dead rows keep the carried dh
             if wh.transposed {
-                gemm(false, false, m: batch, n: nP, k: n4, dz, t * batch * n4, lda: n4, whData, ldb: nP, beta: 0, &dhPrev, ldc: nP)
+                gemm(false, false, m: batch, n: nP, k: n4, dz, zt, lda: n4, whData, ldb: nP, beta: 0, &dhPrev, ldc: nP)
             } else {
-                gemm(false, true, m: batch, n: nP, k: n4, dz, t * batch * n4, lda: n4, whData, wh.row * n4, ldb: n4, beta: 0, &dhPrev, ldc: nP)
+                gemm(false, true, m: batch, n: nP, k: n4, dz, zt, lda: n4, whData, wh.row * n4, ldb: n4, beta: 0, &dhPrev, ldc: nP)
             }
             for b in 0..<batch where live(b) {
                 for q in 0..<nP { dh[b * nP + q] = dhPrev[b * nP + q] }
             }
+            // at a chunk's first step: its weight gradients and dX, each one GEMM over its rows
+            if t == t0 {
+                let m = (tEnd - t0) * batch, r0 = t0 * batch
+                wx.accumulateGradient(&grads, tape.x, dz, m: m, k: nI, n: n4, aOffset: r0 * nI)
+                wh.accumulateGradient(&grads, tape.h, dz, m: m, k: nP, n: n4, aOffset: r0 * nP)
+                for bi in biases { addColumnSums(dz, rows: m, cols: n4, into: &grads.tensors[bi].data) }
+                if let pr = projection { pr.accumulateGradient(&grads, tape.mh, dmRaw, m: m, k: nH, n: nP, aOffset: r0 * nH) }
+                wx.multiplyTransposed(p, dz, m: m, k: nI, n: n4, beta: 0, into: &dx, r0 * nI)
+                tEnd = t0
+            }
         }
-        // weight gradients over all T·B rows at once
-        wx.accumulateGradient(&grads, tape.x, dz, m: rows, k: nI, n: n4)
-        wh.accumulateGradient(&grads, Array(tape.h[0..<(rows * nP)]), dz, m: rows, k: nP, n: n4)
-        for bi in biases { addColumnSums(dz, rows: rows, cols: n4, into: &grads.tensors[bi].data) }
-        if let pr = projection { pr.accumulateGradient(&grads, tape.mh, dmRawAll, m: rows, k: nH, n: nP) }
         if let ph = peepholes {
             for u in 0..<nH {
                 grads.tensors[ph.i].data[u] += dwI[u]
@@ -213,8 +235,6 @@ extension LSTM {
                 grads.tensors[ph.o].data[u] += dwO[u]
             }
         }
-        var dx = [Scalar](repeating: 0, count: rows * nI)
-        wx.multiplyTransposed(p, dz, m: rows, k: nI, n: n4, beta: 0, into: &dx)
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
                                  dInitialState: join(c: dc, h: dh, batch: batch), dParameters: grads)
     }

@@ -25,6 +25,7 @@ struct Bench: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).") var threads: Int?
     @Option(name: .customLong("repeat"), help: "Timed repeats after one warm-up run.") var repeats: Int = 5
     @Flag(help: "One JSON object per line.") var json = false
+    @Flag(help: "Time only the OpenBLAS GEMMs of the same schedule (the hardware reference), no cell.") var gemmOnly = false
 
     func run() throws {
         try failing {
@@ -33,7 +34,7 @@ struct Bench: ParsableCommand {
                 throw RNNError(.invalid, n, "must be at least 1, got \(v)")
             }
             if let threads { guard threads >= 1 else { throw RNNError(.invalid, "--threads", "must be at least 1") }; setOpenBLASThreads(threads) }
-            let ms = dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
+            let (ms, peak) = dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
             let sorted = ms.sorted()
             let median = sorted[sorted.count / 2]
             let gates = cell == .lstm ? 4 : cell == .gru ? 3 : 1
@@ -41,15 +42,29 @@ struct Bench: ParsableCommand {
             let flops = 2.0 * Double(steps * batch * (input + hidden) * gates * hidden) * (pass == .train ? 3 : 1)
             let gflops = flops / (median / 1000) / 1e9
             let t = threads ?? openBLASThreads()
+            let implName = gemmOnly ? "openblas-gemm" : impl.rawValue
+            // the activations BPTT must keep per step and batch row: LSTM i, f, g, o, c, h (6H);
+            // GRU r, u, c, h and h·U_c or r⊙h (5H); tanh RNN h (H)
+            let kept = Double(steps * batch * hidden * (cell == .lstm ? 6 : cell == .gru ? 5 : 1) * (dtype == .float64 ? 8 : 4)) / 1e6
+            let mem = pass == .train && !gemmOnly ? ", \"peak_mb\": \(String(format: "%.1f", peak)), \"activations_mb\": \(String(format: "%.1f", kept))" : ""
             if json {
-                print("{\"cell\": \"\(cell.rawValue)\", \"impl\": \"\(impl.rawValue)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops))}")
+                print("{\"cell\": \"\(cell.rawValue)\", \"impl\": \"\(implName)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops))\(mem)}")
             } else {
-                print("\(cell.rawValue) \(impl.rawValue) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s")
+                let m = pass == .train && !gemmOnly ? ", peak memory \(String(format: "%.1f", peak)) MB (activations BPTT keeps: \(String(format: "%.1f", kept)) MB)" : ""
+                print("\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s\(m)")
             }
         }
     }
 
-    func measure<T: RNNFloat>(_: T.Type) throws -> [Double] {
+    /// Timed runs (ms) and the peak memory the first run added to the process (MB, from the
+    /// resident-set high-water mark: inputs, weights and cotangents are allocated before it).
+    func measure<T: RNNFloat>(_: T.Type) throws -> ([Double], Double) {
+        if gemmOnly {
+            var g = GEMMSchedule<T>(gates: cell == .lstm ? 4 : cell == .gru ? 3 : 1, batch: batch, steps: steps,
+                                    input: input, hidden: hidden, train: pass == .train)
+            g.run()
+            return (try (0..<repeats).map { _ in try timed { g.run() } }, 0)
+        }
         var c = RandomCase(kind: cell == .lstm ? "torch.nn.LSTM" : cell == .gru ? "torch.nn.GRU" : "keras.SimpleRNN")
         c.units = hidden; c.input = input; c.batch = batch; c.steps = steps; c.timeMajor = true; c.seed = 1
         c.weightScale = 1 / Double(hidden).squareRoot()
@@ -69,14 +84,22 @@ struct Bench: ParsableCommand {
             let f = try net.forward(x, initialState: s0)
             if pass == .train { _ = try net.backward(f, dOutputs: dOut, dFinalState: f.finalState.map { Tensor<T>(zeros: $0.shape) }) }
         }
+        let before = maxResidentMB()
         try once()                                   // warm-up
-        var out: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try once()
-            out.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        }
-        return out
+        let peak = maxResidentMB() - before
+        return (try (0..<repeats).map { _ in try timed(once) }, peak)
+    }
+
+    func timed(_ f: () throws -> Void) throws -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try f()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
+    func maxResidentMB() -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return Double(u.ru_maxrss) * 1024 / 1e6      // ru_maxrss is in KiB on Linux
     }
 }
 extension DType: ExpressibleByArgument {}

@@ -1,0 +1,102 @@
+import RNNCore
+
+/// The BLAS tanh RNN over a whole sequence, scheduled for speed (same numbers as stepping
+/// `Elman.forward` T times): `Z = X·W_x + b` for all T·B rows in one GEMM, then per step one
+/// GEMM `z_t += h_{t−1}·W_h` and one pass `h_t = act(z_t)`; backward per step one pass for
+/// dz_t and one GEMM `dh_{t−1} = dz_t·W_hᵀ`; dW_x, dW_h, db and dX are single GEMMs (or one
+/// column sum) per chunk of `backwardChunkSteps` steps. Tape: `h` [(T+1)·B, H], the state entering each step
+/// (index 0: the initial state), and x.
+final class ElmanTape<Scalar: RNNFloat>: @unchecked Sendable {
+    let h: [Scalar]
+    let x: [Scalar]
+    init(h: [Scalar], x: [Scalar]) { self.h = h; self.x = x }
+}
+
+extension Elman {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func forwardSequence(_ p: Parameters<Scalar>, x: Tensor<Scalar>, initialState: [Tensor<Scalar>], lengths: [Int]?) -> SequenceForward<Scalar> {
+        let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], inputSize, units)
+        let rows = tCount * batch, nBH = batch * nH
+        var z = [Scalar](repeating: 0, count: rows * nH)
+        wx.multiply(p, x.data, m: rows, k: nI, n: nH, beta: 0, into: &z)
+        if let bi = bias {
+            let b = p.tensors[bi].data
+            for r in 0..<rows { for j in 0..<nH { z[r * nH + j] += b[j] } }
+        }
+        var h = [Scalar](repeating: 0, count: (tCount + 1) * nBH)
+        for k in 0..<nBH { h[k] = initialState[0].data[k] }
+        var outputs = [Scalar](repeating: 0, count: rows * nH)
+        for t in 0..<tCount {
+            let hp = t * nBH, hn = (t + 1) * nBH
+            wh.multiply(p, h, hp, m: batch, k: nH, n: nH, beta: 1, into: &z, hp)
+            for b in 0..<batch {
+                if lengths.map({ t < $0[b] }) ?? true {
+                    for j in 0..<nH {
+                        let v = activation.apply(z[hp + b * nH + j])
+                        h[hn + b * nH + j] = v
+                        outputs[hp + b * nH + j] = v
+                    }
+                } else {
+                    for j in 0..<nH { h[hn + b * nH + j] = h[hp + b * nH + j] }
+                }
+            }
+        }
+        let hT = Tensor(uncheckedShape: [batch, nH], data: Array(h[(tCount * nBH)...]))
+        return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nH], data: outputs),
+                               finalState: [hT], inputs: [], statesBefore: [], steps: [],
+                               sequenceLength: lengths, tape: ElmanTape(h: h, x: x.data))
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func backwardSequence(_ p: Parameters<Scalar>, _ fwd: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
+                          dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
+        let tape = fwd.tape as! ElmanTape<Scalar>
+        let (tCount, batch, nI, nH) = (dOutputs.shape[0], dOutputs.shape[1], inputSize, units)
+        let rows = tCount * batch, nBH = batch * nH
+        let chunk = backwardChunkSteps(batch: batch, steps: tCount)
+        let lengths = fwd.sequenceLength
+        var grads = Parameters<Scalar>(zerosLike: p)
+        var dh = dFinalState[0].data
+        var dz = [Scalar](repeating: 0, count: chunk * nBH)      // one chunk; row (t − t0)·B + b
+        var dhPrev = [Scalar](repeating: 0, count: nBH)
+        var dx = [Scalar](repeating: 0, count: rows * nI)
+        var tEnd = tCount
+        for t in stride(from: tCount - 1, through: 0, by: -1) {
+            let hp = t * nBH, hn = (t + 1) * nBH, t0 = (t / chunk) * chunk, zl = (t - t0) * nBH
+            for b in 0..<batch {
+                let live = lengths.map { t < $0[b] } ?? true
+                for j in 0..<nH {
+                    let k = b * nH + j
+                    dz[zl + k] = live ? (dOutputs.data[hp + k] + dh[k]) * activation.derivative(fromOutput: tape.h[hn + k]) : 0
+                }
+            }
+            wh.multiplyTransposed(p, dz, zl, m: batch, k: nH, n: nH, beta: 0, into: &dhPrev)
+            for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
+                for j in 0..<nH { dh[b * nH + j] = dhPrev[b * nH + j] }
+            }
+            if t == t0 {                                    // the chunk's GEMMs over its rows
+                let m = (tEnd - t0) * batch, r0 = t0 * batch
+                wx.accumulateGradient(&grads, tape.x, dz, m: m, k: nI, n: nH, aOffset: r0 * nI)
+                wh.accumulateGradient(&grads, tape.h, dz, m: m, k: nH, n: nH, aOffset: r0 * nH)
+                if let bi = bias { addColumnSums(dz, rows: m, cols: nH, into: &grads.tensors[bi].data) }
+                wx.multiplyTransposed(p, dz, m: m, k: nI, n: nH, beta: 0, into: &dx, r0 * nI)
+                tEnd = t0
+            }
+        }
+        return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
+                                 dInitialState: [Tensor(uncheckedShape: [batch, nH], data: dh)], dParameters: grads)
+    }
+}
+
+extension ElmanCell {
+    public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar> {
+        elman.forwardSequence(parameters, x: x, initialState: initialState, lengths: sequenceLength)
+    }
+
+    public func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
+                                 dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
+        elman.backwardSequence(parameters, forward, dOutputs: dOutputs, dFinalState: dFinalState)
+    }
+}
