@@ -32,11 +32,9 @@ extension Elman {
             wh.multiply(p, h, hp, m: batch, k: nH, n: nH, beta: 1, into: &z, hp)
             for b in 0..<batch {
                 if lengths.map({ t < $0[b] }) ?? true {
-                    for j in 0..<nH {
-                        let v = activation.apply(z[hp + b * nH + j])
-                        h[hn + b * nH + j] = v
-                        outputs[hp + b * nH + j] = v
-                    }
+                    for j in 0..<nH { h[hn + b * nH + j] = z[hp + b * nH + j] }
+                    activation.applyInPlace(&h, hn + b * nH, nH)
+                    for j in 0..<nH { outputs[hp + b * nH + j] = h[hn + b * nH + j] }
                 } else {
                     for j in 0..<nH { h[hn + b * nH + j] = h[hp + b * nH + j] }
                 }

@@ -4,9 +4,9 @@ import RNNCore
 /// `GRU.forward` T times, see RNNCore's `stepwiseForwardSequence`):
 ///
 /// - forward: the input parts of all T steps are one GEMM per gate over T·B rows,
-///   `xg = X·W_g + b_g` [T·B, 3H] (role order r, u, c); per step one GEMM per recurrent block
-///   (`h·U_r`, `h·U_u`, and `h·U_c` when the reset acts after the matmul) into a [B, 3H]
-///   scratch, one fused pass for the gates and the update; a reset-before GRU (TF v1, Keras
+///   `xg = X·W_g + b_g` [T·B, 3H] (role order r, u, c); per step one GEMM over the fused
+///   recurrent matrix (`h·[U_r U_u U_c]` when the reset acts after the matmul, else
+///   `h·[U_r U_u]`) into a scratch, one fused pass for the gates and the update; a reset-before GRU (TF v1, Keras
 ///   `reset_after=False`) adds its candidate GEMM `(r⊙h)·U_c` between two fused passes;
 /// - backward: per step one fused pass gives dz = [dz_r, dz_u, dz_c] and the direct part of
 ///   dh_{t−1}, and the GEMMs `dz_g·U_gᵀ` add the rest; every weight gradient, bias gradient
@@ -57,44 +57,52 @@ extension GRU {
         var h = [Scalar](repeating: 0, count: (tCount + 1) * nBH)
         for k in 0..<nBH { h[k] = initialState[0].data[k] }
         var hc = [Scalar](repeating: 0, count: rows * nH)
-        var hg = [Scalar](repeating: 0, count: batch * n3)       // this step's recurrent parts
+        // this step's recurrent parts, in the framework's block order: one GEMM over the fused
+        // recurrent matrix (all three blocks when the reset acts after it, else r and u, which
+        // every reset-before layout stores as its first two blocks)
+        let nFused = resetAfter ? 3 : 2
+        let fused = WeightBlock(index: wh[0].index, row: wh[0].row, transposed: wh[0].transposed, col: 0, ld: wh[0].ld)
+        let (hr, hu, hcc) = (config.block(.reset) * nH, config.block(.update) * nH, config.block(.candidate) * nH)
+        var hg = [Scalar](repeating: 0, count: batch * nFused * nH)
+        let ldg = nFused * nH
         var rc = [Scalar](repeating: 0, count: resetAfter ? 0 : nBH)
         var outputs = [Scalar](repeating: 0, count: rows * nH)
         let recurrent: [GRUGate] = resetAfter ? [.reset, .update, .candidate] : [.reset, .update]
         for t in 0..<tCount {
             let hp = t * nBH, g0 = t * batch * n3, hn = (t + 1) * nBH
-            for g in recurrent {
-                wh[g.rawValue].multiply(p, h, hp, m: batch, k: nH, n: nH, beta: 0, into: &hg, g.rawValue * nH, ldc: n3)
-                addBias(p, recurrentBias(g), into: &hg, rows: batch, col: g.rawValue * nH, ld: n3)
-            }
-            // r and u; reset after: also c and h' in the same pass
+            fused.multiply(p, h, hp, m: batch, k: nH, n: ldg, beta: 0, into: &hg)
+            for g in recurrent { addBias(p, recurrentBias(g), into: &hg, rows: batch, col: config.block(g) * nH, ld: ldg) }
+            // per row: r and u (one vectorised run: they are adjacent), then c and h'
             for b in 0..<batch {
-                let z = g0 + b * n3, s = b * n3
+                let z = g0 + b * n3, s = b * ldg, hb = hp + b * nH, nb = hn + b * nH
                 for j in 0..<nH {
-                    let r = gate.apply(gates[z + cr + j] + hg[s + cr + j])
-                    let u = gate.apply(gates[z + cu + j] + hg[s + cu + j])
-                    gates[z + cr + j] = r; gates[z + cu + j] = u
-                    let hPrev = h[hp + b * nH + j]
-                    if resetAfter {
-                        let hcj = hg[s + cc + j]
-                        let c = act.apply(gates[z + cc + j] + r * hcj)
-                        gates[z + cc + j] = c
-                        hc[hp + b * nH + j] = hcj
-                        h[hn + b * nH + j] = u * hPrev + (1 - u) * c
-                    } else {
-                        hc[hp + b * nH + j] = r * hPrev                 // r_state = r * state
+                    gates[z + cr + j] += hg[s + hr + j]
+                    gates[z + cu + j] += hg[s + hu + j]
+                }
+                gate.applyInPlace(&gates, z + cr, 2 * nH)
+                if resetAfter {
+                    for j in 0..<nH {
+                        hc[hb + j] = hg[s + hcc + j]
+                        gates[z + cc + j] += gates[z + cr + j] * hc[hb + j]   // r ⊙ (h·U_c + b_hc)
                     }
+                    act.applyInPlace(&gates, z + cc, nH)
+                    for j in 0..<nH {
+                        let u = gates[z + cu + j]
+                        h[nb + j] = u * h[hb + j] + (1 - u) * gates[z + cc + j]
+                    }
+                } else {
+                    for j in 0..<nH { hc[hb + j] = gates[z + cr + j] * h[hb + j] }   // r_state = r * state
                 }
             }
             if !resetAfter {
                 wh[GRUGate.candidate.rawValue].multiply(p, hc, hp, m: batch, k: nH, n: nH, beta: 0, into: &rc)
                 for b in 0..<batch {
-                    let z = g0 + b * n3
+                    let z = g0 + b * n3, hb = hp + b * nH, nb = hn + b * nH
+                    for j in 0..<nH { gates[z + cc + j] += rc[b * nH + j] }
+                    act.applyInPlace(&gates, z + cc, nH)
                     for j in 0..<nH {
-                        let c = act.apply(gates[z + cc + j] + rc[b * nH + j])
-                        gates[z + cc + j] = c
                         let u = gates[z + cu + j]
-                        h[hn + b * nH + j] = u * h[hp + b * nH + j] + (1 - u) * c
+                        h[nb + j] = u * h[hb + j] + (1 - u) * gates[z + cc + j]
                     }
                 }
             }
