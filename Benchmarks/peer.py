@@ -1,0 +1,83 @@
+"""One benchmark peer (PyTorch or TensorFlow/Keras) as a long-lived worker.
+
+Reads one JSON case per line on stdin, answers one JSON line on stdout:
+  {"cell": "lstm|gru|rnn", "dtype": "float32|float64", "batch": B, "steps": T, "input": I,
+   "hidden": H, "pass": "forward|train", "threads": N, "repeat": R}
+  -> {"median_ms": m, "runs": [...]}
+The same work as `rnnref bench`: a time-major (PyTorch) or batch-major (Keras) sequence through
+one layer, `forward` = outputs, `train` = forward + backward with every gradient (weights and
+input), upstream cotangents all given. Warm-up once, then the median of R runs.
+Usage: python peer.py torch|tf THREADS
+"""
+import json
+import statistics
+import sys
+import time
+
+framework, threads = sys.argv[1], int(sys.argv[2])
+
+if framework == "torch":
+    import torch
+    torch.set_num_threads(threads)
+    torch.set_grad_enabled(True)
+
+    def make(c):
+        dt = torch.float64 if c["dtype"] == "float64" else torch.float32
+        kind = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[c["cell"]]
+        m = kind(c["input"], c["hidden"]).to(dt)
+        x = torch.rand(c["steps"], c["batch"], c["input"], dtype=dt) * 2 - 1
+        dy = torch.rand(c["steps"], c["batch"], c["hidden"], dtype=dt) * 2 - 1
+        if c["pass"] == "forward":
+            def once():
+                with torch.no_grad():
+                    m(x)
+        else:
+            xg = x.clone().requires_grad_(True)
+            def once():
+                m.zero_grad(set_to_none=True)
+                xg.grad = None
+                y, _ = m(xg)
+                y.backward(dy)
+        return once
+    version = "torch " + torch.__version__
+else:
+    import os
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import keras
+
+    def make(c):
+        dt = c["dtype"]
+        kind = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[c["cell"]]
+        layer = kind(c["hidden"], return_sequences=True, dtype=dt)
+        x = tf.random.uniform((c["batch"], c["steps"], c["input"]), -1, 1, dtype=dt)
+        dy = tf.random.uniform((c["batch"], c["steps"], c["hidden"]), -1, 1, dtype=dt)
+        layer(x)
+        if c["pass"] == "forward":
+            f = tf.function(lambda: layer(x, training=False))
+        else:
+            @tf.function
+            def f():
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    y = layer(x, training=True)
+                return tape.gradient(y, [x] + layer.trainable_variables, output_gradients=dy)
+        def once():
+            r = f()
+            (r[0] if isinstance(r, list) else r).numpy()
+        return once
+    version = "tensorflow " + tf.__version__ + ", keras " + keras.__version__
+
+print(json.dumps({"ready": version}), flush=True)
+for line in sys.stdin:
+    c = json.loads(line)
+    once = make(c)
+    once()
+    runs = []
+    for _ in range(c["repeat"]):
+        t0 = time.perf_counter()
+        once()
+        runs.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps({"median_ms": statistics.median(runs), "runs": runs}), flush=True)
