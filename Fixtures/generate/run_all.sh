@@ -12,3 +12,5 @@ fi
 TF_USE_LEGACY_KERAS=1 .venv/bin/python tf_dynamic_rnn.py
 .venv/bin/python keras_rnn.py
 .venv/bin/python torch_rnn.py
+TF_USE_LEGACY_KERAS=1 .venv/bin/python training.py
+.venv/bin/python min_char_rnn_program.py --text ../data/sonnets.txt --seed 7 --iterations 1001 --log-every 100 > ../programs/min-char-rnn-sonnets-seed7.txt

@@ -16,6 +16,12 @@ public protocol RNNImplementation: Sendable {
     /// min-char-rnn's `sample(h, seed_ix, n)`, drawing with numpy's legacy `choice`.
     static func minCharRNNSample<T: RNNFloat, S: UInt32Stream>(_ parameters: Parameters<T>, h: Tensor<T>, seedIx: Int, n: Int,
                                                                rng: inout NumpyLegacyRandom<S>) throws -> [Int]
+
+    /// A fully connected layer `x·K + b` (`keras.layers.Dense`, no activation): x [N, I], K [I, O].
+    static func dense<T: RNNFloat>(_ x: Tensor<T>, kernel: Tensor<T>, bias: Tensor<T>?) -> Tensor<T>
+
+    /// Its vector-Jacobian product: (dx, dK, db) from dy [N, O].
+    static func denseBackward<T: RNNFloat>(_ x: Tensor<T>, kernel: Tensor<T>, dy: Tensor<T>) -> (dx: Tensor<T>, dKernel: Tensor<T>, dBias: Tensor<T>)
 }
 
 extension RNNImplementation {

@@ -35,4 +35,12 @@ public enum Implementation: RNNImplementation {
                                                                       rng: inout NumpyLegacyRandom<S>) throws -> [Int] {
         try MinCharRNN.sample(parameters, h: h, seedIx: seedIx, n: n, rng: &rng)
     }
+
+    public static func dense<T: RNNFloat>(_ x: Tensor<T>, kernel: Tensor<T>, bias: Tensor<T>?) -> Tensor<T> {
+        Dense.forward(x, kernel: kernel, bias: bias)
+    }
+
+    public static func denseBackward<T: RNNFloat>(_ x: Tensor<T>, kernel: Tensor<T>, dy: Tensor<T>) -> (dx: Tensor<T>, dKernel: Tensor<T>, dBias: Tensor<T>) {
+        Dense.backward(x, kernel: kernel, dy: dy)
+    }
 }

@@ -314,7 +314,9 @@ public struct CheckReport: Sendable {
 public enum FixtureRunner {
     /// The model kinds `run`/`check` understand.
     public static let kinds = ["tf.nn.dynamic_rnn", "tf.nn.bidirectional_dynamic_rnn", "keras.Bidirectional", "keras.Sequential", "keras.EncoderDecoder", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
-                               "torch.nn.LSTM", "torch.nn.GRU", "numpy.min_char_rnn", "numpy.random"]
+                               "torch.nn.LSTM", "torch.nn.GRU", "numpy.min_char_rnn", "numpy.random",
+                               "optimizer", "tf.clip_by_global_norm", "tf.legacy_seq2seq.sequence_loss_by_example",
+                               "tf.nn.embedding_lookup", "keras.Dense+MeanSquaredError"]
     static let sequenceKinds: Set<String> = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM",
                                              "keras.GRU", "torch.nn.LSTM", "torch.nn.GRU"]
 
@@ -333,6 +335,20 @@ public enum FixtureRunner {
                 return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             case "numpy.random":
                 return try numpyRandomResults(f)
+            case "optimizer":
+                let p = try OptimizerProblem(f)
+                return f.dtype == .float64 ? try p.results(Double.self) : try p.results(Float.self)
+            case "tf.clip_by_global_norm":
+                return f.dtype == .float64 ? try clipByGlobalNormResults(f, Double.self) : try clipByGlobalNormResults(f, Float.self)
+            case "tf.legacy_seq2seq.sequence_loss_by_example":
+                let p = try SequenceLossProblem(f)
+                return f.dtype == .float64 ? try p.results(Double.self) : try p.results(Float.self)
+            case "tf.nn.embedding_lookup":
+                let p = try EmbeddingProblem(f)
+                return f.dtype == .float64 ? try p.results(Double.self) : try p.results(Float.self)
+            case "keras.Dense+MeanSquaredError":
+                let p = try DenseMSEProblem(f)
+                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
             case "tf.nn.bidirectional_dynamic_rnn":
                 let p = try BidirectionalProblem(f)
                 return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
@@ -394,6 +410,8 @@ public enum FixtureRunner {
         case "numpy.min_char_rnn":
             let p = try MinCharProblem(f)
             return MinCharRNNSpec.parameterNames.map { p.weightNames[$0]! } + [p.hprevName]
+        case "tf.legacy_seq2seq.sequence_loss_by_example": return try SequenceLossProblem(f).differentiableNames
+        case "keras.Dense+MeanSquaredError": return try DenseMSEProblem(f).differentiableNames
         default: return []
         }
     }
@@ -422,6 +440,10 @@ public enum FixtureRunner {
                 return try KerasSequentialProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             case "keras.EncoderDecoder":
                 return try KerasEncoderDecoderProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
+            case "tf.legacy_seq2seq.sequence_loss_by_example":
+                return try SequenceLossProblem(f).gradientCheck(maxCoordinates: maxCoordinates, useGSL: useGSL)
+            case "keras.Dense+MeanSquaredError":
+                return try DenseMSEProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
             default:
                 return []
             }
