@@ -7,6 +7,7 @@ import PackageDescription
 //   RNNBLAS    the same files, names and signatures, vectorised through OpenBLAS's CBLAS
 //   RNNVerify  finite differences (Float64 and GSL), error metrics, numpy-compatible randomness,
 //              fixture decoding and the fixture runner
+//   RNNTrain   the documents' training programs (min-char-rnn, sine, sine regression, PTB LM)
 //   RNNRefCLI  the `rnnref` commands (swift-argument-parser); `rnnref` is its thin executable
 // Release builds optimise across modules, so RNNCore's generic time loop and tensor helpers are
 // specialised for Float and Double where the cells call them (`rnnref bench` measures it).
@@ -20,11 +21,13 @@ let package = Package(
         .library(name: "RNNScalar", targets: ["RNNScalar"]),
         .library(name: "RNNBLAS", targets: ["RNNBLAS"]),
         .library(name: "RNNVerify", targets: ["RNNVerify"]),
+        .library(name: "RNNTrain", targets: ["RNNTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // OpenBLAS's CBLAS. Linked by name so that `cblas_*` resolve to OpenBLAS (see CGSL).
@@ -48,13 +51,15 @@ let package = Package(
         .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS"], swiftSettings: crossModule),
         .target(
             name: "RNNVerify",
-            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "CGSL"],
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "CGSL",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: crossModule
         ),
+        .target(name: "RNNTrain", dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNVerify"], swiftSettings: crossModule),
         .target(
             name: "RNNRefCLI",
             dependencies: [
-                "RNNCore", "RNNScalar", "RNNBLAS", "RNNVerify",
+                "RNNCore", "RNNScalar", "RNNBLAS", "RNNVerify", "RNNTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,7 +67,7 @@ let package = Package(
         .testTarget(
             name: "RNNRefTests",
             dependencies: [
-                "RNNCore", "RNNScalar", "RNNBLAS", "RNNVerify", "RNNRefCLI", "COpenBLAS",
+                "RNNCore", "RNNScalar", "RNNBLAS", "RNNVerify", "RNNTrain", "RNNRefCLI", "COpenBLAS",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

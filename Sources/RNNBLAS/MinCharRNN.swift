@@ -2,6 +2,12 @@ import RNNCore
 
 /// min-char-rnn's `lossFun` and `sample` (002_7f33b4f86bf72921.txt) with the matrix-vector
 /// products in OpenBLAS (see RNNScalar's `MinCharRNN` for the line-by-line reference).
+///
+/// Every operation is the one numpy performs, in numpy's order, so that `rnnref train
+/// min-char-rnn` reproduces a numpy run bit for bit as long as the two OpenBLAS `dgemv`
+/// kernels agree: `np.dot` of a matrix and a column is `cblas_dgemv` (no β-accumulation: the
+/// product is formed, then added), outer products are formed then added (no fused
+/// multiply-add as `dger` would do), and `np.sum` is numpy's pairwise sum.
 public enum MinCharRNN {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -20,8 +26,8 @@ public enum MinCharRNN {
             hs.append(h)
             var y = [T](repeating: 0, count: nV)                                  // Why·h + by
             gemv(false, m: nV, n: nH, why, lda: nH, h, beta: 0, &y)
-            var sum: T = 0
-            for v in 0..<nV { y[v] = T.exp(y[v] + by[v]); sum += y[v] }
+            for v in 0..<nV { y[v] = T.exp(y[v] + by[v]) }
+            let sum = numpyPairwiseSum(y[...])
             ps.append(y.map { $0 / sum })
             loss += -T.log(ps[t][targets[t]])
         }
@@ -30,17 +36,18 @@ public enum MinCharRNN {
         for t in inputs.indices.reversed() {
             var dy = ps[t]
             dy[targets[t]] -= 1
-            ger(m: nV, n: nH, dy, hs[t + 1], &g.tensors[2].data, lda: nH)        // dWhy += dy·hᵀ
+            for v in 0..<nV { for k in 0..<nH { g.tensors[2].data[v * nH + k] += dy[v] * hs[t + 1][k] } }   // dWhy += dy·hᵀ
             for v in 0..<nV { g.tensors[4].data[v] += dy[v] }
-            var dh = dhnext                                                       // dh = Whyᵀ·dy + dhnext
-            gemv(true, m: nV, n: nH, why, lda: nH, dy, beta: 1, &dh)
+            var dh = [T](repeating: 0, count: nH)                                 // dh = Whyᵀ·dy + dhnext
+            gemv(true, m: nV, n: nH, why, lda: nH, dy, beta: 0, &dh)
+            for k in 0..<nH { dh[k] += dhnext[k] }
             var dhraw = dh
             for k in 0..<nH { dhraw[k] = (1 - hs[t + 1][k] * hs[t + 1][k]) * dh[k] }
             for i in 0..<nH {
                 g.tensors[3].data[i] += dhraw[i]
                 g.tensors[0].data[i * nV + inputs[t]] += dhraw[i]
             }
-            ger(m: nH, n: nH, dhraw, hs[t], &g.tensors[1].data, lda: nH)          // dWhh += dhraw·hs[t-1]ᵀ
+            for i in 0..<nH { for k in 0..<nH { g.tensors[1].data[i * nH + k] += dhraw[i] * hs[t][k] } }   // dWhh += dhraw·hs[t-1]ᵀ
             gemv(true, m: nH, n: nH, whh, lda: nH, dhraw, beta: 0, &dhnext)      // dhnext = Whhᵀ·dhraw
         }
         if clipGradients {
@@ -68,8 +75,8 @@ public enum MinCharRNN {
             h = hNew
             var y = [T](repeating: 0, count: nV)
             gemv(false, m: nV, n: nH, why, lda: nH, h, beta: 0, &y)
-            var sum: T = 0
-            for v in 0..<nV { y[v] = T.exp(y[v] + by[v]); sum += y[v] }
+            for v in 0..<nV { y[v] = T.exp(y[v] + by[v]) }
+            let sum = numpyPairwiseSum(y[...])
             ix = try rng.choice(nV, p: y.map { Double($0 / sum) })
             ixes.append(ix)
         }

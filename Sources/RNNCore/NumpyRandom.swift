@@ -85,3 +85,31 @@ public struct NumpyLegacyRandom<Source: UInt32Stream> {
         return lo
     }
 }
+
+/// `np.sum` of a contiguous float array, in numpy's own order (`pairwise_sum` in
+/// numpy/_core/src/umath/loops_utils.h): under 8 values a plain loop; up to 128, eight running
+/// sums combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) and then the remainder;
+/// above, the two halves (split at a multiple of 8) recursively. Programs that mirror numpy
+/// bit for bit (min-char-rnn's softmax denominators) sum with it.
+public func numpyPairwiseSum<T: RNNFloat>(_ a: ArraySlice<T>) -> T {
+    let n = a.count, s = a.startIndex
+    if n < 8 {
+        var r: T = 0
+        for v in a { r += v }
+        return r
+    }
+    if n <= 128 {
+        var r = (0..<8).map { a[s + $0] }
+        var i = 8
+        while i < n - n % 8 {
+            for j in 0..<8 { r[j] += a[s + i + j] }
+            i += 8
+        }
+        var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n { res += a[s + i]; i += 1 }
+        return res
+    }
+    var n2 = n / 2
+    n2 -= n2 % 8
+    return numpyPairwiseSum(a[s ..< s + n2]) + numpyPairwiseSum(a[(s + n2)...])
+}

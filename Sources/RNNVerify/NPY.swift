@@ -1,0 +1,197 @@
+import Foundation
+import RNNCore
+import ZIPFoundation
+
+/// An array read from or written to numpy's `.npy` format (NEP 1, format versions 1.0, 2.0 and
+/// 3.0): float32, float64, int32 and int64 in either byte order, C or Fortran order. Values are
+/// held as Double in C (row-major) order; `dtype` remembers what the file stored.
+public struct NPYArray: Sendable, Equatable {
+    public enum DType: String, Sendable { case float32 = "f4", float64 = "f8", int32 = "i4", int64 = "i8" }
+    public var shape: [Int]
+    public var values: [Double]
+    public var dtype: DType
+
+    public init(shape: [Int], values: [Double], dtype: DType) {
+        self.shape = shape
+        self.values = values
+        self.dtype = dtype
+    }
+
+    public init<T: RNNFloat>(_ t: Tensor<T>) {
+        self.init(shape: t.shape, values: t.data.map { Double($0) }, dtype: T.self == Float.self ? .float32 : .float64)
+    }
+
+    public var tensorData: TensorData { TensorData(shape: shape, values: values, isInteger: dtype == .int32 || dtype == .int64) }
+
+    // MARK: reading
+
+    /// Parses one `.npy` file; `what` names it in errors.
+    public init(npy data: Data, what: String) throws {
+        let bytes = [UInt8](data)
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw RNNError(.malformed, what, "not a .npy file (no \\x93NUMPY magic)") }
+        let major = bytes[6]
+        let headerLength: Int, start: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            start = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw RNNError(.malformed, what, "truncated header length") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            start = 12
+        default:
+            throw RNNError(.unsupported, what, "npy format version \(major).\(bytes[7]) (supported: 1.0, 2.0, 3.0)")
+        }
+        guard headerLength <= bytes.count - start else { throw RNNError(.malformed, what, "header length \(headerLength) exceeds the file") }
+        guard let header = String(bytes: bytes[start..<(start + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            throw RNNError(.malformed, what, "header is not text")
+        }
+        let (descr, fortran, shape) = try Self.parseHeader(header, what: what)
+        guard let order = descr.first, "<>|=".contains(order) else { throw RNNError(.unsupported, what, "dtype '\(descr)' has no byte order mark") }
+        guard let dt = DType(rawValue: String(descr.dropFirst())) else {
+            throw RNNError(.unsupported, what, "dtype '\(descr)' (supported: float32, float64, int32, int64 in either byte order)")
+        }
+        let bigEndian = order == ">"
+        var count = 1
+        for d in shape {
+            let (c, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, d >= 0, c <= 1 << 31 else { throw RNNError(.invalid, what, "shape \(shape) is too large") }
+            count = c
+        }
+        let width = dt == .float32 || dt == .int32 ? 4 : 8
+        let body = start + headerLength
+        guard bytes.count - body >= count * width else {
+            throw RNNError(.malformed, what, "data holds \(bytes.count - body) bytes, shape \(shape) of \(descr) needs \(count * width)")
+        }
+        var v = [Double](repeating: 0, count: count)
+        for i in 0..<count {
+            var u: UInt64 = 0
+            for b in 0..<width {
+                let byte = UInt64(bytes[body + i * width + (bigEndian ? width - 1 - b : b)])
+                u |= byte << (8 * UInt64(b))
+            }
+            switch dt {
+            case .float32: v[i] = Double(Float(bitPattern: UInt32(truncatingIfNeeded: u)))
+            case .float64: v[i] = Double(bitPattern: u)
+            case .int32: v[i] = Double(Int32(bitPattern: UInt32(truncatingIfNeeded: u)))
+            case .int64: v[i] = Double(Int64(bitPattern: u))
+            }
+        }
+        if fortran && shape.count > 1 { v = Self.fortranToC(v, shape: shape) }
+        self.init(shape: shape, values: v, dtype: dt)
+    }
+
+    /// The header dict: `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
+    static func parseHeader(_ h: String, what: String) throws -> (String, Bool, [Int]) {
+        func value(of key: String) throws -> Substring {
+            guard let r = h.range(of: "'\(key)':") else { throw RNNError(.malformed, what, "header lacks '\(key)'") }
+            return h[r.upperBound...].drop(while: { $0 == " " })
+        }
+        let d = try value(of: "descr")
+        guard d.first == "'", let end = d.dropFirst().firstIndex(of: "'") else {
+            throw RNNError(.unsupported, what, "descr is not a simple dtype string (structured arrays are not supported)")
+        }
+        let descr = String(d[d.index(after: d.startIndex)..<end])
+        let f = try value(of: "fortran_order")
+        let fortran: Bool
+        if f.hasPrefix("True") { fortran = true } else if f.hasPrefix("False") { fortran = false } else {
+            throw RNNError(.malformed, what, "fortran_order must be True or False")
+        }
+        let s = try value(of: "shape")
+        guard s.first == "(", let close = s.firstIndex(of: ")") else { throw RNNError(.malformed, what, "shape must be a tuple") }
+        let inner = s[s.index(after: s.startIndex)..<close]
+        var shape: [Int] = []
+        for part in inner.split(separator: ",") {
+            let t = part.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty { continue }
+            guard let n = Int(t.hasSuffix("L") ? String(t.dropLast()) : t), n >= 0 else {
+                throw RNNError(.malformed, what, "shape entry '\(t)' is not a non-negative integer")
+            }
+            shape.append(n)
+        }
+        return (descr, fortran, shape)
+    }
+
+    static func fortranToC(_ v: [Double], shape: [Int]) -> [Double] {
+        var out = [Double](repeating: 0, count: v.count)
+        var cStrides = [Int](repeating: 1, count: shape.count), fStrides = cStrides
+        for k in stride(from: shape.count - 2, through: 0, by: -1) { cStrides[k] = cStrides[k + 1] * shape[k + 1] }
+        for k in 1..<shape.count { fStrides[k] = fStrides[k - 1] * shape[k - 1] }
+        for c in 0..<v.count {
+            var rem = c, f = 0
+            for k in 0..<shape.count { let idx = rem / cStrides[k]; rem %= cStrides[k]; f += idx * fStrides[k] }
+            out[c] = v[f]
+        }
+        return out
+    }
+
+    // MARK: writing
+
+    /// The array as a version 1.0 `.npy` file, little-endian, C order.
+    public var npyData: Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '<\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var out: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        out += Array(header.utf8)
+        out.reserveCapacity(out.count + values.count * 8)
+        for v in values {
+            let u: UInt64, width: Int
+            switch dtype {
+            case .float32: u = UInt64(Float(v).bitPattern); width = 4
+            case .float64: u = v.bitPattern; width = 8
+            case .int32: u = UInt64(UInt32(bitPattern: Int32(v))); width = 4
+            case .int64: u = UInt64(bitPattern: Int64(v)); width = 8
+            }
+            for b in 0..<width { out.append(UInt8(truncatingIfNeeded: u >> (8 * UInt64(b)))) }
+        }
+        return Data(out)
+    }
+}
+
+/// numpy's `.npz`: a ZIP archive of `NAME.npy` files (`np.savez`, stored; `np.savez_compressed`,
+/// deflated), through ZIPFoundation.
+public enum NPZ {
+    /// Every array of the archive at `url`, by name (the entry name without `.npy`).
+    public static func read(_ url: URL) throws -> [String: NPYArray] {
+        let what = url.path
+        let archive: Archive
+        do { archive = try Archive(url: url, accessMode: .read) } catch {
+            throw RNNError(.malformed, what, "not a readable .npz (zip) archive")
+        }
+        var out: [String: NPYArray] = [:]
+        for entry in archive where entry.type == .file {
+            guard entry.path.hasSuffix(".npy") else { continue }
+            guard entry.uncompressedSize <= 1 << 34 else { throw RNNError(.invalid, "\(what): \(entry.path)", "entry too large") }
+            var data = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+            } catch {
+                throw RNNError(.malformed, "\(what): \(entry.path)", "cannot be extracted (\(error))")
+            }
+            out[String(entry.path.dropLast(4))] = try NPYArray(npy: data, what: "\(what): \(entry.path)")
+        }
+        return out
+    }
+
+    /// Writes `arrays` as an uncompressed `.npz` (what `np.savez` writes), replacing `url`.
+    public static func write(_ arrays: [String: NPYArray], to url: URL) throws {
+        try? FileManager.default.removeItem(at: url)
+        let archive: Archive
+        do { archive = try Archive(url: url, accessMode: .create) } catch {
+            throw RNNError(.invalid, url.path, "cannot create the archive (\(error))")
+        }
+        for name in arrays.keys.sorted() {
+            let d = arrays[name]!.npyData
+            do {
+                try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(d.count), compressionMethod: .none) { pos, size in
+                    d.subdata(in: Int(pos)..<(Int(pos) + size))
+                }
+            } catch {
+                throw RNNError(.invalid, "\(url.path): \(name)", "cannot write (\(error))")
+            }
+        }
+    }
+}
