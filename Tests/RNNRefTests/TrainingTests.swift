@@ -41,4 +41,87 @@ struct TrainingTests {
         #expect(a.parameters == b.parameters)
         #expect(a.smoothLoss.last! < a.smoothLoss.first!)
     }
+
+    static let quiet = ProgramOutput(log: { _ in })
+
+    @Test func sineLossFallsAndRepeats() throws {
+        var p = SineProgram(cell: .minimal)
+        p.units = 8; p.epochs = 6; p.batch = 128; p.learningRate = 0.01; p.seed = 4
+        let a = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        let b = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        #expect(a.epochLoss == b.epochLoss && a.forecast == b.forecast)
+        #expect(a.epochLoss.last! < a.epochLoss.first! / 2)
+        #expect(a.forecast.count == 50 && a.truth.count == 50)
+        // scalar and BLAS train to the same weights (to rounding)
+        let c = try p.run(impl: RNNScalar.Implementation.self, output: Self.quiet)
+        #expect(abs(c.epochLoss.last! - a.epochLoss.last!) <= 1e-9 * max(1, a.epochLoss.last!))
+    }
+
+    @Test func sineRegressionLossFallsAndRepeats() throws {
+        var p = SineRegressionProgram()
+        p.hidden = 8; p.steps = 300; p.seed = 5
+        let a = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        let b = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        #expect(a.loss == b.loss && a.rmse == b.rmse)
+        let head = a.loss.prefix(20).reduce(0, +), tail = a.loss.suffix(20).reduce(0, +)
+        #expect(tail < head / 4)
+        #expect(a.rmse < 0.5)
+    }
+
+    @Test func ptbLanguageModelLossFallsAndRepeats() throws {
+        var p = PTBProgram(text: Self.sonnets)
+        p.hidden = 16; p.epochs = 3; p.seed = 6
+        let a = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        let b = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        #expect(a.trainPerplexity == b.trainPerplexity && a.testPerplexity == b.testPerplexity)
+        #expect(a.trainPerplexity.last! < a.trainPerplexity.first!)
+        #expect(a.trainPerplexity.first! < Double(a.vocabulary) * 1.5)      // starts near uniform
+    }
+
+    /// `--save` then `--load`: the weights come back exactly, and training resumes from them.
+    @Test func weightsRoundTripThroughNPZ() throws {
+        var p = SineRegressionProgram()
+        p.hidden = 4; p.steps = 20; p.seed = 9
+        let a = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-weights-\(getpid()).npz").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try saveWeights(Array(zip(a.names, a.weights)), to: path)
+        let back: [Tensor<Float>] = try loadWeights(Array(zip(a.names, a.weights.map(\.shape))), from: path)
+        #expect(back == a.weights)
+        p.steps = 0
+        let resumed = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet, initial: back)
+        #expect(resumed.rmse == a.rmse)
+        #expect(throws: RNNError.self) { let _: [Tensor<Float>] = try loadWeights([("missing", [1])], from: path) }
+    }
 }
+
+/// The update rules beyond the fixtures: Adam's ε sits on √v of the uncorrected v (ε̂), which
+/// with a large ε is measurably not Algorithm 1's `m̂/(√v̂ + ε)`; and TF's float32
+/// hyperparameters are what make a float64 run match TF's to the last bit (the fixtures).
+@Suite("Optimizers")
+struct OptimizerTests {
+    @Test func adamEpsilonIsEpsilonHat() throws {
+        let g = Tensor<Double>(uncheckedShape: [1], data: [0.3])
+        var p = [Tensor<Double>(uncheckedShape: [1], data: [1.0])]
+        var opt = Optimizer<Double>(.kerasAdam(learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 0.1))
+        try opt.apply([g], to: &p)
+        // Algorithm 1 of Kingma & Ba: m̂ = g, v̂ = g², step = lr·m̂/(√v̂ + ε)
+        let lr = Double(Float(0.1))
+        let paper = 1.0 - lr * 0.3 / (0.3 + 0.1)
+        let epsHat = 1.0 - lr * (0.3 * 0.1) * ((1 - Double(Float(0.999))).squareRoot() / (1 - Double(Float(0.9)))) / ((0.09 * (1 - 0.999)).squareRoot() + 0.1)
+        #expect(abs(p[0].data[0] - epsHat) < 1e-15)
+        #expect(abs(p[0].data[0] - paper) > 1e-3)
+    }
+
+    @Test func clipByGlobalNormScalesOnlyAboveTheNorm() {
+        var t = [Tensor<Double>(uncheckedShape: [2], data: [3, 4])]
+        let n = clipByGlobalNorm(&t, clipNorm: 10)
+        #expect(n == 5 && t[0].data == [3, 4])
+        let m = clipByGlobalNorm(&t, clipNorm: 1)
+        #expect(m == 5 && abs(t[0].data[0] - 0.6) < 1e-15 && abs(t[0].data[1] - 0.8) < 1e-15)
+        var bad = [Tensor<Double>(uncheckedShape: [1], data: [.infinity])]
+        clipByGlobalNorm(&bad, clipNorm: 1)
+        #expect(bad[0].data[0].isNaN)
+    }
+}
+
