@@ -13,6 +13,7 @@ TF_USE_LEGACY_KERAS=1 .venv/bin/python tf_dynamic_rnn.py
 .venv/bin/python keras_rnn.py
 .venv/bin/python torch_rnn.py
 TF_USE_LEGACY_KERAS=1 .venv/bin/python training.py
+.venv/bin/python npy_files.py
 # The min-char-rnn transcripts: numpy on the *system* OpenBLAS (Debian's python3-numpy links
 # it, as rnnref does) with numpy's SIMD loops limited to its baseline, so that np.tanh is libm's
 # tanh; then the Swift program prints the same lines bit for bit (see Fixtures/README.md).

@@ -163,6 +163,22 @@ public struct Fixture: Sendable {
                 tensors[k] = t
             }
         }
+        // a sidecar .npz beside the fixture (`"tensors_file": "NAME.npz"`): its arrays join
+        // `tensors`; a name in both is an error, not a silent choice
+        if let tf = doc["tensors_file"] {
+            guard let file = tf.stringValue, !file.isEmpty else { throw RNNError(.malformed, "tensors_file", "must be a file name (a string)") }
+            let url = file.hasPrefix("/") ? URL(fileURLWithPath: file)
+                : URL(fileURLWithPath: source).deletingLastPathComponent().appendingPathComponent(file)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw RNNError(.io, "tensors_file", "no file \(url.path)") }
+            let arrays: [String: NPYArray]
+            do { arrays = try NPZ.read(url) } catch let e as RNNError { throw RNNError(e.kind, "tensors_file", e.description) }
+            for (k, a) in arrays {
+                guard tensors[k] == nil else { throw RNNError(.invalid, "tensors_file", "tensor '\(k)' is both in tensors and in \(file)") }
+                var t = a.tensorData
+                if dtype == .float32 && !t.isInteger { t.values = t.values.map { Double(Float($0)) } }
+                tensors[k] = t
+            }
+        }
         var tol = Tolerance.default(for: dtype)
         if let t = doc["tolerance"] {
             guard let o = t.objectValue else { throw RNNError(.malformed, "tolerance", "must be an object with atol and rtol") }
