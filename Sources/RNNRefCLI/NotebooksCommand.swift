@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RNNCore
+import RNNTrain
 import RNNVerify
 
 struct NotebooksCommand: ParsableCommand {
@@ -18,7 +19,7 @@ struct NotebooksCommand: ParsableCommand {
         let stale: [Notebooks.StaleBlock] = try failing {
             let dir = try fixturesDirectory(root.map { ($0 as NSString).appendingPathComponent("Fixtures") })
             let rootURL = URL(fileURLWithPath: dir).deletingLastPathComponent()
-            return try Notebooks.check(root: rootURL, write: write)
+            return try Notebooks.check(root: rootURL, write: write, extra: TrainingNotebooks.outputs)
         }
         for s in stale { print(write ? "rewrote \(s.file):\(s.line) (\(s.block))" : "STALE \(s)") }
         if stale.isEmpty { print("notebooks are up to date") }

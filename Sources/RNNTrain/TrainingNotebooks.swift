@@ -1,0 +1,66 @@
+import Foundation
+import RNNBLAS
+import RNNCore
+import RNNScalar
+import RNNVerify
+
+/// Notebook outputs that run the training programs (Notebooks-md/02-min-char-rnn.md); passed to
+/// `Notebooks.check(root:write:extra:)` by `rnnref notebooks` and the tests.
+public enum TrainingNotebooks {
+    public static let outputs: [String: Notebooks.Output] = [
+        "002-lossfun": { root in try lossFun(root) },
+        "002-mirror": { root in try mirror(root) },
+        "002-loss": { root in try lossFigure(root) },
+    ]
+
+    /// lossFun on the numpy-002 fixture (the document's sizes), both implementations against numpy.
+    static func lossFun(_ root: URL) throws -> String {
+        let f = try Notebooks.load(root, "numpy-002-min-char-rnn-lossfun.json")
+        var s = "| implementation | loss | numpy's loss | worst tensor, relative error | gradient check (central differences) |\n| --- | --- | --- | --- | --- |\n"
+        let numpyLoss = try f.expected()!.entry("loss")!.value.values[0]
+        for impl in [RNNScalar.Implementation.self, RNNBLAS.Implementation.self] as [any RNNImplementation.Type] {
+            let r = try FixtureRunner.run(f, impl: impl)
+            let c = try FixtureRunner.compare(f, computed: r, implementation: impl.name)
+            let worst = c.comparisons.max { $0.relError < $1.relError }!
+            let g = try FixtureRunner.gradientCheck(f, impl: impl, maxCoordinates: 20)
+            let gc = g.map(\.fdRelError).max() ?? 0
+            s += "| \(impl.name) | \(String(format: "%.10f", r.entry("loss")!.value.values[0])) | \(String(format: "%.10f", numpyLoss)) | "
+            s += "`\(worst.key)`, \(worst.relError < 1e-12 ? "< 1e-12" : String(format: "%.0e", worst.relError)) | \(gc < 1e-8 ? "< 1e-8" : String(format: "%.0e", gc)) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    static func text(_ root: URL) throws -> String {
+        try String(contentsOf: root.appendingPathComponent("Fixtures/data/sonnets.txt"), encoding: .utf8)
+    }
+
+    /// The Swift program's first 201 iterations, line by line against numpy's transcript.
+    static func mirror(_ root: URL) throws -> String {
+        var p = MinCharRNNProgram(text: try text(root), seed: 7, iterations: 201)
+        p.logEvery = 100
+        var lines: [String] = []
+        _ = try p.run(impl: RNNBLAS.Implementation.self, output: ProgramOutput(log: { lines += $0.components(separatedBy: "\n") }))
+        let numpy = try String(contentsOf: root.appendingPathComponent("Fixtures/programs/min-char-rnn-sonnets-seed7.txt"), encoding: .utf8)
+            .components(separatedBy: "\n")
+        let same = lines.indices.filter { $0 < numpy.count && numpy[$0] == lines[$0] }.count
+        return "```text\n" + lines.joined(separator: "\n") + "\n```\n\n" +
+            "\(same) of these \(lines.count) lines are identical to numpy's (`Fixtures/programs/min-char-rnn-sonnets-seed7.txt`)."
+    }
+
+    /// The smoothed loss numpy printed (two seeds) and ours, on one plot.
+    static func lossFigure(_ root: URL) throws -> String {
+        var series: [LinePlot.Series] = []
+        for (seed, color) in [(7, "#1f77b4"), (2026, "#d62728")] {
+            let t = try String(contentsOf: root.appendingPathComponent("Fixtures/programs/min-char-rnn-sonnets-seed\(seed).txt"), encoding: .utf8)
+            let pts: [(Double, Double)] = t.components(separatedBy: "\n").compactMap { l in
+                guard l.hasPrefix("iter ") else { return nil }
+                let parts = l.dropFirst(5).components(separatedBy: ", loss: ")
+                guard parts.count == 2, let i = Double(parts[0]), let v = Double(parts[1]) else { return nil }
+                return (i, v)
+            }
+            series.append(.init(name: "seed \(seed)", points: pts, color: color))
+        }
+        return LinePlot(title: "min-char-rnn on eight sonnets: smoothed loss (numpy and rnnref print the same)",
+                        xLabel: "iteration", yLabel: "smooth_loss", series: series).svg
+    }
+}
