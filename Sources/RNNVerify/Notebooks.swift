@@ -36,6 +36,8 @@ public enum Notebooks {
         "004-forward": { root in try twoStepForward(root) },
         "004-gradients": { root in try twoStepGradients(root) },
         "004-gradcheck": { root in try twoStepGradCheck(root) },
+        "gradcheck-steps": { root in try gradCheckSteps(root) },
+        "gradcheck-oracles": { root in try gradCheckOracles(root) },
     ]
 
     /// Checks (and with `write`, rewrites) every notebook under `root/Notebooks-md`.
@@ -213,4 +215,34 @@ public enum Notebooks {
         }
         return s.trimmingCharacters(in: .newlines)
     }
+
+    /// Central differences against the analytic gradient of a TF LSTMCell (peepholes,
+    /// cell_clip, projection) as the step shrinks: truncation error falls as h², rounding grows
+    /// as ε/h, and the best step sits between them.
+    static func gradCheckSteps(_ root: URL) throws -> String {
+        let f = try load(root, "tf-lstm-peep-clip-proj-fb1-f64-lengths.json")
+        let p = try SequenceProblem(f)
+        var s = "| relative step h | worst relative error over all tensors |\n| --- | --- |\n"
+        for e in [-2, -3, -4, -5, -6, -7, -8, -9, -10] {
+            let g = try p.gradientCheck(RNNScalar.Implementation.self, maxCoordinates: 12, useGSL: false, relativeStep: Foundation.pow(10, Double(e)))
+            let worst = g.map(\.fdRelError).max() ?? 0
+            s += "| 1e\(e) | \(String(format: "%.0e", worst)) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    /// Our central differences and GSL's adaptive `gsl_deriv_central`, on fixtures of every family.
+    static func gradCheckOracles(_ root: URL) throws -> String {
+        var s = "| fixture | tensors | coordinates | central differences | gsl_deriv_central |\n| --- | --- | --- | --- | --- |\n"
+        for name in ["numpy-004-two-step-rnn.json", "tf-lstm-peep-clip-proj-fb1-f64-lengths.json", "keras-gru-resetafter-f64.json",
+                     "tf-gru-relu-f64.json", "torch-lstm-2layer-proj-f64.json", "numpy-002-min-char-rnn-lossfun.json"] {
+            let f = try load(root, name)
+            let g = try FixtureRunner.gradientCheck(f, impl: RNNScalar.Implementation.self, maxCoordinates: 8, useGSL: true)
+            let fd = g.map(\.fdRelError).max() ?? 0, gsl = g.compactMap(\.gslRelError).max() ?? 0
+            let c = { (x: Double) in x < 1e-9 ? "< 1e-9" : String(format: "%.0e", x) }
+            s += "| `\(name.dropLast(5))` | \(g.count) | \(g.map(\.checked).reduce(0, +)) | \(c(fd)) | \(c(gsl)) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
 }
+

@@ -187,14 +187,16 @@ extension SequenceProblem {
         return r
     }
 
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool,
+                       relativeStep: Double = 1e-5) throws -> [GradCheckEntry] {
         guard hasUpstream else { return [] }
         let t = tensorsAs(Double.self)
         let e = try evaluate(impl, t, gradients: true)
         guard let g = e.gradients else { return [] }
         let analytic = gradientsByName(g)
         let vars = differentiableNames.map { ($0, t[$0]!) }
-        return try RNNVerify.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
+        return try RNNVerify.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
+                                           relativeStep: relativeStep) { perturbed in
             var all = t
             for (k, v) in perturbed { all[k] = v }
             return loss(try evaluate(impl, all, gradients: false))
