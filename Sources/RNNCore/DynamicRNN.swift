@@ -128,4 +128,33 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
         }
         return Gradients(dx: timeMajor ? dOut : dOut.swappingLeadingAxes(), dInitialState: dInit, dParameters: dParams)
     }
+
+    /// Inference over a sequence of any length in memory independent of its length: the steps
+    /// run in chunks of `chunk` (each chunk one `forward`, its tape dropped), the state carried
+    /// from chunk to chunk. `input(range)` gives the time-major inputs [range.count, B, I] of
+    /// those steps; `output(range, outputs)` receives their outputs [range.count, B, O]. Returns
+    /// the final state. The same numbers as one `forward` over all steps (a test checks it), no
+    /// recursion, and memory of O(chunk·B·(I + H)) whatever `steps` is.
+    public func stream(steps: Int, chunk: Int, initialState: [Tensor<Scalar>]? = nil,
+                       input: (Range<Int>) throws -> Tensor<Scalar>,
+                       output: (Range<Int>, Tensor<Scalar>) throws -> Void) throws -> [Tensor<Scalar>] {
+        guard steps >= 0 else { throw RNNError(.invalid, "steps", "must be non-negative, got \(steps)") }
+        guard chunk > 0 else { throw RNNError(.invalid, "chunk", "must be positive, got \(chunk)") }
+        guard timeMajor else { throw RNNError(.unsupported, "stream", "streams time-major inputs; build the DynamicRNN with timeMajor: true") }
+        var state = initialState
+        var t0 = 0
+        while t0 < steps {
+            let r = t0 ..< min(steps, t0 + chunk)
+            let x = try input(r)
+            guard x.rank == 3, x.shape[0] == r.count else {
+                throw RNNError(.shape, "stream input", "steps \(r) need a [\(r.count), B, I] tensor, got \(x.shape)")
+            }
+            let f = try forward(x, initialState: state)
+            try output(r, f.outputs)
+            state = f.finalState
+            t0 = r.upperBound
+        }
+        return state ?? []
+    }
 }
+

@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
         abstract: "Benchmark a cell: warm-up, then the median of the repeats (a benchmark, never a test).")
 
     enum Cell: String, ExpressibleByArgument, CaseIterable { case lstm, gru, rnn }
-    enum Pass: String, ExpressibleByArgument, CaseIterable { case forward, train }
+    enum Pass: String, ExpressibleByArgument, CaseIterable { case forward, train, stream }
 
     @Option(help: "lstm, gru or rnn.") var cell: Cell = .lstm
     @Option(help: "scalar or blas.") var impl: ImplChoice = .blas
@@ -21,7 +21,8 @@ struct Bench: ParsableCommand {
     @Option(help: "T.") var steps: Int = 100
     @Option(help: "I.") var input: Int = 256
     @Option(help: "H.") var hidden: Int = 256
-    @Option(help: "forward, or train (forward + BPTT with every gradient).") var pass: Pass = .forward
+    @Option(help: "forward, train (forward + BPTT with every gradient), or stream (inference in chunks of --chunk steps, memory independent of T).") var pass: Pass = .forward
+    @Option(help: "Steps per chunk for --pass stream.") var chunk: Int = 256
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).") var threads: Int?
     @Option(name: .customLong("repeat"), help: "Timed repeats after one warm-up run.") var repeats: Int = 5
     @Flag(help: "One JSON object per line.") var json = false
@@ -46,11 +47,12 @@ struct Bench: ParsableCommand {
             // the activations BPTT must keep per step and batch row: LSTM i, f, g, o, c, h (6H);
             // GRU r, u, c, h and h·U_c or r⊙h (5H); tanh RNN h (H)
             let kept = Double(steps * batch * hidden * (cell == .lstm ? 6 : cell == .gru ? 5 : 1) * (dtype == .float64 ? 8 : 4)) / 1e6
-            let mem = pass == .train && !gemmOnly ? ", \"peak_mb\": \(String(format: "%.1f", peak)), \"activations_mb\": \(String(format: "%.1f", kept))" : ""
+            let mem = pass != .forward && !gemmOnly ? ", \"peak_mb\": \(String(format: "%.1f", peak)), \"activations_mb\": \(String(format: "%.1f", kept))" : ""
             if json {
                 print("{\"cell\": \"\(cell.rawValue)\", \"impl\": \"\(implName)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops))\(mem)}")
             } else {
-                let m = pass == .train && !gemmOnly ? ", peak memory \(String(format: "%.1f", peak)) MB (activations BPTT keeps: \(String(format: "%.1f", kept)) MB)" : ""
+                let m = pass == .stream ? ", peak memory \(String(format: "%.1f", peak)) MB (chunks of \(chunk) steps; a train pass would keep \(String(format: "%.1f", kept)) MB of activations)"
+                    : pass == .train && !gemmOnly ? ", peak memory \(String(format: "%.1f", peak)) MB (activations BPTT keeps: \(String(format: "%.1f", kept)) MB)" : ""
                 print("\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s\(m)")
             }
         }
@@ -77,8 +79,21 @@ struct Bench: ParsableCommand {
         for (n, shape) in spec.parameterShapes(inputSize: input) { given[n] = t(shape, c.weightScale) }
         let i = impl.implementations[0]
         let net = try DynamicRNN(cells: [try i.buildCell(spec, inputSize: input, given: given)], timeMajor: true)
-        let x = t([steps, batch, input], 1)
         let s0 = spec.stateSizes.map { Tensor<T>(zeros: [batch, $0]) }
+        if pass == .stream {
+            // inputs made per chunk, outputs dropped: nothing grows with T
+            let chunkX = t([min(chunk, steps), batch, input], 1)
+            func streamOnce() throws {
+                _ = try net.stream(steps: steps, chunk: chunk, initialState: s0, input: { r in
+                    r.count == chunkX.shape[0] ? chunkX : Tensor(uncheckedShape: [r.count, batch, input], data: Array(chunkX.data[0 ..< (r.count * batch * input)]))
+                }, output: { _, _ in })
+            }
+            let before = maxResidentMB()
+            try streamOnce()
+            let peak = maxResidentMB() - before
+            return (try (0..<repeats).map { _ in try timed(streamOnce) }, peak)
+        }
+        let x = t([steps, batch, input], 1)
         let dOut = t([steps, batch, spec.outputSize], 1)
         func once() throws {
             let f = try net.forward(x, initialState: s0)

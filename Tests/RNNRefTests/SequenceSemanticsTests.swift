@@ -68,3 +68,50 @@ struct SequenceSemanticsTests {
         #expect(throws: RNNError.self) { try FixtureRunner.run(f, impl: implementations[1]) }
     }
 }
+
+/// `DynamicRNN.stream`: chunked inference gives exactly the numbers of one forward pass over all
+/// steps, for chunk sizes that do and do not divide T, in both implementations.
+@Suite("Streaming inference")
+struct StreamingTests {
+    @Test(arguments: [1, 5, 23, 40])
+    func streamEqualsOneForward(_ chunk: Int) throws {
+        for kind in ["tf.LSTMCell", "keras.GRU", "tf.BasicRNNCell"] {
+            var c = RandomCase(kind: kind)
+            c.units = 3; c.input = 2; c.batch = 2; c.steps = 23; c.timeMajor = true; c.layers = 2; c.seed = 77
+            let spec = c.spec()
+            for impl in [RNNScalar.Implementation.self, RNNBLAS.Implementation.self] as [any RNNImplementation.Type] {
+                var rng = try numpyRandomState(seed: 5)
+                let x = Tensor<Double>(uncheckedShape: [23, 2, 2], data: (0..<92).map { _ in rng.uniform(-1, 1) })
+                var cells: [any RecurrentCell<Double>] = []
+                var width = 2
+                for _ in 0..<2 {
+                    var given: [String: Tensor<Double>] = [:]
+                    for (n, shape) in spec.parameterShapes(inputSize: width) {
+                        given[n] = Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-0.5, 0.5) })
+                    }
+                    cells.append(try impl.buildCell(spec, inputSize: width, given: given))
+                    width = spec.outputSize
+                }
+                let net = try DynamicRNN(cells: cells, timeMajor: true)
+                let whole = try net.forward(x)
+                var streamed = [Double]()
+                let final = try net.stream(steps: 23, chunk: chunk, input: { r in
+                    Tensor(uncheckedShape: [r.count, 2, 2], data: Array(x.data[(r.lowerBound * 4) ..< (r.upperBound * 4)]))
+                }, output: { _, o in streamed += o.data })
+                #expect(streamed == whole.outputs.data, "\(kind) \(impl.name) chunk \(chunk)")
+                #expect(final == whole.finalState, "\(kind) \(impl.name) chunk \(chunk)")
+            }
+        }
+    }
+
+    @Test func badArgumentsThrow() throws {
+        let spec = RandomCase(kind: "tf.BasicRNNCell").spec()
+        let cell: any RecurrentCell<Double> = try RNNScalar.Implementation.buildCell(spec, inputSize: 1, given: Dictionary(uniqueKeysWithValues:
+            spec.parameterShapes(inputSize: 1).map { ($0.name, Tensor<Double>(zeros: $0.shape)) }))
+        let net = try DynamicRNN<Double>(cells: [cell], timeMajor: true)
+        #expect(throws: RNNError.self) { _ = try net.stream(steps: 3, chunk: 0, input: { _ in Tensor(zeros: [1, 1, 1]) }, output: { _, _ in }) }
+        #expect(throws: RNNError.self) { _ = try net.stream(steps: 3, chunk: 2, input: { _ in Tensor(zeros: [5, 1, 1]) }, output: { _, _ in }) }
+        let batchMajor = try DynamicRNN<Double>(cells: [cell], timeMajor: false)
+        #expect(throws: RNNError.self) { _ = try batchMajor.stream(steps: 3, chunk: 2, input: { _ in Tensor(zeros: [2, 1, 1]) }, output: { _, _ in }) }
+    }
+}
