@@ -56,10 +56,12 @@ struct MinCharRNNCommand: ParsableCommand {
     }
 }
 
-/// Loads `--load` for a program whose tensors are `names` with the shapes of `current`.
-func loadInitial<T: RNNFloat>(_ path: String?, names: [String], current: [Tensor<T>]) throws -> [Tensor<T>]? {
+/// Loads `--load` for a program: `untrained()` runs it for zero steps, which gives the names and
+/// shapes of its tensors (as initialised), so the archive is checked against them.
+func loadInitial<T: RNNFloat>(_ path: String?, untrained: () throws -> (names: [String], weights: [Tensor<T>])) throws -> [Tensor<T>]? {
     guard let path else { return nil }
-    return try loadWeights(Array(zip(names, current.map(\.shape))), from: path)
+    let r = try untrained()
+    return try loadWeights(Array(zip(r.names, r.weights.map(\.shape))), from: path)
 }
 
 struct SineCommand: ParsableCommand {
@@ -81,11 +83,10 @@ struct SineCommand: ParsableCommand {
             if let units { p.units = units }
             if let epochs { p.epochs = epochs }
             p.batch = batch; p.learningRate = learningRate; p.seed = common.seed
-            var initial: [Tensor<Double>]?
-            if common.load != nil {
-                var shapeOnly = p; shapeOnly.epochs = 0
-                let r0 = try shapeOnly.run(impl: try common.implementation(), output: ProgramOutput(log: { _ in }))
-                initial = try loadInitial(common.load, names: r0.names, current: r0.weights)
+            let initial: [Tensor<Double>]? = try loadInitial(common.load) {
+                var untrained = p; untrained.epochs = 0
+                let r = try untrained.run(impl: try common.implementation(), output: ProgramOutput(log: { _ in }))
+                return (r.names, r.weights)
             }
             let r = try p.run(impl: try common.implementation(), output: .console(unit: "epoch"), initial: initial)
             if let plot { try SineProgram.plot(r, title: "000 sine forecast, \(cell) cell").write(to: plot) }
@@ -110,11 +111,10 @@ struct SineRegressionCommand: ParsableCommand {
         try failing {
             var p = SineRegressionProgram()
             p.hidden = hidden; p.layers = layers; p.steps = steps; p.batch = batch; p.learningRate = learningRate; p.seed = common.seed
-            var initial: [Tensor<Float>]?
-            if common.load != nil {
-                var shapeOnly = p; shapeOnly.steps = 0
-                let r0 = try shapeOnly.run(impl: try common.implementation(), output: ProgramOutput(log: { _ in }))
-                initial = try loadInitial(common.load, names: r0.names, current: r0.weights)
+            let initial: [Tensor<Float>]? = try loadInitial(common.load) {
+                var untrained = p; untrained.steps = 0
+                let r = try untrained.run(impl: try common.implementation(), output: ProgramOutput(log: { _ in }))
+                return (r.names, r.weights)
             }
             let r = try p.run(impl: try common.implementation(), output: .console(unit: "step"), initial: initial)
             if let plot { try SineRegressionProgram.plot(r).write(to: plot) }
@@ -144,11 +144,10 @@ struct PTBCommand: ParsableCommand {
             var p = PTBProgram(text: t)
             p.hidden = hidden; p.layers = layers; p.batch = batch; p.numSteps = numSteps; p.epochs = epochs
             p.keepProb = keepProb; p.learningRate = learningRate; p.maxGradNorm = maxGradNorm; p.seed = common.seed
-            var initial: [Tensor<Float>]?
-            if common.load != nil {
-                var shapeOnly = p; shapeOnly.epochs = 0
-                let r0 = try shapeOnly.run(impl: try common.implementation(), output: ProgramOutput(log: { _ in }))
-                initial = try loadInitial(common.load, names: r0.names, current: r0.weights)
+            let initial: [Tensor<Float>]? = try loadInitial(common.load) {
+                var untrained = p; untrained.epochs = 0
+                let r = try untrained.run(impl: try common.implementation(), output: ProgramOutput(log: { _ in }))
+                return (r.names, r.weights)
             }
             let r = try p.run(impl: try common.implementation(), output: .console(unit: "step"), initial: initial)
             if let save = common.save { try saveWeights(Array(zip(r.names, r.weights)), to: save) }
