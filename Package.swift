@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "RNNBLAS", targets: ["RNNBLAS"]),
         .library(name: "RNNVerify", targets: ["RNNVerify"]),
         .library(name: "RNNTrain", targets: ["RNNTrain"]),
+        .library(name: "RNNRefCLI", targets: ["RNNRefCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -40,7 +40,7 @@ struct MinCharRNNCommand: ParsableCommand {
 
     func run() throws {
         try failing {
-            guard let t = try? String(contentsOfFile: text, encoding: .utf8) else { throw RNNError(.invalid, text, "cannot read as UTF-8 text") }
+            let t = try Corpus.read(path: text)
             var p = MinCharRNNProgram(text: t, seed: common.seed, iterations: iterations)
             p.logEvery = logEvery; p.hidden = hidden; p.seqLength = seqLength; p.learningRate = learningRate
             var initial: Parameters<Double>?
@@ -140,7 +140,7 @@ struct PTBCommand: ParsableCommand {
 
     func run() throws {
         try failing {
-            guard let t = try? String(contentsOfFile: text, encoding: .utf8) else { throw RNNError(.invalid, text, "cannot read as UTF-8 text") }
+            let t = try Corpus.read(path: text)
             var p = PTBProgram(text: t)
             p.hidden = hidden; p.layers = layers; p.batch = batch; p.numSteps = numSteps; p.epochs = epochs
             p.keepProb = keepProb; p.learningRate = learningRate; p.maxGradNorm = maxGradNorm; p.seed = common.seed

@@ -120,3 +120,18 @@ public func loadWeights<T: RNNFloat>(_ expected: [(String, [Int])], from path: S
         return Tensor(uncheckedShape: shape, data: a.values.map { T($0) })
     }
 }
+
+/// The training programs' text corpora: UTF-8 without NUL bytes, read whole.
+public enum Corpus {
+    public static func read(path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw RNNError(.io, path, "cannot read the file") }
+        return try decode(data, what: path)
+    }
+
+    /// The text of `data`, or a one-line error naming what is wrong with it.
+    public static func decode(_ data: Data, what: String) throws -> String {
+        guard let s = String(data: data, encoding: .utf8) else { throw RNNError(.invalid, what, "not UTF-8 text") }
+        if let i = data.firstIndex(of: 0) { throw RNNError(.invalid, what, "a NUL byte at offset \(i - data.startIndex): not a text file") }
+        return s
+    }
+}

@@ -32,6 +32,9 @@ public enum JSONValue: Sendable, Equatable, Decodable {
 
     /// Parses `data`; a syntax error becomes `RNNError.malformed` with the parser's reason.
     public static func parse(_ data: Data) throws -> JSONValue {
+        // Foundation's JSON5 scanner traps on invalid UTF-8 inside a key (found by
+        // Fuzz/run.sh json), so the bytes are validated first.
+        guard String(data: data, encoding: .utf8) != nil else { throw RNNError(.malformed, "", "not valid JSON (not UTF-8 text)") }
         do {
             let decoder = JSONDecoder()
             decoder.allowsJSON5 = true   // accepts the bare NaN and Infinity Python's json module writes

@@ -157,12 +157,20 @@ public enum NPZ {
     /// Every array of the archive at `url`, by name (the entry name without `.npy`).
     public static func read(_ url: URL) throws -> [String: NPYArray] {
         let what = url.path
+        // From the file, not from memory: ZIPFoundation's in-memory archive traps on truncated
+        // archives (found by Fuzz/run.sh npz), its file-backed one reports them.
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw RNNError(.malformed, what, "not a readable .npz (zip) archive")
         }
         var out: [String: NPYArray] = [:]
-        for entry in archive where entry.type == .file {
+        // ZIPFoundation's iterator ends quietly at the first entry it cannot read; the count
+        // the end-of-central-directory record declares tells a damaged archive from a short one.
+        let listed = declaredEntryCount(url)
+        var seen = 0
+        for entry in archive {
+            seen += 1
+            guard entry.type == .file else { continue }
             guard entry.path.hasSuffix(".npy") else { continue }
             guard entry.uncompressedSize <= 1 << 34 else { throw RNNError(.invalid, "\(what): \(entry.path)", "entry too large") }
             var data = Data()
@@ -173,7 +181,28 @@ public enum NPZ {
             }
             out[String(entry.path.dropLast(4))] = try NPYArray(npy: data, what: "\(what): \(entry.path)")
         }
+        if let listed, seen < listed {
+            throw RNNError(.malformed, what, "damaged archive: its directory lists \(listed) entries, \(seen) can be read")
+        }
         return out
+    }
+
+    /// The entry count in the archive's end-of-central-directory record (nil when it cannot be
+    /// found or is a ZIP64 placeholder).
+    static func declaredEntryCount(_ url: URL) -> Int? {
+        guard let h = try? FileHandle(forReadingFrom: url), let size = try? h.seekToEnd(), size >= 22 else { return nil }
+        defer { try? h.close() }
+        guard (try? h.seek(toOffset: size - min(size, 65_557))) != nil, let d = try? h.readToEnd() else { return nil }
+        let b = [UInt8](d)
+        var i = b.count - 22
+        while i >= 0 {
+            if b[i] == 0x50, b[i + 1] == 0x4B, b[i + 2] == 0x05, b[i + 3] == 0x06 {
+                let n = Int(b[i + 10]) | Int(b[i + 11]) << 8
+                return n == 0xFFFF ? nil : n
+            }
+            i -= 1
+        }
+        return nil
     }
 
     /// Writes `arrays` as an uncompressed `.npz` (what `np.savez` writes), replacing `url`.

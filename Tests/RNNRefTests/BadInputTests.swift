@@ -2,6 +2,7 @@ import Foundation
 import RNNBLAS
 import RNNCore
 import RNNScalar
+import RNNTrain
 import RNNVerify
 import Testing
 
@@ -165,5 +166,32 @@ struct BadInputTests {
         var d = try loadFixture("numpy-002-min-char-rnn-clipped.json").document
         modify(&d, ["tensors", "inputs", "data", "3"], .number(999))
         #expect(error(d)?.description.contains("inputs: id 999 at position 3") == true)
+    }
+}
+
+/// Every input that once crashed a fuzz target (`Fuzz/regressions/`, named by target) is now
+/// refused with a one-line error by the reader it crashed.
+@Suite("Fuzz regressions")
+struct FuzzRegressionTests {
+    @Test func everyRegressionInputIsRefusedWithOneLine() throws {
+        let dir = packageRoot.appendingPathComponent("Fuzz/regressions")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(!names.isEmpty)
+        for name in names {
+            let url = dir.appendingPathComponent(name)
+            let data = try Data(contentsOf: url)
+            var refused: RNNError?
+            do {
+                switch name.prefix { $0 != "-" } {
+                case "json": _ = try Fixture(source: url.path, json: try JSONValue.parse(data))
+                case "npz": _ = try NPZ.read(url)
+                case "npy": _ = try NPYArray(npy: data, what: name)
+                case "text": _ = try Corpus.decode(data, what: name)
+                default: Issue.record("\(name): no reader for this prefix")
+                }
+            } catch let e as RNNError { refused = e }
+            #expect(refused != nil, "\(name) was accepted")
+            #expect(refused.map { !$0.description.contains("\n") } ?? false, "\(name)")
+        }
     }
 }
