@@ -75,7 +75,13 @@ public struct NPYArray: Sendable, Equatable {
             case .float32: v[i] = Double(Float(bitPattern: UInt32(truncatingIfNeeded: u)))
             case .float64: v[i] = Double(bitPattern: u)
             case .int32: v[i] = Double(Int32(bitPattern: UInt32(truncatingIfNeeded: u)))
-            case .int64: v[i] = Double(Int64(bitPattern: u))
+            case .int64:
+                // values are held as Double: an int64 beyond ±2^53 would be silently rounded
+                let n = Int64(bitPattern: u)
+                guard n.magnitude <= 1 << 53 else {
+                    throw RNNError(.unsupported, what, "int64 value \(n) at index \(i) is beyond ±2^53 and cannot be held exactly")
+                }
+                v[i] = Double(n)
             }
         }
         if fortran && shape.count > 1 { v = Self.fortranToC(v, shape: shape) }
@@ -128,6 +134,8 @@ public struct NPYArray: Sendable, Equatable {
 
     // MARK: writing
 
+    static func saturated(_ v: Double, _ lo: Double, _ hi: Double) -> Double { v.isNaN ? 0 : Swift.min(Swift.max(v.rounded(.towardZero), lo), hi) }
+
     /// The array as a version 1.0 `.npy` file, little-endian, C order.
     public var npyData: Data {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
@@ -142,8 +150,9 @@ public struct NPYArray: Sendable, Equatable {
             switch dtype {
             case .float32: u = UInt64(Float(v).bitPattern); width = 4
             case .float64: u = v.bitPattern; width = 8
-            case .int32: u = UInt64(UInt32(bitPattern: Int32(v))); width = 4
-            case .int64: u = UInt64(bitPattern: Int64(v)); width = 8
+            // integers saturate (NaN writes 0) rather than trap: arrays built in code may hold anything
+            case .int32: u = UInt64(UInt32(bitPattern: Int32(Self.saturated(v, Double(Int32.min), Double(Int32.max))))); width = 4
+            case .int64: u = UInt64(bitPattern: Int64(Self.saturated(v, -0x1p63, 0x1p63 - 1024))); width = 8
             }
             for b in 0..<width { out.append(UInt8(truncatingIfNeeded: u >> (8 * UInt64(b)))) }
         }
