@@ -1,6 +1,7 @@
 import Foundation
 import RNNCore
 import RNNScalar
+import RNNBLAS
 
 /// The markdown notebooks under `Notebooks-md/` keep their code and numbers in generated
 /// blocks, so they cannot go stale:
@@ -38,6 +39,10 @@ public enum Notebooks {
         "004-gradcheck": { root in try twoStepGradCheck(root) },
         "gradcheck-steps": { root in try gradCheckSteps(root) },
         "gradcheck-oracles": { root in try gradCheckOracles(root) },
+        "03-fixtures": { root in try fixtureTable(root, ["tf-basicrnn-f64-b1-t1-h1", "tf-basicrnn-f64-lengths", "tf-basicrnn-f64-timemajor",
+                                                        "tf-basicrnn-f64-stacked", "tf-basicrnn-f32-timemajor-relu", "keras-simplernn-f64",
+                                                        "keras-simplernn-relu-nobias-f64", "keras-minimalrnncell-f64"]) },
+        "03-lengths": { root in try lengthsTable(root) },
     ]
 
     /// Checks (and with `write`, rewrites) every notebook under `root/Notebooks-md`.
@@ -244,5 +249,57 @@ public enum Notebooks {
         }
         return s.trimmingCharacters(in: .newlines)
     }
-}
 
+    // MARK: - shared tables and notebook 03
+
+    static func e(_ x: Double, below: Double) -> String { x < below ? "< \(String(format: "%.0e", below))" : String(format: "%.1e", x) }
+
+    /// For each fixture and both implementations: the worst relative error against the
+    /// framework's numbers over every compared tensor, and the worst gradient-check error.
+    static func fixtureTable(_ root: URL, _ names: [String]) throws -> String {
+        var s = "| fixture | model | tensors | scalar vs framework | BLAS vs framework | gradient check (scalar) |\n| --- | --- | --- | --- | --- | --- |\n"
+        for name in names {
+            let f = try load(root, name + ".json")
+            var worst: [Double] = []
+            var count = 0
+            for impl in [RNNScalar.Implementation.self, RNNBLAS.Implementation.self] as [any RNNImplementation.Type] {
+                let c = try FixtureRunner.compare(f, computed: try FixtureRunner.run(f, impl: impl), implementation: impl.name)
+                guard c.passed else { throw RNNError(.invalid, name, "\(impl.name) does not match the fixture") }
+                worst.append(c.comparisons.map(\.relError).max() ?? 0)
+                count = c.comparisons.count
+            }
+            let g = try FixtureRunner.gradientCheck(f, impl: RNNScalar.Implementation.self, maxCoordinates: 6)
+            let kinds = cellKinds(f.model)
+            s += "| `\(name)` | \(f.kind)\(kinds.isEmpty ? "" : " of " + kinds) | \(count) | \(e(worst[0], below: 1e-12)) | \(e(worst[1], below: 1e-12)) | \(e(g.map(\.fdRelError).max() ?? 0, below: 1e-9)) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    static func cellKinds(_ model: [String: JSONValue]) -> String {
+        guard let cells = model["cells"]?.arrayValue else { return "" }
+        return cells.compactMap { $0.objectValue?["kind"]?.stringValue }.map { "`\($0)`" }.joined(separator: ", ")
+    }
+
+    /// tf-basicrnn-f64-lengths: per batch row, its length, whether the outputs past it are zero,
+    /// and which step's output the final state equals.
+    static func lengthsTable(_ root: URL) throws -> String {
+        let f = try load(root, "tf-basicrnn-f64-lengths.json")
+        let r = try FixtureRunner.run(f, impl: RNNScalar.Implementation.self)
+        let out = r.entry("outputs")!.value, fin = r.entry("final_state/0")!.value
+        let h0 = f.tensors["initial_state/0"]!.values
+        let lengths = f.tensors["sequence_length"]!.values.map { Int($0) }
+        let (b, t, h) = (out.shape[0], out.shape[1], out.shape[2])
+        var s = "| row b | sequence_length[b] | outputs[b, t] for t ≥ length | final_state[b] equals | final_state[b, 0] |\n| --- | --- | --- | --- | --- |\n"
+        for row in 0..<b {
+            let len = lengths[row]
+            let tail = (len..<t).flatMap { tt in (0..<h).map { out.values[(row * t + tt) * h + $0] } }
+            let finRow = Array(fin.values[row * h ..< (row + 1) * h])
+            let equals: String
+            if len == 0 { equals = finRow == Array(h0[row * h ..< (row + 1) * h]) ? "initial_state[b] (no step taken)" : "something else" }
+            else { equals = finRow == Array(out.values[(row * t + len - 1) * h ..< (row * t + len) * h]) ? "outputs[b, \(len - 1)]" : "something else" }
+            let tailText = tail.isEmpty ? "(none: the row runs all \(t) steps)" : (tail.allSatisfy { $0 == 0 } ? "all \(tail.count) values are 0" : "NOT zero")
+            s += "| \(row) | \(len) | \(tailText) | \(equals) | \(fmt(finRow[0])) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+}
