@@ -12,6 +12,9 @@ struct NotebooksCommand: ParsableCommand {
     @Option(help: "The package root (default: the current directory, else the package this binary was built from).")
     var root: String?
 
+    @Option(help: "Check only the notebooks whose file name starts with this (e.g. 04).")
+    var only: String?
+
     @Flag(help: "Rewrite stale blocks in place.")
     var write = false
 
@@ -19,7 +22,7 @@ struct NotebooksCommand: ParsableCommand {
         let stale: [Notebooks.StaleBlock] = try failing {
             let dir = try fixturesDirectory(root.map { ($0 as NSString).appendingPathComponent("Fixtures") })
             let rootURL = URL(fileURLWithPath: dir).deletingLastPathComponent()
-            return try Notebooks.check(root: rootURL, write: write, extra: TrainingNotebooks.outputs)
+            return try Notebooks.check(root: rootURL, write: write, extra: TrainingNotebooks.outputs, only: only)
         }
         for s in stale { print(write ? "rewrote \(s.file):\(s.line) (\(s.block))" : "STALE \(s)") }
         if stale.isEmpty { print("notebooks are up to date") }

@@ -48,13 +48,16 @@ public enum Notebooks {
     /// Checks (and with `write`, rewrites) every notebook under `root/Notebooks-md`.
     public typealias Output = @Sendable (URL) throws -> String
 
-    public static func check(root: URL, write: Bool, extra: [String: Output] = [:]) throws -> [StaleBlock] {
+    /// `only`: check just the notebooks whose file name starts with it (e.g. "04").
+    public static func check(root: URL, write: Bool, extra: [String: Output] = [:], only: String? = nil) throws -> [StaleBlock] {
         let dir = root.appendingPathComponent("Notebooks-md")
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else {
             throw RNNError(.io, dir.path, "no Notebooks-md directory")
         }
         var stale: [StaleBlock] = []
-        for name in names.filter({ $0.hasSuffix(".md") }).sorted() {
+        let chosen = names.filter { $0.hasSuffix(".md") && (only == nil || $0.hasPrefix(only!)) }.sorted()
+        if let only, chosen.isEmpty { throw RNNError(.unknown, only, "no notebook in Notebooks-md starts with that") }
+        for name in chosen {
             let url = dir.appendingPathComponent(name)
             let text: String
             do { text = try String(contentsOf: url, encoding: .utf8) } catch {
@@ -125,7 +128,7 @@ public enum Notebooks {
         if body.hasPrefix("output ") {
             let name = String(body.dropFirst("output ".count)).trimmingCharacters(in: .whitespaces)
             return Directive(name: name) { root in
-                guard let f = outputs[name] ?? extra[name] else { throw RNNError(.unknown, name, "no notebook output of that name") }
+                guard let f = outputs[name] ?? moreOutputs[name] ?? extra[name] else { throw RNNError(.unknown, name, "no notebook output of that name") }
                 return try f(root)
             }
         }
@@ -134,7 +137,7 @@ public enum Notebooks {
             guard parts.count == 2 else { return nil }
             let (name, path) = (parts[0], parts[1])
             return Directive(name: "figure \(name)", render: { _ in "![\(name)](\(path))" }, figure: (path, { root in
-                guard let f = outputs[name] ?? extra[name] else { throw RNNError(.unknown, name, "no notebook figure of that name") }
+                guard let f = outputs[name] ?? moreOutputs[name] ?? extra[name] else { throw RNNError(.unknown, name, "no notebook figure of that name") }
                 return try f(root)
             }))
         }

@@ -1,0 +1,169 @@
+import Foundation
+import RNNBLAS
+import RNNCore
+import RNNScalar
+
+/// Computed outputs of notebooks 04–07 and 11 (see `Notebooks.outputs`).
+extension Notebooks {
+    static let moreOutputs: [String: Output] = [
+        "04-fixtures": { root in try fixtureTable(root, ["tf-000-lstmcell-zero-bias-tf", "tf-001-lstmcell5-dynamic-rnn", "tf-lstm-noproj-fb1-f64-lengths",
+                                                        "tf-lstm-peep-noproj-fb0-f64-lengths", "tf-lstm-clip-proj-fb1-f64-lengths",
+                                                        "tf-lstm-peep-clip-projclip-fb1-f64-lengths", "tf-lstm-peep-clip-projclip-fb1-f32",
+                                                        "tf-basiclstm-f64-lengths", "tf-lstm-concat-state-proj-f64"]) },
+        "04-clip": { _ in try lstmClipTable() },
+        "05-fixtures": { root in try fixtureTable(root, ["tf-gru-f64", "tf-gru-2layer-f64-lengths", "keras-gru-resetafter-f64", "keras-gru-resetbefore-f64",
+                                                        "keras-gru-nobias-resetbefore-f64", "torch-gru-2layer-f64", "torch-gru-nobias-f64"]) },
+        "05-drift": { _ in try gruDriftTable() },
+        "06-fixtures": { root in try fixtureTable(root, ["tf-basicrnn-f64-stacked", "tf-mixed-stack-f64-lengths", "tf-bidi-lstm-f64-lengths",
+                                                        "tf-bidi-stacked-mixed-f64", "keras-bidi-lstm-concat", "keras-bidi-lstm-sum",
+                                                        "keras-bidi-lstm-mul", "keras-bidi-lstm-ave", "keras-bidi-lstm-none",
+                                                        "keras-simplernn-go-backwards-f64", "keras-lstm-mask-f64", "keras-gru-mask-zero-output-f64",
+                                                        "keras-stateful-gru-sequences-f64", "keras-lstm-nobias-last-f64",
+                                                        "tf-dropout-gru-f32-timemajor", "tf-ptb-dropout-basiclstm2-f64"]) },
+        "07-conversions": { root in try conversionTable(root) },
+        "11-speed": { root in try speedTable(root) },
+        "11-gemms": { _ in gemmTable() },
+    ]
+
+    // MARK: - 04: no gradient beyond a clip
+
+    /// One TF `LSTMCell` step (H = 3, B = 1) with `cell_clip = 0.05` and pre-activations so
+    /// large that every |c_raw| is beyond it. L = Σ u⊙m for fixed cotangents u. Per unit: c_raw,
+    /// the clipped c, and dL/d(bias) of each gate, analytic (our backward) beside a central
+    /// difference (step 1e-6) of the forward pass.
+    static func lstmClipTable() throws -> String {
+        var cfg = LSTMConfig(flavor: .tfLSTMCell, units: 3)
+        cfg.cellClip = 0.05
+        var rng = try numpyRandomState(seed: 5)
+        var kernel = Tensor<Double>(uncheckedShape: [2 + 3, 12], data: (0..<60).map { _ in rng.uniform(-0.5, 0.5) })
+        for r in 0..<2 { for j in 0..<3 { kernel[r, j] = 3; kernel[r, 3 + j] = 3 } }   // i and j blocks: |c| ≫ 0.05
+        let bias = Tensor<Double>(uncheckedShape: [12], data: (0..<12).map { _ in rng.uniform(-0.5, 0.5) })
+        let x = Tensor<Double>(uncheckedShape: [1, 2], data: [0.9, 0.8])
+        let s0 = [Tensor<Double>(uncheckedShape: [1, 3], data: [0.3, -0.2, 0.1]), Tensor<Double>(uncheckedShape: [1, 3], data: [0.5, 0.4, -0.3])]
+        let u = Tensor<Double>(uncheckedShape: [1, 3], data: [1, -0.5, 0.25])
+        func cell(_ b: Tensor<Double>) throws -> any RecurrentCell<Double> {
+            try RNNScalar.Implementation.buildCell(.lstm(cfg), inputSize: 2, given: ["kernel": kernel, "bias": b])
+        }
+        func loss(_ b: Tensor<Double>) throws -> Double {
+            let m = try cell(b).step(x, state: s0).output
+            return zip(m.data, u.data).map(*).reduce(0, +)
+        }
+        let c0 = try cell(bias)
+        let step = c0.step(x, state: s0)
+        var grads = Parameters<Double>(zerosLike: c0.parameters)
+        _ = c0.stepBackward(step, x: x, state: s0, dOutput: u, dState: [Tensor(zeros: [1, 3]), Tensor(zeros: [1, 3])], grads: &grads)
+        let db = grads["bias"]
+        let cRaw = step.cache[4], c = step.cache[5]
+        var s = "| unit | c_raw | c = clip(c_raw, ±0.05) | gate | dL/dbias (backward) | dL/dbias (central difference) |\n| --- | --- | --- | --- | --- | --- |\n"
+        for unit in 0..<3 {
+            for (name, gate) in [("i", LSTMGate.input), ("j", .candidate), ("f", .forget), ("o", .output)] {
+                let col = cfg.columns(gate).lowerBound + unit
+                var bp = bias, bm = bias
+                bp.data[col] += 1e-6; bm.data[col] -= 1e-6
+                let fd = (try loss(bp) - loss(bm)) / 2e-6
+                let head = name == "i" ? "| \(unit) | \(fmt(cRaw.data[unit], 6)) | \(fmt(c.data[unit], 6)) " : "| | | "
+                s += head + "| `\(name)` | \(db.data[col] == 0 ? "0 (exactly)" : fmt(db.data[col], 9)) | \(abs(fd) < 1e-12 ? "0 (below 1e-12)" : fmt(fd, 9)) |\n"
+            }
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    // MARK: - 05: how far the GRU variants part
+
+    static func gruDriftTable() throws -> String {
+        let full = try GRUVariantDrift.measure(units: 16, input: 4, batch: 8, steps: 40, seed: 3)
+        let zero = try GRUVariantDrift.measure(units: 16, input: 4, batch: 8, steps: 40, seed: 3, zeroCandidateRecurrence: true)
+        var s = "| step t | max abs(h_after − h_before) | mean abs(h_after − h_before) | max abs(h) | same with U_c = 0 |\n| --- | --- | --- | --- | --- |\n"
+        for t in [0, 1, 2, 4, 9, 19, 39] {
+            s += "| \(t + 1) | \(fmt(full[t].maxAbs, 6)) | \(fmt(full[t].meanAbs, 6)) | \(fmt(full[t].maxAbsH, 4)) | \(zero[t].maxAbs == 0 ? "0 (exactly)" : String(format: "%.1e", zero[t].maxAbs)) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    // MARK: - 07: every conversion, run
+
+    /// Each source fixture converted to each target of its family, then run: the worst relative
+    /// error of the converted model's outputs and final state against the source framework's
+    /// numbers, or the reason the conversion is refused.
+    static func conversionTable(_ root: URL) throws -> String {
+        let lstmTargets = ["tf.LSTMCell", "tf.BasicLSTMCell", "keras.LSTM", "torch.nn.LSTM"]
+        let gruTargets = ["tf.GRUCell", "keras.GRU", "torch.nn.GRU"]
+        let sources: [(String, [String])] = [
+            ("tf-lstm-noproj-fb1-f32", lstmTargets), ("tf-lstm-proj-fb0-f32", lstmTargets), ("tf-lstm-peep-noproj-fb1-f32", lstmTargets),
+            ("keras-lstm-f64", lstmTargets), ("torch-lstm-f32", lstmTargets), ("torch-lstm-2layer-proj-f64", lstmTargets),
+            ("tf-gru-f64", gruTargets), ("keras-gru-resetafter-f64", gruTargets), ("keras-gru-resetbefore-f64", gruTargets), ("torch-gru-2layer-f64", gruTargets),
+        ]
+        var s = "| source fixture | to " + lstmTargets.map { "`\($0)`" }.joined(separator: " / ") + " (LSTM) or " + gruTargets.map { "`\($0)`" }.joined(separator: " / ") + " (GRU) |\n| --- | --- |\n"
+        for (name, targets) in sources {
+            let f = try load(root, name + ".json")
+            var cells: [String] = []
+            for target in targets {
+                do {
+                    let converted = try Fixture(source: "\(name) → \(target)", json: try FixtureConversion.convert(f, to: target))
+                    let c = try FixtureRunner.compare(converted, computed: try FixtureRunner.run(converted, impl: RNNBLAS.Implementation.self),
+                                                      implementation: "blas")
+                    let worst = c.comparisons.map(\.relError).max() ?? 0
+                    cells.append("`\(target)`: " + (c.passed ? "✓ " + e(worst, below: 1e-12) : "✗ mismatch " + String(format: "%.1e", worst)))
+                } catch let err as RNNError {
+                    cells.append("`\(target)`: refused: \(err.reason)")
+                }
+            }
+            s += "| `\(name)` | " + cells.joined(separator: "<br>") + " |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    // MARK: - 11: speed
+
+    /// Benchmarks/results-2026-11-23.jsonl (written by `rnnref bench` and Benchmarks/run.py):
+    /// per shape, ours against PyTorch and TF, and against the GEMMs alone.
+    static func speedTable(_ root: URL) throws -> String {
+        let url = root.appendingPathComponent("Benchmarks/results-2026-11-23.jsonl")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RNNError(.io, url.path, "cannot read the benchmark results") }
+        var rows: [[String: JSONValue]] = []
+        for (n, line) in text.split(separator: "\n").enumerated() {
+            guard let o = try JSONValue.parse(Data(line.utf8)).objectValue else { throw RNNError(.malformed, "\(url.path):\(n + 1)", "not an object") }
+            rows.append(o)
+        }
+        func key(_ o: [String: JSONValue]) -> String {
+            ["cell", "dtype", "batch", "steps", "input", "hidden", "pass"].map { o[$0].map { $0.stringValue ?? JSONValue.format($0.numberValue ?? 0) } ?? "" }.joined(separator: "|")
+        }
+        var order: [String] = []
+        var by: [String: [String: Double]] = [:]
+        for o in rows {
+            let k = key(o)
+            if by[k] == nil { order.append(k); by[k] = [:] }
+            if let who = o["who"]?.stringValue, let ms = o["median_ms"]?.numberValue { by[k]![who] = ms }
+        }
+        var s = "| cell | dtype | pass | B, T, I, H | ours ms | torch ms | torch / ours | tf / ours | GEMMs alone / ours |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        for k in order where k.hasPrefix("lstm") || k.hasPrefix("gru") || k.hasPrefix("rnn") {
+            let p = k.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let m = by[k]!
+            guard let ours = m["ours"] else { continue }
+            func r(_ w: String) -> String { m[w].map { String(format: "%.2f", $0 / ours) } ?? "-" }
+            s += "| \(p[0]) | \(p[1]) | \(p[6]) | \(p[2]), \(p[3]), \(p[4]), \(p[5]) | \(String(format: "%.1f", ours)) | \(m["torch"].map { String(format: "%.1f", $0) } ?? "-") | \(r("torch")) | \(r("tf")) | \(r("gemm")) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    /// The GEMMs of one LSTM layer's forward and backward pass, as RNNBLAS schedules them, and
+    /// the share of the floating-point work in each (B = 64, T = 100, I = H = 256).
+    static func gemmTable() -> String {
+        let (nB, nT, nI, nH) = (64, 100, 256, 256)
+        let rows: [(String, String, Int, Int, Int, Int)] = [
+            ("forward", "x·W_x for all steps at once (hoisted)", nB * nT, nI, 4 * nH, 1),
+            ("forward", "h_{t−1}·W_h, once per step", nB, nH, 4 * nH, nT),
+            ("backward", "dz_t·W_hᵀ → dh_{t−1}, once per step", nB, 4 * nH, nH, nT),
+            ("backward", "h_{0..T−1}ᵀ·dz for dW_h, all steps at once", nH, nB * nT, 4 * nH, 1),
+            ("backward", "xᵀ·dz for dW_x, all steps at once", nI, nB * nT, 4 * nH, 1),
+            ("backward", "dz·W_xᵀ → dx, all steps at once", nB * nT, 4 * nH, nI, 1),
+        ]
+        let total = rows.map { 2 * $0.2 * $0.3 * $0.4 * $0.5 }.reduce(0, +)
+        var s = "| pass | GEMM | M × K · K × N | calls | GFLOP | share |\n| --- | --- | --- | --- | --- | --- |\n"
+        for (pass, what, m, k, n, calls) in rows {
+            let flops = 2 * m * k * n * calls
+            s += "| \(pass) | \(what) | \(m) × \(k) · \(k) × \(n) | \(calls) | \(String(format: "%.3f", Double(flops) / 1e9)) | \(String(format: "%.0f%%", 100 * Double(flops) / Double(total))) |\n"
+        }
+        return s + "| | total | | \(rows.map(\.5).reduce(0, +)) | \(String(format: "%.3f", Double(total) / 1e9)) | 100% |"
+    }
+}
