@@ -5,9 +5,9 @@ import RNNVerify
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rewrite an LSTM fixture in another framework's layout (weights, gate order, biases, state order); `rnnref check` the result to prove it.")
+        abstract: "Rewrite an LSTM or GRU fixture in another framework's layout (weights, gate order, biases, state order); `rnnref check` the result to prove it.")
 
-    @Argument(help: "A fixture of LSTMs (tf.nn.dynamic_rnn of tf.LSTMCell/BasicLSTMCell, keras.LSTM, torch.nn.LSTM).")
+    @Argument(help: "A fixture of LSTMs or GRUs (tf.nn.dynamic_rnn of tf.LSTMCell/BasicLSTMCell/GRUCell, keras.LSTM, keras.GRU, torch.nn.LSTM, torch.nn.GRU).")
     var fixture: String
 
     @Option(help: "Target: \(FixtureConversion.targets.joined(separator: ", ")).")
