@@ -11,7 +11,41 @@ public enum TrainingNotebooks {
         "002-lossfun": { root in try lossFun(root) },
         "002-mirror": { root in try mirror(root) },
         "002-loss": { root in try lossFigure(root) },
+        "09-norms": { _ in try gradientFlowTable() },
+        "09-figure": { _ in try gradientFlowFigure() },
     ]
+
+    /// Notebook 09's setting: H = 32, I = 8, T = 100, seed 9.
+    static let flow = (units: 32, input: 8, steps: 100, seed: 9)
+
+    static func gradientFlowNorms() throws -> [(GradientFlow.Model, [Double])] {
+        let x = try GradientFlow.inputs(steps: flow.steps, input: flow.input, seed: flow.seed)
+        return try GradientFlow.models(units: flow.units, input: flow.input, seed: flow.seed).map { ($0, try GradientFlow.norms($0, x: x)) }
+    }
+
+    /// ‖∂h_T/∂s_{T−d}‖_F at a few distances, and at d = 10 the same norm by central differences.
+    static func gradientFlowTable() throws -> String {
+        let x = try GradientFlow.inputs(steps: flow.steps, input: flow.input, seed: flow.seed)
+        let ds = [1, 2, 5, 10, 20, 50, 100]
+        var s = "| model | " + ds.map { "d = \($0)" }.joined(separator: " | ") + " | d = 10 by central differences | per-step factor, d = 10 → 50 | geometric mean of f |\n"
+        s += "| --- |" + String(repeating: " --- |", count: ds.count + 3) + "\n"
+        for (m, n) in try gradientFlowNorms() {
+            let fd = try GradientFlow.finiteDifferenceNorm(m, x: x, distance: 10)
+            let factor = Foundation.pow(n[50] / n[10], 1.0 / 40)
+            let f = try GradientFlow.geometricMeanForgetGate(m, x: x).map { String(format: "%.3f", $0) } ?? "-"
+            s += "| \(m.name) | " + ds.map { String(format: "%.2e", n[$0]) }.joined(separator: " | ") + " | \(String(format: "%.2e", fd)) | \(String(format: "%.3f", factor)) | \(f) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    static func gradientFlowFigure() throws -> String {
+        let colors = ["#d62728", "#9467bd", "#1f77b4", "#2ca02c", "#ff7f0e"]
+        let series = try gradientFlowNorms().enumerated().map { k, mn in
+            LinePlot.Series(name: mn.0.name, points: mn.1.enumerated().map { (Double($0.offset), $0.element) }, color: colors[k % colors.count])
+        }
+        return LinePlot(title: "How far back the last state reaches: ‖∂h_T/∂s_(T−d)‖ (H = 32, T = 100)",
+                        xLabel: "distance d = T − t (steps)", yLabel: "Frobenius norm (log scale)", series: series, logY: true).svg
+    }
 
     /// lossFun on the numpy-002 fixture (the document's sizes), both implementations against numpy.
     static func lossFun(_ root: URL) throws -> String {
