@@ -41,11 +41,11 @@ public enum GradientFlow {
         var fb1 = fb0
         fb1.forgetBias = 1
         return [
-            Model(name: "tanh RNN (SimpleRNN)", spec: .kerasSimpleRNN(units: h, activation: .tanh, useBias: true), parameters: rnn, hIndex: 0),
-            Model(name: "LSTMCell, forget_bias 0", spec: .lstm(fb0), parameters: lstm, hIndex: 1),
-            Model(name: "LSTMCell, forget_bias 1", spec: .lstm(fb1), parameters: lstm, hIndex: 1),
-            Model(name: "GRU (reset_after)", spec: .gru(GRUConfig(flavor: .kerasResetAfter, units: h)), parameters: gru, hIndex: 0),
-            Model(name: "linear RNN (MinimalRNNCell), ±2/√H", spec: .kerasMinimalRNN(units: h), parameters: linear, hIndex: 0),
+            Model(name: "tanh RNN", spec: .kerasSimpleRNN(units: h, activation: .tanh, useBias: true), parameters: rnn, hIndex: 0),
+            Model(name: "LSTM, forget_bias 0", spec: .lstm(fb0), parameters: lstm, hIndex: 1),
+            Model(name: "LSTM, forget_bias 1", spec: .lstm(fb1), parameters: lstm, hIndex: 1),
+            Model(name: "GRU", spec: .gru(GRUConfig(flavor: .kerasResetAfter, units: h)), parameters: gru, hIndex: 0),
+            Model(name: "linear RNN, ±2/√H", spec: .kerasMinimalRNN(units: h), parameters: linear, hIndex: 0),
         ]
     }
 
