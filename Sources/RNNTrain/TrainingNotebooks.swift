@@ -4,7 +4,7 @@ import RNNCore
 import RNNScalar
 import RNNVerify
 
-/// Notebook outputs that run the training programs (Notebooks-md/02-min-char-rnn.md); passed to
+/// Notebook outputs that run the training programs (notebooks 02, 09 and 10); passed to
 /// `Notebooks.check(root:write:extra:)` by `rnnref notebooks` and the tests.
 public enum TrainingNotebooks {
     public static let outputs: [String: Notebooks.Output] = [
@@ -13,6 +13,11 @@ public enum TrainingNotebooks {
         "002-loss": { root in try lossFigure(root) },
         "09-norms": { _ in try gradientFlowTable() },
         "09-figure": { _ in try gradientFlowFigure() },
+        "10-sine": { _ in try sineTable() },
+        "10-sine-figure": { _ in SineProgram.plot(try sineRun(), title: "000's MinimalRNNCell(8) after 15 epochs: the 50-step rolling forecast").svg },
+        "10-regression": { _ in try regressionTable() },
+        "10-regression-figure": { _ in try regressionFigure() },
+        "10-ptb": { root in try ptbTable(root) },
     ]
 
     /// Notebook 09's setting: H = 32, I = 8, T = 100, seed 9.
