@@ -151,23 +151,32 @@ extension Notebooks {
     }
 
     /// The GEMMs of one LSTM layer's forward and backward pass, as RNNBLAS schedules them, and
-    /// the share of the floating-point work in each (B = 64, T = 100, I = H = 256).
+    /// the share of the floating-point work in each (B = 64, T = 100, I = H = 256; the backward
+    /// weight GEMMs run per chunk of `backwardChunkSteps` steps, about 2048 rows).
     static func gemmTable() -> String {
         let (nB, nT, nI, nH) = (64, 100, 256, 256)
+        let chunk = max(1, min(nT, 2048 / nB)), chunks = (nT + chunk - 1) / chunk
         let rows: [(String, String, Int, Int, Int, Int)] = [
-            ("forward", "x·W_x for all steps at once (hoisted)", nB * nT, nI, 4 * nH, 1),
-            ("forward", "h_{t−1}·W_h, once per step", nB, nH, 4 * nH, nT),
-            ("backward", "dz_t·W_hᵀ → dh_{t−1}, once per step", nB, 4 * nH, nH, nT),
-            ("backward", "h_{0..T−1}ᵀ·dz for dW_h, all steps at once", nH, nB * nT, 4 * nH, 1),
-            ("backward", "xᵀ·dz for dW_x, all steps at once", nI, nB * nT, 4 * nH, 1),
-            ("backward", "dz·W_xᵀ → dx, all steps at once", nB * nT, 4 * nH, nI, 1),
+            ("forward", "X·W_x for all T steps at once (hoisted out of the time loop)", nB * nT, nI, 4 * nH, 1),
+            ("forward", "h_{t−1}·W_h, once per step (the sequential part)", nB, nH, 4 * nH, nT),
+            ("backward", "dz_t·W_hᵀ → dh_{t−1}, once per step (sequential)", nB, 4 * nH, nH, nT),
+            ("backward", "Hᵀ·dZ for dW_h, once per chunk of \(chunk) steps", nH, nB * chunk, 4 * nH, chunks),
+            ("backward", "Xᵀ·dZ for dW_x, once per chunk", nI, nB * chunk, 4 * nH, chunks),
+            ("backward", "dZ·W_xᵀ → dX, once per chunk", nB * chunk, 4 * nH, nI, chunks),
         ]
-        let total = rows.map { 2 * $0.2 * $0.3 * $0.4 * $0.5 }.reduce(0, +)
-        var s = "| pass | GEMM | M × K · K × N | calls | GFLOP | share |\n| --- | --- | --- | --- | --- | --- |\n"
-        for (pass, what, m, k, n, calls) in rows {
-            let flops = 2 * m * k * n * calls
-            s += "| \(pass) | \(what) | \(m) × \(k) · \(k) × \(n) | \(calls) | \(String(format: "%.3f", Double(flops) / 1e9)) | \(String(format: "%.0f%%", 100 * Double(flops) / Double(total))) |\n"
+        // the chunks cover T steps exactly: count the work over T, not over chunks·chunk
+        func flops(_ r: (String, String, Int, Int, Int, Int)) -> Int {
+            r.5 == chunks && chunks > 1 ? 2 * r.2 * r.3 * r.4 * nT / chunk : 2 * r.2 * r.3 * r.4 * r.5
         }
-        return s + "| | total | | \(rows.map(\.5).reduce(0, +)) | \(String(format: "%.3f", Double(total) / 1e9)) | 100% |"
+        let total = rows.map(flops).reduce(0, +)
+        var s = "| pass | GEMM | M × K · K × N | calls | GFLOP | share of all GEMM work |\n| --- | --- | --- | --- | --- | --- |\n"
+        for r in rows {
+            let f = flops(r)
+            s += "| \(r.0) | \(r.1) | \(r.2) × \(r.3) · \(r.3) × \(r.4) | \(r.5) | \(String(format: "%.3f", Double(f) / 1e9)) | \(String(format: "%.0f%%", 100 * Double(f) / Double(total))) |\n"
+        }
+        let sequential = flops(rows[1]) + flops(rows[2])
+        s += "| | total | | \(rows.map(\.5).reduce(0, +)) | \(String(format: "%.3f", Double(total) / 1e9)) | 100% |\n"
+        s += "\nThe two sequential rows do \(String(format: "%.0f%%", 100 * Double(sequential) / Double(total))) of the work in \(2 * nT) small calls ([\(nB), \(nH)] · [\(nH), \(4 * nH)] and back); the rest is \(1 + 3 * chunks) large calls."
+        return s
     }
 }
