@@ -24,6 +24,7 @@ struct CLITests {
         (["gradcheck", "--cell", "tf.NoSuchCell"], "unknown cell kind \"tf.NoSuchCell\""),
         (["gradcheck", "--activation", "swish"], "unknown activation 'swish'"),
         (["verify", "--fixtures", "/nonexistent-dir"], "/nonexistent-dir: no such fixtures directory"),
+        (["notebooks", "--only", "99"], "99: no notebook in Notebooks-md starts with that"),
     ])
     func badInputExitsNonZeroWithOneLine(_ args: [String], _ message: String) throws {
         let r = try runCLI(args)
