@@ -90,7 +90,7 @@ private func applyRun(_ act: Activation, _ p: UnsafeMutablePointer<Float>, _ n: 
     switch act {
     case .tanh: for k in 0..<n { p[k] = vtanh(p[k]) }
     case .sigmoid: for k in 0..<n { p[k] = vsigmoid(p[k]) }
-    case .relu: for k in 0..<n { p[k] = p[k] > 0 ? p[k] : 0 }
+    case .relu: for k in 0..<n { p[k] = p[k] < 0 ? 0 : p[k] }   // NaN stays NaN
     case .linear: break
     }
 }
@@ -99,7 +99,7 @@ private func applyRun(_ act: Activation, _ p: UnsafeMutablePointer<Double>, _ n:
     switch act {
     case .tanh: for k in 0..<n { p[k] = vtanh(p[k]) }
     case .sigmoid: for k in 0..<n { p[k] = vsigmoid(p[k]) }
-    case .relu: for k in 0..<n { p[k] = p[k] > 0 ? p[k] : 0 }
+    case .relu: for k in 0..<n { p[k] = p[k] < 0 ? 0 : p[k] }   // NaN stays NaN
     case .linear: break
     }
 }

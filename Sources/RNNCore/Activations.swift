@@ -24,7 +24,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         switch self {
         case .tanh: return stableTanh(z)
         case .sigmoid: return RNNCore.sigmoid(z)
-        case .relu: return z > 0 ? z : 0
+        case .relu: return z < 0 ? 0 : z          // NaN stays NaN, as in numpy, TF and PyTorch
         case .linear: return z
         }
     }

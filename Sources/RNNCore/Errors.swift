@@ -33,3 +33,17 @@ public struct RNNError: Error, CustomStringConvertible, Sendable, Equatable {
         return e
     }
 }
+
+/// Non-finite values (NaN, ±infinity) in inputs, initial states and weights. By default every
+/// entry point refuses them: `DynamicRNN` (x, initial_state), cell and min-char-rnn parameters,
+/// and fixture tensors, each with an error naming the tensor and the index. A caller that wants
+/// them to propagate through the arithmetic as IEEE 754 defines (to see what NaN does to a
+/// batch, say) asks for it for a scope:
+///
+///     try NonFinite.$allowed.withValue(true) { try net.forward(x) }
+///
+/// The command line's `--allow-nonfinite` (on `run` and `check`) does exactly this. A task-local
+/// value, so concurrent callers do not see each other's choice.
+public enum NonFinite {
+    @TaskLocal public static var allowed = false
+}

@@ -16,7 +16,14 @@ struct Run: ParsableCommand {
     @Option(help: "scalar or blas.")
     var impl: ImplChoice = .blas
 
+    @Flag(help: "Let NaN and infinities in the fixture's tensors through instead of refusing them (they propagate).")
+    var allowNonfinite = false
+
     func run() throws {
+        try NonFinite.$allowed.withValue(allowNonfinite) { try runChecked() }
+    }
+
+    func runChecked() throws {
         try failing {
             guard impl != .both else { throw RNNError(.invalid, "--impl", "run takes one implementation: scalar or blas") }
             let f = try Fixture.load(path: fixture)
@@ -43,7 +50,14 @@ struct Check: ParsableCommand {
     @Option(help: "scalar, blas or both.")
     var impl: ImplChoice = .both
 
+    @Flag(help: "Let NaN and infinities through instead of refusing them; NaN then matches NaN (numpy's equal_nan).")
+    var allowNonfinite = false
+
     func run() throws {
+        try NonFinite.$allowed.withValue(allowNonfinite) { try runChecked() }
+    }
+
+    func runChecked() throws {
         var failures = 0, passes = 0
         try failing {
             guard !fixtures.isEmpty else { throw RNNError(.missing, "FIXTURE", "give at least one fixture file") }

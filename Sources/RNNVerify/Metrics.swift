@@ -1,3 +1,5 @@
+import RNNCore
+
 /// The project's relative error between two arrays of the same size:
 ///
 ///     rel(a, b) = max_i |a_i − b_i| / max(1e-8, max_i |a_i| + max_i |b_i|)
@@ -7,7 +9,7 @@
 public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count, "relativeError: size mismatch")
     var num = 0.0, ma = 0.0, mb = 0.0
-    for i in a.indices {
+    for i in a.indices where !matchingNonFinite(a[i], b[i]) {
         num = max(num, abs(a[i] - b[i]))
         ma = max(ma, abs(a[i]))
         mb = max(mb, abs(b[i]))
@@ -20,7 +22,7 @@ public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
 public func maxAbsError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count, "maxAbsError: size mismatch")
     var m = 0.0
-    for i in a.indices {
+    for i in a.indices where !matchingNonFinite(a[i], b[i]) {
         let d = abs(a[i] - b[i])
         if d.isNaN { return .nan }
         m = max(m, d)
@@ -31,9 +33,17 @@ public func maxAbsError(_ a: [Double], _ b: [Double]) -> Double {
 /// numpy's `allclose(actual, expected, rtol, atol)`: `|a − e| ≤ atol + rtol·|e|` everywhere.
 /// Returns the first failing index, or nil.
 public func firstNotClose(_ actual: [Double], _ expected: [Double], _ tol: Tolerance) -> Int? {
-    for i in actual.indices {
+    for i in actual.indices where !matchingNonFinite(actual[i], expected[i]) {
         let d = abs(actual[i] - expected[i])
         if !(d <= tol.atol + tol.rtol * abs(expected[i])) { return i }
     }
     return nil
+}
+
+/// While `NonFinite.allowed`, a NaN against a NaN, or an infinity against the same infinity,
+/// is a match (numpy's `allclose(..., equal_nan=True)`) and is left out of the errors above;
+/// otherwise a non-finite value never matches.
+@inline(__always)
+func matchingNonFinite(_ a: Double, _ b: Double) -> Bool {
+    NonFinite.allowed && ((a.isNaN && b.isNaN) || (a.isInfinite && a == b))
 }

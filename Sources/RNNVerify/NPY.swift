@@ -53,12 +53,16 @@ public struct NPYArray: Sendable, Equatable {
             throw RNNError(.unsupported, what, "dtype '\(descr)' (supported: float32, float64, int32, int64 in either byte order)")
         }
         let bigEndian = order == ">"
-        var count = 1
-        for d in shape {
-            let (c, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, d >= 0, c <= 1 << 31 else { throw RNNError(.invalid, what, "shape \(shape) is too large") }
-            count = c
+        // the product of the non-zero dimensions is bounded too: with a zero dimension the array
+        // is empty, but its strides are still formed (a shape (4, 0, 6666666666, …) trapped in
+        // fortranToC; found by Fuzz/run.sh npy)
+        var extent = 1
+        for d in shape where d != 0 {
+            let (c, overflow) = extent.multipliedReportingOverflow(by: d)
+            guard !overflow, c <= 1 << 31 else { throw RNNError(.invalid, what, "shape \(shape) is too large") }
+            extent = c
         }
+        let count = shape.contains(0) ? 0 : extent
         let width = dt == .float32 || dt == .int32 ? 4 : 8
         let body = start + headerLength
         guard bytes.count - body >= count * width else {
@@ -107,11 +111,14 @@ public struct NPYArray: Sendable, Equatable {
         let s = try value(of: "shape")
         guard s.first == "(", let close = s.firstIndex(of: ")") else { throw RNNError(.malformed, what, "shape must be a tuple") }
         let inner = s[s.index(after: s.startIndex)..<close]
+        // Python's repr of a tuple of ints: "()", "(3,)", "(3, 4)" (Python 2 may write "3L");
+        // an empty entry is allowed only after the last comma, and an entry is decimal digits
         var shape: [Int] = []
-        for part in inner.split(separator: ",") {
-            let t = part.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty { continue }
-            guard let n = Int(t.hasSuffix("L") ? String(t.dropLast()) : t), n >= 0 else {
+        let parts = inner.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for (k, t) in parts.enumerated() {
+            if t.isEmpty && k == parts.count - 1 && (k > 0 || parts.count == 1) { continue }
+            let digits = t.hasSuffix("L") ? String(t.dropLast()) : t
+            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits) else {
                 throw RNNError(.malformed, what, "shape entry '\(t)' is not a non-negative integer")
             }
             shape.append(n)
@@ -120,6 +127,7 @@ public struct NPYArray: Sendable, Equatable {
     }
 
     static func fortranToC(_ v: [Double], shape: [Int]) -> [Double] {
+        if v.isEmpty { return v }
         var out = [Double](repeating: 0, count: v.count)
         var cStrides = [Int](repeating: 1, count: shape.count), fStrides = cStrides
         for k in stride(from: shape.count - 2, through: 0, by: -1) { cStrides[k] = cStrides[k + 1] * shape[k + 1] }

@@ -78,6 +78,33 @@ struct NPYTests {
         }
     }
 
+    /// Hand-made headers: shape tuples numpy would never write, and an empty array whose other
+    /// dimensions are so large that its strides overflow (found by Fuzz/run.sh npy).
+    @Test(arguments: [("(2, , 3)", "shape entry ''"), ("(+2, 3)", "shape entry '+2'"), ("(2, -3)", "shape entry '-3'"),
+                      ("(,)", "shape entry ''"), ("(4, 0, 9999999999, 9999999999)", "is too large"), ("(2, 3x)", "shape entry '3x'")])
+    func malformedShapes(_ shape: String, _ reason: String) throws {
+        for fortran in ["False", "True"] {
+            var header = "{'descr': '<f8', 'fortran_order': \(fortran), 'shape': \(shape), }"
+            header += String(repeating: " ", count: 63 - (10 + header.utf8.count) % 64) + "\n"
+            let data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]) + Data(header.utf8)
+            do {
+                _ = try NPYArray(npy: data, what: "hand-made.npy")
+                Issue.record("shape \(shape) was read")
+            } catch let e as RNNError {
+                #expect(e.description.contains(reason), "\(shape): \(e.description)")
+            }
+        }
+        // the tuples numpy writes still parse
+        for (text, dims) in [("()", [Int]()), ("(3,)", [3]), ("(3, 4)", [3, 4]), ("(0, 5)", [0, 5]), ("(3L, 4L)", [3, 4])] {
+            var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(text), }"
+            header += String(repeating: " ", count: 63 - (10 + header.utf8.count) % 64) + "\n"
+            let n = dims.reduce(1, *)
+            let data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+                + Data(header.utf8) + Data(repeating: 0, count: 8 * n)
+            #expect(try NPYArray(npy: data, what: "ok.npy").shape == dims)
+        }
+    }
+
     @Test func notAnArchive() throws {
         #expect(throws: RNNError.self) { try NPZ.read(Self.dir.appendingPathComponent("expected.json")) }
     }
