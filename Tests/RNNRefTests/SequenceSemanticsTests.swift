@@ -1,3 +1,4 @@
+import Foundation
 import RNNBLAS
 import RNNCore
 import RNNScalar
@@ -73,6 +74,35 @@ struct SequenceSemanticsTests {
 /// steps, for chunk sizes that do and do not divide T, in both implementations.
 @Suite("Streaming inference")
 struct StreamingTests {
+    /// T = 100,000 (B = 1, I = 1, H = 2): streaming inference, a whole forward pass and BPTT all
+    /// complete (every time loop is iterative: no recursion, so no stack overflow at any T), the
+    /// stream ends in the forward pass's final state, and the gradients are finite. Memory at
+    /// large T is measured by `rnnref bench --pass stream|train` (README, "Performance").
+    @Test func hundredThousandSteps() throws {
+        let steps = 100_000
+        let spec = CellSpec.lstm(LSTMConfig(flavor: .tfLSTMCell, units: 2))
+        for impl in [RNNScalar.Implementation.self, RNNBLAS.Implementation.self] as [any RNNImplementation.Type] {
+            var rng = try numpyRandomState(seed: 8)
+            var given: [String: Tensor<Double>] = [:]
+            for (n, shape) in spec.parameterShapes(inputSize: 1) {
+                given[n] = Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-0.5, 0.5) })
+            }
+            let net = try DynamicRNN(cells: [try impl.buildCell(spec, inputSize: 1, given: given)], timeMajor: true)
+            let x = Tensor<Double>(uncheckedShape: [steps, 1, 1], data: (0..<steps).map { Foundation.sin(Double($0) * 0.01) })
+            var seen = 0
+            let final = try net.stream(steps: steps, chunk: 4096, input: { r in
+                Tensor(uncheckedShape: [r.count, 1, 1], data: Array(x.data[r]))
+            }, output: { r, o in seen += o.shape[0]; #expect(o.shape[0] == r.count) })
+            #expect(seen == steps)
+            let whole = try net.forward(x)
+            #expect(final == whole.finalState, "\(impl.name)")
+            let g = try net.backward(whole, dOutputs: Tensor(shape: whole.outputs.shape, repeating: 1e-3),
+                                     dFinalState: whole.finalState.map { Tensor(shape: $0.shape, repeating: 1) })
+            #expect(g.dx.shape == [steps, 1, 1])
+            #expect(g.dParameters[0].tensors.allSatisfy { $0.data.allSatisfy(\.isFinite) }, "\(impl.name)")
+        }
+    }
+
     @Test(arguments: [1, 5, 23, 40])
     func streamEqualsOneForward(_ chunk: Int) throws {
         for kind in ["tf.LSTMCell", "keras.GRU", "tf.BasicRNNCell"] {
