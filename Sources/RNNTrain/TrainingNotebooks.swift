@@ -11,6 +11,7 @@ public enum TrainingNotebooks {
         "002-lossfun": { root in try lossFun(root) },
         "002-mirror": { root in try mirror(root) },
         "002-loss": { root in try lossFigure(root) },
+        "04-gates": { _ in try gateFigure() },
         "09-norms": { _ in try gradientFlowTable() },
         "09-figure": { _ in try gradientFlowFigure() },
         "10-sine": { _ in try sineTable() },
@@ -19,6 +20,34 @@ public enum TrainingNotebooks {
         "10-regression-figure": { _ in try regressionFigure() },
         "10-ptb": { root in try ptbTable(root) },
     ]
+
+    /// Notebook 04's figure: a TF LSTMCell(4) with forget_bias 1 (weights uniform ±0.5 from
+    /// numpy's RandomState(4)) reading x_t = sin(0.2·t) for 100 steps; unit 0's gates i, f, o
+    /// and its cell c, from the scalar implementation's per-step cache.
+    static func gateFigure() throws -> String {
+        var cfg = LSTMConfig(flavor: .tfLSTMCell, units: 4)
+        cfg.forgetBias = 1
+        var rng = try numpyRandomState(seed: 4)
+        var given: [String: Tensor<Double>] = [:]
+        for (n, shape) in CellSpec.lstm(cfg).parameterShapes(inputSize: 1) {
+            given[n] = Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-0.5, 0.5) })
+        }
+        let cell = try RNNScalar.Implementation.buildCell(.lstm(cfg), inputSize: 1, given: given)
+        var state = [Tensor<Double>(zeros: [1, 4]), Tensor<Double>(zeros: [1, 4])]
+        var i: [(Double, Double)] = [], f = i, o = i, c = i, x = i
+        for t in 0..<100 {
+            let xt = Foundation.sin(0.2 * Double(t))
+            let step = cell.step(Tensor(uncheckedShape: [1, 1], data: [xt]), state: state)   // cache: i, f, g, o, c_raw, c, …
+            let tt = Double(t)
+            i.append((tt, step.cache[0].data[0])); f.append((tt, step.cache[1].data[0])); o.append((tt, step.cache[3].data[0]))
+            c.append((tt, step.cache[5].data[0])); x.append((tt, xt))
+            state = step.state
+        }
+        return LinePlot(title: "TF LSTMCell(4), forget_bias 1, reading sin(0.2·t): unit 0 over time", xLabel: "step t", yLabel: "value",
+                        series: [.init(name: "input x_t", points: x, color: "#aaaaaa", dashed: true), .init(name: "input gate i", points: i, color: "#1f77b4"),
+                                 .init(name: "forget gate f", points: f, color: "#2ca02c"), .init(name: "output gate o", points: o, color: "#ff7f0e"),
+                                 .init(name: "cell c", points: c, color: "#d62728")]).svg
+    }
 
     /// Notebook 09's setting: H = 32, I = 8, T = 100, seed 9.
     static let flow = (units: 32, input: 8, steps: 100, seed: 9)
