@@ -4,7 +4,8 @@
 #   ./sanitize.sh [address|thread ...]        default: address, then thread
 # Each sanitizer builds into its own scratch directory (.build-address, .build-thread), then runs
 # `swift test` there. ASan aborts on the first error (halt_on_error) and reports leaks
-# (LeakSanitizer); TSan reports every data race and makes the run fail (exit 66). The last line
+# (LeakSanitizer, with the third-party leaks listed and explained in .ci/lsan.supp suppressed);
+# TSan reports every data race and makes the run fail (exit 66). The last line
 # per sanitizer says how long it took and how it ended; the script exits non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -21,7 +22,8 @@ for s in "${sanitizers[@]}"; do
         grep -E "error" "$log" | head -5; status=1; summary+=("$s: BUILD FAILED"); continue
     fi
     echo "== $s: swift test"
-    ASAN_OPTIONS="halt_on_error=1:detect_leaks=1" TSAN_OPTIONS="halt_on_error=0:exitcode=66" \
+    ASAN_OPTIONS="halt_on_error=1:detect_leaks=1" LSAN_OPTIONS="suppressions=$PWD/.ci/lsan.supp" \
+        TSAN_OPTIONS="halt_on_error=0:exitcode=66" \
         swift test --skip-build --sanitize="$s" --scratch-path ".build-$s" >> "$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
