@@ -25,11 +25,13 @@ var rnnrefBinary: URL {
     URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnref")
 }
 
-/// Runs `rnnref` with `args`; returns (exit status, stdout, stderr).
-func runCLI(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+/// Runs `rnnref` with `args` (and `environment` added to this process's); returns (exit status,
+/// stdout, stderr).
+func runCLI(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = rnnrefBinary
     p.arguments = args
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     p.currentDirectoryURL = packageRoot
     let o = Pipe(), e = Pipe()
     p.standardOutput = o
