@@ -13,8 +13,16 @@ seconds=${1:-600}; shift || true
 targets=("${@:-json npy npz text cli}")
 targets=(${targets[@]})
 bash ../deps.sh
+mkdir -p .work
 echo "building the fuzz targets (release, -sanitize=fuzzer,address --toolset toolset.json)..."
-swift build -c release -Xswiftc -sanitize=fuzzer,address --toolset toolset.json 2>&1 | grep -E "error|Build complete" || true
+# a failed build must not leave the previous binaries to be fuzzed; SwiftPM has been seen to miss
+# a source file added to the parent package (then `rm -rf Fuzz/.build` and run again)
+if ! swift build -c release -Xswiftc -sanitize=fuzzer,address --toolset toolset.json > .work/build.log 2>&1; then
+    grep -E "error" .work/build.log | head -5
+    echo "run.sh: the fuzz targets did not build (see Fuzz/.work/build.log); if a source file was added, rm -rf Fuzz/.build" >&2
+    exit 2
+fi
+grep -E "Build complete" .work/build.log
 bin=$(swift build -c release -Xswiftc -sanitize=fuzzer,address --toolset toolset.json --show-bin-path)
 status=0
 summary=()
