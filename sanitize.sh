@@ -22,7 +22,7 @@ for s in "${sanitizers[@]}"; do
         grep -E "error" "$log" | head -5; status=1; summary+=("$s: BUILD FAILED"); continue
     fi
     echo "== $s: swift test"
-    ASAN_OPTIONS="halt_on_error=1:detect_leaks=1" LSAN_OPTIONS="suppressions=$PWD/.ci/lsan.supp" \
+    ASAN_OPTIONS="halt_on_error=1:detect_leaks=1" LSAN_OPTIONS="suppressions=$PWD/.ci/lsan.supp:print_suppressions=0" \
         TSAN_OPTIONS="halt_on_error=0:exitcode=66" \
         swift test --skip-build --sanitize="$s" --scratch-path ".build-$s" >> "$log" 2>&1
     rc=$?
