@@ -179,11 +179,7 @@ struct JSONParser {
                 let v = try p.value()
                 if out[key] != nil { p.i = keyAt; throw p.fail("duplicate key \"\(key)\"") }
                 out[key] = v
-                p.skipSpace()
-                guard p.i < p.bytes.count else { throw p.fail("unexpected end of input in an object") }
-                if p.bytes[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
-                if p.bytes[p.i] == UInt8(ascii: "}") { p.i += 1; return .object(out) }
-                throw p.fail("expected ',' or '}' in an object")
+                if try !p.another(close: "}", in: "an object") { return .object(out) }
             }
         }
     }
@@ -197,13 +193,19 @@ struct JSONParser {
             while true {
                 p.skipSpace()
                 out.append(try p.value())
-                p.skipSpace()
-                guard p.i < p.bytes.count else { throw p.fail("unexpected end of input in an array") }
-                if p.bytes[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
-                if p.bytes[p.i] == UInt8(ascii: "]") { p.i += 1; return .array(out) }
-                throw p.fail("expected ',' or ']' in an array")
+                if try !p.another(close: "]", in: "an array") { return .array(out) }
             }
         }
+    }
+
+    /// After an element of an object or array: consumes ',' and returns true (another element
+    /// follows), or consumes `close` and returns false.
+    mutating func another(close: Unicode.Scalar, in what: String) throws -> Bool {
+        skipSpace()
+        guard i < bytes.count else { throw fail("unexpected end of input in \(what)") }
+        if bytes[i] == UInt8(ascii: ",") { i += 1; return true }
+        if bytes[i] == UInt8(ascii: close) { i += 1; return false }
+        throw fail("expected ',' or '\(close)' in \(what)")
     }
 
     /// A string starting at the opening quote; escapes per RFC 8259, including surrogate pairs.
