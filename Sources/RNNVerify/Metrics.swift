@@ -9,7 +9,8 @@ import RNNCore
 public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count, "relativeError: size mismatch")
     var num = 0.0, ma = 0.0, mb = 0.0
-    for i in a.indices where !matchingNonFinite(a[i], b[i]) {
+    let equalNaN = NonFinite.allowed          // a task-local: read once, not per element
+    for i in a.indices where !(equalNaN && matchingNonFinite(a[i], b[i])) {
         num = max(num, abs(a[i] - b[i]))
         ma = max(ma, abs(a[i]))
         mb = max(mb, abs(b[i]))
@@ -22,7 +23,8 @@ public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
 public func maxAbsError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count, "maxAbsError: size mismatch")
     var m = 0.0
-    for i in a.indices where !matchingNonFinite(a[i], b[i]) {
+    let equalNaN = NonFinite.allowed
+    for i in a.indices where !(equalNaN && matchingNonFinite(a[i], b[i])) {
         let d = abs(a[i] - b[i])
         if d.isNaN { return .nan }
         m = max(m, d)
@@ -33,17 +35,18 @@ public func maxAbsError(_ a: [Double], _ b: [Double]) -> Double {
 /// numpy's `allclose(actual, expected, rtol, atol)`: `|a − e| ≤ atol + rtol·|e|` everywhere.
 /// Returns the first failing index, or nil.
 public func firstNotClose(_ actual: [Double], _ expected: [Double], _ tol: Tolerance) -> Int? {
-    for i in actual.indices where !matchingNonFinite(actual[i], expected[i]) {
+    let equalNaN = NonFinite.allowed
+    for i in actual.indices where !(equalNaN && matchingNonFinite(actual[i], expected[i])) {
         let d = abs(actual[i] - expected[i])
         if !(d <= tol.atol + tol.rtol * abs(expected[i])) { return i }
     }
     return nil
 }
 
-/// While `NonFinite.allowed`, a NaN against a NaN, or an infinity against the same infinity,
-/// is a match (numpy's `allclose(..., equal_nan=True)`) and is left out of the errors above;
-/// otherwise a non-finite value never matches.
+/// A NaN against a NaN, or an infinity against the same infinity. While `NonFinite.allowed`
+/// such pairs match (numpy's `allclose(..., equal_nan=True)`) and are left out of the errors
+/// above; otherwise a non-finite value never matches.
 @inline(__always)
 func matchingNonFinite(_ a: Double, _ b: Double) -> Bool {
-    NonFinite.allowed && ((a.isNaN && b.isNaN) || (a.isInfinite && a == b))
+    (a.isNaN && b.isNaN) || (a.isInfinite && a == b)
 }
