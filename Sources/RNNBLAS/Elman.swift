@@ -40,80 +40,56 @@ extension WeightBlock {
     }
 }
 
-/// The tanh-RNN step (Elman, 1990), vectorised:
-///
-///     z  = x·W_x + h·W_h + b        two GEMMs into one [B, H] buffer, then bias + act fused
-///     h' = act(z)
-///
-/// Same fields and results as RNNScalar's `Elman`; the sums run inside OpenBLAS.
-struct Elman<Scalar: RNNFloat>: Sendable {
-    var inputSize: Int
-    var units: Int
-    var activation: Activation
-    var wx: WeightBlock
-    var wh: WeightBlock
-    var bias: Int?
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func forward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>) -> (z: Tensor<Scalar>, h: Tensor<Scalar>) {
-        let (batch, nI, nH) = (x.shape[0], inputSize, units)
-        var z = [Scalar](repeating: 0, count: batch * nH)
-        gemm(false, false, m: batch, n: nH, k: nI, x.data, lda: nI,
-             p.tensors[wx.index].data, wx.row * nH, ldb: nH, beta: 0, &z, ldc: nH)
-        gemm(false, false, m: batch, n: nH, k: nH, h.data, lda: nH,
-             p.tensors[wh.index].data, wh.row * nH, ldb: nH, beta: 1, &z, ldc: nH)
-        var hNew = z
-        let b = bias.map { p.tensors[$0].data }
-        for r in 0..<batch {
-            for j in 0..<nH {
-                let s = z[r * nH + j] + (b?[j] ?? 0)
-                z[r * nH + j] = s
-                hNew[r * nH + j] = activation.apply(s)
+extension Implementation {
+    /// The tanh-RNN step (Elman, 1990), vectorised:
+    ///
+    ///     z  = x·W_x + h·W_h + b        two GEMMs into one [B, H] buffer, then bias + act fused
+    ///     h' = act(z)
+    ///
+    /// Same layout and results as RNNScalar's `Elman`; the sums run inside OpenBLAS.
+    public enum Elman: ElmanArithmetic {
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
+        public static func forward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>) -> (z: Tensor<T>, h: Tensor<T>) {
+            let (batch, nI, nH) = (x.shape[0], x.shape[1], l.units)
+            let (wx, wh, bias, activation) = (l.wx, l.wh, l.bias, l.activation)
+            var z = [T](repeating: 0, count: batch * nH)
+            gemm(false, false, m: batch, n: nH, k: nI, x.data, lda: nI,
+                 p.tensors[wx.index].data, wx.row * nH, ldb: nH, beta: 0, &z, ldc: nH)
+            gemm(false, false, m: batch, n: nH, k: nH, h.data, lda: nH,
+                 p.tensors[wh.index].data, wh.row * nH, ldb: nH, beta: 1, &z, ldc: nH)
+            var hNew = z
+            let b = bias.map { p.tensors[$0].data }
+            for r in 0..<batch {
+                for j in 0..<nH {
+                    let s = z[r * nH + j] + (b?[j] ?? 0)
+                    z[r * nH + j] = s
+                    hNew[r * nH + j] = activation.apply(s)
+                }
             }
+            return (Tensor(uncheckedShape: [batch, nH], data: z), Tensor(uncheckedShape: [batch, nH], data: hNew))
         }
-        return (Tensor(uncheckedShape: [batch, nH], data: z), Tensor(uncheckedShape: [batch, nH], data: hNew))
-    }
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func backward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>, hNew: Tensor<Scalar>,
-                  dhNew: Tensor<Scalar>, grads: inout Parameters<Scalar>) -> (dx: Tensor<Scalar>, dh: Tensor<Scalar>) {
-        let (batch, nI, nH) = (x.shape[0], inputSize, units)
-        var dz = dhNew.data
-        for i in dz.indices { dz[i] *= activation.derivative(fromOutput: hNew.data[i]) }
-        var dx = [Scalar](repeating: 0, count: batch * nI)
-        var dh = [Scalar](repeating: 0, count: batch * nH)
-        gemm(false, true, m: batch, n: nI, k: nH, dz, lda: nH,                       // dx = dz·W_xᵀ
-             p.tensors[wx.index].data, wx.row * nH, ldb: nH, beta: 0, &dx, ldc: nI)
-        gemm(false, true, m: batch, n: nH, k: nH, dz, lda: nH,                       // dh = dz·W_hᵀ
-             p.tensors[wh.index].data, wh.row * nH, ldb: nH, beta: 0, &dh, ldc: nH)
-        gemm(true, false, m: nI, n: nH, k: batch, x.data, lda: nI, dz, ldb: nH,      // dW_x += xᵀ·dz
-             beta: 1, &grads.tensors[wx.index].data, wx.row * nH, ldc: nH)
-        gemm(true, false, m: nH, n: nH, k: batch, h.data, lda: nH, dz, ldb: nH,      // dW_h += hᵀ·dz
-             beta: 1, &grads.tensors[wh.index].data, wh.row * nH, ldc: nH)
-        if let bi = bias { addColumnSums(dz, rows: batch, cols: nH, into: &grads.tensors[bi].data) }
-        return (Tensor(uncheckedShape: [batch, nI], data: dx), Tensor(uncheckedShape: [batch, nH], data: dh))
-    }
-}
-
-/// A cell that is exactly one Elman step: output = new state = h'.
-protocol ElmanCell: RecurrentCell {
-    var elman: Elman<Scalar> { get }
-}
-
-extension ElmanCell {
-    public func step(_ x: Tensor<Scalar>, state: [Tensor<Scalar>]) -> CellStep<Scalar> {
-        let (_, h) = elman.forward(parameters, x: x, h: state[0])
-        return CellStep(output: h, state: [h], cache: [])
-    }
-
-    public func stepBackward(_ step: CellStep<Scalar>, x: Tensor<Scalar>, state: [Tensor<Scalar>],
-                             dOutput: Tensor<Scalar>, dState: [Tensor<Scalar>],
-                             grads: inout Parameters<Scalar>) -> CellStepGradients<Scalar> {
-        var dh = dOutput
-        dh.add(dState[0])
-        let g = elman.backward(parameters, x: x, h: state[0], hNew: step.output, dhNew: dh, grads: &grads)
-        return CellStepGradients(dx: g.dx, dState: [g.dh])
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
+        public static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, hNew: Tensor<T>,
+                                                 dhNew: Tensor<T>, grads: inout Parameters<T>) -> (dx: Tensor<T>, dh: Tensor<T>) {
+            let (batch, nI, nH) = (x.shape[0], x.shape[1], l.units)
+            let (wx, wh, bias, activation) = (l.wx, l.wh, l.bias, l.activation)
+            var dz = dhNew.data
+            for i in dz.indices { dz[i] *= activation.derivative(fromOutput: hNew.data[i]) }
+            var dx = [T](repeating: 0, count: batch * nI)
+            var dh = [T](repeating: 0, count: batch * nH)
+            gemm(false, true, m: batch, n: nI, k: nH, dz, lda: nH,                       // dx = dz·W_xᵀ
+                 p.tensors[wx.index].data, wx.row * nH, ldb: nH, beta: 0, &dx, ldc: nI)
+            gemm(false, true, m: batch, n: nH, k: nH, dz, lda: nH,                       // dh = dz·W_hᵀ
+                 p.tensors[wh.index].data, wh.row * nH, ldb: nH, beta: 0, &dh, ldc: nH)
+            gemm(true, false, m: nI, n: nH, k: batch, x.data, lda: nI, dz, ldb: nH,      // dW_x += xᵀ·dz
+                 beta: 1, &grads.tensors[wx.index].data, wx.row * nH, ldc: nH)
+            gemm(true, false, m: nH, n: nH, k: batch, h.data, lda: nH, dz, ldb: nH,      // dW_h += hᵀ·dz
+                 beta: 1, &grads.tensors[wh.index].data, wh.row * nH, ldc: nH)
+            if let bi = bias { addColumnSums(dz, rows: batch, cols: nH, into: &grads.tensors[bi].data) }
+            return (Tensor(uncheckedShape: [batch, nI], data: dx), Tensor(uncheckedShape: [batch, nH], data: dh))
+        }
     }
 }

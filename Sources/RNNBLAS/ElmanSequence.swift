@@ -1,32 +1,29 @@
 import RNNCore
 
 /// The BLAS tanh RNN over a whole sequence, scheduled for speed (same numbers as stepping
-/// `Elman.forward` T times): `Z = X·W_x + b` for all T·B rows in one GEMM, then per step one
-/// GEMM `z_t += h_{t−1}·W_h` and one pass `h_t = act(z_t)`; backward per step one pass for
-/// dz_t and one GEMM `dh_{t−1} = dz_t·W_hᵀ`; dW_x, dW_h, db and dX are single GEMMs (or one
-/// column sum) per chunk of `backwardChunkSteps` steps. Tape: `h` [(T+1)·B, H], the state entering each step
-/// (index 0: the initial state), and x.
-final class ElmanTape<Scalar: RNNFloat>: @unchecked Sendable {
-    let h: [Scalar]
-    let x: [Scalar]
-    init(h: [Scalar], x: [Scalar]) { self.h = h; self.x = x }
-}
-
-extension Elman {
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func forwardSequence(_ p: Parameters<Scalar>, x: Tensor<Scalar>, initialState: [Tensor<Scalar>], lengths: [Int]?) -> SequenceForward<Scalar> {
-        let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], inputSize, units)
+/// `Elman.forward` T times, see RNNCore's `stepwiseForwardSequence`): `Z = X·W_x + b` for all
+/// T·B rows in one GEMM, then per step one GEMM `z_t += h_{t−1}·W_h` and one pass
+/// `h_t = act(z_t)`; backward per step one pass for dz_t and one GEMM `dh_{t−1} = dz_t·W_hᵀ`;
+/// dW_x, dW_h, db and dX are single GEMMs (or one column sum) per chunk of
+/// `backwardChunkSteps` steps. The tape is an `ElmanTape`.
+extension Implementation.Elman {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forwardSequence<T: RNNFloat>(_ w: ElmanWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                                    lengths: [Int]?) -> SequenceForward<T>? {
+        let (p, l) = (w.parameters, w.layout)
+        let (wx, wh, bias, activation) = (l.wx, l.wh, l.bias, l.activation)
+        let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], w.inputSize, l.units)
         let rows = tCount * batch, nBH = batch * nH
-        var z = [Scalar](repeating: 0, count: rows * nH)
+        var z = [T](repeating: 0, count: rows * nH)
         wx.multiply(p, x.data, m: rows, k: nI, n: nH, beta: 0, into: &z)
         if let bi = bias {
             let b = p.tensors[bi].data
             for r in 0..<rows { for j in 0..<nH { z[r * nH + j] += b[j] } }
         }
-        var h = [Scalar](repeating: 0, count: (tCount + 1) * nBH)
+        var h = [T](repeating: 0, count: (tCount + 1) * nBH)
         for k in 0..<nBH { h[k] = initialState[0].data[k] }
-        var outputs = [Scalar](repeating: 0, count: rows * nH)
+        var outputs = [T](repeating: 0, count: rows * nH)
         for t in 0..<tCount {
             let hp = t * nBH, hn = (t + 1) * nBH
             wh.multiply(p, h, hp, m: batch, k: nH, n: nH, beta: 1, into: &z, hp)
@@ -43,23 +40,25 @@ extension Elman {
         let hT = Tensor(uncheckedShape: [batch, nH], data: Array(h[(tCount * nBH)...]))
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nH], data: outputs),
                                finalState: [hT], inputs: [], statesBefore: [], steps: [],
-                               sequenceLength: lengths, tape: ElmanTape(h: h, x: x.data))
+                               sequenceLength: lengths, tape: .elman(ElmanTape(h: h, x: x.data)))
     }
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func backwardSequence(_ p: Parameters<Scalar>, _ fwd: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
-                          dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
-        let tape = fwd.tape as! ElmanTape<Scalar>
-        let (tCount, batch, nI, nH) = (dOutputs.shape[0], dOutputs.shape[1], inputSize, units)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backwardSequence<T: RNNFloat>(_ w: ElmanWeights<T>, _ fwd: SequenceForward<T>, dOutputs: Tensor<T>,
+                                                     dFinalState: [Tensor<T>]) -> SequenceGradients<T> {
+        let (p, l) = (w.parameters, w.layout)
+        let (wx, wh, bias, activation) = (l.wx, l.wh, l.bias, l.activation)
+        guard let tape = fwd.tape?.elman else { preconditionFailure("a tanh-RNN sequence backward needs its forward tape") }
+        let (tCount, batch, nI, nH) = (dOutputs.shape[0], dOutputs.shape[1], w.inputSize, l.units)
         let rows = tCount * batch, nBH = batch * nH
         let chunk = backwardChunkSteps(batch: batch, steps: tCount)
         let lengths = fwd.sequenceLength
-        var grads = Parameters<Scalar>(zerosLike: p)
+        var grads = Parameters<T>(zerosLike: p)
         var dh = dFinalState[0].data
-        var dz = [Scalar](repeating: 0, count: chunk * nBH)      // one chunk; row (t − t0)·B + b
-        var dhPrev = [Scalar](repeating: 0, count: nBH)
-        var dx = [Scalar](repeating: 0, count: rows * nI)
+        var dz = [T](repeating: 0, count: chunk * nBH)      // one chunk; row (t − t0)·B + b
+        var dhPrev = [T](repeating: 0, count: nBH)
+        var dx = [T](repeating: 0, count: rows * nI)
         var tEnd = tCount
         for t in stride(from: tCount - 1, through: 0, by: -1) {
             let hp = t * nBH, hn = (t + 1) * nBH, t0 = (t / chunk) * chunk, zl = (t - t0) * nBH
@@ -85,16 +84,5 @@ extension Elman {
         }
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
                                  dInitialState: [Tensor(uncheckedShape: [batch, nH], data: dh)], dParameters: grads)
-    }
-}
-
-extension ElmanCell {
-    public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar> {
-        elman.forwardSequence(parameters, x: x, initialState: initialState, lengths: sequenceLength)
-    }
-
-    public func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
-                                 dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
-        elman.backwardSequence(parameters, forward, dOutputs: dOutputs, dFinalState: dFinalState)
     }
 }

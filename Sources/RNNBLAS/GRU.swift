@@ -1,150 +1,118 @@
 import RNNCore
 
-/// The GRU step every flavor shares, vectorised (see RNNScalar's `GRU` for the equations and
-/// TF's `call` line by line): per gate one GEMM for the input part and one for the recurrent
-/// part into [B, 3H] buffers (blocks in role order r, u, c), fused passes for the gates and
-/// the update; backward the same in reverse. Cache `[r, u, c, hc_or_rh]` as in RNNScalar.
-struct GRU<Scalar: RNNFloat>: Sendable {
-    static var cacheNames: [String] { ["r", "u", "c", "hc_or_rh"] }
-
-    var config: GRUConfig
-    var inputSize: Int
-    var wx: [WeightBlock]
-    var wh: [WeightBlock]
-    var bx: [BiasBlock?]
-    var bh: [BiasBlock?]
-
-    init(_ config: GRUConfig, inputSize: Int, parameters: Parameters<Scalar>) {
-        self.config = config
-        self.inputSize = inputSize
-        let layout = GRULayout(config, inputSize: inputSize, names: parameters.names)
-        wx = layout.wx
-        wh = layout.wh
-        bx = layout.bx
-        bh = layout.bh
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func forward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>) -> CellStep<Scalar> {
-        let (batch, nI, nH) = (x.shape[0], inputSize, config.units)
-        let n3 = 3 * nH
-        let act = config.activation, gate = config.recurrentActivation
-        // xg = [x·W_r + b_r, x·W_u + b_u, x·W_c + b_c];  hg = [h·U_r + b_hr, h·U_u + b_hu, (candidate below)]
-        var xg = [Scalar](repeating: 0, count: batch * n3), hg = xg
-        for g in GRUGate.allCases {
-            let col = g.rawValue * nH
-            wx[g.rawValue].multiply(p, x.data, m: batch, k: nI, n: nH, beta: 0, into: &xg, col, ldc: n3)
-            addBias(p, bx[g.rawValue], into: &xg, rows: batch, col: col, ld: n3)
-            if g != .candidate || config.flavor.resetAfter {
-                wh[g.rawValue].multiply(p, h.data, m: batch, k: nH, n: nH, beta: 0, into: &hg, col, ldc: n3)
-                addBias(p, bh[g.rawValue], into: &hg, rows: batch, col: col, ld: n3)
+extension Implementation {
+    /// The GRU step every flavor shares, vectorised (see RNNScalar's `GRU` for the equations and
+    /// TF's `call` line by line): per gate one GEMM for the input part and one for the recurrent
+    /// part into [B, 3H] buffers (blocks in role order r, u, c), fused passes for the gates and
+    /// the update; backward the same in reverse. Same `GRUStepCache` as RNNScalar's.
+    public enum GRU: GRUArithmetic {
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
+        public static func forward<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, h: Tensor<T>) -> CellStep<T> {
+            let (config, p, inputSize) = (cell.config, cell.parameters, cell.inputSize)
+            let (wx, wh, bx, bh) = (cell.layout.wx, cell.layout.wh, cell.layout.bx, cell.layout.bh)
+            let (batch, nI, nH) = (x.shape[0], inputSize, config.units)
+            let n3 = 3 * nH
+            let act = config.activation, gate = config.recurrentActivation
+            // xg = [x·W_r + b_r, x·W_u + b_u, x·W_c + b_c];  hg = [h·U_r + b_hr, h·U_u + b_hu, (candidate below)]
+            var xg = [T](repeating: 0, count: batch * n3), hg = xg
+            for g in GRUGate.allCases {
+                let col = g.rawValue * nH
+                wx[g.rawValue].multiply(p, x.data, m: batch, k: nI, n: nH, beta: 0, into: &xg, col, ldc: n3)
+                addBias(p, bx[g.rawValue], into: &xg, rows: batch, col: col, ld: n3, units: nH)
+                if g != .candidate || config.flavor.resetAfter {
+                    wh[g.rawValue].multiply(p, h.data, m: batch, k: nH, n: nH, beta: 0, into: &hg, col, ldc: n3)
+                    addBias(p, bh[g.rawValue], into: &hg, rows: batch, col: col, ld: n3, units: nH)
+                }
             }
-        }
-        let n = batch * nH
-        var r = [Scalar](repeating: 0, count: n), u = r, c = r, hc = r, hNew = r
-        for b in 0..<batch {
-            for j in 0..<nH {
-                let k = b * n3 + j
-                r[b * nH + j] = gate.apply(xg[k] + hg[k])
-                u[b * nH + j] = gate.apply(xg[k + nH] + hg[k + nH])
+            let n = batch * nH
+            var r = [T](repeating: 0, count: n), u = r, c = r, hc = r, hNew = r
+            for b in 0..<batch {
+                for j in 0..<nH {
+                    let k = b * n3 + j
+                    r[b * nH + j] = gate.apply(xg[k] + hg[k])
+                    u[b * nH + j] = gate.apply(xg[k + nH] + hg[k + nH])
+                }
             }
+            if config.flavor.resetAfter {
+                for b in 0..<batch { for j in 0..<nH { hc[b * nH + j] = hg[b * n3 + 2 * nH + j] } }
+                for k in 0..<n {
+                    let (b, j) = (k / nH, k % nH)
+                    c[k] = act.apply(xg[b * n3 + 2 * nH + j] + r[k] * hc[k])
+                }
+            } else {
+                for k in 0..<n { hc[k] = r[k] * h.data[k] }                        // r_state = r * state
+                var rc = [T](repeating: 0, count: n)
+                wh[GRUGate.candidate.rawValue].multiply(p, hc, m: batch, k: nH, n: nH, beta: 0, into: &rc)
+                for k in 0..<n {
+                    let (b, j) = (k / nH, k % nH)
+                    c[k] = act.apply(xg[b * n3 + 2 * nH + j] + rc[k])
+                }
+            }
+            for k in 0..<n { hNew[k] = u[k] * h.data[k] + (1 - u[k]) * c[k] }
+            let t = { (a: [T]) in Tensor(uncheckedShape: [batch, nH], data: a) }
+            return CellStep(output: t(hNew), state: [t(hNew)], cache: .gru(GRUStepCache(r: t(r), u: t(u), c: t(c), hcOrRh: t(hc))))
         }
-        if config.flavor.resetAfter {
-            for b in 0..<batch { for j in 0..<nH { hc[b * nH + j] = hg[b * n3 + 2 * nH + j] } }
+
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
+        public static func backward<T: RNNFloat>(_ cell: GRUWeights<T>, step: CellStep<T>, x: Tensor<T>, h: Tensor<T>,
+                                                 dhNew: Tensor<T>, grads: inout Parameters<T>) -> (dx: Tensor<T>, dh: Tensor<T>) {
+            let (config, p, inputSize) = (cell.config, cell.parameters, cell.inputSize)
+            let (wx, wh, bx, bh) = (cell.layout.wx, cell.layout.wh, cell.layout.bx, cell.layout.bh)
+            let (batch, nI, nH) = (x.shape[0], inputSize, config.units)
+            let n3 = 3 * nH, n = batch * nH
+            let act = config.activation, gate = config.recurrentActivation
+            let saved = step.cache.gru
+            let (r, u, c, hc) = (saved.r.data, saved.u.data, saved.c.data, saved.hcOrRh.data)
+            var dz = [T](repeating: 0, count: batch * n3)          // [dz_r | dz_u | dz_c] per row
+            var dh = [T](repeating: 0, count: n)
+            var dHC = [T](repeating: 0, count: n)
             for k in 0..<n {
-                let (b, j) = (k / nH, k % nH)
-                c[k] = act.apply(xg[b * n3 + 2 * nH + j] + r[k] * hc[k])
+                let (b, j) = (k / nH, k % nH), g = dhNew.data[k]
+                dz[b * n3 + nH + j] = g * (h.data[k] - c[k]) * gate.derivative(fromOutput: u[k])
+                dz[b * n3 + 2 * nH + j] = g * (1 - u[k]) * act.derivative(fromOutput: c[k])
+                dh[k] = g * u[k]
             }
-        } else {
-            for k in 0..<n { hc[k] = r[k] * h.data[k] }                        // r_state = r * state
-            var rc = [Scalar](repeating: 0, count: n)
-            wh[GRUGate.candidate.rawValue].multiply(p, hc, m: batch, k: nH, n: nH, beta: 0, into: &rc)
-            for k in 0..<n {
-                let (b, j) = (k / nH, k % nH)
-                c[k] = act.apply(xg[b * n3 + 2 * nH + j] + rc[k])
+            if config.flavor.resetAfter {
+                for k in 0..<n {
+                    let (b, j) = (k / nH, k % nH), dzc = dz[b * n3 + 2 * nH + j]
+                    dHC[k] = dzc * r[k]
+                    dz[b * n3 + j] = dzc * hc[k] * gate.derivative(fromOutput: r[k])
+                }
+            } else {
+                wh[GRUGate.candidate.rawValue].multiplyTransposed(p, dz, 2 * nH, m: batch, k: nH, n: nH, beta: 0, into: &dHC, ldd: n3)
+                for k in 0..<n {
+                    let (b, j) = (k / nH, k % nH)
+                    dz[b * n3 + j] = dHC[k] * h.data[k] * gate.derivative(fromOutput: r[k])
+                    dh[k] += dHC[k] * r[k]
+                }
+                wh[GRUGate.candidate.rawValue].accumulateGradient(&grads, hc, dz, 2 * nH, m: batch, k: nH, n: nH, ldd: n3)
             }
-        }
-        for k in 0..<n { hNew[k] = u[k] * h.data[k] + (1 - u[k]) * c[k] }
-        let t = { (a: [Scalar]) in Tensor(uncheckedShape: [batch, nH], data: a) }
-        return CellStep(output: t(hNew), state: [t(hNew)], cache: [t(r), t(u), t(c), t(hc)])
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func backward(_ p: Parameters<Scalar>, step: CellStep<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>,
-                  dhNew: Tensor<Scalar>, grads: inout Parameters<Scalar>) -> (dx: Tensor<Scalar>, dh: Tensor<Scalar>) {
-        let (batch, nI, nH) = (x.shape[0], inputSize, config.units)
-        let n3 = 3 * nH, n = batch * nH
-        let act = config.activation, gate = config.recurrentActivation
-        let (r, u, c, hc) = (step.cache[0].data, step.cache[1].data, step.cache[2].data, step.cache[3].data)
-        var dz = [Scalar](repeating: 0, count: batch * n3)          // [dz_r | dz_u | dz_c] per row
-        var dh = [Scalar](repeating: 0, count: n)
-        var dHC = [Scalar](repeating: 0, count: n)
-        for k in 0..<n {
-            let (b, j) = (k / nH, k % nH), g = dhNew.data[k]
-            dz[b * n3 + nH + j] = g * (h.data[k] - c[k]) * gate.derivative(fromOutput: u[k])
-            dz[b * n3 + 2 * nH + j] = g * (1 - u[k]) * act.derivative(fromOutput: c[k])
-            dh[k] = g * u[k]
-        }
-        if config.flavor.resetAfter {
-            for k in 0..<n {
-                let (b, j) = (k / nH, k % nH), dzc = dz[b * n3 + 2 * nH + j]
-                dHC[k] = dzc * r[k]
-                dz[b * n3 + j] = dzc * hc[k] * gate.derivative(fromOutput: r[k])
+            var dx = [T](repeating: 0, count: batch * nI)
+            for g in GRUGate.allCases {
+                let col = g.rawValue * nH
+                wx[g.rawValue].multiplyTransposed(p, dz, col, m: batch, k: nI, n: nH, beta: 1, into: &dx, ldd: n3)
+                wx[g.rawValue].accumulateGradient(&grads, x.data, dz, col, m: batch, k: nI, n: nH, ldd: n3)
+                if let bb = bx[g.rawValue] {
+                    for b in 0..<batch { for j in 0..<nH { grads.tensors[bb.index].data[bb.offset + j] += dz[b * n3 + col + j] } }
+                }
             }
-        } else {
-            wh[GRUGate.candidate.rawValue].multiplyTransposed(p, dz, 2 * nH, m: batch, k: nH, n: nH, beta: 0, into: &dHC, ldd: n3)
-            for k in 0..<n {
-                let (b, j) = (k / nH, k % nH)
-                dz[b * n3 + j] = dHC[k] * h.data[k] * gate.derivative(fromOutput: r[k])
-                dh[k] += dHC[k] * r[k]
+            for g in [GRUGate.reset, .update] {
+                let col = g.rawValue * nH
+                wh[g.rawValue].multiplyTransposed(p, dz, col, m: batch, k: nH, n: nH, beta: 1, into: &dh, ldd: n3)
+                wh[g.rawValue].accumulateGradient(&grads, h.data, dz, col, m: batch, k: nH, n: nH, ldd: n3)
+                if let bb = bh[g.rawValue] {
+                    for b in 0..<batch { for j in 0..<nH { grads.tensors[bb.index].data[bb.offset + j] += dz[b * n3 + col + j] } }
+                }
             }
-            wh[GRUGate.candidate.rawValue].accumulateGradient(&grads, hc, dz, 2 * nH, m: batch, k: nH, n: nH, ldd: n3)
-        }
-        var dx = [Scalar](repeating: 0, count: batch * nI)
-        for g in GRUGate.allCases {
-            let col = g.rawValue * nH
-            wx[g.rawValue].multiplyTransposed(p, dz, col, m: batch, k: nI, n: nH, beta: 1, into: &dx, ldd: n3)
-            wx[g.rawValue].accumulateGradient(&grads, x.data, dz, col, m: batch, k: nI, n: nH, ldd: n3)
-            if let bb = bx[g.rawValue] {
-                for b in 0..<batch { for j in 0..<nH { grads.tensors[bb.index].data[bb.offset + j] += dz[b * n3 + col + j] } }
+            if config.flavor.resetAfter {
+                let w = wh[GRUGate.candidate.rawValue]
+                w.multiplyTransposed(p, dHC, m: batch, k: nH, n: nH, beta: 1, into: &dh)
+                w.accumulateGradient(&grads, h.data, dHC, m: batch, k: nH, n: nH)
+                if let bb = bh[GRUGate.candidate.rawValue] { addColumnSums(dHC, rows: batch, cols: nH, into: &grads.tensors[bb.index].data, bb.offset) }
             }
+            return (Tensor(uncheckedShape: [batch, nI], data: dx), Tensor(uncheckedShape: [batch, nH], data: dh))
         }
-        for g in [GRUGate.reset, .update] {
-            let col = g.rawValue * nH
-            wh[g.rawValue].multiplyTransposed(p, dz, col, m: batch, k: nH, n: nH, beta: 1, into: &dh, ldd: n3)
-            wh[g.rawValue].accumulateGradient(&grads, h.data, dz, col, m: batch, k: nH, n: nH, ldd: n3)
-            if let bb = bh[g.rawValue] {
-                for b in 0..<batch { for j in 0..<nH { grads.tensors[bb.index].data[bb.offset + j] += dz[b * n3 + col + j] } }
-            }
-        }
-        if config.flavor.resetAfter {
-            let w = wh[GRUGate.candidate.rawValue]
-            w.multiplyTransposed(p, dHC, m: batch, k: nH, n: nH, beta: 1, into: &dh)
-            w.accumulateGradient(&grads, h.data, dHC, m: batch, k: nH, n: nH)
-            if let bb = bh[GRUGate.candidate.rawValue] { addColumnSums(dHC, rows: batch, cols: nH, into: &grads.tensors[bb.index].data, bb.offset) }
-        }
-        return (Tensor(uncheckedShape: [batch, nI], data: dx), Tensor(uncheckedShape: [batch, nH], data: dh))
-    }
-}
-
-/// A cell that is one GRU step in some flavor: output = new state = h'.
-protocol GRUCellProtocol: RecurrentCell {
-    var gru: GRU<Scalar> { get }
-}
-
-extension GRUCellProtocol {
-    public func step(_ x: Tensor<Scalar>, state: [Tensor<Scalar>]) -> CellStep<Scalar> {
-        gru.forward(parameters, x: x, h: state[0])
-    }
-
-    public func stepBackward(_ step: CellStep<Scalar>, x: Tensor<Scalar>, state: [Tensor<Scalar>],
-                             dOutput: Tensor<Scalar>, dState: [Tensor<Scalar>],
-                             grads: inout Parameters<Scalar>) -> CellStepGradients<Scalar> {
-        var dh = dOutput
-        dh.add(dState[0])
-        let g = gru.backward(parameters, step: step, x: x, h: state[0], dhNew: dh, grads: &grads)
-        return CellStepGradients(dx: g.dx, dState: [g.dh])
     }
 }

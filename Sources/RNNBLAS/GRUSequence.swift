@@ -13,65 +13,57 @@ import RNNCore
 ///   and dX is one GEMM (or one column sum) per chunk of `backwardChunkSteps` steps;
 /// - every buffer is allocated once per call, before the time loop.
 ///
-/// Tape (time-major, flat): `gates` [T·B, 3H] holds r, u, c after the activations; `h`
-/// [(T+1)·B, H] the state entering each step (index 0: the initial state); `hc` [T·B, H] is
-/// `h·U_c + b_hc` (reset after) or `r⊙h` (reset before), as the cell's cache `hc_or_rh`.
-final class GRUTape<Scalar: RNNFloat>: @unchecked Sendable {
-    let gates: [Scalar]
-    let h: [Scalar]
-    let hc: [Scalar]
-    let x: [Scalar]
-    init(gates: [Scalar], h: [Scalar], hc: [Scalar], x: [Scalar]) {
-        self.gates = gates; self.h = h; self.hc = hc; self.x = x
-    }
-}
-
-extension GRU {
+/// The tape is a `GRUTape`.
+extension Implementation.GRU {
     /// Adds bias block `b` to `rows` rows of the column block at `col` (rows `ld` apart).
-    func addBias(_ p: Parameters<Scalar>, _ b: BiasBlock?, into m: inout [Scalar], rows: Int, offset: Int = 0, col: Int, ld: Int) {
+    static func addBias<T: RNNFloat>(_ p: Parameters<T>, _ b: BiasBlock?, into m: inout [T], rows: Int, offset: Int = 0, col: Int, ld: Int,
+                                     units: Int) {
         guard let b else { return }
         let v = p.tensors[b.index].data
-        for r in 0..<rows { for j in 0..<config.units { m[offset + r * ld + col + j] += v[b.offset + j] } }
+        for r in 0..<rows { for j in 0..<units { m[offset + r * ld + col + j] += v[b.offset + j] } }
     }
 
     /// Adds the column sums of the column block at `col` of `d` [rows, ld] into bias block `b`.
-    func accumulateBias(_ g: inout Parameters<Scalar>, _ b: BiasBlock?, _ d: [Scalar], rows: Int, col: Int, ld: Int) {
+    static func accumulateBias<T: RNNFloat>(_ g: inout Parameters<T>, _ b: BiasBlock?, _ d: [T], rows: Int, col: Int, ld: Int, units: Int) {
         guard let b else { return }
-        for r in 0..<rows { for j in 0..<config.units { g.tensors[b.index].data[b.offset + j] += d[r * ld + col + j] } }
+        for r in 0..<rows { for j in 0..<units { g.tensors[b.index].data[b.offset + j] += d[r * ld + col + j] } }
     }
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func forwardSequence(_ p: Parameters<Scalar>, x: Tensor<Scalar>, initialState: [Tensor<Scalar>], lengths: [Int]?) -> SequenceForward<Scalar> {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forwardSequence<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                                    lengths: [Int]?) -> SequenceForward<T>? {
+        let (config, p, inputSize) = (cell.config, cell.parameters, cell.inputSize)
+        let (wx, wh, bx, bh) = (cell.layout.wx, cell.layout.wh, cell.layout.bx, cell.layout.bh)
         let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], inputSize, config.units)
         let n3 = 3 * nH, rows = tCount * batch, nBH = batch * nH
         let resetAfter = config.flavor.resetAfter
         let act = config.activation, gate = config.recurrentActivation
         let (cr, cu, cc) = (0, nH, 2 * nH)
         // the input parts of every step: one GEMM per gate over all T·B rows, plus the input biases
-        var gates = [Scalar](repeating: 0, count: rows * n3)
+        var gates = [T](repeating: 0, count: rows * n3)
         for g in GRUGate.allCases {
             wx[g.rawValue].multiply(p, x.data, m: rows, k: nI, n: nH, beta: 0, into: &gates, g.rawValue * nH, ldc: n3)
-            addBias(p, bx[g.rawValue], into: &gates, rows: rows, col: g.rawValue * nH, ld: n3)
+            addBias(p, bx[g.rawValue], into: &gates, rows: rows, col: g.rawValue * nH, ld: n3, units: nH)
         }
-        var h = [Scalar](repeating: 0, count: (tCount + 1) * nBH)
+        var h = [T](repeating: 0, count: (tCount + 1) * nBH)
         for k in 0..<nBH { h[k] = initialState[0].data[k] }
-        var hc = [Scalar](repeating: 0, count: rows * nH)
+        var hc = [T](repeating: 0, count: rows * nH)
         // this step's recurrent parts, in the framework's block order: one GEMM over the fused
         // recurrent matrix (all three blocks when the reset acts after it, else r and u, which
         // every reset-before layout stores as its first two blocks)
         let nFused = resetAfter ? 3 : 2
         let fused = WeightBlock(index: wh[0].index, row: wh[0].row, transposed: wh[0].transposed, col: 0, ld: wh[0].ld)
         let (hr, hu, hcc) = (config.block(.reset) * nH, config.block(.update) * nH, config.block(.candidate) * nH)
-        var hg = [Scalar](repeating: 0, count: batch * nFused * nH)
+        var hg = [T](repeating: 0, count: batch * nFused * nH)
         let ldg = nFused * nH
-        var rc = [Scalar](repeating: 0, count: resetAfter ? 0 : nBH)
-        var outputs = [Scalar](repeating: 0, count: rows * nH)
+        var rc = [T](repeating: 0, count: resetAfter ? 0 : nBH)
+        var outputs = [T](repeating: 0, count: rows * nH)
         let recurrent: [GRUGate] = resetAfter ? [.reset, .update, .candidate] : [.reset, .update]
         for t in 0..<tCount {
             let hp = t * nBH, g0 = t * batch * n3, hn = (t + 1) * nBH
             fused.multiply(p, h, hp, m: batch, k: nH, n: ldg, beta: 0, into: &hg)
-            for g in recurrent { addBias(p, recurrentBias(g), into: &hg, rows: batch, col: config.block(g) * nH, ld: ldg) }
+            for g in recurrent { addBias(p, bh[g.rawValue], into: &hg, rows: batch, col: config.block(g) * nH, ld: ldg, units: nH) }
             // per row: r and u (one vectorised run: they are adjacent), then c and h'
             for b in 0..<batch {
                 let z = g0 + b * n3, s = b * ldg, hb = hp + b * nH, nb = hn + b * nH
@@ -118,16 +110,16 @@ extension GRU {
         let hT = Tensor(uncheckedShape: [batch, nH], data: Array(h[(tCount * nBH)...]))
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nH], data: outputs),
                                finalState: [hT], inputs: [], statesBefore: [], steps: [],
-                               sequenceLength: lengths, tape: GRUTape(gates: gates, h: h, hc: hc, x: x.data))
+                               sequenceLength: lengths, tape: .gru(GRUTape(gates: gates, h: h, hc: hc, x: x.data)))
     }
 
-    private func recurrentBias(_ g: GRUGate) -> BiasBlock? { bh[g.rawValue] }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func backwardSequence(_ p: Parameters<Scalar>, _ fwd: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
-                          dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
-        let tape = fwd.tape as! GRUTape<Scalar>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backwardSequence<T: RNNFloat>(_ cell: GRUWeights<T>, _ fwd: SequenceForward<T>, dOutputs: Tensor<T>,
+                                                     dFinalState: [Tensor<T>]) -> SequenceGradients<T> {
+        let (config, p, inputSize) = (cell.config, cell.parameters, cell.inputSize)
+        let (wx, wh, bx, bh) = (cell.layout.wx, cell.layout.wh, cell.layout.bx, cell.layout.bh)
+        guard let tape = fwd.tape?.gru else { preconditionFailure("a GRU sequence backward needs its forward tape") }
         let (tCount, batch, nI, nH) = (dOutputs.shape[0], dOutputs.shape[1], inputSize, config.units)
         let n3 = 3 * nH, rows = tCount * batch, nBH = batch * nH
         let chunk = backwardChunkSteps(batch: batch, steps: tCount)
@@ -135,13 +127,13 @@ extension GRU {
         let act = config.activation, gate = config.recurrentActivation
         let (cr, cu, cc) = (0, nH, 2 * nH)
         let lengths = fwd.sequenceLength
-        var grads = Parameters<Scalar>(zerosLike: p)
+        var grads = Parameters<T>(zerosLike: p)
         var dh = dFinalState[0].data
         // dz = [dz_r | dz_u | dz_c] and the cotangent of hc, for one chunk of steps; row (t − t0)·B + b
-        var dz = [Scalar](repeating: 0, count: chunk * batch * n3)
-        var dHC = [Scalar](repeating: 0, count: chunk * nBH)
-        var dhPrev = [Scalar](repeating: 0, count: nBH)
-        var dx = [Scalar](repeating: 0, count: rows * nI)
+        var dz = [T](repeating: 0, count: chunk * batch * n3)
+        var dHC = [T](repeating: 0, count: chunk * nBH)
+        var dhPrev = [T](repeating: 0, count: nBH)
+        var dx = [T](repeating: 0, count: rows * nI)
         let wc = wh[GRUGate.candidate.rawValue]
         var tEnd = tCount                                   // the chunk is steps t0 ..< tEnd
         for t in stride(from: tCount - 1, through: 0, by: -1) {
@@ -198,16 +190,16 @@ extension GRU {
                     let col = g.rawValue * nH
                     wx[g.rawValue].multiplyTransposed(p, dz, col, m: m, k: nI, n: nH, beta: 1, into: &dx, r0 * nI, ldd: n3)
                     wx[g.rawValue].accumulateGradient(&grads, tape.x, dz, col, m: m, k: nI, n: nH, ldd: n3, aOffset: r0 * nI)
-                    accumulateBias(&grads, bx[g.rawValue], dz, rows: m, col: col, ld: n3)
+                    accumulateBias(&grads, bx[g.rawValue], dz, rows: m, col: col, ld: n3, units: nH)
                 }
                 for g in [GRUGate.reset, .update] {
                     let col = g.rawValue * nH
                     wh[g.rawValue].accumulateGradient(&grads, tape.h, dz, col, m: m, k: nH, n: nH, ldd: n3, aOffset: r0 * nH)
-                    accumulateBias(&grads, recurrentBias(g), dz, rows: m, col: col, ld: n3)
+                    accumulateBias(&grads, bh[g.rawValue], dz, rows: m, col: col, ld: n3, units: nH)
                 }
                 if resetAfter {
                     wc.accumulateGradient(&grads, tape.h, dHC, m: m, k: nH, n: nH, aOffset: r0 * nH)
-                    accumulateBias(&grads, recurrentBias(.candidate), dHC, rows: m, col: 0, ld: nH)
+                    accumulateBias(&grads, bh[GRUGate.candidate.rawValue], dHC, rows: m, col: 0, ld: nH, units: nH)
                 } else {
                     wc.accumulateGradient(&grads, tape.hc, dz, cc, m: m, k: nH, n: nH, ldd: n3, aOffset: r0 * nH)
                 }
@@ -216,16 +208,5 @@ extension GRU {
         }
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
                                  dInitialState: [Tensor(uncheckedShape: [batch, nH], data: dh)], dParameters: grads)
-    }
-}
-
-extension GRUCellProtocol {
-    public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar> {
-        gru.forwardSequence(parameters, x: x, initialState: initialState, lengths: sequenceLength)
-    }
-
-    public func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
-                                 dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
-        gru.backwardSequence(parameters, forward, dOutputs: dOutputs, dFinalState: dFinalState)
     }
 }

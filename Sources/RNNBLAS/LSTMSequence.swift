@@ -12,51 +12,39 @@ import RNNCore
 ///   dz never needs more than one chunk of memory;
 /// - every buffer is allocated once per call, before the time loop.
 ///
-/// The tape keeps what BPTT needs and no more (act(c) is recomputed in the backward pass).
-/// Buffers (time-major, flat): `gates` [T, B, 4H] holds i, f, g, o after the activations;
-/// `c` and `h` [T+1, B, ·] hold the state entering each step (index 0: the initial state);
-/// `cRaw` (c before `cell_clip`), `mh` (o⊙act(c), with a projection) [T, B, H]; `mRaw` [T, B, P].
-final class LSTMTape<Scalar: RNNFloat>: @unchecked Sendable {
-    let gates: [Scalar]
-    let c: [Scalar]
-    let h: [Scalar]
-    let cRaw: [Scalar]
-    let mh: [Scalar]
-    let mRaw: [Scalar]
-    let x: [Scalar]
-    init(gates: [Scalar], c: [Scalar], h: [Scalar], cRaw: [Scalar], mh: [Scalar], mRaw: [Scalar], x: [Scalar]) {
-        self.gates = gates; self.c = c; self.h = h; self.cRaw = cRaw; self.mh = mh; self.mRaw = mRaw; self.x = x
-    }
-}
-
-extension LSTM {
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func forwardSequence(_ p: Parameters<Scalar>, x: Tensor<Scalar>, initialState: [Tensor<Scalar>], lengths: [Int]?) -> SequenceForward<Scalar> {
+/// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
+/// backward pass).
+extension Implementation.LSTM {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forwardSequence<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                                    lengths: [Int]?) -> SequenceForward<T>? {
+        let (config, p, inputSize) = (w.config, w.parameters, w.inputSize)
+        let (wx, wh, biases, peepholes, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.peepholes, w.layout.projection)
         let (tCount, batch, nI) = (x.shape[0], x.shape[1], inputSize)
         let (nH, nP) = (config.units, config.outputWidth)
         let n4 = 4 * nH, rows = tCount * batch
-        let (c0, h0) = split(initialState)
+        let (c0, h0) = flat(w.splitState(initialState))
         // one GEMM for the input projection of every step, plus the biases and forget_bias
-        var gates = [Scalar](repeating: 0, count: rows * n4)
+        var gates = [T](repeating: 0, count: rows * n4)
         wx.multiply(p, x.data, m: rows, k: nI, n: n4, beta: 0, into: &gates)
-        var bias = [Scalar](repeating: 0, count: n4)
+        var bias = [T](repeating: 0, count: n4)
         for bi in biases { for k in 0..<n4 { bias[k] += p.tensors[bi].data[k] } }
-        for j in config.columns(.forget) { bias[j] += Scalar(config.forgetBias) }
+        for j in config.columns(.forget) { bias[j] += T(config.forgetBias) }
         for r in 0..<rows { for k in 0..<n4 { gates[r * n4 + k] += bias[k] } }
-        var c = [Scalar](repeating: 0, count: (tCount + 1) * batch * nH)
-        var h = [Scalar](repeating: 0, count: (tCount + 1) * batch * nP)
+        var c = [T](repeating: 0, count: (tCount + 1) * batch * nH)
+        var h = [T](repeating: 0, count: (tCount + 1) * batch * nP)
         for k in 0..<(batch * nH) { c[k] = c0[k] }
         for k in 0..<(batch * nP) { h[k] = h0[k] }
-        var cRaw = [Scalar](repeating: 0, count: config.cellClip == nil ? 0 : rows * nH)
-        var mh = [Scalar](repeating: 0, count: projection == nil ? 0 : rows * nH)
-        var actC = [Scalar](repeating: 0, count: nH)             // act(c) of one row
-        var mRaw = [Scalar](repeating: 0, count: config.projClip == nil ? 0 : rows * nP)
-        var outputs = [Scalar](repeating: 0, count: rows * nP)
+        var cRaw = [T](repeating: 0, count: config.cellClip == nil ? 0 : rows * nH)
+        var mh = [T](repeating: 0, count: projection == nil ? 0 : rows * nH)
+        var actC = [T](repeating: 0, count: nH)             // act(c) of one row
+        var mRaw = [T](repeating: 0, count: config.projClip == nil ? 0 : rows * nP)
+        var outputs = [T](repeating: 0, count: rows * nP)
         let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
                                 config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
         let act = config.activation, gate = config.recurrentActivation
-        let clipC = config.cellClip.map { Scalar($0) }, clipP = config.projClip.map { Scalar($0) }
+        let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
         let wI = peepholes.map { p.tensors[$0.i].data }, wF = peepholes.map { p.tensors[$0.f].data }
         let wO = peepholes.map { p.tensors[$0.o].data }
         let whData = p.tensors[wh.index].data
@@ -123,37 +111,39 @@ extension LSTM {
         let cT = Array(c[(tCount * batch * nH)...]), hT = Array(h[(tCount * batch * nP)...])
         let tape = LSTMTape(gates: gates, c: c, h: h, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data)
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nP], data: outputs),
-                               finalState: join(c: cT, h: hT, batch: batch), inputs: [], statesBefore: [], steps: [],
-                               sequenceLength: lengths, tape: tape)
+                               finalState: w.joinState(c: cT, h: hT, batch: batch), inputs: [], statesBefore: [], steps: [],
+                               sequenceLength: lengths, tape: .lstm(tape))
     }
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func backwardSequence(_ p: Parameters<Scalar>, _ fwd: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
-                          dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
-        let tape = fwd.tape as! LSTMTape<Scalar>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backwardSequence<T: RNNFloat>(_ w: LSTMWeights<T>, _ fwd: SequenceForward<T>, dOutputs: Tensor<T>,
+                                                     dFinalState: [Tensor<T>]) -> SequenceGradients<T> {
+        let (config, p, inputSize) = (w.config, w.parameters, w.inputSize)
+        let (wx, wh, biases, peepholes, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.peepholes, w.layout.projection)
+        guard let tape = fwd.tape?.lstm else { preconditionFailure("an LSTM sequence backward needs its forward tape") }
         let (tCount, batch, nI) = (dOutputs.shape[0], dOutputs.shape[1], inputSize)
         let (nH, nP) = (config.units, config.outputWidth)
         let n4 = 4 * nH, rows = tCount * batch
         let chunk = backwardChunkSteps(batch: batch, steps: tCount)
         let lengths = fwd.sequenceLength
-        var (dc, dh) = split(dFinalState)
-        var grads = Parameters<Scalar>(zerosLike: p)
+        var (dc, dh) = flat(w.splitState(dFinalState))
+        var grads = Parameters<T>(zerosLike: p)
         // dz and dm of one chunk of steps; row (t − t0)·B + b
-        var dz = [Scalar](repeating: 0, count: chunk * batch * n4)
-        var dmRaw = [Scalar](repeating: 0, count: projection == nil ? 0 : chunk * batch * nP)
-        var dm = [Scalar](repeating: 0, count: batch * nP)
-        var dmh = [Scalar](repeating: 0, count: batch * nH)
-        var dhPrev = [Scalar](repeating: 0, count: batch * nP)
-        var actC = [Scalar](repeating: 0, count: nH)
-        var dx = [Scalar](repeating: 0, count: rows * nI)
+        var dz = [T](repeating: 0, count: chunk * batch * n4)
+        var dmRaw = [T](repeating: 0, count: projection == nil ? 0 : chunk * batch * nP)
+        var dm = [T](repeating: 0, count: batch * nP)
+        var dmh = [T](repeating: 0, count: batch * nH)
+        var dhPrev = [T](repeating: 0, count: batch * nP)
+        var actC = [T](repeating: 0, count: nH)
+        var dx = [T](repeating: 0, count: rows * nI)
         let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
                                 config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
         let act = config.activation, gate = config.recurrentActivation
-        let clipC = config.cellClip.map { Scalar($0) }, clipP = config.projClip.map { Scalar($0) }
+        let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
         let wI = peepholes.map { p.tensors[$0.i].data }, wF = peepholes.map { p.tensors[$0.f].data }
         let wO = peepholes.map { p.tensors[$0.o].data }
-        var dwI = [Scalar](repeating: 0, count: nH), dwF = dwI, dwO = dwI
+        var dwI = [T](repeating: 0, count: nH), dwF = dwI, dwO = dwI
         let whData = p.tensors[wh.index].data
         let projData = projection.map { p.tensors[$0.index].data }
         var tEnd = tCount                                   // the chunk is steps t0 ..< tEnd
@@ -236,17 +226,6 @@ extension LSTM {
             }
         }
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
-                                 dInitialState: join(c: dc, h: dh, batch: batch), dParameters: grads)
-    }
-}
-
-extension LSTMCellProtocol {
-    public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar> {
-        lstm.forwardSequence(parameters, x: x, initialState: initialState, lengths: sequenceLength)
-    }
-
-    public func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
-                                 dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
-        lstm.backwardSequence(parameters, forward, dOutputs: dOutputs, dFinalState: dFinalState)
+                                 dInitialState: w.joinState(c: dc, h: dh, batch: batch), dParameters: grads)
     }
 }

@@ -4,10 +4,10 @@ public struct CellStep<Scalar: RNNFloat>: Sendable {
     public var output: Tensor<Scalar>
     /// The new state, flattened in TF order (e.g. `[h]`; `[c, h]` for LSTM tuples).
     public var state: [Tensor<Scalar>]
-    /// Saved activations, in an order each cell documents (its `cacheNames`).
-    public var cache: [Tensor<Scalar>]
+    /// Saved activations, typed by family.
+    public var cache: StepCache<Scalar>
 
-    public init(output: Tensor<Scalar>, state: [Tensor<Scalar>], cache: [Tensor<Scalar>]) {
+    public init(output: Tensor<Scalar>, state: [Tensor<Scalar>], cache: StepCache<Scalar>) {
         self.output = output
         self.state = state
         self.cache = cache
@@ -24,9 +24,10 @@ public struct CellStepGradients<Scalar: RNNFloat>: Sendable {
     }
 }
 
-/// A recurrent cell with forward and hand-written backward passes. The scalar and BLAS modules
-/// each implement every cell under the same type name; shapes are validated once, when the
-/// cell is built and when a sequence enters `DynamicRNN`, so the step functions are pure math.
+/// A recurrent cell with forward and hand-written backward passes. Every family's cell is a
+/// `FamilyCell` over the arithmetic of one implementation (RNNScalar's or RNNBLAS's); shapes
+/// are validated once, when the cell is built and when a sequence enters `DynamicRNN`, so the
+/// step functions are pure math.
 public protocol RecurrentCell<Scalar>: Sendable {
     associatedtype Scalar: RNNFloat
     var spec: CellSpec { get }

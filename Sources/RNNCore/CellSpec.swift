@@ -13,17 +13,44 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// [H, O], `b_output` [O]. State: `[state]`.
     case numpyRNN(units: Int, outputs: Int)
 
-    /// `tf.compat.v1.nn.rnn_cell.BasicRNNCell(num_units, activation)`:
-    /// `output = new_state = act([x, h]·kernel + bias)`, fused `kernel` [I + H, H], `bias` [H].
+    /// TensorFlow's `tf.compat.v1.nn.rnn_cell.BasicRNNCell(num_units, activation=tanh)`.
+    ///
+    /// TF's `BasicRNNCell.call` (tensorflow/python/keras/layers/legacy_rnn/rnn_cell_impl.py):
+    ///
+    ///     gate_inputs = math_ops.matmul(array_ops.concat([inputs, state], 1), self._kernel)
+    ///     gate_inputs = nn_ops.bias_add(gate_inputs, self._bias)
+    ///     output = self._activation(gate_inputs)
+    ///     return output, output
+    ///
+    /// Shapes: `kernel` [I + H, H] (rows 0..<I multiply the input, rows I..<I+H the state),
+    /// `bias` [H], x [B, I], state [B, H]. Output = new state [B, H]. The arithmetic is
+    /// `Elman`'s (`ElmanLayout` places the blocks).
     case tfBasicRNN(numUnits: Int, activation: Activation)
 
-    /// `keras.layers.SimpleRNNCell(units, activation, use_bias)`:
-    /// `h' = act(x·kernel + bias + h·recurrent_kernel)`; `kernel` [I, H],
-    /// `recurrent_kernel` [H, H], `bias` [H] when `use_bias`.
+    /// Keras' `keras.layers.SimpleRNNCell(units, activation='tanh', use_bias=True)`.
+    ///
+    /// Keras' `SimpleRNNCell.call` (keras/src/layers/rnn/simple_rnn.py):
+    ///
+    ///     h = ops.matmul(sequence, self.kernel)
+    ///     if self.bias is not None: h += self.bias
+    ///     output = h + ops.matmul(prev_output, self.recurrent_kernel)
+    ///     if self.activation is not None: output = self.activation(output)
+    ///     return output, new_state
+    ///
+    /// Shapes: `kernel` [I, H], `recurrent_kernel` [H, H], `bias` [H] when `use_bias`;
+    /// x [B, I], state [B, H]. The arithmetic is `Elman`'s.
     case kerasSimpleRNN(units: Int, activation: Activation, useBias: Bool)
 
-    /// The `MinimalRNNCell` of 000_6e6c8b8a67ebd97a.txt (Keras' custom-cell example): linear,
-    /// no bias, `h' = x·kernel + h·recurrent_kernel`; `kernel` [I, H], `recurrent_kernel` [H, H].
+    /// The `MinimalRNNCell` of 000_6e6c8b8a67ebd97a.txt (Keras' custom-cell example):
+    ///
+    ///     def call(self, inputs, states):
+    ///         prev_output = states[0]
+    ///         h = tf.matmul(inputs, self.kernel)
+    ///         output = h + tf.matmul(prev_output, self.recurrent_kernel)
+    ///         return output, [output]
+    ///
+    /// Linear: no bias, no activation. Shapes: `kernel` [I, H], `recurrent_kernel` [H, H].
+    /// The arithmetic is `Elman`'s with the identity activation.
     case kerasMinimalRNN(units: Int)
 
     /// An LSTM of any flavor: TF `LSTMCell` (every option) and `BasicLSTMCell`, Keras

@@ -17,15 +17,38 @@ public enum GRUGate: Int, Sendable, CaseIterable {
 /// `act(x·W + (r⊙h)·U + b)`; Keras `reset_after=True` and PyTorch reset *after* it,
 /// `act(x·W + b_x + r⊙(h·U + b_h))`. The update is `h' = u⊙h + (1 − u)⊙c` everywhere.
 public enum GRUFlavor: String, Sendable, Equatable, CaseIterable {
-    /// `tf.compat.v1.nn.rnn_cell.GRUCell`: `gates/kernel` [I + H, 2H], `gates/bias` [2H],
-    /// `candidate/kernel` [I + H, H], `candidate/bias` [H].
+    /// TensorFlow's `tf.compat.v1.nn.rnn_cell.GRUCell(num_units, activation=tanh)`: reset before
+    /// the candidate's matmul; `gates/bias` initialised to 1.0 by TF (a plain variable here). See
+    /// `GRU` for TF's `call` line by line. Variables: `gates/kernel` [I + H, 2H] (`r, u`),
+    /// `gates/bias` [2H], `candidate/kernel` [I + H, H], `candidate/bias` [H]. State `h`.
     case tf = "tf.GRUCell"
-    /// `keras.layers.GRUCell(reset_after=True)`: `kernel` [I, 3H], `recurrent_kernel` [H, 3H],
-    /// `bias` [2, 3H] (row 0 input, row 1 recurrent).
+    /// Keras' `keras.layers.GRUCell(units, activation='tanh', recurrent_activation='sigmoid',
+    /// use_bias=True, reset_after=True)` (keras/src/layers/rnn/gru.py):
+    ///
+    ///     x_z = inputs·kernel[:, :H] + input_bias[:H]        (likewise x_r, x_h)
+    ///     recurrent_z = h_tm1·recurrent_kernel[:, :H] (+ recurrent_bias[:H] if reset_after)
+    ///     z = recurrent_activation(x_z + recurrent_z);  r = recurrent_activation(x_r + recurrent_r)
+    ///     if reset_after: recurrent_h = r * (h_tm1·recurrent_kernel[:, 2H:] + recurrent_bias[2H:])
+    ///     else:           recurrent_h = (r * h_tm1)·recurrent_kernel[:, 2H:]
+    ///     hh = activation(x_h + recurrent_h)
+    ///     h = z * h_tm1 + (1 - z) * hh
+    ///
+    /// Gate order `z, r, h`; `bias` is [2, 3H] (input row, recurrent row) with `reset_after`, else
+    /// [3H]. The arithmetic is `GRU`'s.
     case kerasResetAfter = "keras.GRUCell(reset_after=True)"
-    /// `keras.layers.GRUCell(reset_after=False)`: as above with `bias` [3H].
+    /// `keras.layers.GRUCell(reset_after=False)`: as `kerasResetAfter` with `bias` [3H] and the
+    /// reset before the candidate's matmul.
     case kerasResetBefore = "keras.GRUCell(reset_after=False)"
-    /// One layer of `torch.nn.GRU`: `weight_ih` [3H, I], `weight_hh` [3H, H], `bias_ih`, `bias_hh` [3H].
+    /// One layer of PyTorch's `torch.nn.GRU(input_size, hidden_size, bias=True)` (its documented
+    /// equations):
+    ///
+    ///     r = σ(W_ir x + b_ir + W_hr h + b_hr)
+    ///     z = σ(W_iz x + b_iz + W_hz h + b_hz)
+    ///     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+    ///     h' = (1 − z) ⊙ n + z ⊙ h
+    ///
+    /// Gate order `r, z, n`; `weight_ih` [3H, I], `weight_hh` [3H, H], `bias_ih`, `bias_hh` [3H].
+    /// `num_layers` stacks these cells. The arithmetic is `GRU`'s (reset after).
     case torch = "torch.nn.GRU"
 
     public var resetAfter: Bool { self == .kerasResetAfter || self == .torch }

@@ -15,15 +15,83 @@ public enum LSTMGate: Int, Sendable, CaseIterable {
 /// Which framework an LSTM cell comes from: fixes the weight layout, the parameter names, the
 /// gate order and the state order.
 public enum LSTMFlavor: String, Sendable, Equatable, CaseIterable {
-    /// `tf.compat.v1.nn.rnn_cell.LSTMCell`: fused `kernel` [I + P, 4H], `bias` [4H], optional
-    /// `w_f_diag`, `w_i_diag`, `w_o_diag` [H] and `projection/kernel` [H, P]; state `(c, m)`.
+    /// TensorFlow's `tf.compat.v1.nn.rnn_cell.LSTMCell(num_units, use_peepholes=False,
+    /// cell_clip=None, num_proj=None, proj_clip=None, forget_bias=1.0, state_is_tuple=True,
+    /// activation=tanh)`, as quoted in 000_6e6c8b8a67ebd97a.txt:
+    ///
+    ///     (c_prev, m_prev) = state
+    ///     lstm_matrix = math_ops.matmul(array_ops.concat([inputs, m_prev], 1), self._kernel)
+    ///     lstm_matrix = nn_ops.bias_add(lstm_matrix, self._bias)
+    ///     i, j, f, o = array_ops.split(value=lstm_matrix, num_or_size_splits=4, axis=1)
+    ///     if self._use_peepholes:
+    ///       c = (sigmoid(f + self._forget_bias + self._w_f_diag * c_prev) * c_prev +
+    ///            sigmoid(i + self._w_i_diag * c_prev) * self._activation(j))
+    ///     else:
+    ///       c = (sigmoid(f + self._forget_bias) * c_prev + sigmoid(i) * self._activation(j))
+    ///     if self._cell_clip is not None:
+    ///       c = clip_ops.clip_by_value(c, -self._cell_clip, self._cell_clip)
+    ///     if self._use_peepholes:
+    ///       m = sigmoid(o + self._w_o_diag * c) * self._activation(c)
+    ///     else:
+    ///       m = sigmoid(o) * self._activation(c)
+    ///     if self._num_proj is not None:
+    ///       m = math_ops.matmul(m, self._proj_kernel)
+    ///       if self._proj_clip is not None:
+    ///         m = clip_ops.clip_by_value(m, -self._proj_clip, self._proj_clip)
+    ///     new_state = (LSTMStateTuple(c, m) if self._state_is_tuple else array_ops.concat([c, m], 1))
+    ///     return m, new_state
+    ///
+    /// Variables: `kernel` [I + P, 4H], `bias` [4H], `w_f_diag`, `w_i_diag`, `w_o_diag` [H],
+    /// `projection/kernel` [H, P]. State `(c [B, H], m [B, P])`. The arithmetic is `LSTM`'s
+    /// (`LSTMLayout` places the blocks).
     case tfLSTMCell = "tf.LSTMCell"
-    /// `tf.compat.v1.nn.rnn_cell.BasicLSTMCell`: `kernel` [I + H, 4H], `bias` [4H]; state `(c, h)`.
+    /// TensorFlow's `tf.compat.v1.nn.rnn_cell.BasicLSTMCell(num_units, forget_bias=1.0,
+    /// state_is_tuple=True, activation=tanh)`, as quoted in 001_3c2564362773d149.txt:
+    ///
+    ///     c, h = state
+    ///     gate_inputs = math_ops.matmul(array_ops.concat([inputs, h], 1), self._kernel)
+    ///     gate_inputs = nn_ops.bias_add(gate_inputs, self._bias)
+    ///     i, j, f, o = array_ops.split(value=gate_inputs, num_or_size_splits=4, axis=one)
+    ///     new_c = add(multiply(c, sigmoid(add(f, forget_bias_tensor))),
+    ///                 multiply(sigmoid(i), self._activation(j)))
+    ///     new_h = multiply(self._activation(new_c), sigmoid(o))
+    ///     new_state = LSTMStateTuple(new_c, new_h)
+    ///     return new_h, new_state
+    ///
+    /// `LSTMCell` without peepholes, clipping or projection. Variables: `kernel` [I + H, 4H],
+    /// `bias` [4H]. State `(c, h)`.
     case tfBasicLSTMCell = "tf.BasicLSTMCell"
-    /// `keras.layers.LSTMCell`: `kernel` [I, 4H], `recurrent_kernel` [H, 4H], `bias` [4H]; state `[h, c]`.
+    /// Keras' `keras.layers.LSTMCell(units, activation='tanh', recurrent_activation='sigmoid',
+    /// use_bias=True)` (keras/src/layers/rnn/lstm.py):
+    ///
+    ///     h_tm1 = states[0]; c_tm1 = states[1]
+    ///     z = ops.matmul(inputs, self.kernel)
+    ///     z += ops.matmul(h_tm1, self.recurrent_kernel)
+    ///     if self.use_bias: z += self.bias
+    ///     z = ops.split(z, 4, axis=1)
+    ///     i = self.recurrent_activation(z0); f = self.recurrent_activation(z1)
+    ///     c = f * c_tm1 + i * self.activation(z2)
+    ///     o = self.recurrent_activation(z3)
+    ///     h = o * self.activation(c)
+    ///     return h, [h, c]
+    ///
+    /// Gate order `i, f, c, o`; `kernel` [I, 4H], `recurrent_kernel` [H, 4H], `bias` [4H]; state
+    /// `[h, c]`. `unit_forget_bias` only initialises the bias (ones in the f block): it is not part
+    /// of the computation. The arithmetic is `LSTM`'s.
     case keras = "keras.LSTMCell"
-    /// One layer of `torch.nn.LSTM`: `weight_ih` [4H, I], `weight_hh` [4H, P], `bias_ih`,
-    /// `bias_hh` [4H], `weight_hr` [P, H] with `proj_size`; state `(h, c)`.
+    /// One layer of PyTorch's `torch.nn.LSTM(input_size, hidden_size, bias=True, proj_size=0)`
+    /// (the equations of its documentation):
+    ///
+    ///     i = σ(W_ii x + b_ii + W_hi h + b_hi)
+    ///     f = σ(W_if x + b_if + W_hf h + b_hf)
+    ///     g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+    ///     o = σ(W_io x + b_io + W_ho h + b_ho)
+    ///     c' = f ⊙ c + i ⊙ g
+    ///     h' = o ⊙ tanh(c')              with proj_size:  h' = W_hr (o ⊙ tanh(c'))
+    ///
+    /// Gate order `i, f, g, o`; `weight_ih` [4H, I], `weight_hh` [4H, P], `bias_ih`, `bias_hh`
+    /// [4H], `weight_hr` [P, H]; state `(h [B, P], c [B, H])`. `num_layers` stacks these cells.
+    /// The arithmetic is `LSTM`'s.
     case torch = "torch.nn.LSTM"
 
     /// Column order of the gate blocks in the fused [.., 4H] matrices.

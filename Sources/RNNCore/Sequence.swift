@@ -27,13 +27,13 @@ public struct SequenceForward<Scalar: RNNFloat>: Sendable {
     public var sequenceLength: [Int]?
     /// What a sequence-level implementation keeps instead of `inputs`/`statesBefore`/`steps`
     /// (which it leaves empty): its own contiguous buffers.
-    public var tape: (any Sendable)?
+    public var tape: SequenceTape<Scalar>?
     /// A Keras mask, when the run had one (always the stepwise schedule).
     public var mask: StepMask?
 
     public init(outputs: Tensor<Scalar>, finalState: [Tensor<Scalar>], inputs: [Tensor<Scalar>],
                 statesBefore: [[Tensor<Scalar>]], steps: [CellStep<Scalar>], sequenceLength: [Int]?,
-                tape: (any Sendable)? = nil) {
+                tape: SequenceTape<Scalar>? = nil) {
         self.outputs = outputs
         self.finalState = finalState
         self.inputs = inputs

@@ -1,213 +1,179 @@
 import RNNCore
 
-/// The GRU step every flavor shares (Cho et al. 2014), per gate role:
-///
-///     r = σ(x·W_r + b_r + h·U_r [+ b_hr])            reset
-///     u = σ(x·W_u + b_u + h·U_u [+ b_hu])            update (Keras, PyTorch: z)
-///     reset before (TF v1 GRUCell, Keras reset_after=False):
-///         c = act(x·W_c + b_c + (r⊙h)·U_c)
-///     reset after (Keras reset_after=True, PyTorch):
-///         c = act(x·W_c + b_c + r⊙(h·U_c + b_hc))    (PyTorch: n)
-///     h' = u⊙h + (1 − u)⊙c
-///
-/// TF's `GRUCell.call` (rnn_cell_impl.py) reads, line for line:
-///
-///     gate_inputs = math_ops.matmul(array_ops.concat([inputs, state], 1), self._gate_kernel)
-///     gate_inputs = nn_ops.bias_add(gate_inputs, self._gate_bias)
-///     value = math_ops.sigmoid(gate_inputs)
-///     r, u = array_ops.split(value=value, num_or_size_splits=2, axis=1)
-///     r_state = r * state
-///     candidate = math_ops.matmul(array_ops.concat([inputs, r_state], 1), self._candidate_kernel)
-///     candidate = nn_ops.bias_add(candidate, self._candidate_bias)
-///     c = self._activation(candidate)
-///     new_h = u * state + (1 - u) * c
-///
-/// Shapes: x [B, I], h [B, H]. Cache per step: `[r, u, c, hc]` where hc is `h·U_c + b_hc`
-/// (reset after) or `r⊙h` (reset before).
-struct GRU<Scalar: RNNFloat>: Sendable {
-    static var cacheNames: [String] { ["r", "u", "c", "hc_or_rh"] }
-
-    var config: GRUConfig
-    var inputSize: Int
-    var wx: [WeightBlock]        // by GRUGate.rawValue
-    var wh: [WeightBlock]
-    var bx: [BiasBlock?]
-    var bh: [BiasBlock?]
-
-    init(_ config: GRUConfig, inputSize: Int, parameters: Parameters<Scalar>) {
-        self.config = config
-        self.inputSize = inputSize
-        let layout = GRULayout(config, inputSize: inputSize, names: parameters.names)
-        wx = layout.wx
-        wh = layout.wh
-        bx = layout.bx
-        bh = layout.bh
-    }
-
-    @inline(__always)
-    func bias(_ p: Parameters<Scalar>, _ b: BiasBlock?, _ j: Int) -> Scalar {
-        guard let b else { return 0 }
-        return p.tensors[b.index].data[b.offset + j]
-    }
-
-    /// x·W_g + b_g for one row and unit (the input part of gate g).
-    @inline(__always)
-    func inputPart(_ p: Parameters<Scalar>, _ x: Tensor<Scalar>, _ b: Int, _ g: GRUGate, _ j: Int) -> Scalar {
-        var s: Scalar = 0
-        for k in 0..<inputSize { s += x[b, k] * wx[g.rawValue].at(p, k, j) }
-        return s + bias(p, bx[g.rawValue], j)
-    }
-
-    /// v·U_g (+ b_hg) for one row of v and unit j (the recurrent part of gate g).
-    @inline(__always)
-    func recurrentPart(_ p: Parameters<Scalar>, _ v: Tensor<Scalar>, _ b: Int, _ g: GRUGate, _ j: Int) -> Scalar {
-        var s: Scalar = 0
-        for k in 0..<config.units { s += v[b, k] * wh[g.rawValue].at(p, k, j) }
-        return s + bias(p, bh[g.rawValue], j)
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func forward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>) -> CellStep<Scalar> {
-        let (batch, nH) = (x.shape[0], config.units)
-        let act = config.activation, gate = config.recurrentActivation
-        var r = Tensor<Scalar>(zeros: [batch, nH]), u = r, c = r, hc = r, hNew = r
-        for b in 0..<batch {
-            for j in 0..<nH {
-                r[b, j] = gate.apply(inputPart(p, x, b, .reset, j) + recurrentPart(p, h, b, .reset, j))
-                u[b, j] = gate.apply(inputPart(p, x, b, .update, j) + recurrentPart(p, h, b, .update, j))
-            }
-            if !config.flavor.resetAfter {
-                for k in 0..<nH { hc[b, k] = r[b, k] * h[b, k] }          // r_state = r * state
-            }
-            for j in 0..<nH {
-                let xc = inputPart(p, x, b, .candidate, j)
-                if config.flavor.resetAfter {
-                    hc[b, j] = recurrentPart(p, h, b, .candidate, j)      // h·U_c + b_hc
-                    c[b, j] = act.apply(xc + r[b, j] * hc[b, j])
-                } else {
-                    c[b, j] = act.apply(xc + recurrentPart(p, hc, b, .candidate, j))   // (r⊙h)·U_c
-                }
-                hNew[b, j] = u[b, j] * h[b, j] + (1 - u[b, j]) * c[b, j]   // new_h = u*state + (1-u)*c
-            }
-        }
-        return CellStep(output: hNew, state: [hNew], cache: [r, u, c, hc])
-    }
-
-    /// Backward of `forward`: with dh' the cotangent of h',
+extension Implementation {
+    /// The GRU step every flavor shares (Cho et al. 2014), per gate role:
     ///
-    ///     du = dh'⊙(h − c);  dc = dh'⊙(1 − u);  dh = dh'⊙u;  dz_c = dc⊙act'(c)
-    ///     reset after:  dhc = dz_c⊙r;  dr = dz_c⊙hc;  dU_c += hᵀ·dhc;  db_hc += Σ dhc;  dh += dhc·U_cᵀ
-    ///     reset before: d(rh) = dz_c·U_cᵀ;  dU_c += (r⊙h)ᵀ·dz_c;  dr = d(rh)⊙h;  dh += d(rh)⊙r
-    ///     dz_r = dr⊙σ'(r);  dz_u = du⊙σ'(u)
-    ///     for each gate g: dW_g += xᵀ·dz_g;  db_g += Σ dz_g;  dx += dz_g·W_gᵀ
-    ///     for r, u:        dU_g += hᵀ·dz_g;  db_hg += Σ dz_g;  dh += dz_g·U_gᵀ
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func backward(_ p: Parameters<Scalar>, step: CellStep<Scalar>, x: Tensor<Scalar>, h: Tensor<Scalar>,
-                  dhNew: Tensor<Scalar>, grads: inout Parameters<Scalar>) -> (dx: Tensor<Scalar>, dh: Tensor<Scalar>) {
-        let (batch, nI, nH) = (x.shape[0], inputSize, config.units)
-        let act = config.activation, gate = config.recurrentActivation
-        let (r, u, c, hc) = (step.cache[0], step.cache[1], step.cache[2], step.cache[3])
-        var dz = [Tensor<Scalar>](repeating: Tensor(zeros: [batch, nH]), count: 3)   // by role
-        var dh = Tensor<Scalar>(zeros: [batch, nH])
-        var dHC = Tensor<Scalar>(zeros: [batch, nH])        // dhc (reset after) or d(r⊙h) (before)
-        for b in 0..<batch {
-            for j in 0..<nH {
-                let g = dhNew[b, j]
-                dz[GRUGate.update.rawValue][b, j] = g * (h[b, j] - c[b, j]) * gate.derivative(fromOutput: u[b, j])
-                dz[GRUGate.candidate.rawValue][b, j] = g * (1 - u[b, j]) * act.derivative(fromOutput: c[b, j])
-                dh[b, j] = g * u[b, j]
-            }
-            if config.flavor.resetAfter {
-                for j in 0..<nH {
-                    let dzc = dz[GRUGate.candidate.rawValue][b, j]
-                    dHC[b, j] = dzc * r[b, j]
-                    dz[GRUGate.reset.rawValue][b, j] = dzc * hc[b, j] * gate.derivative(fromOutput: r[b, j])
-                }
-            } else {
-                for k in 0..<nH {
-                    var s: Scalar = 0
-                    for j in 0..<nH { s += dz[GRUGate.candidate.rawValue][b, j] * wh[GRUGate.candidate.rawValue].at(p, k, j) }
-                    dHC[b, k] = s
-                    dz[GRUGate.reset.rawValue][b, k] = s * h[b, k] * gate.derivative(fromOutput: r[b, k])
-                    dh[b, k] += s * r[b, k]
-                }
-            }
+    ///     r = σ(x·W_r + b_r + h·U_r [+ b_hr])            reset
+    ///     u = σ(x·W_u + b_u + h·U_u [+ b_hu])            update (Keras, PyTorch: z)
+    ///     reset before (TF v1 GRUCell, Keras reset_after=False):
+    ///         c = act(x·W_c + b_c + (r⊙h)·U_c)
+    ///     reset after (Keras reset_after=True, PyTorch):
+    ///         c = act(x·W_c + b_c + r⊙(h·U_c + b_hc))    (PyTorch: n)
+    ///     h' = u⊙h + (1 − u)⊙c
+    ///
+    /// TF's `GRUCell.call` (rnn_cell_impl.py) reads, line for line:
+    ///
+    ///     gate_inputs = math_ops.matmul(array_ops.concat([inputs, state], 1), self._gate_kernel)
+    ///     gate_inputs = nn_ops.bias_add(gate_inputs, self._gate_bias)
+    ///     value = math_ops.sigmoid(gate_inputs)
+    ///     r, u = array_ops.split(value=value, num_or_size_splits=2, axis=1)
+    ///     r_state = r * state
+    ///     candidate = math_ops.matmul(array_ops.concat([inputs, r_state], 1), self._candidate_kernel)
+    ///     candidate = nn_ops.bias_add(candidate, self._candidate_bias)
+    ///     c = self._activation(candidate)
+    ///     new_h = u * state + (1 - u) * c
+    ///
+    /// Shapes: x [B, I], h [B, H]. Cache per step: `GRUStepCache` (`hcOrRh` is `h·U_c + b_hc`
+    /// with the reset after, `r⊙h` with it before).
+    public enum GRU: GRUArithmetic {
+        @inline(__always)
+        static func bias<T: RNNFloat>(_ p: Parameters<T>, _ b: BiasBlock?, _ j: Int) -> T {
+            guard let b else { return 0 }
+            return p.tensors[b.index].data[b.offset + j]
         }
-        var dx = Tensor<Scalar>(zeros: [batch, nI])
-        for g in GRUGate.allCases {
-            let d = dz[g.rawValue], w = wx[g.rawValue]
+
+        /// x·W_g + b_g for one row and unit (the input part of gate g).
+        @inline(__always)
+        static func inputPart<T: RNNFloat>(_ p: Parameters<T>, _ l: GRULayout, _ x: Tensor<T>, _ b: Int, _ g: GRUGate, _ j: Int) -> T {
+            var s: T = 0
+            for k in 0..<x.shape[1] { s += x[b, k] * l.wx[g.rawValue].at(p, k, j) }
+            return s + bias(p, l.bx[g.rawValue], j)
+        }
+
+        /// v·U_g (+ b_hg) for one row of v and unit j (the recurrent part of gate g).
+        @inline(__always)
+        static func recurrentPart<T: RNNFloat>(_ p: Parameters<T>, _ l: GRULayout, _ v: Tensor<T>, _ b: Int, _ g: GRUGate, _ j: Int) -> T {
+            var s: T = 0
+            for k in 0..<v.shape[1] { s += v[b, k] * l.wh[g.rawValue].at(p, k, j) }
+            return s + bias(p, l.bh[g.rawValue], j)
+        }
+
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
+        public static func forward<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, h: Tensor<T>) -> CellStep<T> {
+            let (config, p, l) = (cell.config, cell.parameters, cell.layout)
+            let (batch, nH) = (x.shape[0], config.units)
+            let act = config.activation, gate = config.recurrentActivation
+            var r = Tensor<T>(zeros: [batch, nH]), u = r, c = r, hc = r, hNew = r
             for b in 0..<batch {
+                for j in 0..<nH {
+                    r[b, j] = gate.apply(inputPart(p, l, x, b, .reset, j) + recurrentPart(p, l, h, b, .reset, j))
+                    u[b, j] = gate.apply(inputPart(p, l, x, b, .update, j) + recurrentPart(p, l, h, b, .update, j))
+                }
+                if !config.flavor.resetAfter {
+                    for k in 0..<nH { hc[b, k] = r[b, k] * h[b, k] }          // r_state = r * state
+                }
+                for j in 0..<nH {
+                    let xc = inputPart(p, l, x, b, .candidate, j)
+                    if config.flavor.resetAfter {
+                        hc[b, j] = recurrentPart(p, l, h, b, .candidate, j)      // h·U_c + b_hc
+                        c[b, j] = act.apply(xc + r[b, j] * hc[b, j])
+                    } else {
+                        c[b, j] = act.apply(xc + recurrentPart(p, l, hc, b, .candidate, j))   // (r⊙h)·U_c
+                    }
+                    hNew[b, j] = u[b, j] * h[b, j] + (1 - u[b, j]) * c[b, j]   // new_h = u*state + (1-u)*c
+                }
+            }
+            return CellStep(output: hNew, state: [hNew], cache: .gru(GRUStepCache(r: r, u: u, c: c, hcOrRh: hc)))
+        }
+
+        /// Backward of `forward`: with dh' the cotangent of h',
+        ///
+        ///     du = dh'⊙(h − c);  dc = dh'⊙(1 − u);  dh = dh'⊙u;  dz_c = dc⊙act'(c)
+        ///     reset after:  dhc = dz_c⊙r;  dr = dz_c⊙hc;  dU_c += hᵀ·dhc;  db_hc += Σ dhc;  dh += dhc·U_cᵀ
+        ///     reset before: d(rh) = dz_c·U_cᵀ;  dU_c += (r⊙h)ᵀ·dz_c;  dr = d(rh)⊙h;  dh += d(rh)⊙r
+        ///     dz_r = dr⊙σ'(r);  dz_u = du⊙σ'(u)
+        ///     for each gate g: dW_g += xᵀ·dz_g;  db_g += Σ dz_g;  dx += dz_g·W_gᵀ
+        ///     for r, u:        dU_g += hᵀ·dz_g;  db_hg += Σ dz_g;  dh += dz_g·U_gᵀ
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
+        public static func backward<T: RNNFloat>(_ cell: GRUWeights<T>, step: CellStep<T>, x: Tensor<T>, h: Tensor<T>,
+                                                 dhNew: Tensor<T>, grads: inout Parameters<T>) -> (dx: Tensor<T>, dh: Tensor<T>) {
+            let (config, p, wx, wh, bx, bh) = (cell.config, cell.parameters, cell.layout.wx, cell.layout.wh, cell.layout.bx, cell.layout.bh)
+            let (batch, nI, nH) = (x.shape[0], cell.inputSize, config.units)
+            let act = config.activation, gate = config.recurrentActivation
+            let saved = step.cache.gru
+            let (r, u, c, hc) = (saved.r, saved.u, saved.c, saved.hcOrRh)
+            var dz = [Tensor<T>](repeating: Tensor(zeros: [batch, nH]), count: 3)   // by role
+            var dh = Tensor<T>(zeros: [batch, nH])
+            var dHC = Tensor<T>(zeros: [batch, nH])        // dhc (reset after) or d(r⊙h) (before)
+            for b in 0..<batch {
+                for j in 0..<nH {
+                    let g = dhNew[b, j]
+                    dz[GRUGate.update.rawValue][b, j] = g * (h[b, j] - c[b, j]) * gate.derivative(fromOutput: u[b, j])
+                    dz[GRUGate.candidate.rawValue][b, j] = g * (1 - u[b, j]) * act.derivative(fromOutput: c[b, j])
+                    dh[b, j] = g * u[b, j]
+                }
+                if config.flavor.resetAfter {
+                    for j in 0..<nH {
+                        let dzc = dz[GRUGate.candidate.rawValue][b, j]
+                        dHC[b, j] = dzc * r[b, j]
+                        dz[GRUGate.reset.rawValue][b, j] = dzc * hc[b, j] * gate.derivative(fromOutput: r[b, j])
+                    }
+                } else {
+                    for k in 0..<nH {
+                        var s: T = 0
+                        for j in 0..<nH { s += dz[GRUGate.candidate.rawValue][b, j] * wh[GRUGate.candidate.rawValue].at(p, k, j) }
+                        dHC[b, k] = s
+                        dz[GRUGate.reset.rawValue][b, k] = s * h[b, k] * gate.derivative(fromOutput: r[b, k])
+                        dh[b, k] += s * r[b, k]
+                    }
+                }
+            }
+            var dx = Tensor<T>(zeros: [batch, nI])
+            for g in GRUGate.allCases {
+                let d = dz[g.rawValue], w = wx[g.rawValue]
+                for b in 0..<batch {
+                    for k in 0..<nI {
+                        var s: T = 0
+                        for j in 0..<nH { s += d[b, j] * w.at(p, k, j) }
+                        dx[b, k] += s
+                    }
+                }
                 for k in 0..<nI {
-                    var s: Scalar = 0
-                    for j in 0..<nH { s += d[b, j] * w.at(p, k, j) }
-                    dx[b, k] += s
+                    for j in 0..<nH {
+                        var s: T = 0
+                        for b in 0..<batch { s += x[b, k] * d[b, j] }
+                        w.add(&grads, k, j, s)
+                    }
+                }
+                if let bb = bx[g.rawValue] {
+                    for j in 0..<nH {
+                        var s: T = 0
+                        for b in 0..<batch { s += d[b, j] }
+                        grads.tensors[bb.index].data[bb.offset + j] += s
+                    }
                 }
             }
-            for k in 0..<nI {
-                for j in 0..<nH {
-                    var s: Scalar = 0
-                    for b in 0..<batch { s += x[b, k] * d[b, j] }
-                    w.add(&grads, k, j, s)
-                }
-            }
-            if let bb = bx[g.rawValue] {
-                for j in 0..<nH {
-                    var s: Scalar = 0
-                    for b in 0..<batch { s += d[b, j] }
-                    grads.tensors[bb.index].data[bb.offset + j] += s
-                }
-            }
-        }
-        // the recurrent parts: r and u see h; the candidate sees h (after) or r⊙h (before)
-        for g in GRUGate.allCases {
-            let d = g == .candidate && config.flavor.resetAfter ? dHC : dz[g.rawValue]
-            let v = g == .candidate && !config.flavor.resetAfter ? hc : h
-            let w = wh[g.rawValue]
-            for k in 0..<nH {
-                for j in 0..<nH {
-                    var s: Scalar = 0
-                    for b in 0..<batch { s += v[b, k] * d[b, j] }
-                    w.add(&grads, k, j, s)
-                }
-            }
-            if let bb = bh[g.rawValue] {
-                for j in 0..<nH {
-                    var s: Scalar = 0
-                    for b in 0..<batch { s += d[b, j] }
-                    grads.tensors[bb.index].data[bb.offset + j] += s
-                }
-            }
-            if g == .candidate && !config.flavor.resetAfter { continue }   // reached h through r⊙h above
-            for b in 0..<batch {
+            // the recurrent parts: r and u see h; the candidate sees h (after) or r⊙h (before)
+            for g in GRUGate.allCases {
+                let d = g == .candidate && config.flavor.resetAfter ? dHC : dz[g.rawValue]
+                let v = g == .candidate && !config.flavor.resetAfter ? hc : h
+                let w = wh[g.rawValue]
                 for k in 0..<nH {
-                    var s: Scalar = 0
-                    for j in 0..<nH { s += d[b, j] * w.at(p, k, j) }
-                    dh[b, k] += s
+                    for j in 0..<nH {
+                        var s: T = 0
+                        for b in 0..<batch { s += v[b, k] * d[b, j] }
+                        w.add(&grads, k, j, s)
+                    }
+                }
+                if let bb = bh[g.rawValue] {
+                    for j in 0..<nH {
+                        var s: T = 0
+                        for b in 0..<batch { s += d[b, j] }
+                        grads.tensors[bb.index].data[bb.offset + j] += s
+                    }
+                }
+                if g == .candidate && !config.flavor.resetAfter { continue }   // reached h through r⊙h above
+                for b in 0..<batch {
+                    for k in 0..<nH {
+                        var s: T = 0
+                        for j in 0..<nH { s += d[b, j] * w.at(p, k, j) }
+                        dh[b, k] += s
+                    }
                 }
             }
+            return (dx, dh)
         }
-        return (dx, dh)
-    }
-}
-
-/// A cell that is one GRU step in some flavor: output = new state = h'.
-protocol GRUCellProtocol: RecurrentCell {
-    var gru: GRU<Scalar> { get }
-}
-
-extension GRUCellProtocol {
-    public func step(_ x: Tensor<Scalar>, state: [Tensor<Scalar>]) -> CellStep<Scalar> {
-        gru.forward(parameters, x: x, h: state[0])
-    }
-
-    public func stepBackward(_ step: CellStep<Scalar>, x: Tensor<Scalar>, state: [Tensor<Scalar>],
-                             dOutput: Tensor<Scalar>, dState: [Tensor<Scalar>],
-                             grads: inout Parameters<Scalar>) -> CellStepGradients<Scalar> {
-        var dh = dOutput
-        dh.add(dState[0])
-        let g = gru.backward(parameters, step: step, x: x, h: state[0], dhNew: dh, grads: &grads)
-        return CellStepGradients(dx: g.dx, dState: [g.dh])
     }
 }

@@ -1,260 +1,196 @@
 import RNNCore
 
-/// The LSTM step every flavor shares (Hochreiter & Schmidhuber 1997; forget gate: Gers et al.
-/// 2000; peepholes: Gers & Schmidhuber 2000; projection: Sak et al. 2014), written as
-/// TensorFlow's `LSTMCell.call` computes it (tensorflow/python/keras/layers/legacy_rnn/
-/// rnn_cell_impl.py), gate by gate:
-///
-///     lstm_matrix = concat([inputs, m_prev], 1)·kernel + bias           z [B, 4H]
-///     i, j, f, o = split(lstm_matrix, 4)                                (Keras/PyTorch: i, f, c|g, o)
-///     c = σ(f + forget_bias + w_f_diag⊙c_prev)⊙c_prev + σ(i + w_i_diag⊙c_prev)⊙act(j)
-///     c = clip(c, −cell_clip, cell_clip)
-///     m = σ(o + w_o_diag⊙c)⊙act(c)
-///     m = clip(m·projection/kernel, −proj_clip, proj_clip)              (with num_proj)
-///     return m, (c, m)
-///
-/// (the peephole terms only with `use_peepholes`). σ is the gate activation (Keras'
-/// `recurrent_activation`). Shapes: x [B, I], c [B, H], m and h [B, P] (P = H without a
-/// projection). Cache, per step: `[i, f, g, o, c_unclipped, c, act(c), mh, m_unclipped]` where
-/// g = act(j) and mh = o⊙act(c) is the output before the projection.
-struct LSTM<Scalar: RNNFloat>: Sendable {
-    static var cacheNames: [String] { ["i", "f", "g", "o", "c_unclipped", "c", "act_c", "mh", "m_unclipped"] }
-
-    var config: LSTMConfig
-    var inputSize: Int
-    var wx: WeightBlock
-    var wh: WeightBlock
-    /// Bias vectors added to z (TF, Keras: one; PyTorch: `bias_ih` and `bias_hh`).
-    var biases: [Int]
-    /// `w_i_diag`, `w_f_diag`, `w_o_diag`.
-    var peepholes: (i: Int, f: Int, o: Int)?
-    /// The projection: `projection/kernel` [H, P] (TF) or `weight_hr` [P, H] (PyTorch, transposed).
-    var projection: WeightBlock?
-
-    init(_ config: LSTMConfig, inputSize: Int, parameters: Parameters<Scalar>) {
-        self.config = config
-        self.inputSize = inputSize
-        let layout = LSTMLayout(config, inputSize: inputSize, names: parameters.names)
-        wx = layout.wx
-        wh = layout.wh
-        biases = layout.biases
-        peepholes = layout.peepholes
-        projection = layout.projection
-    }
-
-    /// (c_prev, h_prev) from the framework's state list.
-    func split(_ state: [Tensor<Scalar>]) -> (c: Tensor<Scalar>, h: Tensor<Scalar>) {
-        let (nH, nP) = (config.units, config.outputWidth)
-        if !config.stateIsTuple {
-            // TF state_is_tuple=False: state = concat([c, m], 1)
-            let s = state[0], batch = s.shape[0]
-            var c = Tensor<Scalar>(zeros: [batch, nH]), h = Tensor<Scalar>(zeros: [batch, nP])
+extension Implementation {
+    /// The LSTM step every flavor shares (Hochreiter & Schmidhuber 1997; forget gate: Gers et al.
+    /// 2000; peepholes: Gers & Schmidhuber 2000; projection: Sak et al. 2014), written as
+    /// TensorFlow's `LSTMCell.call` computes it (tensorflow/python/keras/layers/legacy_rnn/
+    /// rnn_cell_impl.py), gate by gate:
+    ///
+    ///     lstm_matrix = concat([inputs, m_prev], 1)·kernel + bias           z [B, 4H]
+    ///     i, j, f, o = split(lstm_matrix, 4)                                (Keras/PyTorch: i, f, c|g, o)
+    ///     c = σ(f + forget_bias + w_f_diag⊙c_prev)⊙c_prev + σ(i + w_i_diag⊙c_prev)⊙act(j)
+    ///     c = clip(c, −cell_clip, cell_clip)
+    ///     m = σ(o + w_o_diag⊙c)⊙act(c)
+    ///     m = clip(m·projection/kernel, −proj_clip, proj_clip)              (with num_proj)
+    ///     return m, (c, m)
+    ///
+    /// (the peephole terms only with `use_peepholes`). σ is the gate activation (Keras'
+    /// `recurrent_activation`). Shapes: x [B, I], c [B, H], m and h [B, P] (P = H without a
+    /// projection). Cache, per step: `LSTMStepCache` (g = act(j); mh = o⊙act(c) is the output
+    /// before the projection).
+    public enum LSTM: LSTMArithmetic {
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
+        public static func forward<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, state: [Tensor<T>]) -> CellStep<T> {
+            let (config, p, inputSize) = (w.config, w.parameters, w.inputSize)
+            let (wx, wh, biases, peepholes, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.peepholes, w.layout.projection)
+            let (cPrev, hPrev) = w.splitState(state)
+            let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
+            let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
+                                    config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
+            let act = config.activation, gate = config.recurrentActivation
+            let forgetBias = T(config.forgetBias)
+            var gi = Tensor<T>(zeros: [batch, nH]), gf = gi, gg = gi, go = gi
+            var cRaw = gi, c = gi, actC = gi, mh = gi
+            var z = [T](repeating: 0, count: 4 * nH)
             for b in 0..<batch {
-                for u in 0..<nH { c[b, u] = s[b, u] }
-                for u in 0..<nP { h[b, u] = s[b, nH + u] }
-            }
-            return (c, h)
-        }
-        return config.flavor.cellStateFirst ? (state[0], state[1]) : (state[1], state[0])
-    }
-
-    /// The framework's state list from (c, h).
-    func join(c: Tensor<Scalar>, h: Tensor<Scalar>) -> [Tensor<Scalar>] {
-        if !config.stateIsTuple {
-            let (nH, nP, batch) = (config.units, config.outputWidth, c.shape[0])
-            var s = Tensor<Scalar>(zeros: [batch, nH + nP])
-            for b in 0..<batch {
-                for u in 0..<nH { s[b, u] = c[b, u] }
-                for u in 0..<nP { s[b, nH + u] = h[b, u] }
-            }
-            return [s]
-        }
-        return config.flavor.cellStateFirst ? [c, h] : [h, c]
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func forward(_ p: Parameters<Scalar>, x: Tensor<Scalar>, state: [Tensor<Scalar>]) -> CellStep<Scalar> {
-        let (cPrev, hPrev) = split(state)
-        let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
-        let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
-                                config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
-        let act = config.activation, gate = config.recurrentActivation
-        let forgetBias = Scalar(config.forgetBias)
-        var gi = Tensor<Scalar>(zeros: [batch, nH]), gf = gi, gg = gi, go = gi
-        var cRaw = gi, c = gi, actC = gi, mh = gi
-        var z = [Scalar](repeating: 0, count: 4 * nH)
-        for b in 0..<batch {
-            // lstm_matrix = concat([inputs, m_prev], 1)·kernel + bias
-            for col in 0..<(4 * nH) {
-                var s: Scalar = 0
-                for k in 0..<nI { s += x[b, k] * wx.at(p, k, col) }
-                for k in 0..<nP { s += hPrev[b, k] * wh.at(p, k, col) }
-                for bi in biases { s += p.tensors[bi].data[col] }
-                z[col] = s
-            }
-            for u in 0..<nH {
-                let cp = cPrev[b, u]
-                // i = σ(i + w_i_diag⊙c_prev);  f = σ(f + forget_bias + w_f_diag⊙c_prev);  g = act(j)
-                var zi = z[ci + u], zf = z[cf + u] + forgetBias
-                if let ph = peepholes {
-                    zi += p.tensors[ph.i].data[u] * cp
-                    zf += p.tensors[ph.f].data[u] * cp
+                // lstm_matrix = concat([inputs, m_prev], 1)·kernel + bias
+                for col in 0..<(4 * nH) {
+                    var s: T = 0
+                    for k in 0..<nI { s += x[b, k] * wx.at(p, k, col) }
+                    for k in 0..<nP { s += hPrev[b, k] * wh.at(p, k, col) }
+                    for bi in biases { s += p.tensors[bi].data[col] }
+                    z[col] = s
                 }
-                let i = gate.apply(zi), f = gate.apply(zf), g = act.apply(z[cj + u])
-                // c = f⊙c_prev + i⊙g, then clip(c, −cell_clip, cell_clip)
-                let raw = f * cp + i * g
-                let cNew = config.cellClip.map { clip(raw, Scalar(-$0), Scalar($0)) } ?? raw
-                // m = σ(o + w_o_diag⊙c)⊙act(c)
-                var zo = z[co + u]
-                if let ph = peepholes { zo += p.tensors[ph.o].data[u] * cNew }
-                let o = gate.apply(zo), a = act.apply(cNew)
-                gi[b, u] = i; gf[b, u] = f; gg[b, u] = g; go[b, u] = o
-                cRaw[b, u] = raw; c[b, u] = cNew; actC[b, u] = a; mh[b, u] = o * a
-            }
-        }
-        var mRaw = mh, m = mh
-        if let pr = projection {
-            // m = clip(m·projection/kernel, −proj_clip, proj_clip)
-            mRaw = Tensor(zeros: [batch, nP])
-            for b in 0..<batch {
-                for q in 0..<nP {
-                    var s: Scalar = 0
-                    for u in 0..<nH { s += mh[b, u] * pr.at(p, u, q) }
-                    mRaw[b, q] = s
+                for u in 0..<nH {
+                    let cp = cPrev[b, u]
+                    // i = σ(i + w_i_diag⊙c_prev);  f = σ(f + forget_bias + w_f_diag⊙c_prev);  g = act(j)
+                    var zi = z[ci + u], zf = z[cf + u] + forgetBias
+                    if let ph = peepholes {
+                        zi += p.tensors[ph.i].data[u] * cp
+                        zf += p.tensors[ph.f].data[u] * cp
+                    }
+                    let i = gate.apply(zi), f = gate.apply(zf), g = act.apply(z[cj + u])
+                    // c = f⊙c_prev + i⊙g, then clip(c, −cell_clip, cell_clip)
+                    let raw = f * cp + i * g
+                    let cNew = config.cellClip.map { clip(raw, T(-$0), T($0)) } ?? raw
+                    // m = σ(o + w_o_diag⊙c)⊙act(c)
+                    var zo = z[co + u]
+                    if let ph = peepholes { zo += p.tensors[ph.o].data[u] * cNew }
+                    let o = gate.apply(zo), a = act.apply(cNew)
+                    gi[b, u] = i; gf[b, u] = f; gg[b, u] = g; go[b, u] = o
+                    cRaw[b, u] = raw; c[b, u] = cNew; actC[b, u] = a; mh[b, u] = o * a
                 }
             }
-            m = mRaw
-            if let pc = config.projClip {
-                for k in m.data.indices { m.data[k] = clip(m.data[k], Scalar(-pc), Scalar(pc)) }
+            var mRaw = mh, m = mh
+            if let pr = projection {
+                // m = clip(m·projection/kernel, −proj_clip, proj_clip)
+                mRaw = Tensor(zeros: [batch, nP])
+                for b in 0..<batch {
+                    for q in 0..<nP {
+                        var s: T = 0
+                        for u in 0..<nH { s += mh[b, u] * pr.at(p, u, q) }
+                        mRaw[b, q] = s
+                    }
+                }
+                m = mRaw
+                if let pc = config.projClip {
+                    for k in m.data.indices { m.data[k] = clip(m.data[k], T(-pc), T(pc)) }
+                }
             }
+            return CellStep(output: m, state: w.joinState(c: c, h: m),
+                            cache: .lstm(LSTMStepCache(i: gi, f: gf, g: gg, o: go, cUnclipped: cRaw, c: c, actC: actC, mh: mh, mUnclipped: mRaw)))
         }
-        return CellStep(output: m, state: join(c: c, h: m), cache: [gi, gf, gg, go, cRaw, c, actC, mh, mRaw])
-    }
 
-    /// The backward pass of `forward`, gate by gate in reverse (d· is dL/d·):
-    ///
-    ///     dm_raw = dm ⊙ 1[|m_raw| ≤ proj_clip];  dW_proj += mhᵀ·dm_raw;  dmh = dm_raw·W_projᵀ
-    ///     do = dmh ⊙ act(c);  dc += dmh ⊙ o ⊙ act'(c);  dz_o = do ⊙ σ'(o)
-    ///     dc += dz_o ⊙ w_o;   dw_o += Σ_b dz_o ⊙ c            (peepholes)
-    ///     dc_raw = dc ⊙ 1[|c_raw| ≤ cell_clip]
-    ///     dz_f = dc_raw ⊙ c_prev ⊙ σ'(f);  dz_i = dc_raw ⊙ g ⊙ σ'(i);  dz_j = dc_raw ⊙ i ⊙ act'(g)
-    ///     dc_prev = dc_raw ⊙ f + dz_f ⊙ w_f + dz_i ⊙ w_i;  dw_f += Σ_b dz_f ⊙ c_prev;  dw_i += Σ_b dz_i ⊙ c_prev
-    ///     dkernel += [x, m_prev]ᵀ·dz;  dbias += Σ_b dz;  [dx, dm_prev] = dz·kernelᵀ
-    ///
-    /// where σ'(y) and act'(y) are taken from outputs. The clip masks follow TF's
-    /// `_ClipByValueGrad`: zero only strictly outside the bounds.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func backward(_ p: Parameters<Scalar>, step: CellStep<Scalar>, x: Tensor<Scalar>, state: [Tensor<Scalar>],
-                  dOutput: Tensor<Scalar>, dState: [Tensor<Scalar>], grads: inout Parameters<Scalar>) -> CellStepGradients<Scalar> {
-        let (cPrev, hPrev) = split(state)
-        let (dcNext, dmState) = split(dState)
-        let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
-        let (gi, gf, gg, go, cRaw, c, actC, mh, mRaw) = (step.cache[0], step.cache[1], step.cache[2], step.cache[3],
-                                                         step.cache[4], step.cache[5], step.cache[6], step.cache[7], step.cache[8])
-        let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
-                                config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
-        let act = config.activation, gate = config.recurrentActivation
-        // The output m and the state's m are one tensor: their cotangents add.
-        var dm = dOutput
-        dm.add(dmState)
-        var dmh = dm
-        if let pr = projection {
-            var dmRaw = dm
-            if let pc = config.projClip {
-                for k in dmRaw.data.indices { dmRaw.data[k] *= clipGradient(mRaw.data[k], Scalar(-pc), Scalar(pc)) }
+        /// The backward pass of `forward`, gate by gate in reverse (d· is dL/d·):
+        ///
+        ///     dm_raw = dm ⊙ 1[|m_raw| ≤ proj_clip];  dW_proj += mhᵀ·dm_raw;  dmh = dm_raw·W_projᵀ
+        ///     do = dmh ⊙ act(c);  dc += dmh ⊙ o ⊙ act'(c);  dz_o = do ⊙ σ'(o)
+        ///     dc += dz_o ⊙ w_o;   dw_o += Σ_b dz_o ⊙ c            (peepholes)
+        ///     dc_raw = dc ⊙ 1[|c_raw| ≤ cell_clip]
+        ///     dz_f = dc_raw ⊙ c_prev ⊙ σ'(f);  dz_i = dc_raw ⊙ g ⊙ σ'(i);  dz_j = dc_raw ⊙ i ⊙ act'(g)
+        ///     dc_prev = dc_raw ⊙ f + dz_f ⊙ w_f + dz_i ⊙ w_i;  dw_f += Σ_b dz_f ⊙ c_prev;  dw_i += Σ_b dz_i ⊙ c_prev
+        ///     dkernel += [x, m_prev]ᵀ·dz;  dbias += Σ_b dz;  [dx, dm_prev] = dz·kernelᵀ
+        ///
+        /// where σ'(y) and act'(y) are taken from outputs. The clip masks follow TF's
+        /// `_ClipByValueGrad`: zero only strictly outside the bounds.
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
+        public static func backward<T: RNNFloat>(_ w: LSTMWeights<T>, step: CellStep<T>, x: Tensor<T>, state: [Tensor<T>],
+                                                 dOutput: Tensor<T>, dState: [Tensor<T>], grads: inout Parameters<T>) -> CellStepGradients<T> {
+            let (config, p, inputSize) = (w.config, w.parameters, w.inputSize)
+            let (wx, wh, biases, peepholes, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.peepholes, w.layout.projection)
+            let (cPrev, hPrev) = w.splitState(state)
+            let (dcNext, dmState) = w.splitState(dState)
+            let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
+            let saved = step.cache.lstm
+            let (gi, gf, gg, go, cRaw, c, actC, mh, mRaw) = (saved.i, saved.f, saved.g, saved.o, saved.cUnclipped, saved.c, saved.actC, saved.mh, saved.mUnclipped)
+            let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
+                                    config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
+            let act = config.activation, gate = config.recurrentActivation
+            // The output m and the state's m are one tensor: their cotangents add.
+            var dm = dOutput
+            dm.add(dmState)
+            var dmh = dm
+            if let pr = projection {
+                var dmRaw = dm
+                if let pc = config.projClip {
+                    for k in dmRaw.data.indices { dmRaw.data[k] *= clipGradient(mRaw.data[k], T(-pc), T(pc)) }
+                }
+                dmh = Tensor(zeros: [batch, nH])
+                for b in 0..<batch {
+                    for u in 0..<nH {
+                        var s: T = 0
+                        for q in 0..<nP { s += dmRaw[b, q] * pr.at(p, u, q) }
+                        dmh[b, u] = s
+                    }
+                }
+                for u in 0..<nH {
+                    for q in 0..<nP {
+                        var s: T = 0
+                        for b in 0..<batch { s += mh[b, u] * dmRaw[b, q] }
+                        pr.add(&grads, u, q, s)
+                    }
+                }
             }
-            dmh = Tensor(zeros: [batch, nH])
+            var dz = Tensor<T>(zeros: [batch, 4 * nH])
+            var dcPrev = Tensor<T>(zeros: [batch, nH])
             for b in 0..<batch {
                 for u in 0..<nH {
-                    var s: Scalar = 0
-                    for q in 0..<nP { s += dmRaw[b, q] * pr.at(p, u, q) }
-                    dmh[b, u] = s
+                    let (i, f, g, o) = (gi[b, u], gf[b, u], gg[b, u], go[b, u])
+                    // m = o⊙act(c)
+                    let dzo = dmh[b, u] * actC[b, u] * gate.derivative(fromOutput: o)
+                    var dc = dcNext[b, u] + dmh[b, u] * o * act.derivative(fromOutput: actC[b, u])
+                    if let ph = peepholes {
+                        dc += dzo * p.tensors[ph.o].data[u]
+                        grads.tensors[ph.o].data[u] += dzo * c[b, u]
+                    }
+                    // c = clip(c_raw)
+                    if let cc = config.cellClip { dc *= clipGradient(cRaw[b, u], T(-cc), T(cc)) }
+                    // c_raw = f⊙c_prev + i⊙g
+                    let dzf = dc * cPrev[b, u] * gate.derivative(fromOutput: f)
+                    let dzi = dc * g * gate.derivative(fromOutput: i)
+                    let dzj = dc * i * act.derivative(fromOutput: g)
+                    var dcp = dc * f
+                    if let ph = peepholes {
+                        dcp += dzf * p.tensors[ph.f].data[u] + dzi * p.tensors[ph.i].data[u]
+                        grads.tensors[ph.f].data[u] += dzf * cPrev[b, u]
+                        grads.tensors[ph.i].data[u] += dzi * cPrev[b, u]
+                    }
+                    dcPrev[b, u] = dcp
+                    dz[b, ci + u] = dzi; dz[b, cj + u] = dzj; dz[b, cf + u] = dzf; dz[b, co + u] = dzo
                 }
             }
-            for u in 0..<nH {
-                for q in 0..<nP {
-                    var s: Scalar = 0
-                    for b in 0..<batch { s += mh[b, u] * dmRaw[b, q] }
-                    pr.add(&grads, u, q, s)
+            // lstm_matrix = [x, m_prev]·kernel + bias
+            var dx = Tensor<T>(zeros: [batch, nI]), dhPrev = Tensor<T>(zeros: [batch, nP])
+            for b in 0..<batch {
+                for k in 0..<nI {
+                    var s: T = 0
+                    for col in 0..<(4 * nH) { s += dz[b, col] * wx.at(p, k, col) }
+                    dx[b, k] = s
+                }
+                for k in 0..<nP {
+                    var s: T = 0
+                    for col in 0..<(4 * nH) { s += dz[b, col] * wh.at(p, k, col) }
+                    dhPrev[b, k] = s
                 }
             }
-        }
-        var dz = Tensor<Scalar>(zeros: [batch, 4 * nH])
-        var dcPrev = Tensor<Scalar>(zeros: [batch, nH])
-        for b in 0..<batch {
-            for u in 0..<nH {
-                let (i, f, g, o) = (gi[b, u], gf[b, u], gg[b, u], go[b, u])
-                // m = o⊙act(c)
-                let dzo = dmh[b, u] * actC[b, u] * gate.derivative(fromOutput: o)
-                var dc = dcNext[b, u] + dmh[b, u] * o * act.derivative(fromOutput: actC[b, u])
-                if let ph = peepholes {
-                    dc += dzo * p.tensors[ph.o].data[u]
-                    grads.tensors[ph.o].data[u] += dzo * c[b, u]
+            for col in 0..<(4 * nH) {
+                for k in 0..<nI {
+                    var s: T = 0
+                    for b in 0..<batch { s += x[b, k] * dz[b, col] }
+                    wx.add(&grads, k, col, s)
                 }
-                // c = clip(c_raw)
-                if let cc = config.cellClip { dc *= clipGradient(cRaw[b, u], Scalar(-cc), Scalar(cc)) }
-                // c_raw = f⊙c_prev + i⊙g
-                let dzf = dc * cPrev[b, u] * gate.derivative(fromOutput: f)
-                let dzi = dc * g * gate.derivative(fromOutput: i)
-                let dzj = dc * i * act.derivative(fromOutput: g)
-                var dcp = dc * f
-                if let ph = peepholes {
-                    dcp += dzf * p.tensors[ph.f].data[u] + dzi * p.tensors[ph.i].data[u]
-                    grads.tensors[ph.f].data[u] += dzf * cPrev[b, u]
-                    grads.tensors[ph.i].data[u] += dzi * cPrev[b, u]
+                for k in 0..<nP {
+                    var s: T = 0
+                    for b in 0..<batch { s += hPrev[b, k] * dz[b, col] }
+                    wh.add(&grads, k, col, s)
                 }
-                dcPrev[b, u] = dcp
-                dz[b, ci + u] = dzi; dz[b, cj + u] = dzj; dz[b, cf + u] = dzf; dz[b, co + u] = dzo
+                var s: T = 0
+                for b in 0..<batch { s += dz[b, col] }
+                for bi in biases { grads.tensors[bi].data[col] += s }
             }
+            return CellStepGradients(dx: dx, dState: w.joinState(c: dcPrev, h: dhPrev))
         }
-        // lstm_matrix = [x, m_prev]·kernel + bias
-        var dx = Tensor<Scalar>(zeros: [batch, nI]), dhPrev = Tensor<Scalar>(zeros: [batch, nP])
-        for b in 0..<batch {
-            for k in 0..<nI {
-                var s: Scalar = 0
-                for col in 0..<(4 * nH) { s += dz[b, col] * wx.at(p, k, col) }
-                dx[b, k] = s
-            }
-            for k in 0..<nP {
-                var s: Scalar = 0
-                for col in 0..<(4 * nH) { s += dz[b, col] * wh.at(p, k, col) }
-                dhPrev[b, k] = s
-            }
-        }
-        for col in 0..<(4 * nH) {
-            for k in 0..<nI {
-                var s: Scalar = 0
-                for b in 0..<batch { s += x[b, k] * dz[b, col] }
-                wx.add(&grads, k, col, s)
-            }
-            for k in 0..<nP {
-                var s: Scalar = 0
-                for b in 0..<batch { s += hPrev[b, k] * dz[b, col] }
-                wh.add(&grads, k, col, s)
-            }
-            var s: Scalar = 0
-            for b in 0..<batch { s += dz[b, col] }
-            for bi in biases { grads.tensors[bi].data[col] += s }
-        }
-        return CellStepGradients(dx: dx, dState: join(c: dcPrev, h: dhPrev))
-    }
-}
-
-/// A cell that is one LSTM step in some flavor.
-protocol LSTMCellProtocol: RecurrentCell {
-    var lstm: LSTM<Scalar> { get }
-}
-
-extension LSTMCellProtocol {
-    public func step(_ x: Tensor<Scalar>, state: [Tensor<Scalar>]) -> CellStep<Scalar> {
-        lstm.forward(parameters, x: x, state: state)
-    }
-
-    public func stepBackward(_ step: CellStep<Scalar>, x: Tensor<Scalar>, state: [Tensor<Scalar>],
-                             dOutput: Tensor<Scalar>, dState: [Tensor<Scalar>],
-                             grads: inout Parameters<Scalar>) -> CellStepGradients<Scalar> {
-        lstm.backward(parameters, step: step, x: x, state: state, dOutput: dOutput, dState: dState, grads: &grads)
     }
 }

@@ -91,7 +91,7 @@ public enum GradientFlow {
         var logSum = 0.0, n = 0
         for xt in x {
             let step = cell.step(Tensor(uncheckedShape: [1, nI], data: xt), state: s)
-            for f in step.cache[1].data { logSum += Foundation.log(f); n += 1 }    // cache: [i, f, g, o, …]
+            for f in step.cache.lstm.f.data { logSum += Foundation.log(f); n += 1 }
             s = step.state
         }
         return Foundation.exp(logSum / Double(n))

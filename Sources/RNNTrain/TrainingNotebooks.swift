@@ -37,10 +37,11 @@ public enum TrainingNotebooks {
         var i: [(Double, Double)] = [], f = i, o = i, c = i, x = i
         for t in 0..<100 {
             let xt = Foundation.sin(0.2 * Double(t))
-            let step = cell.step(Tensor(uncheckedShape: [1, 1], data: [xt]), state: state)   // cache: i, f, g, o, c_raw, c, …
+            let step = cell.step(Tensor(uncheckedShape: [1, 1], data: [xt]), state: state)
             let tt = Double(t)
-            i.append((tt, step.cache[0].data[0])); f.append((tt, step.cache[1].data[0])); o.append((tt, step.cache[3].data[0]))
-            c.append((tt, step.cache[5].data[0])); x.append((tt, xt))
+            let saved = step.cache.lstm
+            i.append((tt, saved.i.data[0])); f.append((tt, saved.f.data[0])); o.append((tt, saved.o.data[0]))
+            c.append((tt, saved.c.data[0])); x.append((tt, xt))
             state = step.state
         }
         return LinePlot(title: "TF LSTMCell(4), forget_bias 1, reading sin(0.2·t): unit 0 over time", xLabel: "step t", yLabel: "value",

@@ -57,7 +57,7 @@ extension Notebooks {
         var grads = Parameters<Double>(zerosLike: c0.parameters)
         _ = c0.stepBackward(step, x: x, state: s0, dOutput: u, dState: [Tensor(zeros: [1, 3]), Tensor(zeros: [1, 3])], grads: &grads)
         let db = grads["bias"]
-        let cRaw = step.cache[4], c = step.cache[5]
+        let cRaw = step.cache.lstm.cUnclipped, c = step.cache.lstm.c
         var s = "| unit | c_raw | c = clip(c_raw, ±0.05) | gate | dL/dbias (backward) | dL/dbias (central difference) |\n| --- | --- | --- | --- | --- | --- |\n"
         for unit in 0..<3 {
             for (name, gate) in [("i", LSTMGate.input), ("j", .candidate), ("f", .forget), ("o", .output)] {

@@ -154,7 +154,7 @@ public enum Notebooks {
     }
 
     /// The declaration whose line contains `anchor`, with its doc comment and attributes, to the
-    /// closing brace at its own indentation.
+    /// closing brace at its own indentation (an enum case: its line alone, with its doc comment).
     public static func quote(_ url: URL, anchor: String, display: String) throws -> String {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RNNError(.io, display, "cannot read the source") }
         let lines = text.components(separatedBy: "\n")
@@ -168,7 +168,8 @@ public enum Notebooks {
             if p.hasPrefix("///") || p.hasPrefix("@") { start -= 1 } else { break }
         }
         var end = at
-        if lines[at].hasSuffix("{") || !lines[at].contains("}") {
+        let isEnumCase = lines[at].trimmingCharacters(in: .whitespaces).hasPrefix("case ")
+        if !isEnumCase && (lines[at].hasSuffix("{") || !lines[at].contains("}")) {
             guard let close = lines[at...].firstIndex(where: { $0 == indent + "}" }) else {
                 throw RNNError(.malformed, display, "no closing brace for \"\(anchor)\"")
             }

@@ -170,7 +170,7 @@ extension SequenceProblem {
         if kind == "numpy.rnn" {
             let steps = e.forward.layers[0].steps
             let inner = steps.first?.state[0].shape ?? [0]
-            let before = Tensor.stack(steps.map { $0.cache[0] }, inner: inner)
+            let before = Tensor.stack(steps.map { $0.cache.beforeActivation }, inner: inner)
             let states = Tensor.stack(steps.map { $0.state[0] }, inner: inner)
             r.add(["before_activation"], TensorData(before))
             r.add(["states"], TensorData(states))

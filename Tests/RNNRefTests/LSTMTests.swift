@@ -92,7 +92,7 @@ struct LSTMTests {
         for impl in implementations {
             let (_, g, cfg) = try oneStep(impl: impl, cellClip: 0.05, projClip: nil)
             // the scalar implementation keeps per-step caches: c before clipping
-            let c = try oneStep(impl: RNNScalar.Implementation.self, cellClip: 0.05, projClip: nil).0.layers[0].steps[0].cache[4]
+            let c = try oneStep(impl: RNNScalar.Implementation.self, cellClip: 0.05, projClip: nil).0.layers[0].steps[0].cache.lstm.cUnclipped
             #expect(c.data.allSatisfy { abs($0) > 0.05 }, "the test needs every c beyond the clip")
             let dk = g.dParameters[0]["kernel"], db = g.dParameters[0]["bias"]
             for gate in [LSTMGate.input, .candidate, .forget] {
@@ -111,7 +111,7 @@ struct LSTMTests {
     @Test func noGradientThroughAClippedProjection() throws {
         for impl in implementations {
             let (_, g, _) = try oneStep(impl: impl, cellClip: nil, projClip: 0.01)
-            let mRaw = try oneStep(impl: RNNScalar.Implementation.self, cellClip: nil, projClip: 0.01).0.layers[0].steps[0].cache[8]
+            let mRaw = try oneStep(impl: RNNScalar.Implementation.self, cellClip: nil, projClip: 0.01).0.layers[0].steps[0].cache.lstm.mUnclipped
             #expect(mRaw.data.allSatisfy { abs($0) > 0.01 }, "the test needs every projected output beyond the clip")
             for t in g.dParameters[0].tensors { #expect(t.data.allSatisfy { $0 == 0 }) }
             #expect(g.dx.data.allSatisfy { $0 == 0 })

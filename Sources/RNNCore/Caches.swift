@@ -1,0 +1,120 @@
+/// What one LSTM step keeps for its backward pass, every tensor [B, H] except `mUnclipped`
+/// [B, P]. The gates are stored after their activations.
+public struct LSTMStepCache<Scalar: RNNFloat>: Sendable {
+    /// i = σ(z_i [+ w_i⊙c_prev]), f = σ(z_f + forget_bias [+ w_f⊙c_prev]), g = act(z_j),
+    /// o = σ(z_o [+ w_o⊙c]) (TF's j is the candidate: Keras' c, PyTorch's g).
+    public var i, f, g, o: Tensor<Scalar>
+    /// c before `cell_clip`, and after it.
+    public var cUnclipped, c: Tensor<Scalar>
+    /// act(c), and mh = o⊙act(c), the output before the projection.
+    public var actC, mh: Tensor<Scalar>
+    /// m = mh·W_proj before `proj_clip` (mh itself without a projection).
+    public var mUnclipped: Tensor<Scalar>
+
+    public init(i: Tensor<Scalar>, f: Tensor<Scalar>, g: Tensor<Scalar>, o: Tensor<Scalar>, cUnclipped: Tensor<Scalar>,
+                c: Tensor<Scalar>, actC: Tensor<Scalar>, mh: Tensor<Scalar>, mUnclipped: Tensor<Scalar>) {
+        (self.i, self.f, self.g, self.o) = (i, f, g, o)
+        (self.cUnclipped, self.c, self.actC, self.mh, self.mUnclipped) = (cUnclipped, c, actC, mh, mUnclipped)
+    }
+}
+
+/// What one GRU step keeps for its backward pass, every tensor [B, H].
+public struct GRUStepCache<Scalar: RNNFloat>: Sendable {
+    /// The reset and update gates and the candidate, after their activations.
+    public var r, u, c: Tensor<Scalar>
+    /// `h·U_c + b_hc` when the reset acts after the matmul, `r⊙h` when it acts before.
+    public var hcOrRh: Tensor<Scalar>
+
+    public init(r: Tensor<Scalar>, u: Tensor<Scalar>, c: Tensor<Scalar>, hcOrRh: Tensor<Scalar>) {
+        (self.r, self.u, self.c, self.hcOrRh) = (r, u, c, hcOrRh)
+    }
+}
+
+/// A step's saved activations, typed by cell family.
+public enum StepCache<Scalar: RNNFloat>: Sendable {
+    /// A tanh RNN: its backward needs only the new state, which the step returns anyway.
+    case elman
+    /// The two-step numpy RNN: `before_activation` [B, H].
+    case numpyRNN(beforeActivation: Tensor<Scalar>)
+    case lstm(LSTMStepCache<Scalar>)
+    case gru(GRUStepCache<Scalar>)
+
+    /// The LSTM cache; a step of another family here is a programming error, not bad input.
+    public var lstm: LSTMStepCache<Scalar> {
+        guard case let .lstm(c) = self else { preconditionFailure("not an LSTM step: \(self)") }
+        return c
+    }
+
+    public var gru: GRUStepCache<Scalar> {
+        guard case let .gru(c) = self else { preconditionFailure("not a GRU step: \(self)") }
+        return c
+    }
+
+    /// numpy's `before_activation` [B, H].
+    public var beforeActivation: Tensor<Scalar> {
+        guard case let .numpyRNN(z) = self else { preconditionFailure("not a numpy RNN step: \(self)") }
+        return z
+    }
+}
+
+/// What a sequence-level schedule (RNNBLAS's) keeps for BPTT instead of per-step caches: flat,
+/// time-major buffers allocated once per call. Classes, so that a forward result is copied by
+/// reference.
+public enum SequenceTape<Scalar: RNNFloat>: Sendable {
+    case elman(ElmanTape<Scalar>)
+    case lstm(LSTMTape<Scalar>)
+    case gru(GRUTape<Scalar>)
+
+    public var elman: ElmanTape<Scalar> {
+        guard case let .elman(t) = self else { preconditionFailure("not an Elman tape") }
+        return t
+    }
+
+    public var lstm: LSTMTape<Scalar> {
+        guard case let .lstm(t) = self else { preconditionFailure("not an LSTM tape") }
+        return t
+    }
+
+    public var gru: GRUTape<Scalar> {
+        guard case let .gru(t) = self else { preconditionFailure("not a GRU tape") }
+        return t
+    }
+}
+
+/// A tanh RNN's tape: `h` [(T+1)·B, H], the state entering each step (index 0: the initial
+/// state), and `x` [T·B, I].
+public final class ElmanTape<Scalar: RNNFloat>: Sendable {
+    public let h: [Scalar]
+    public let x: [Scalar]
+    public init(h: [Scalar], x: [Scalar]) { self.h = h; self.x = x }
+}
+
+/// An LSTM's tape (time-major, flat): `gates` [T, B, 4H] holds i, f, g, o after the
+/// activations; `c` and `h` [T+1, B, ·] hold the state entering each step (index 0: the
+/// initial state); `cRaw` (c before `cell_clip`), `mh` (o⊙act(c), with a projection)
+/// [T, B, H]; `mRaw` [T, B, P]; `x` [T, B, I]. act(c) is recomputed in the backward pass.
+public final class LSTMTape<Scalar: RNNFloat>: Sendable {
+    public let gates: [Scalar]
+    public let c: [Scalar]
+    public let h: [Scalar]
+    public let cRaw: [Scalar]
+    public let mh: [Scalar]
+    public let mRaw: [Scalar]
+    public let x: [Scalar]
+    public init(gates: [Scalar], c: [Scalar], h: [Scalar], cRaw: [Scalar], mh: [Scalar], mRaw: [Scalar], x: [Scalar]) {
+        self.gates = gates; self.c = c; self.h = h; self.cRaw = cRaw; self.mh = mh; self.mRaw = mRaw; self.x = x
+    }
+}
+
+/// A GRU's tape (time-major, flat): `gates` [T·B, 3H] holds r, u, c after the activations; `h`
+/// [(T+1)·B, H] the state entering each step (index 0: the initial state); `hc` [T·B, H] is
+/// `h·U_c + b_hc` (reset after) or `r⊙h` (reset before), as `GRUStepCache.hcOrRh`.
+public final class GRUTape<Scalar: RNNFloat>: Sendable {
+    public let gates: [Scalar]
+    public let h: [Scalar]
+    public let hc: [Scalar]
+    public let x: [Scalar]
+    public init(gates: [Scalar], h: [Scalar], hc: [Scalar], x: [Scalar]) {
+        self.gates = gates; self.h = h; self.hc = hc; self.x = x
+    }
+}
