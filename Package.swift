@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "RNNCore", targets: ["RNNCore"]),
         .library(name: "RNNScalar", targets: ["RNNScalar"]),
         .library(name: "RNNBLAS", targets: ["RNNBLAS"]),
+        .library(name: "RNNLayers", targets: ["RNNLayers"]),
         .library(name: "RNNVerify", targets: ["RNNVerify"]),
         .library(name: "RNNTrain", targets: ["RNNTrain"]),
         .library(name: "RNNRefCLI", targets: ["RNNRefCLI"]),
@@ -50,9 +51,10 @@ let package = Package(
         ),
         .target(name: "RNNScalar", dependencies: ["RNNCore"], swiftSettings: crossModule),
         .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS"], swiftSettings: crossModule),
+        .target(name: "RNNLayers", dependencies: ["RNNCore"], swiftSettings: crossModule),
         .target(
             name: "RNNVerify",
-            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "CGSL",
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "CGSL",
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: crossModule
         ),
@@ -68,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "RNNRefTests",
             dependencies: [
-                "RNNCore", "RNNScalar", "RNNBLAS", "RNNVerify", "RNNTrain", "RNNRefCLI", "COpenBLAS",
+                "RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNVerify", "RNNTrain", "RNNRefCLI", "COpenBLAS",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

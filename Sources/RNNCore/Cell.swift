@@ -50,6 +50,11 @@ public protocol RecurrentCell<Scalar>: Sendable {
     func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>],
                          sequenceLength: [Int]?) -> SequenceForward<Scalar>
 
+    /// `forwardSequence` under a Keras mask as well (nil: none). The default steps whenever
+    /// there is a mask; a wrapper (`OutputDropout`) passes the mask on to the cell it wraps.
+    func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>],
+                         sequenceLength: [Int]?, mask: StepMask?) -> SequenceForward<Scalar>
+
     /// BPTT through `forwardSequence`: `dOutputs` [T, B, O], `dFinalState` as the state.
     func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
                           dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar>
@@ -62,6 +67,12 @@ extension RecurrentCell {
     public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>],
                                 sequenceLength: [Int]?) -> SequenceForward<Scalar> {
         stepwiseForwardSequence(self, x, initialState: initialState, sequenceLength: sequenceLength)
+    }
+
+    public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>],
+                                sequenceLength: [Int]?, mask: StepMask?) -> SequenceForward<Scalar> {
+        guard let mask else { return forwardSequence(x, initialState: initialState, sequenceLength: sequenceLength) }
+        return stepwiseForwardSequence(self, x, initialState: initialState, sequenceLength: sequenceLength, mask: mask)
     }
 
     public func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,

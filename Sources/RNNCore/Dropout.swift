@@ -27,7 +27,13 @@ public struct OutputDropout<Scalar: RNNFloat>: RecurrentCell {
     }
 
     public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar> {
-        var f = inner.forwardSequence(x, initialState: initialState, sequenceLength: sequenceLength)
+        forwardSequence(x, initialState: initialState, sequenceLength: sequenceLength, mask: nil)
+    }
+
+    /// The wrapped cell's sequence (under `stepMask` too), then its outputs times the dropout mask.
+    public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?,
+                                mask stepMask: StepMask?) -> SequenceForward<Scalar> {
+        var f = inner.forwardSequence(x, initialState: initialState, sequenceLength: sequenceLength, mask: stepMask)
         for i in f.outputs.data.indices { f.outputs.data[i] *= mask.data[i] }      // output = dropout(output)
         return f
     }

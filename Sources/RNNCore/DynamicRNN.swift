@@ -93,8 +93,7 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
         for cell in cells {
             let n = cell.stateSizes.count
             let s0 = Array(flatState[offset ..< offset + n])
-            let f = mask == nil ? cell.forwardSequence(input, initialState: s0, sequenceLength: sequenceLength)
-                : stepwiseForwardSequence(cell, input, initialState: s0, sequenceLength: sequenceLength, mask: mask)
+            let f = cell.forwardSequence(input, initialState: s0, sequenceLength: sequenceLength, mask: mask)
             layers.append(f)
             finalState += f.finalState
             input = f.outputs
@@ -120,8 +119,7 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
         for k in stride(from: cells.count - 1, through: 0, by: -1) {
             let n = cells[k].stateSizes.count
             let dFin = Array(dFinalState[offsets[k] ..< offsets[k] + n])
-            let g = fwd.layers[k].mask == nil ? cells[k].backwardSequence(fwd.layers[k], dOutputs: dOut, dFinalState: dFin)
-                : stepwiseBackwardSequence(cells[k], fwd.layers[k], dOutputs: dOut, dFinalState: dFin)
+            let g = cells[k].backwardSequence(fwd.layers[k], dOutputs: dOut, dFinalState: dFin)
             for j in 0..<n { dInit[offsets[k] + j] = g.dInitialState[j] }
             dParams[k] = g.dParameters
             dOut = g.dx

@@ -277,6 +277,8 @@ public struct FamilyCell<Kernel: CellArithmetic, Scalar: RNNFloat>: RecurrentCel
             ?? stepwiseForwardSequence(self, x, initialState: initialState, sequenceLength: sequenceLength)
     }
 
+    /// A run that kept a tape was the kernel's sequence schedule; any other (a mask's, or a
+    /// family without a schedule) stepped.
     public func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
                                  dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
         if forward.tape != nil {

@@ -78,7 +78,7 @@ public struct ChunkedProblem: Sendable {
             if !last, let u = base.upstreamFinal { p.upstreamFinal = u.map { TensorData(shape: $0.shape, values: [Double](repeating: 0, count: $0.values.count)) } }
             let e = try p.evaluate(impl, all, gradients: gradients)
             outputs.append(e.outputs)
-            fin = p.reportedFinalState(e.forward)
+            fin = e.finalState
             if let g = e.gradients {
                 // weights sum over the calls; x is this call's chunk; the initial state is the first call's
                 for (n, v) in p.gradientsByName(g) where !n.hasPrefix("__carried/") {
@@ -104,7 +104,7 @@ public struct ChunkedProblem: Sendable {
         let e = try evaluate(impl, t, gradients: base.hasUpstream || upstreamChunks != nil)
         var r = ResultSet()
         r.addList("outputs", e.outputs.map { TensorData($0) })
-        if base.returnState || !base.kind.hasPrefix("keras.") { r.addList("final_state", e.finalState.map { TensorData($0) }) }
+        if base.returnState || base.family != .keras { r.addList("final_state", e.finalState.map { TensorData($0) }) }
         if let g = e.gradients { for n in differentiableNames where g[n] != nil { r.add(["gradients", n], TensorData(g[n]!)) } }
         return r
     }

@@ -1,4 +1,5 @@
 import RNNCore
+import RNNLayers
 
 /// `rnnref convert`: a fixture of LSTMs in one framework's layout, rewritten as the same model
 /// in another's (`tf.LSTMCell` stack through `tf.nn.dynamic_rnn`, `keras.LSTM`, or
@@ -77,7 +78,7 @@ public enum FixtureConversion {
                 out += LSTMConversion.convertState(Array(flat[o..<(o + n)]), from: configs[k], to: newConfigs[k])
                 o += n
             }
-            return flavor == .torch ? packStacked(out) : out
+            return flavor == .torch ? packStacked(out, perLayer: 2) : out
         }
         var model = try carryOver(p, f, &tensors, timeMajor: timeMajor, targetState: targetState,
                                   initialNames: flavor == .torch ? { _ in ["h_0", "c_0"] } : nil)

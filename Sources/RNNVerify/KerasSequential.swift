@@ -1,137 +1,106 @@
 import RNNCore
-import RNNScalar
+import RNNLayers
 
-/// A layer of a `keras.Sequential` stack: one input, one output.
-protocol StackedLayer: Sendable {
-    var inputName: String { get set }
-    func output<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> Tensor<T>
-    /// Gradients of `Σ output ⊙ dOut` by tensor name (the input's under `inputName`).
-    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], dOut: Tensor<T>) throws -> [String: Tensor<T>]
-    var layerWeightNames: [String] { get }
-}
-
-extension SequenceProblem: StackedLayer {
-    var inputName: String {
-        get { xName }
-        set { xName = newValue }
-    }
-    func output<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> Tensor<T> {
-        var p = self
-        p.x = TensorData(t[xName]!)
-        return try p.evaluate(impl, t, gradients: false).outputs
-    }
-    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], dOut: Tensor<T>) throws -> [String: Tensor<T>] {
-        var p = self
-        p.x = TensorData(t[xName]!)
-        p.upstreamOutputs = TensorData(dOut)
-        p.upstreamFinal = nil
-        guard let g = try p.evaluate(impl, t, gradients: true).gradients else { return [:] }
-        return p.gradientsByName(g)
-    }
-    var layerWeightNames: [String] { differentiableNames.filter { $0 != xName && !(initialStateNames ?? []).contains($0) } }
-}
-
-extension KerasBidirectionalProblem: StackedLayer {
-    var inputName: String {
-        get { forwardLayer.xName }
-        set { forwardLayer.xName = newValue; backwardLayer.xName = newValue }
-    }
-    func output<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> Tensor<T> {
-        var p = self
-        p.forwardLayer.x = TensorData(t[inputName]!)
-        p.backwardLayer.x = p.forwardLayer.x
-        return try p.evaluate(impl, t, gradients: false).outputs[0]
-    }
-    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], dOut: Tensor<T>) throws -> [String: Tensor<T>] {
-        var p = self
-        p.forwardLayer.x = TensorData(t[inputName]!)
-        p.backwardLayer.x = p.forwardLayer.x
-        p.upstreamOutputs = [TensorData(dOut)]
-        p.upstreamFinal = nil
-        return try p.evaluate(impl, t, gradients: true).gradients ?? [:]
-    }
-    var layerWeightNames: [String] { differentiableNames.filter { $0 != inputName } }
-}
-
-/// `keras.Sequential([layer, layer, …])` of RNN layers (and `Bidirectional` wrappers), as in
-/// 003_39150d02b307b59d.txt's `Bidirectional(LSTM(64, return_sequences=True))` followed by
-/// `Bidirectional(LSTM(32))`. Model: `{"kind": "keras.Sequential", "layers": [layer objects
-/// without x], "x": name, "upstream": {"outputs": name}}`; `expected.outputs` is the last
-/// layer's output, `gradients` every weight's and x's.
+/// A `keras.Sequential` fixture: RNNLayers' `KerasSequential` of Keras RNN layers and
+/// `Bidirectional` wrappers, as in the Keras RNN guide's `Bidirectional(LSTM(64,
+/// return_sequences=True))` followed by `Bidirectional(LSTM(32))`. Model: `{"kind":
+/// "keras.Sequential", "layers": [layer objects without x], "x": name, "upstream": {"outputs":
+/// name}}`; `expected.outputs` is the last layer's output, `gradients` every weight's and x's.
+/// Each layer's input size is the one below's output size, from the specs: decoding runs no math.
 public struct KerasSequentialProblem: Sendable {
-    var layers: [any StackedLayer]
+    enum Layer: Sendable {
+        case rnn(KerasLayerEntry)
+        case bidirectional(KerasBidirectionalProblem)
+    }
+
+    var layers: [Layer]
     var xName: String
     var upstream: TensorData?
     var tensors: [String: TensorData]
-    var dtype: DType
 
     public init(_ f: Fixture) throws {
         let m = f.model
         try rejectUnknownKeys(m, known: ["kind", "layers", "x", "upstream"], path: "model", kind: f.kind)
         guard let ls = m["layers"]?.arrayValue, !ls.isEmpty else { throw RNNError(.missing, "model.layers", "needs a non-empty list of layers") }
-        guard let (xn, _) = try f.namedTensor(m, "x", path: "model") else { throw RNNError(.missing, "model.x", "missing input tensor name") }
+        guard let (xn, xd) = try f.namedTensor(m, "x", path: "model") else { throw RNNError(.missing, "model.x", "missing input tensor name") }
+        guard xd.rank == 3 else { throw RNNError(.shape, "tensors.\(xn)", "x must have rank 3, got shape \(xd.shape)") }
         xName = xn
         tensors = f.tensors
-        dtype = f.dtype
         if let u = m["upstream"]?.objectValue, let n = u["outputs"]?.stringValue { upstream = try f.tensor(n, key: "model.upstream.outputs") }
-        // build each layer against the previous layer's output (shapes from a forward pass)
-        var built: [any StackedLayer] = []
-        var g = f
-        var current = xn
-        var t = f.tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
+        var built: [Layer] = []
+        var inputSize = xd.shape[2]
         for (k, l) in ls.enumerated() {
-            guard var lo = l.objectValue, let kind = lo["kind"]?.stringValue else { throw RNNError(.malformed, "model.layers[\(k)]", "a layer needs a kind") }
-            lo["x"] = .string(current)
-            lo["upstream"] = nil
-            g.model = lo
-            g.kind = kind
-            g.tensors[current] = TensorData(t[current]!)
-            let layer: any StackedLayer
-            do {
-                switch kind {
-                case "keras.Bidirectional": layer = try KerasBidirectionalProblem(g)
-                case "keras.SimpleRNN", "keras.LSTM", "keras.GRU", "keras.MinimalRNNCell": layer = try SequenceProblem(g)
-                default: throw RNNError(.unsupported, "kind", "keras.Sequential takes Keras RNN layers and Bidirectional, not \(kind)")
+            let path = "model.layers[\(k)]"
+            guard let lo = l.objectValue, let kind = lo["kind"]?.stringValue else { throw RNNError(.malformed, path, "a layer needs a kind") }
+            if k > 0 {
+                let below: Bool
+                switch built[k - 1] {
+                case let .rnn(e): below = e.returnSequences
+                case let .bidirectional(b): below = b.forwardLayer.returnSequences
                 }
-            } catch let e as RNNError { throw e.within("model.layers[\(k)]") }
-            let out = try layer.output(RNNScalar.Implementation.self, t)
-            built.append(layer)
-            current = "__sequential/\(k + 1)"
-            t[current] = out
+                guard below else { throw RNNError(.invalid, "model.layers[\(k - 1)]", "feeds another recurrent layer, so it must return sequences") }
+            }
+            switch kind {
+            case "keras.Bidirectional":
+                try rejectUnknownKeys(lo, known: ["kind", "merge_mode", "layer", "backward_layer"], path: path, kind: kind)
+                let b = try KerasBidirectionalProblem(f, lo, path: path, xName: xn, inputSize: inputSize)
+                guard b.merge != .none else { throw RNNError(.unsupported, "\(path).merge_mode", "a Sequential layer has one output: merge_mode None has two") }
+                let (fw, bw) = (b.forwardLayer.cell.spec.outputSize, b.backwardLayer.cell.spec.outputSize)
+                inputSize = b.merge == .concat ? fw + bw : fw
+                built.append(.bidirectional(b))
+            case "keras.SimpleRNN", "keras.LSTM", "keras.GRU", "keras.MinimalRNNCell":
+                let e = try decodeKerasLayer(lo, kind: kind, inputSize: inputSize, path: path)
+                for (v, t) in e.cell.weightNames { _ = try f.tensor(t, key: "\(path).weights.\(v)") }
+                inputSize = e.cell.spec.outputSize
+                built.append(.rnn(e))
+            default:
+                throw RNNError(.unsupported, "\(path).kind", "keras.Sequential takes Keras RNN layers and Bidirectional, not \(kind)")
+            }
         }
         layers = built
     }
 
-    func forward<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t0: [String: Tensor<T>]) throws -> (Tensor<T>, [String: Tensor<T>]) {
-        var t = t0
-        var out = t[xName]!
-        for (k, l) in layers.enumerated() {
-            out = try l.output(impl, t)
-            t["__sequential/\(k + 1)"] = out
-        }
-        return (out, t)
+    /// The typed model in precision `T`, computed by `impl`.
+    func model<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> KerasSequential<T> {
+        try KerasSequential(try layers.map { l -> KerasSequential<T>.Layer in
+            switch l {
+            case let .rnn(e): return .rnn(try e.layer(impl, t))
+            case let .bidirectional(b): return .bidirectional(try b.layer(impl, t))
+            }
+        })
     }
 
-    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t0: [String: Tensor<T>]) throws -> [String: Tensor<T>]? {
+    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> [String: Tensor<T>]? {
         guard let u = upstream else { return nil }
-        let (_, t) = try forward(impl, t0)
-        var d = u.tensor(T.self)
-        var by: [String: Tensor<T>] = [:]
-        for l in layers.reversed() {
-            let g = try l.gradients(impl, t, dOut: d)
-            for (n, v) in g where n != l.inputName { by[n] = v }
-            d = g[l.inputName]!
+        let model = try model(impl, t)
+        let g = try model.backward(try model.forward(t[xName]!), dOutput: u.tensor(T.self))
+        var by: [String: Tensor<T>] = [xName: g.dx]
+        for (l, lg) in zip(layers, g.layers) {
+            switch (l, lg) {
+            case let (.rnn(e), .rnn(d)):
+                for (v, tensor) in zip(d.dWeights.names, d.dWeights.tensors) { by[e.cell.weightNames[v]!] = tensor }
+            case let (.bidirectional(b), .bidirectional(d)):
+                for (n, tensor) in b.gradientsByName(d) where n != b.xName { by[n] = tensor }
+            default:
+                preconditionFailure("the model's layers and their gradients are in the same order")
+            }
         }
-        by[xName] = d
         return by
     }
 
-    var differentiableNames: [String] { layers.flatMap(\.layerWeightNames) + [xName] }
+    var differentiableNames: [String] {
+        layers.flatMap { l -> [String] in
+            switch l {
+            case let .rnn(e): return e.cell.spec.parameterShapes(inputSize: e.cell.inputSize).map { e.cell.weightNames[$0.name]! }
+            case let .bidirectional(b): return b.weightNames
+            }
+        } + [xName]
+    }
 
     func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
         var r = ResultSet()
-        r.add(["outputs"], TensorData(try forward(impl, t).0))
+        r.add(["outputs"], TensorData(try model(impl, t).forward(t[xName]!).output))
         if let g = try gradients(impl, t) { for n in differentiableNames where g[n] != nil { r.add(["gradients", n], TensorData(g[n]!)) } }
         return r
     }
@@ -143,7 +112,7 @@ public struct KerasSequentialProblem: Sendable {
                                            maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
             var all = t
             for (k, v) in perturbed { all[k] = v }
-            return try forward(impl, all).0.dot(u.tensor(Double.self))
+            return try model(impl, all).forward(all[xName]!).output.dot(u.tensor(Double.self))
         }
     }
 }

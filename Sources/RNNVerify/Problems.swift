@@ -1,4 +1,5 @@
 import RNNCore
+import RNNLayers
 
 /// A cell inside a fixture's model: its spec, its input width, and which fixture tensor holds
 /// each of its variables (cell variable name → tensor name).
@@ -8,6 +9,14 @@ public struct CellEntry: Sendable {
     public var weightNames: [String: String]
     /// `tf.DropoutWrapper(output_keep_prob, seed)` around the cell.
     public var dropout: (keepProb: Double, seed: Int)? = nil
+
+    /// The cell in precision `T`, computed by `impl`, its weights taken from `t` (the dropout
+    /// wrapper is the caller's: its mask depends on the input).
+    func build<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> any RecurrentCell<T> {
+        var given: [String: Tensor<T>] = [:]
+        for (v, name) in weightNames { given[v] = t[name]! }
+        return try impl.buildCell(spec, inputSize: inputSize, given: given)
+    }
 }
 
 /// Keys a model object may carry besides the framework's arguments without changing the math.
@@ -130,10 +139,89 @@ func weightNames(_ c: [String: JSONValue], spec: CellSpec, inputSize: Int, path:
     return names
 }
 
+/// One Keras recurrent layer of a fixture (`keras.SimpleRNN`, `keras.LSTM`, `keras.GRU`,
+/// `keras.MinimalRNNCell`): its cell and its flags, before any tensor is read.
+public struct KerasLayerEntry: Sendable {
+    public var cell: CellEntry
+    public var returnSequences: Bool
+    public var returnState: Bool
+    public var goBackwards: Bool
+
+    /// The layer in precision `T`, computed by `impl`, its weights taken from `t`.
+    func layer<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], zeroOutputForMask: Bool = false) throws -> KerasRNN<T> {
+        KerasRNN(cell: try cell.build(impl, t), returnSequences: returnSequences, returnState: returnState,
+                 goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask)
+    }
+}
+
+/// Decodes a Keras layer object (`kind` is its kind) whose input has `inputSize` features;
+/// `alsoKnown` are the keys its container reads itself.
+func decodeKerasLayer(_ m: [String: JSONValue], kind: String, inputSize: Int, path: String, alsoKnown: Set<String> = []) throws -> KerasLayerEntry {
+    let layerFlags: Set<String> = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "dropout",
+                                   "recurrent_dropout"]
+    let cellKeys: Set<String>
+    switch kind {
+    case "keras.SimpleRNN": cellKeys = ["units", "activation", "use_bias"]
+    case "keras.LSTM": cellKeys = ["units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "implementation"]
+    case "keras.GRU": cellKeys = ["units", "activation", "recurrent_activation", "use_bias", "reset_after", "implementation"]
+    case "keras.MinimalRNNCell": cellKeys = ["units"]
+    default:
+        throw RNNError(.unsupported, "\(path).kind", "not a Keras recurrent layer: \(kind) (keras.SimpleRNN, keras.LSTM, keras.GRU, keras.MinimalRNNCell)")
+    }
+    try rejectUnknownKeys(m, known: Set(["kind", "weights"]).union(layerFlags).union(cellKeys).union(alsoKnown), path: path, kind: kind)
+    for flag in ["unroll", "time_major"] where try boolKey(m, flag, path: path, default: false) {
+        throw RNNError(.unsupported, "\(path).\(flag)", "Keras '\(flag)=True' is not supported in this version")
+    }
+    for flag in ["dropout", "recurrent_dropout"] {
+        if let v = m[flag], let n = v.numberValue, n != 0 {
+            throw RNNError(.unsupported, "\(path).\(flag)", "Keras training-time dropout is not supported in this version")
+        }
+    }
+    let units = try intKey(m, "units", path: path)
+    let spec: CellSpec
+    switch kind {
+    case "keras.SimpleRNN":
+        spec = .kerasSimpleRNN(units: units, activation: try activationKey(m, path: path, default: .tanh),
+                               useBias: try boolKey(m, "use_bias", path: path, default: true))
+    case "keras.LSTM":
+        var cfg = LSTMConfig(flavor: .keras, units: units)
+        cfg.activation = try activationKey(m, path: path, default: .tanh)
+        cfg.recurrentActivation = try activationKey(m, path: path, default: .sigmoid, key: "recurrent_activation")
+        cfg.useBias = try boolKey(m, "use_bias", path: path, default: true)
+        spec = .lstm(cfg)
+    case "keras.GRU":
+        let after = try boolKey(m, "reset_after", path: path, default: true)
+        var cfg = GRUConfig(flavor: after ? .kerasResetAfter : .kerasResetBefore, units: units)
+        cfg.activation = try activationKey(m, path: path, default: .tanh)
+        cfg.recurrentActivation = try activationKey(m, path: path, default: .sigmoid, key: "recurrent_activation")
+        cfg.useBias = try boolKey(m, "use_bias", path: path, default: true)
+        spec = .gru(cfg)
+    default:
+        spec = .kerasMinimalRNN(units: units)
+    }
+    do { try spec.validate(inputSize: inputSize) } catch let e as RNNError { throw RNNError(e.kind, path, e.reason) }
+    let cell = CellEntry(spec: spec, inputSize: inputSize, weightNames: try weightNames(m, spec: spec, inputSize: inputSize, path: path))
+    return KerasLayerEntry(cell: cell, returnSequences: try boolKey(m, "return_sequences", path: path, default: false),
+                           returnState: try boolKey(m, "return_state", path: path, default: false),
+                           goBackwards: try boolKey(m, "go_backwards", path: path, default: false))
+}
+
 /// A sequence model from a fixture, in one of the kinds `tf.nn.dynamic_rnn`, `numpy.rnn`,
 /// `keras.SimpleRNN`, `keras.MinimalRNNCell`, ready to run in either precision.
 public struct SequenceProblem: Sendable {
-    public var kind: String
+    /// Which framework's layer runs the cells.
+    public enum Family: Sendable, Equatable {
+        /// `tf.nn.dynamic_rnn` over cells (and `MultiRNNCell` stacks), `sequence_length`.
+        case tf
+        /// The two-step numpy RNN (time-major, one cell).
+        case numpy
+        /// A Keras recurrent layer (`KerasRNN`): batch-major, layer flags, masks.
+        case keras
+        /// A PyTorch module (`TorchRNN`): stacked layers, states packed [L, B, ·].
+        case torch
+    }
+
+    public var family: Family
     public var cells: [CellEntry]
     public var timeMajor: Bool
     /// Keras `return_sequences` (TF's dynamic_rnn always returns the sequence).
@@ -150,7 +238,7 @@ public struct SequenceProblem: Sendable {
     public var tensors: [String: TensorData]
     /// PyTorch's layout: `initial_state` and `final_state` are `(h [L, B, P], c [L, B, H])`
     /// with the layer as leading axis; internally they are per-layer `[h, c]` lists.
-    public var stacked: Bool = false
+    public var stacked: Bool { family == .torch }
     /// Keras `go_backwards`: the input is processed last step first and the outputs are
     /// returned in that (reversed) order.
     public var goBackwards: Bool = false
@@ -162,7 +250,7 @@ public struct SequenceProblem: Sendable {
 
     public init(_ f: Fixture) throws {
         let m = f.model
-        kind = f.kind
+        let kind = f.kind
         tensors = f.tensors
         guard let (xn, xd) = try f.namedTensor(m, "x", path: "model") else { throw RNNError(.missing, "model.x", "missing input tensor name") }
         xName = xn
@@ -172,6 +260,7 @@ public struct SequenceProblem: Sendable {
         returnState = true
         switch kind {
         case "tf.nn.dynamic_rnn":
+            family = .tf
             try rejectUnknownKeys(m, known: ["kind", "time_major", "cells", "x", "sequence_length", "initial_state", "upstream", "dtype", "parallel_iterations", "swap_memory", "scope"], path: "model", kind: kind)
             timeMajor = try boolKey(m, "time_major", path: "model", default: false)
             guard let cs = m["cells"]?.arrayValue, !cs.isEmpty else { throw RNNError(.missing, "model.cells", "needs a non-empty list of cells") }
@@ -184,6 +273,7 @@ public struct SequenceProblem: Sendable {
                 input = e.spec.outputSize
             }
         case "numpy.rnn":
+            family = .numpy
             try rejectUnknownKeys(m, known: ["kind", "weights", "x", "initial_state", "upstream"], path: "model", kind: kind)
             timeMajor = true
             guard let w = m["weights"]?.objectValue else { throw RNNError(.missing, "model.weights", "missing weights object") }
@@ -195,8 +285,7 @@ public struct SequenceProblem: Sendable {
             let spec = CellSpec.numpyRNN(units: ws.shape[0], outputs: wo.shape[1])
             cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
         case "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU":
-            let layerFlags: Set<String> = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "dropout",
-                                           "recurrent_dropout", "mask", "zero_output_for_mask"]
+            family = .keras
             if let (mn, md) = try f.namedTensor(m, "mask", path: "model") {
                 guard md.isInteger, md.shape == [x.shape[0], x.shape[1]] else {
                     throw RNNError(.shape, "tensors.\(mn)", "a Keras mask is an integer (0/1) tensor [B, T] = [\(x.shape[0]), \(x.shape[1])], got \(md.shape)")
@@ -204,50 +293,13 @@ public struct SequenceProblem: Sendable {
                 kerasMask = md.ints.map { $0 != 0 }
                 zeroOutputForMask = try boolKey(m, "zero_output_for_mask", path: "model", default: false)
             }
-            let cellKeys: Set<String>
-            switch kind {
-            case "keras.SimpleRNN": cellKeys = ["units", "activation", "use_bias"]
-            case "keras.LSTM": cellKeys = ["units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "implementation"]
-            case "keras.GRU": cellKeys = ["units", "activation", "recurrent_activation", "use_bias", "reset_after", "implementation"]
-            default: cellKeys = ["units"]
-            }
-            try rejectUnknownKeys(m, known: Set(["kind", "weights", "x", "initial_state", "upstream"]).union(layerFlags).union(cellKeys), path: "model", kind: kind)
-            goBackwards = try boolKey(m, "go_backwards", path: "model", default: false)
-            for flag in ["unroll", "time_major"] where try boolKey(m, flag, path: "model", default: false) {
-                throw RNNError(.unsupported, "model.\(flag)", "Keras '\(flag)=True' is not supported in this version")
-            }
-            for flag in ["dropout", "recurrent_dropout"] {
-                if let v = m[flag], let n = v.numberValue, n != 0 {
-                    throw RNNError(.unsupported, "model.\(flag)", "Keras training-time dropout is not supported in this version")
-                }
-            }
+            let layer = try decodeKerasLayer(m, kind: kind, inputSize: x.shape[2], path: "model",
+                                             alsoKnown: ["x", "initial_state", "upstream", "mask", "zero_output_for_mask"])
             timeMajor = false
-            returnSequences = try boolKey(m, "return_sequences", path: "model", default: false)
-            returnState = try boolKey(m, "return_state", path: "model", default: false)
-            let units = try intKey(m, "units", path: "model")
-            let spec: CellSpec
-            switch kind {
-            case "keras.SimpleRNN":
-                spec = .kerasSimpleRNN(units: units, activation: try activationKey(m, path: "model", default: .tanh),
-                                       useBias: try boolKey(m, "use_bias", path: "model", default: true))
-            case "keras.LSTM":
-                var cfg = LSTMConfig(flavor: .keras, units: units)
-                cfg.activation = try activationKey(m, path: "model", default: .tanh)
-                cfg.recurrentActivation = try activationKey(m, path: "model", default: .sigmoid, key: "recurrent_activation")
-                cfg.useBias = try boolKey(m, "use_bias", path: "model", default: true)
-                spec = .lstm(cfg)
-            case "keras.GRU":
-                let after = try boolKey(m, "reset_after", path: "model", default: true)
-                var cfg = GRUConfig(flavor: after ? .kerasResetAfter : .kerasResetBefore, units: units)
-                cfg.activation = try activationKey(m, path: "model", default: .tanh)
-                cfg.recurrentActivation = try activationKey(m, path: "model", default: .sigmoid, key: "recurrent_activation")
-                cfg.useBias = try boolKey(m, "use_bias", path: "model", default: true)
-                spec = .gru(cfg)
-            default:
-                spec = .kerasMinimalRNN(units: units)
-            }
-            do { try spec.validate(inputSize: x.shape[2]) } catch let e as RNNError { throw RNNError(e.kind, "model", e.reason) }
-            cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
+            returnSequences = layer.returnSequences
+            returnState = layer.returnState
+            goBackwards = layer.goBackwards
+            cells = [layer.cell]
         case "torch.nn.LSTM", "torch.nn.GRU":
             let isGRU = kind == "torch.nn.GRU"
             try rejectUnknownKeys(m, known: Set(["kind", "input_size", "hidden_size", "num_layers", "bias", "batch_first",
@@ -302,15 +354,15 @@ public struct SequenceProblem: Sendable {
                     throw RNNError(.unknown, "model.weights.\(key)", "not a variable of a \(layers)-layer \(kind)")
                 }
             }
-            stacked = true
+            family = .torch
         default:
             throw RNNError(.unknown, "model.kind", "unknown model kind \"\(kind)\"")
         }
         for (k, c) in cells.enumerated() {
-            for (v, t) in c.weightNames { _ = try f.tensor(t, key: "model\(cells.count > 1 || kind == "tf.nn.dynamic_rnn" ? ".cells[\(k)]" : "").weights.\(v)") }
+            for (v, t) in c.weightNames { _ = try f.tensor(t, key: "model\(cells.count > 1 || family == .tf ? ".cells[\(k)]" : "").weights.\(v)") }
         }
         if let s = try f.namedTensors(m, "initial_state", path: "model") {
-            if stacked {
+            if family == .torch {
                 let n = cells[0].spec.stateSizes.count
                 guard s.count == n else {
                     throw RNNError(.shape, "model.initial_state", "\(kind) takes \(n == 2 ? "(h_0, c_0)" : "h_0"), got \(s.count) tensors")
@@ -345,6 +397,9 @@ public struct MinCharProblem: Sendable {
     public var hprev: TensorData
     public var clip: Bool
     public var sample: (seed: Int, skipRandn: Int, seedIx: Int, n: Int)?
+
+    /// The weights in the document's order, then `hprev`.
+    public var differentiableNames: [String] { MinCharRNNSpec.parameterNames.map { weightNames[$0]! } + [hprevName] }
 
     public init(_ f: Fixture) throws {
         let m = f.model

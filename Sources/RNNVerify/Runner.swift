@@ -1,34 +1,23 @@
 import RNNCore
+import RNNLayers
 
 /// The result of running a sequence problem once in precision `T`.
 struct SequenceEvaluation<T: RNNFloat> {
-    var forward: DynamicRNN<T>.Forward
-    var network: DynamicRNN<T>
     /// What the framework returns as `outputs` (Keras without return_sequences: the last step).
     var outputs: Tensor<T>
-    var gradients: DynamicRNN<T>.Gradients?
+    /// The final state as the framework returns it (PyTorch: `(h_n, c_n)` stacked by layer).
+    var finalState: [Tensor<T>]
+    /// The run itself, layer by layer (numpy's `before_activation` is read from its steps).
+    var run: DynamicRNN<T>.Forward
+    var gradients: CellGradients<T>?
 }
 
-/// The whole sequence reversed in time (Keras `go_backwards`, `ops.flip(y, axis=1)`).
-func reverseTime<T: RNNFloat>(_ x: Tensor<T>, timeMajor: Bool) -> Tensor<T> {
-    timeMajor ? reverseSequence(x, lengths: nil) : reverseSequence(x.swappingLeadingAxes(), lengths: nil).swappingLeadingAxes()
-}
-
-/// PyTorch's `(h [L, B, P], c [L, B, H])` → per-layer `[h_l, c_l]` (each [B, ·]).
-func unpackStacked<T: RNNFloat>(_ ts: [Tensor<T>]) -> [Tensor<T>] {
-    let layers = ts[0].shape[0]
-    var flat: [Tensor<T>] = []
-    for l in 0..<layers { for t in ts { flat.append(t.slice(l)) } }
-    return flat
-}
-
-/// Per-layer `[h_l, c_l]` (or `[h_l]`) → PyTorch's `(h [L, B, P], c [L, B, H])` (or `h`).
-func packStacked<T: RNNFloat>(_ flat: [Tensor<T>], perLayer: Int = 2) -> [Tensor<T>] {
-    let layers = flat.count / perLayer
-    return (0..<perLayer).map { k in
-        let parts = (0..<layers).map { flat[perLayer * $0 + k] }
-        return Tensor.stack(parts, inner: parts[0].shape)
-    }
+/// Gradients of a model of cells: its input, its initial state (in the framework's layout),
+/// and each cell's parameters.
+struct CellGradients<T: RNNFloat> {
+    var dx: Tensor<T>
+    var dInitialState: [Tensor<T>]
+    var dParameters: [Parameters<T>]
 }
 
 extension SequenceProblem {
@@ -54,72 +43,59 @@ extension SequenceProblem {
     func evaluate<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], gradients: Bool) throws -> SequenceEvaluation<T> {
         var built: [any RecurrentCell<T>] = []
         for (k, c) in cells.enumerated() {
-            var given: [String: Tensor<T>] = [:]
-            for (v, name) in c.weightNames { given[v] = t[name]! }
             do {
-                let cell = try impl.buildCell(c.spec, inputSize: c.inputSize, given: given)
+                let cell = try c.build(impl, t)
                 if let d = c.dropout {
                     built.append(OutputDropout(cell, mask: try dropoutMask(keepProb: d.keepProb, seed: d.seed, x: t[xName]!, width: c.spec.outputSize)))
                 } else {
                     built.append(cell)
                 }
             } catch let e as RNNError {
-                throw e.within(cells.count > 1 || kind == "tf.nn.dynamic_rnn" ? "model.cells[\(k)]" : "model")
+                throw e.within(cells.count > 1 || family == .tf ? "model.cells[\(k)]" : "model")
             }
         }
-        let net = try DynamicRNN(cells: built, timeMajor: timeMajor)
-        let x = goBackwards ? reverseTime(t[xName]!, timeMajor: timeMajor) : t[xName]!
-        var s0 = initialStateNames?.map { t[$0]! }
-        if stacked, let s = s0 { s0 = unpackStacked(s) }
-        var stepMask: StepMask?
-        if let km = kerasMask {
-            let (batch, steps) = (self.x.shape[0], self.x.shape[1])
-            // time-major steps; go_backwards reads the mask backwards too (Keras reverses it)
-            let live = (0..<steps).map { t in (0..<batch).map { b in km[b * steps + (goBackwards ? steps - 1 - t : t)] } }
-            stepMask = StepMask(live: live, zeroOutput: zeroOutputForMask)
-        }
-        let fwd: DynamicRNN<T>.Forward
+        let x = t[xName]!
+        let s0 = initialStateNames?.map { t[$0]! }
+        let wantGradients = gradients && hasUpstream
+        let uOut = upstreamOutputs?.tensor(T.self), uFin = upstreamFinal?.map { $0.tensor(T.self) }
         do {
-            fwd = try net.forward(x, initialState: s0, sequenceLength: sequenceLength, mask: stepMask)
+            switch family {
+            case .keras:
+                let layer = KerasRNN(cell: built[0], returnSequences: returnSequences, returnState: returnState,
+                                     goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask)
+                let (batch, steps) = (self.x.shape[0], self.x.shape[1])
+                let mask = kerasMask.map { m in (0..<batch).map { b in Array(m[(b * steps)..<((b + 1) * steps)]) } }
+                let f = try layer.forward(x, initialState: s0, mask: mask)
+                let g = wantGradients ? try layer.backward(f, dOutputs: uOut, dFinalState: uFin) : nil
+                return SequenceEvaluation(outputs: f.outputs, finalState: f.finalState, run: f.run,
+                                          gradients: g.map { CellGradients(dx: $0.dx, dInitialState: $0.dInitialState, dParameters: [$0.dWeights]) })
+            case .torch:
+                let module = try TorchRNN(layers: built, batchFirst: !timeMajor)
+                let f = try module.forward(x, initialState: s0)
+                let g = wantGradients ? try module.backward(f, dOutput: uOut, dFinalState: uFin) : nil
+                return SequenceEvaluation(outputs: f.output, finalState: f.finalState, run: f.run,
+                                          gradients: g.map { CellGradients(dx: $0.dx, dInitialState: $0.dInitialState, dParameters: $0.dParameters) })
+            case .tf, .numpy:
+                let net = try DynamicRNN(cells: built, timeMajor: timeMajor)
+                let f = try net.forward(x, initialState: s0, sequenceLength: sequenceLength)
+                guard wantGradients else { return SequenceEvaluation(outputs: f.outputs, finalState: f.finalState, run: f, gradients: nil) }
+                let dOut = uOut ?? Tensor(zeros: f.outputs.shape)
+                try dOut.expectShape(f.outputs.shape, "upstream.outputs")
+                var dFin = f.finalState.map { Tensor<T>(zeros: $0.shape) }
+                if let u = uFin {
+                    guard u.count == dFin.count else { throw RNNError(.shape, "upstream.final_state", "expected \(dFin.count) tensors, got \(u.count)") }
+                    for k in u.indices {
+                        try u[k].expectShape(dFin[k].shape, "upstream.final_state[\(k)]")
+                        dFin[k] = u[k]
+                    }
+                }
+                let g = try net.backward(f, dOutputs: dOut, dFinalState: dFin)
+                return SequenceEvaluation(outputs: f.outputs, finalState: f.finalState, run: f,
+                                          gradients: CellGradients(dx: g.dx, dInitialState: g.dInitialState, dParameters: g.dParameters))
+            }
         } catch let e as RNNError {
             throw RNNError(e.kind, e.location == "x" ? "tensors.\(xName)" : "model.\(e.location)", e.reason)
         }
-        var outputs = fwd.outputs
-        let (tCount, batch, width) = (x.shape[timeMajor ? 0 : 1], x.shape[timeMajor ? 1 : 0], fwd.outputs.shape[2])
-        if !returnSequences {
-            // Keras returns the last step's output, [B, H].
-            var last = Tensor<T>(zeros: [batch, width])
-            for b in 0..<batch { for j in 0..<width { last[b, j] = fwd.outputs[b, tCount - 1, j] } }
-            outputs = last
-        }
-        var grads: DynamicRNN<T>.Gradients?
-        if gradients && hasUpstream {
-            var dOut = Tensor<T>(zeros: fwd.outputs.shape)
-            if let u = upstreamOutputs {
-                let ut = u.tensor(T.self)
-                do { try ut.expectShape(outputs.shape, "model.upstream.outputs") }
-                if returnSequences {
-                    dOut = ut
-                } else {
-                    for b in 0..<batch { for j in 0..<width { dOut[b, tCount - 1, j] = ut[b, j] } }
-                }
-            }
-            var dFin = reportedFinalState(fwd).map { Tensor<T>(zeros: $0.shape) }
-            if let u = upstreamFinal {
-                guard u.count == dFin.count else {
-                    throw RNNError(.shape, "model.upstream.final_state", "expected \(dFin.count) tensors, got \(u.count)")
-                }
-                for k in u.indices {
-                    let ut = u[k].tensor(T.self)
-                    try ut.expectShape(dFin[k].shape, "model.upstream.final_state[\(k)]")
-                    dFin[k] = ut
-                }
-            }
-            grads = try net.backward(fwd, dOutputs: dOut, dFinalState: stacked ? unpackStacked(dFin) : dFin)
-            if stacked { grads!.dInitialState = packStacked(grads!.dInitialState, perLayer: cells[0].spec.stateSizes.count) }
-            if goBackwards { grads!.dx = reverseTime(grads!.dx, timeMajor: timeMajor) }
-        }
-        return SequenceEvaluation(forward: fwd, network: net, outputs: outputs, gradients: grads)
     }
 
     /// DropoutWrapper's mask [T, B, O]: `(np.random.RandomState(seed).rand(T, B, O) < keep_prob) / keep_prob`.
@@ -130,25 +106,19 @@ extension SequenceProblem {
         return Tensor(uncheckedShape: [tCount, batch, width], data: data)
     }
 
-    /// The final state as the framework returns it (PyTorch: `(h_n, c_n)` stacked by layer).
-    func reportedFinalState<T: RNNFloat>(_ fwd: DynamicRNN<T>.Forward) -> [Tensor<T>] {
-        stacked ? packStacked(fwd.finalState, perLayer: cells[0].spec.stateSizes.count) : fwd.finalState
-    }
-
     /// `L = Σ outputs ⊙ upstream.outputs + Σ_k final_state[k] ⊙ upstream.final_state[k]`.
     func loss<T: RNNFloat>(_ e: SequenceEvaluation<T>) -> T {
         var l: T = 0
         if let u = upstreamOutputs { l += e.outputs.dot(u.tensor(T.self)) }
         if let u = upstreamFinal {
-            let fin = reportedFinalState(e.forward)
-            for k in u.indices { l += fin[k].dot(u[k].tensor(T.self)) }
+            for k in u.indices { l += e.finalState[k].dot(u[k].tensor(T.self)) }
         }
         return l
     }
 
     /// Every gradient by tensor name: weights (summed where cells share a tensor), x and the
     /// initial state.
-    func gradientsByName<T: RNNFloat>(_ g: DynamicRNN<T>.Gradients) -> [String: Tensor<T>] {
+    func gradientsByName<T: RNNFloat>(_ g: CellGradients<T>) -> [String: Tensor<T>] {
         var by: [String: Tensor<T>] = [:]
         for (k, c) in cells.enumerated() {
             for (i, v) in g.dParameters[k].names.enumerated() {
@@ -166,9 +136,9 @@ extension SequenceProblem {
         let e = try evaluate(impl, t, gradients: true)
         var r = ResultSet()
         r.add(["outputs"], TensorData(e.outputs))
-        if returnState { r.addList("final_state", reportedFinalState(e.forward).map { TensorData($0) }) }
-        if kind == "numpy.rnn" {
-            let steps = e.forward.layers[0].steps
+        if returnState { r.addList("final_state", e.finalState.map { TensorData($0) }) }
+        if family == .numpy {
+            let steps = e.run.layers[0].steps
             let inner = steps.first?.state[0].shape ?? [0]
             let before = Tensor.stack(steps.map { $0.cache.beforeActivation }, inner: inner)
             let states = Tensor.stack(steps.map { $0.state[0] }, inner: inner)
@@ -187,8 +157,15 @@ extension SequenceProblem {
         return r
     }
 
+    /// Each coordinate costs two forward passes: for models with very many parameters (001's
+    /// [100, 400, 300] stack has 1.7M) a couple of coordinates per tensor are checked.
+    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+        let size = tensors.values.reduce(0) { $0 + $1.values.count }
+        return try gradientCheck(impl, maxCoordinates: size > 200_000 ? min(maxCoordinates, 2) : maxCoordinates, useGSL: useGSL, relativeStep: 1e-5)
+    }
+
     func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool,
-                       relativeStep: Double = 1e-5) throws -> [GradCheckEntry] {
+                       relativeStep: Double) throws -> [GradCheckEntry] {
         guard hasUpstream else { return [] }
         let t = tensorsAs(Double.self)
         let e = try evaluate(impl, t, gradients: true)
@@ -257,13 +234,21 @@ extension MinCharProblem {
     }
 }
 
-/// numpy's legacy random streams (`numpy.random` fixtures).
-func numpyRandomResults(_ f: Fixture) throws -> ResultSet {
-    let m = f.model
-    try rejectUnknownKeys(m, known: ["kind", "seed", "calls"], path: "model", kind: f.kind)
-    let seed = try intKey(m, "seed", path: "model")
+/// numpy's legacy random streams (`numpy.random` fixtures): `seed` and a list of `calls`.
+struct NumpyRandomProblem: Sendable {
+    var seed: Int
+    var calls: [JSONValue]
+
+    init(_ f: Fixture) throws {
+        try rejectUnknownKeys(f.model, known: ["kind", "seed", "calls"], path: "model", kind: f.kind)
+        seed = try intKey(f.model, "seed", path: "model")
+        guard let c = f.model["calls"]?.arrayValue else { throw RNNError(.missing, "model.calls", "missing list of calls") }
+        calls = c
+    }
+
+    /// The draws, the same in either precision (numpy's streams are float64).
+    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
     var rng = try numpyRandomState(seed: seed)
-    guard let calls = m["calls"]?.arrayValue else { throw RNNError(.missing, "model.calls", "missing list of calls") }
     var draws: [TensorData] = []
     for (k, c) in calls.enumerated() {
         let path = "model.calls[\(k)]"
@@ -292,6 +277,7 @@ func numpyRandomResults(_ f: Fixture) throws -> ResultSet {
     var r = ResultSet()
     r.addList("draws", draws)
     return r
+    }
 }
 
 /// Comparison of one result tensor with the fixture's expected value.
@@ -315,59 +301,16 @@ public struct CheckReport: Sendable {
 /// Runs fixtures through an implementation and compares with what they expect.
 public enum FixtureRunner {
     /// The model kinds `run`/`check` understand.
-    public static let kinds = ["tf.nn.dynamic_rnn", "tf.nn.bidirectional_dynamic_rnn", "keras.Bidirectional", "keras.Sequential", "keras.EncoderDecoder", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU",
-                               "torch.nn.LSTM", "torch.nn.GRU", "numpy.min_char_rnn", "numpy.random",
-                               "optimizer", "tf.clip_by_global_norm", "tf.legacy_seq2seq.sequence_loss_by_example",
-                               "tf.nn.embedding_lookup", "keras.Dense+MeanSquaredError"]
-    static let sequenceKinds: Set<String> = ["tf.nn.dynamic_rnn", "numpy.rnn", "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM",
-                                             "keras.GRU", "torch.nn.LSTM", "torch.nn.GRU"]
+    public static var kinds: [String] { FixtureModels.registry.map(\.kind) }
 
     /// Computes every result the fixture's model defines, in the fixture's dtype.
     public static func run(_ f: Fixture, impl: any RNNImplementation.Type) throws -> ResultSet {
-        do {
-            switch f.kind {
-            case let k where sequenceKinds.contains(k) && f.model["x"]?.arrayValue != nil:
-                let p = try ChunkedProblem(f)
-                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
-            case let k where sequenceKinds.contains(k):
-                let p = try SequenceProblem(f)
-                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
-            case "numpy.min_char_rnn":
-                let p = try MinCharProblem(f)
-                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
-            case "numpy.random":
-                return try numpyRandomResults(f)
-            case "optimizer":
-                let p = try OptimizerProblem(f)
-                return f.dtype == .float64 ? try p.results(Double.self) : try p.results(Float.self)
-            case "tf.clip_by_global_norm":
-                return f.dtype == .float64 ? try clipByGlobalNormResults(f, Double.self) : try clipByGlobalNormResults(f, Float.self)
-            case "tf.legacy_seq2seq.sequence_loss_by_example":
-                let p = try SequenceLossProblem(f)
-                return f.dtype == .float64 ? try p.results(Double.self) : try p.results(Float.self)
-            case "tf.nn.embedding_lookup":
-                let p = try EmbeddingProblem(f)
-                return f.dtype == .float64 ? try p.results(Double.self) : try p.results(Float.self)
-            case "keras.Dense+MeanSquaredError":
-                let p = try DenseMSEProblem(f)
-                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
-            case "tf.nn.bidirectional_dynamic_rnn":
-                let p = try BidirectionalProblem(f)
-                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
-            case "keras.Bidirectional":
-                let p = try KerasBidirectionalProblem(f)
-                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
-            case "keras.Sequential":
-                let p = try KerasSequentialProblem(f)
-                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
-            case "keras.EncoderDecoder":
-                let p = try KerasEncoderDecoderProblem(f)
-                return f.dtype == .float64 ? try p.results(impl, Double.self) : try p.results(impl, Float.self)
-            default:
-                throw RNNError(.unknown, "model.kind", "unknown model kind \"\(f.kind)\" (known: \(kinds.joined(separator: ", ")))")
+        try located(f) {
+            let m = try FixtureModels.decode(f)
+            switch f.dtype {
+            case .float64: return try m.results(impl, Double.self)
+            case .float32: return try m.results(impl, Float.self)
             }
-        } catch let e as RNNError {
-            throw e.location.hasPrefix(f.source) ? e : e.within(f.source)
         }
     }
 
@@ -402,54 +345,19 @@ public enum FixtureRunner {
 
     /// The tensors a fixture's model is differentiable in (weights, inputs, initial states).
     public static func differentiableNames(_ f: Fixture) throws -> [String] {
-        switch f.kind {
-        case let k where sequenceKinds.contains(k) && f.model["x"]?.arrayValue != nil: return try ChunkedProblem(f).differentiableNames
-        case let k where sequenceKinds.contains(k): return try SequenceProblem(f).differentiableNames
-        case "tf.nn.bidirectional_dynamic_rnn": return try BidirectionalProblem(f).differentiableNames
-        case "keras.Bidirectional": return try KerasBidirectionalProblem(f).differentiableNames
-        case "keras.Sequential": return try KerasSequentialProblem(f).differentiableNames
-        case "keras.EncoderDecoder": return try KerasEncoderDecoderProblem(f).differentiableNames
-        case "numpy.min_char_rnn":
-            let p = try MinCharProblem(f)
-            return MinCharRNNSpec.parameterNames.map { p.weightNames[$0]! } + [p.hprevName]
-        case "tf.legacy_seq2seq.sequence_loss_by_example": return try SequenceLossProblem(f).differentiableNames
-        case "keras.Dense+MeanSquaredError": return try DenseMSEProblem(f).differentiableNames
-        default: return []
-        }
+        try FixtureModels.decode(f).differentiableNames
     }
 
     /// Gradient check of the fixture's model in Float64 with its own upstream cotangents, at
     /// most `maxCoordinates` coordinates per tensor. Empty for kinds without gradients.
     public static func gradientCheck(_ f: Fixture, impl: any RNNImplementation.Type, maxCoordinates: Int = 40,
                                      useGSL: Bool = false) throws -> [GradCheckEntry] {
-        do {
-            switch f.kind {
-            case let k where sequenceKinds.contains(k) && f.model["x"]?.arrayValue != nil:
-                return try ChunkedProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
-            case let k where sequenceKinds.contains(k):
-                let p = try SequenceProblem(f)
-                // Each coordinate costs two forward passes: for models with very many parameters
-                // (001's [100, 400, 300] stack has 1.7M) check a couple of coordinates per tensor.
-                let size = p.tensors.values.reduce(0) { $0 + $1.values.count }
-                return try p.gradientCheck(impl, maxCoordinates: size > 200_000 ? min(maxCoordinates, 2) : maxCoordinates, useGSL: useGSL)
-            case "numpy.min_char_rnn":
-                return try MinCharProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
-            case "tf.nn.bidirectional_dynamic_rnn":
-                return try BidirectionalProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
-            case "keras.Bidirectional":
-                return try KerasBidirectionalProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
-            case "keras.Sequential":
-                return try KerasSequentialProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
-            case "keras.EncoderDecoder":
-                return try KerasEncoderDecoderProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
-            case "tf.legacy_seq2seq.sequence_loss_by_example":
-                return try SequenceLossProblem(f).gradientCheck(maxCoordinates: maxCoordinates, useGSL: useGSL)
-            case "keras.Dense+MeanSquaredError":
-                return try DenseMSEProblem(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL)
-            default:
-                return []
-            }
-        } catch let e as RNNError {
+        try located(f) { try FixtureModels.decode(f).gradientCheck(impl, maxCoordinates: maxCoordinates, useGSL: useGSL) }
+    }
+
+    /// Errors name the fixture file.
+    static func located<R>(_ f: Fixture, _ body: () throws -> R) throws -> R {
+        do { return try body() } catch let e as RNNError {
             throw e.location.hasPrefix(f.source) ? e : e.within(f.source)
         }
     }

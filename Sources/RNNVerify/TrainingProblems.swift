@@ -27,7 +27,7 @@ private func number(_ o: [String: JSONValue], _ key: String, path: String, defau
 /// applied to `params` once per entry of `gradients` (a list of steps, each a list of tensor
 /// names in the order of `params`), after the optional `clip_by_value` [lo, hi] or
 /// `clip_by_global_norm`. Results: `steps[k][param]`, the parameters after step k.
-struct OptimizerProblem {
+struct OptimizerProblem: Sendable {
     static let optimizers = ["tf.train.GradientDescentOptimizer", "tf.train.AdagradOptimizer", "tf.train.AdamOptimizer",
                              "keras.optimizers.SGD", "keras.optimizers.Adam", "numpy.min_char_rnn.adagrad"]
     var rule: UpdateRule
@@ -117,7 +117,7 @@ func clipByGlobalNormResults<T: RNNFloat>(_ f: Fixture, _: T.Type) throws -> Res
 
 /// `tf.legacy_seq2seq.sequence_loss_by_example`: `logits`, `targets`, `weights` (lists of T
 /// names), `average_across_timesteps` (true; false is not implemented), `upstream.loss`.
-struct SequenceLossProblem {
+struct SequenceLossProblem: Sendable {
     var logits: [(name: String, data: TensorData)]
     var targets: [[Int]]
     var weights: [(name: String, data: TensorData)]
@@ -171,7 +171,7 @@ struct SequenceLossProblem {
 
 /// `tf.nn.embedding_lookup`: `params`, `ids` (int), `upstream.outputs`. Results: `outputs`,
 /// `gradients[params]` (densified).
-struct EmbeddingProblem {
+struct EmbeddingProblem: Sendable {
     var table: (name: String, data: TensorData)
     var ids: TensorData
     var upstream: TensorData
@@ -201,7 +201,7 @@ struct EmbeddingProblem {
 
 /// `keras.Dense+MeanSquaredError`: `x`, `y_true`, `weights.kernel`, `weights.bias`; results
 /// `outputs` (the predictions), `loss`, and the gradients of the loss for x, kernel and bias.
-struct DenseMSEProblem {
+struct DenseMSEProblem: Sendable {
     var x: (name: String, data: TensorData)
     var y: TensorData
     var kernel: (name: String, data: TensorData)

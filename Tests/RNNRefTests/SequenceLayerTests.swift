@@ -135,6 +135,35 @@ struct SequenceLayerTests {
         for e in bare.entries { #expect(kept1.entry(e.key)!.value.values == e.value.values, "\(e.key)") }
     }
 
+    /// A Keras mask takes the stepwise schedule; a `DropoutWrapper` around the cell still drops:
+    /// its outputs are the cell's masked outputs times the dropout mask, its state the cell's,
+    /// and the output cotangent reaches the cell through the same mask.
+    @Test func dropoutStillAppliesUnderAMask() throws {
+        let spec = CellSpec.tfBasicRNN(numUnits: 3, activation: .tanh)
+        var given: [String: Tensor<Double>] = [:]
+        for (k, (n, shape)) in spec.parameterShapes(inputSize: 2).enumerated() {
+            given[n] = Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { 0.4 * sin(Double($0 + 7 * k)) })
+        }
+        let x = Tensor<Double>(uncheckedShape: [4, 2, 2], data: (0..<16).map { cos(Double($0)) })
+        let drop = Tensor<Double>(uncheckedShape: [4, 2, 3], data: (0..<24).map { $0 % 3 == 0 ? 0 : 1.5 })
+        let mask = StepMask(live: [[true, true], [true, false], [false, true], [true, true]], zeroOutput: false)
+        let up = Tensor<Double>(uncheckedShape: [4, 2, 3], data: (0..<24).map { sin(Double($0) / 3) })
+        for impl in implementations {
+            let cell = try impl.buildCell(spec, inputSize: 2, given: given)
+            let plainNet = try DynamicRNN(cells: [cell], timeMajor: true)
+            let droppedNet = try DynamicRNN(cells: [OutputDropout(cell, mask: drop)], timeMajor: true)
+            let plain = try plainNet.forward(x, mask: mask), dropped = try droppedNet.forward(x, mask: mask)
+            #expect(dropped.outputs.data == zip(plain.outputs.data, drop.data).map { $0 * $1 }, "\(impl.name)")
+            #expect(dropped.finalState == plain.finalState)
+            var upMasked = up
+            for i in upMasked.data.indices { upMasked.data[i] *= drop.data[i] }
+            let zeros = plain.finalState.map { Tensor<Double>(zeros: $0.shape) }
+            let gd = try droppedNet.backward(dropped, dOutputs: up, dFinalState: zeros)
+            let gp = try plainNet.backward(plain, dOutputs: upMasked, dFinalState: zeros)
+            #expect(gd.dx == gp.dx && gd.dParameters == gp.dParameters)
+        }
+    }
+
     @Test func badBidirectionalInputIsRefused() throws {
         var d = try loadFixture("keras-bidi-lstm-concat.json").document
         var m = d["model"]!.objectValue!
