@@ -1,5 +1,5 @@
 """Keras 3 (TensorFlow backend) fixtures: `SimpleRNN` and the `MinimalRNNCell` of
-000_6e6c8b8a67ebd97a.txt inside `keras.layers.RNN`. Gradients from tf.GradientTape.
+“循环神经网络” (000) inside `keras.layers.RNN`. Gradients from tf.GradientTape.
 Run with the pinned versions of requirements.txt:  python keras_rnn.py
 """
 import os
@@ -96,20 +96,20 @@ def main():
                  "keras.layers.SimpleRNN(4, return_sequences=True, return_state=True) with an initial state (%s)." % dt,
                  "keras.SimpleRNN",
                  lambda d: keras.layers.SimpleRNN(4, return_sequences=True, return_state=True, dtype=d),
-                 cfg, 5, 3, 2, dt, seed, "003_39150d02b307b59d.txt")
+                 cfg, 5, 3, 2, dt, seed, "“Recurrent Neural Networks (RNN) with Keras” (003)")
     cfg = {"units": 3, "activation": "relu", "use_bias": False}
     run_case("keras-simplernn-relu-nobias-f64",
              "keras.layers.SimpleRNN(3, activation='relu', use_bias=False) with an initial state.",
              "keras.SimpleRNN",
              lambda d: keras.layers.SimpleRNN(3, activation="relu", use_bias=False, return_sequences=True,
                                               return_state=True, dtype=d),
-             cfg, 4, 2, 3, "float64", 23, "003_39150d02b307b59d.txt")
+             cfg, 4, 2, 3, "float64", 23, "“Recurrent Neural Networks (RNN) with Keras” (003)")
     for dt, seed in [("float64", 24), ("float32", 25)]:
         run_case("keras-minimalrnncell-%s" % dt.replace("float", "f"),
                  "The document's MinimalRNNCell(4) in keras.layers.RNN (return_sequences, return_state), %s." % dt,
                  "keras.MinimalRNNCell",
                  lambda d: keras.layers.RNN(MinimalRNNCell(4, dtype=d), return_sequences=True, return_state=True, dtype=d),
-                 {"units": 4}, 6, 2, 1, dt, seed, "000_6e6c8b8a67ebd97a.txt")
+                 {"units": 4}, 6, 2, 1, dt, seed, "“循环神经网络” (000)")
 
 
 def lstm_cases():
@@ -118,18 +118,18 @@ def lstm_cases():
                  "keras.layers.LSTM(4, return_sequences=True, return_state=True) with initial state [h, c] (%s)." % dt,
                  "keras.LSTM", lambda d: keras.layers.LSTM(4, return_sequences=True, return_state=True, dtype=d),
                  {"units": 4, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True, "unit_forget_bias": True},
-                 5, 3, 2, dt, seed, "003_39150d02b307b59d.txt", n_states=2)
+                 5, 3, 2, dt, seed, "“Recurrent Neural Networks (RNN) with Keras” (003)", n_states=2)
     run_case("keras-lstm-nobias-last-f64",
              "keras.layers.LSTM(3, use_bias=False, return_state=True) returning the last output only (float64).",
              "keras.LSTM", lambda d: keras.layers.LSTM(3, use_bias=False, return_sequences=False, return_state=True, dtype=d),
-             {"units": 3, "use_bias": False}, 4, 2, 3, "float64", 33, "003_39150d02b307b59d.txt", n_states=2,
+             {"units": 3, "use_bias": False}, 4, 2, 3, "float64", 33, "“Recurrent Neural Networks (RNN) with Keras” (003)", n_states=2,
              return_sequences=False)
     # 000's sine task, scaled down: LSTM(128) on windows of 50 -> LSTM(8) on windows of 10 of sin(linspace(-100, 100, 1000))
     y = np.sin(np.linspace(-100, 100, 1000))
     windows = np.stack([y[s:s + 10] for s in (0, 100, 200, 300)]).reshape(4, 10, 1)
     run_case("keras-000-sine-lstm8", "000's keras LSTM on windows of sin(linspace(-100, 100, 1000)), scaled down from LSTM(128) x 50 steps to LSTM(8) x 10 steps, batch 4 (float32).",
              "keras.LSTM", lambda d: keras.layers.LSTM(8, return_sequences=True, return_state=True, dtype=d),
-             {"units": 8}, 10, 4, 1, "float32", 34, "000_6e6c8b8a67ebd97a.txt", n_states=2, x_value=windows)
+             {"units": 8}, 10, 4, 1, "float32", 34, "“循环神经网络” (000)", n_states=2, x_value=windows)
 
 
 def gru_cases():
@@ -140,14 +140,14 @@ def gru_cases():
                      "keras.layers.GRU(4, reset_after=%s, return_sequences=True, return_state=True) with an initial state (%s)." % (after, dt),
                      "keras.GRU", lambda d, a=after: keras.layers.GRU(4, reset_after=a, return_sequences=True, return_state=True, dtype=d),
                      {"units": 4, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True, "reset_after": after},
-                     5, 3, 2, dt, seed, "003_39150d02b307b59d.txt")
+                     5, 3, 2, dt, seed, "“Recurrent Neural Networks (RNN) with Keras” (003)")
     run_case("keras-gru-nobias-resetbefore-f64", "keras.layers.GRU(3, use_bias=False, reset_after=False) (float64).",
              "keras.GRU", lambda d: keras.layers.GRU(3, use_bias=False, reset_after=False, return_sequences=True, return_state=True, dtype=d),
-             {"units": 3, "use_bias": False, "reset_after": False}, 4, 2, 3, "float64", 65, "003_39150d02b307b59d.txt")
+             {"units": 3, "use_bias": False, "reset_after": False}, 4, 2, 3, "float64", 65, "“Recurrent Neural Networks (RNN) with Keras” (003)")
     # 003's GRU(256, return_sequences=True) over embeddings of 64, scaled down to GRU(16) over 8 features
     run_case("keras-003-gru-return-sequences", "003's layers.GRU(256, return_sequences=True) scaled down to GRU(16, return_sequences=True) on 8 features, batch 4, 6 steps (float32).",
              "keras.GRU", lambda d: keras.layers.GRU(16, return_sequences=True, return_state=True, dtype=d),
-             {"units": 16}, 6, 4, 8, "float32", 66, "003_39150d02b307b59d.txt")
+             {"units": 16}, 6, 4, 8, "float32", 66, "“Recurrent Neural Networks (RNN) with Keras” (003)")
 
 
 def layer_model(layer, kind):
@@ -204,7 +204,7 @@ def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_state
                 "final_state": [common.tensor(s_.numpy()) for s_ in states],
                 "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
     common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
-                               "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
+                               "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, model, tensors, expected)
 
 
 def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, seed, n_states):
@@ -250,7 +250,7 @@ def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, s
     expected = {"outputs": [common.tensor(o) for o in outs],
                 "gradients": {n: common.tensor(v) for n, v in total.items()}}
     common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
-                               "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
+                               "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, model, tensors, expected)
 
 
 def sequential_case(name, about, make_layers, T, B, I, dtype, seed):
@@ -286,7 +286,7 @@ def sequential_case(name, about, make_layers, T, B, I, dtype, seed):
     desc = {"kind": "keras.Sequential", "layers": [describe(l) for l in layers], "x": "x", "upstream": {"outputs": "upstream/outputs"}}
     expected = {"outputs": common.tensor(out.numpy()), "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
     common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
-                               "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, desc, tensors, expected)
+                               "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, desc, tensors, expected)
 
 
 def encoder_decoder_case(name, about, make_enc, make_dec, kind, T_e, T_d, B, I, dtype, seed):
@@ -320,20 +320,20 @@ def encoder_decoder_case(name, about, make_enc, make_dec, kind, T_e, T_d, B, I, 
              "x_encoder": "x_encoder", "x_decoder": "x_decoder", "upstream": {"outputs": "upstream/outputs"}}
     expected = {"outputs": common.tensor(y.numpy()), "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
     common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
-                               "seed": seed, "document": "003_39150d02b307b59d.txt"}, dtype, model, tensors, expected)
+                               "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, model, tensors, expected)
 
 
 def mask_cases():
     mask = [[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
     run_case("keras-lstm-mask-f64", "keras.layers.LSTM(3, return_sequences=True, return_state=True) called with a mask (state carried, output repeated through masked steps) (float64).",
              "keras.LSTM", lambda d: keras.layers.LSTM(3, return_sequences=True, return_state=True, dtype=d), {"units": 3},
-             5, 3, 2, "float64", 101, "003_39150d02b307b59d.txt", n_states=2, mask=mask)
+             5, 3, 2, "float64", 101, "“Recurrent Neural Networks (RNN) with Keras” (003)", n_states=2, mask=mask)
     run_case("keras-gru-mask-zero-output-f64", "keras.layers.GRU(3, return_sequences=True, return_state=True, zero_output_for_mask=True) with a mask (float64).",
              "keras.GRU", lambda d: keras.layers.GRU(3, return_sequences=True, return_state=True, zero_output_for_mask=True, dtype=d), {"units": 3},
-             5, 3, 2, "float64", 102, "003_39150d02b307b59d.txt", mask=mask)
+             5, 3, 2, "float64", 102, "“Recurrent Neural Networks (RNN) with Keras” (003)", mask=mask)
     run_case("keras-simplernn-mask-go-backwards-last-f32", "keras.layers.SimpleRNN(4, go_backwards=True, return_state=True) with a mask, last output only (float32).",
              "keras.SimpleRNN", lambda d: keras.layers.SimpleRNN(4, go_backwards=True, return_state=True, dtype=d), {"units": 4, "go_backwards": True},
-             5, 3, 2, "float32", 103, "003_39150d02b307b59d.txt", mask=mask, return_sequences=False)
+             5, 3, 2, "float32", 103, "“Recurrent Neural Networks (RNN) with Keras” (003)", mask=mask, return_sequences=False)
 
 
 def layer_cases():
@@ -352,7 +352,7 @@ def layer_cases():
                        lambda d: keras.layers.GRU(4, return_state=True, dtype=d), "keras.GRU", "concat", 4, 1, 5, 3, 2, "float32", 96)
     run_case("keras-simplernn-go-backwards-f64", "keras.layers.SimpleRNN(3, go_backwards=True, return_sequences=True, return_state=True) (float64).",
              "keras.SimpleRNN", lambda d: keras.layers.SimpleRNN(3, go_backwards=True, return_sequences=True, return_state=True, dtype=d),
-             {"units": 3, "go_backwards": True}, 5, 2, 2, "float64", 97, "003_39150d02b307b59d.txt")
+             {"units": 3, "go_backwards": True}, 5, 2, 2, "float64", 97, "“Recurrent Neural Networks (RNN) with Keras” (003)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The min-char-rnn program of 002_7f33b4f86bf72921.txt (Karpathy's min-char-rnn.py), ported to
+"""The min-char-rnn program of “基本概念” (002) (Karpathy's min-char-rnn.py), ported to
 Python 3, with exactly two deliberate changes so that a run can be reproduced elsewhere:
 
 1. the vocabulary is the *sorted* set of characters (`list(set(data))` has no fixed order);

@@ -1,8 +1,8 @@
 """Fixtures from the documents' numpy programs, run as written (ported to Python 3):
 
-- numpy-004-two-step-rnn: the two-step RNN of 004_519a4069db7eef4b.txt, with its printed
+- numpy-004-two-step-rnn: the two-step RNN of “TensorFlow RNN入门” (004), with its printed
   numbers; gradients of the same computation from TensorFlow's GradientTape in float64.
-- numpy-002-min-char-rnn-*: `lossFun` of 002_7f33b4f86bf72921.txt on Fixtures/data/sonnets.txt,
+- numpy-002-min-char-rnn-*: `lossFun` of “基本概念” (002) on Fixtures/data/sonnets.txt,
   weights drawn from np.random.seed(S) as the document's randn calls do, plus `sample`.
 - numpy-random-*: numpy's legacy RandomState streams (raw words, random_sample, randn, uniform,
   choice) for several seeds.
@@ -15,8 +15,8 @@ import tensorflow as tf
 
 import common
 
-DOC004 = "004_519a4069db7eef4b.txt"
-DOC002 = "002_7f33b4f86bf72921.txt"
+DOC004 = "“TensorFlow RNN入门” (004)"
+DOC002 = "“基本概念” (002)"
 
 
 def two_step_rnn():

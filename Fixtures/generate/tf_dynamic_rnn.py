@@ -54,7 +54,7 @@ CELL_SCOPE = re.compile(r"(?:basic_rnn_cell|basic_lstm_cell|lstm_cell|gru_cell)/
 
 
 def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weight_scale=0.5,
-             tf_init=False, zero_state=False, x_value=None, document="001_3c2564362773d149.txt", extra_expected=None,
+             tf_init=False, zero_state=False, x_value=None, document="“从NN到CNN到RNN” (001)", extra_expected=None,
              upstream=True, seeded_kernels=False, normal_inputs=False):
     """One dynamic_rnn case. Weights: uniform(±weight_scale) from numpy's RandomState(seed), or
     with tf_init TF's default initialisation as the documents run it (glorot_uniform kernels,
@@ -229,7 +229,7 @@ def lstm_option_matrix():
                         about = "tf.compat.v1.nn.rnn_cell.LSTMCell(4, use_peepholes=%s, cell_clip=%s, num_proj=%s, proj_clip=%s, forget_bias=%s) through dynamic_rnn (%s%s)." % (
                             peep, clip, c.get("num_proj"), c.get("proj_clip"), fb, dt, ", sequence_length %s" % lens if lens else "")
                         run_case(name, about, [c], 5, 3, 2, dt, bool(k % 4 >= 2), lens, 100 + k,
-                                 document="000_6e6c8b8a67ebd97a.txt", weight_scale=0.8)
+                                 document="“循环神经网络” (000)", weight_scale=0.8)
                         k += 1
 
 
@@ -264,7 +264,7 @@ def documents_lstm_cases():
     seq = rng.uniform(-1, 1, size=(T, I))
     out_v, fin_v, tensors = run_case("tf-000-lstmcell-zero-bias-tf", "TF's LSTMCell(3) with its default (zero) bias over one sequence: the reference for 000's numpy LSTMCell.",
                                      [{"kind": "tf.LSTMCell", "num_units": H}], T, 1, I, "float64", False, None, 7,
-                                     tf_init=True, zero_state=True, x_value=seq.reshape(1, T, I), document="000_6e6c8b8a67ebd97a.txt")
+                                     tf_init=True, zero_state=True, x_value=seq.reshape(1, T, I), document="“循环神经网络” (000)")
     kernel = tensors["rnn/lstm_cell/kernel"]
     assert not np.any(tensors["rnn/lstm_cell/bias"])
     import math
@@ -299,7 +299,7 @@ def documents_lstm_cases():
              "x": "x"}
     common.write("numpy-000-lstmcell-zero-bias", "000's numpy LSTMCell (zero bias, forget_bias 1.0, as written) over one sequence; expected outputs are the numpy program's (TensorFlow's LSTMCell agrees to 1e-14).",
                  {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf), "seed": 7,
-                  "document": "000_6e6c8b8a67ebd97a.txt", "weights": "glorot_uniform kernel (TF's default) from numpy RandomState(7), zero bias; the numpy class uses the same kernel"},
+                  "document": "“循环神经网络” (000)", "weights": "glorot_uniform kernel (TF's default) from numpy RandomState(7), zero bias; the numpy class uses the same kernel"},
                  "float64", model, {"kernel": kernel, "bias": np.zeros(4 * H), "x": seq.reshape(1, T, I)},
                  {"outputs": common.tensor(fw)})
 
@@ -318,7 +318,7 @@ def gru_cases():
         about = "tf.compat.v1.nn.rnn_cell.GRUCell through dynamic_rnn: %s (T=%d, B=%d, I=%d, %s%s)." % (
             " / ".join("GRUCell(%d%s)" % (c["num_units"], ", " + c["activation"] if "activation" in c else "") for c in cells),
             T, B, I, dt, ", sequence_length %s" % lens if lens is not None else "")
-        run_case(name, about, cells, T, B, I, dt, tm, lens, seed, document="002_7f33b4f86bf72921.txt", weight_scale=0.8)
+        run_case(name, about, cells, T, B, I, dt, tm, lens, seed, document="“基本概念” (002)", weight_scale=0.8)
 
 
 def random_gru(seed):
@@ -331,7 +331,7 @@ def random_gru(seed):
     tm = bool(r.randint(2))
     lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
     run_case("tf-random-gru-%d" % seed, "random GRU configuration %d: %s" % (seed, cells), cells, T, B, I, dt, tm, lens, seed,
-             weight_scale=0.8, document="002_7f33b4f86bf72921.txt")
+             weight_scale=0.8, document="“基本概念” (002)")
 
 
 def bidirectional_case(name, about, cells_fw, cells_bw, T, B, I, dtype, time_major, lengths, seed, weight_scale=0.7):
@@ -428,7 +428,7 @@ def bidirectional_case(name, about, cells_fw, cells_bw, T, B, I, dtype, time_maj
                 "final_state": [common.tensor(v) for v in fin_v],
                 "gradients": {n: common.tensor(g) for n, g in zip(gnames, grad_v)}}
     common.write(name, about, {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf),
-                               "seed": seed, "document": "004_519a4069db7eef4b.txt"}, dtype, model, tensors, expected)
+                               "seed": seed, "document": "“TensorFlow RNN入门” (004)"}, dtype, model, tensors, expected)
 
 
 def sequence_cases():
@@ -436,10 +436,10 @@ def sequence_cases():
     run_case("tf-mixed-stack-f64-lengths", "MultiRNNCell([BasicRNNCell(3), GRUCell(4), LSTMCell(3, use_peepholes=True, num_proj=2)]) through dynamic_rnn, lengths [6, 0, 3, 6] (float64).",
              [{"kind": "tf.BasicRNNCell", "num_units": 3}, {"kind": "tf.GRUCell", "num_units": 4},
               {"kind": "tf.LSTMCell", "num_units": 3, "use_peepholes": True, "num_proj": 2}], 6, 4, 2, "float64", False, [6, 0, 3, 6], 81,
-             document="004_519a4069db7eef4b.txt", weight_scale=0.7)
+             document="“TensorFlow RNN入门” (004)", weight_scale=0.7)
     run_case("tf-mixed-stack-f32-timemajor", "MultiRNNCell([LSTMCell(4), GRUCell(3), BasicRNNCell(2)]) time-major, lengths [2, 5, 1] (float32).",
              [{"kind": "tf.LSTMCell", "num_units": 4}, {"kind": "tf.GRUCell", "num_units": 3}, {"kind": "tf.BasicRNNCell", "num_units": 2}],
-             5, 3, 3, "float32", True, [2, 5, 1], 82, document="004_519a4069db7eef4b.txt", weight_scale=0.7)
+             5, 3, 3, "float32", True, [2, 5, 1], 82, document="“TensorFlow RNN入门” (004)", weight_scale=0.7)
     bidirectional_case("tf-bidi-lstm-f64-lengths", "bidirectional_dynamic_rnn(LSTMCell(3), LSTMCell(2)), lengths [5, 2, 0] (float64).",
                        [{"kind": "tf.LSTMCell", "num_units": 3}], [{"kind": "tf.LSTMCell", "num_units": 2}], 5, 3, 2, "float64", False, [5, 2, 0], 83)
     bidirectional_case("tf-bidi-gru-f32-timemajor", "bidirectional_dynamic_rnn(GRUCell(4), GRUCell(4)) time-major without lengths (float32).",
@@ -545,7 +545,7 @@ def dropout_case(name, about, cells, keep, mask_seeds, T, B, I, dtype, time_majo
     expected = {"outputs": common.tensor(out_v), "final_state": [common.tensor(f_) for f_ in fin_v],
                 "gradients": {n: common.tensor(g) for n, g in zip(gnames, grad_v)}}
     common.write(name, about, {"generator": "Fixtures/generate/tf_dynamic_rnn.py", "framework": common.versions(np, tf), "seed": seed,
-                               "document": "004_519a4069db7eef4b.txt",
+                               "document": "“TensorFlow RNN入门” (004)",
                                "masks": "numpy RandomState(cell seed).rand(T, B, O) < output_keep_prob, scaled by 1/output_keep_prob"},
                  dtype, model, tensors, expected)
 
@@ -572,7 +572,7 @@ def random_mixed(seed):
     lens[0], lens[1] = 0, T
     run_case("tf-random-mixed-%d" % seed, "random mixed stack %d: %s" % (seed, cells), cells, T, B, I,
              str(r.choice(["float32", "float64"])), bool(r.randint(2)), lens if r.randint(4) else None, seed,
-             weight_scale=0.8, document="004_519a4069db7eef4b.txt")
+             weight_scale=0.8, document="“TensorFlow RNN入门” (004)")
 
 
 def random_lstm(seed):
@@ -600,7 +600,7 @@ def random_lstm(seed):
     tm = bool(r.randint(2))
     lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
     run_case("tf-random-lstm-%d" % seed, "random LSTM configuration %d: %s" % (seed, cells), cells, T, B, I, dt, tm, lens, seed,
-             weight_scale=0.8, document="000_6e6c8b8a67ebd97a.txt")
+             weight_scale=0.8, document="“循环神经网络” (000)")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def optimizer_fixture(name, about, framework, model_opts, params0, grads, snapsh
         model.update(clip)
     expected = {"steps": [{n: tensor(v) for n, v in zip(names, snap)} for snap in snapshots]}
     write(name, about, {"generator": "Fixtures/generate/training.py", "framework": framework, "seed": 0,
-                        "document": "002_7f33b4f86bf72921.txt" if numpy_doc else "004_519a4069db7eef4b.txt"},
+                        "document": "“基本概念” (002)" if numpy_doc else "“TensorFlow RNN入门” (004)"},
           "float64", model, tensors, expected)
 
 
@@ -98,7 +98,7 @@ def tf_part():
             with tf.compat.v1.Session() as sess:
                 cv, nv = sess.run([c, n])
         write(name, "tf.clip_by_global_norm(t_list, %g)" % clip_norm,
-              {"generator": "Fixtures/generate/training.py", "framework": fw, "seed": 7, "document": "004_519a4069db7eef4b.txt"},
+              {"generator": "Fixtures/generate/training.py", "framework": fw, "seed": 7, "document": "“TensorFlow RNN入门” (004)"},
               "float64", {"kind": "tf.clip_by_global_norm", "t_list": ["t/0", "t/1", "t/2"], "clip_norm": clip_norm},
               {"t/%d" % k: t for k, t in enumerate(ts)},
               {"list_clipped": [tensor(v) for v in cv], "global_norm": float(nv)})
@@ -133,7 +133,7 @@ def tf_part():
         grads_exp = {"logits/%d" % k: tensor(gv[k]) for k in range(T)}
         grads_exp.update({"weights/%d" % k: tensor(gv[T + k]) for k in range(T)})
         write(name, "TF 1.x legacy_seq2seq.sequence_loss_by_example (average_across_timesteps) over %d logits [%d, %d]" % (T, B, V),
-              {"generator": "Fixtures/generate/training.py", "framework": fw, "seed": 11, "document": "004_519a4069db7eef4b.txt"},
+              {"generator": "Fixtures/generate/training.py", "framework": fw, "seed": 11, "document": "“TensorFlow RNN入门” (004)"},
               "float64" if dtype == tf.float64 else "float32",
               {"kind": "tf.legacy_seq2seq.sequence_loss_by_example", "logits": ["logits/%d" % k for k in range(T)],
                "targets": ["targets/%d" % k for k in range(T)], "weights": ["weights/%d" % k for k in range(T)],
@@ -154,7 +154,7 @@ def tf_part():
         with tf.compat.v1.Session() as sess:
             ov, gtv = sess.run([out, gt])
     write("tf-embedding-lookup", "tf.nn.embedding_lookup(params [6, 3], ids [2, 3]) with a repeated id; gradient densified",
-          {"generator": "Fixtures/generate/training.py", "framework": fw, "seed": 12, "document": "004_519a4069db7eef4b.txt"},
+          {"generator": "Fixtures/generate/training.py", "framework": fw, "seed": 12, "document": "“TensorFlow RNN入门” (004)"},
           "float64", {"kind": "tf.nn.embedding_lookup", "params": "embedding", "ids": "ids", "upstream": {"outputs": "upstream/outputs"}},
           {"embedding": table, "ids": ids, "upstream/outputs": up},
           {"outputs": tensor(ov), "gradients": {"embedding": tensor(gtv)}})
@@ -203,7 +203,7 @@ def keras_part():
         loss = keras.losses.MeanSquaredError()(tf.constant(y), pred)
     gx, gk, gb = tape.gradient(loss, [xt, dense.kernel, dense.bias])
     write("keras-dense-mse", "000's regression head: keras Dense(1) on [5, 4] and MeanSquaredError, loss and every gradient",
-          {"generator": "Fixtures/generate/training.py", "framework": versions(np, tf, keras), "seed": 21, "document": "000_6e6c8b8a67ebd97a.txt"},
+          {"generator": "Fixtures/generate/training.py", "framework": versions(np, tf, keras), "seed": 21, "document": "“循环神经网络” (000)"},
           "float64", {"kind": "keras.Dense+MeanSquaredError", "x": "x", "y_true": "y",
                       "weights": {"kernel": "dense/kernel", "bias": "dense/bias"}},
           {"x": x, "y": y, "dense/kernel": dense.get_weights()[0], "dense/bias": dense.get_weights()[1]},

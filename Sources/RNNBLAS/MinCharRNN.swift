@@ -1,7 +1,7 @@
 import RNNCore
 
 extension Implementation {
-    /// min-char-rnn's `lossFun` and `sample` (002_7f33b4f86bf72921.txt) with the matrix-vector
+    /// min-char-rnn's `lossFun` and `sample` (“基本概念” (002)) with the matrix-vector
     /// products in OpenBLAS (see RNNScalar's `MinCharRNN` for the line-by-line reference).
     ///
     /// Every operation is the one numpy performs, in numpy's order, so that `rnnref train

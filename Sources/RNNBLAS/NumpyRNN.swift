@@ -1,7 +1,7 @@
 import RNNCore
 
 extension Implementation {
-    /// The two-step numpy RNN of 004_519a4069db7eef4b.txt, as a cell (see RNNScalar's `NumpyRNN`
+    /// The two-step numpy RNN of “TensorFlow RNN入门” (004), as a cell (see RNNScalar's `NumpyRNN`
     /// for the equations). Here the state update is the vectorised `Elman` step and the output
     /// `final_output = state·w_output + b_output` one GEMM.
     public enum NumpyRNN: NumpyRNNArithmetic {

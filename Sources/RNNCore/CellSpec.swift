@@ -2,7 +2,7 @@
 /// which implementation (scalar or BLAS) computes it. The spec fixes the parameter names and
 /// shapes, the output width and the state layout; the implementations only do arithmetic.
 public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
-    /// The two-step numpy RNN of 004_519a4069db7eef4b.txt, generalised to I inputs, H units and
+    /// The two-step numpy RNN of “TensorFlow RNN入门” (004), generalised to I inputs, H units and
     /// O outputs:
     ///
     ///     before_activation = state·w_cell_state + x·w_cell_input + b_cell      [B, H]
@@ -41,7 +41,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// x [B, I], state [B, H]. The arithmetic is `Elman`'s.
     case kerasSimpleRNN(units: Int, activation: Activation, useBias: Bool)
 
-    /// The `MinimalRNNCell` of 000_6e6c8b8a67ebd97a.txt (Keras' custom-cell example):
+    /// The `MinimalRNNCell` of “循环神经网络” (000) (Keras' custom-cell example):
     ///
     ///     def call(self, inputs, states):
     ///         prev_output = states[0]

@@ -1,5 +1,5 @@
 /// `tf.compat.v1.nn.rnn_cell.DropoutWrapper(cell, output_keep_prob)` as the PTB model of
-/// 004_519a4069db7eef4b.txt uses it: the wrapped cell's *output* is multiplied by a dropout mask
+/// “TensorFlow RNN入门” (004) uses it: the wrapped cell's *output* is multiplied by a dropout mask
 /// at every step (inverted dropout: kept entries scaled by 1/keep_prob); its state passes
 /// unchanged. `mask` [T, B, O] holds 0 or 1/keep_prob, drawn by the caller from a seeded
 /// generator (see RNNVerify's fixture runner), so a run is deterministic given the seed and its

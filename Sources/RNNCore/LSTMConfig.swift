@@ -17,7 +17,7 @@ public enum LSTMGate: Int, Sendable, CaseIterable {
 public enum LSTMFlavor: String, Sendable, Equatable, CaseIterable {
     /// TensorFlow's `tf.compat.v1.nn.rnn_cell.LSTMCell(num_units, use_peepholes=False,
     /// cell_clip=None, num_proj=None, proj_clip=None, forget_bias=1.0, state_is_tuple=True,
-    /// activation=tanh)`, as quoted in 000_6e6c8b8a67ebd97a.txt:
+    /// activation=tanh)`, as quoted in “循环神经网络” (000):
     ///
     ///     (c_prev, m_prev) = state
     ///     lstm_matrix = math_ops.matmul(array_ops.concat([inputs, m_prev], 1), self._kernel)
@@ -46,7 +46,7 @@ public enum LSTMFlavor: String, Sendable, Equatable, CaseIterable {
     /// (`LSTMLayout` places the blocks).
     case tfLSTMCell = "tf.LSTMCell"
     /// TensorFlow's `tf.compat.v1.nn.rnn_cell.BasicLSTMCell(num_units, forget_bias=1.0,
-    /// state_is_tuple=True, activation=tanh)`, as quoted in 001_3c2564362773d149.txt:
+    /// state_is_tuple=True, activation=tanh)`, as quoted in “从NN到CNN到RNN” (001):
     ///
     ///     c, h = state
     ///     gate_inputs = math_ops.matmul(array_ops.concat([inputs, h], 1), self._kernel)

@@ -27,7 +27,7 @@ public func sparseSoftmaxCrossEntropy<T: RNNFloat>(logits: Tensor<T>, labels: [I
 }
 
 /// TF 1.x `legacy_seq2seq.sequence_loss_by_example(logits, targets, weights)` with
-/// `average_across_timesteps=True` (the PTB model of 004_519a4069db7eef4b.txt):
+/// `average_across_timesteps=True` (the PTB model of “TensorFlow RNN入门” (004)):
 /// `loss_b = Σ_t w_tb·ce_tb / (Σ_t w_tb + 1e-12)` over the T lists of logits [B, V].
 /// Backward from the upstream cotangent `up` [B]: `dz_t = up·w_t/total·(softmax − onehot)`,
 /// `dw_t = up·(ce_t − loss)/total`.

@@ -1,4 +1,4 @@
-/// Karpathy's min-char-rnn as quoted in 002_7f33b4f86bf72921.txt, in the document's
+/// Karpathy's min-char-rnn as quoted in “基本概念” (002), in the document's
 /// column-vector convention: `Wxh` [H, V], `Whh` [H, H], `Why` [V, H], `bh` [H, 1], `by` [V, 1],
 /// hidden state [H, 1]. These are the shared pieces; `lossFun` and `sample` are implemented in
 /// RNNScalar and RNNBLAS under the name `MinCharRNN`.

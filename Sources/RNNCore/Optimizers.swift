@@ -4,7 +4,7 @@
 /// | rule | source | update of parameter p with gradient g |
 /// | --- | --- | --- |
 /// | `gradientDescent` | `tf.train.GradientDescentOptimizer`, `keras.optimizers.SGD` (momentum 0) | `p −= g·lr` |
-/// | `minCharAdagrad` | min-char-rnn, 002_7f33b4f86bf72921.txt | `mem += g·g; p += −lr·g/√(mem + 1e-8)` |
+/// | `minCharAdagrad` | min-char-rnn, “基本概念” (002) | `mem += g·g; p += −lr·g/√(mem + 1e-8)` |
 /// | `tfAdagrad` | `tf.train.AdagradOptimizer` (`ApplyAdagrad`), accumulator starts at 0.1 | `acc += g²; p −= g·lr·(1/√acc)` |
 /// | `tfAdam` | `tf.train.AdamOptimizer` (`ApplyAdam`) | see below, β^t as a running product |
 /// | `kerasAdam` | `keras.optimizers.Adam.update_step` (Keras 3) | see below, β^t as `pow(β, t)` |

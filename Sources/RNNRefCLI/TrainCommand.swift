@@ -28,7 +28,7 @@ struct CommonTrainOptions: ParsableArguments {
 
 struct MinCharRNNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "min-char-rnn",
-        abstract: "Karpathy's min-char-rnn as in 002_7f33b4f86bf72921.txt; prints exactly the lines numpy's program prints.")
+        abstract: "Karpathy's min-char-rnn as in “基本概念” (002); prints exactly the lines numpy's program prints.")
 
     @Option(help: "A plain-text file to learn (e.g. Fixtures/data/sonnets.txt).") var text: String
     @Option(help: "Parameter updates to run.") var iterations: Int = 5000

@@ -1,7 +1,7 @@
 import RNNCore
 
 extension Implementation {
-    /// min-char-rnn's `lossFun` and `sample` (002_7f33b4f86bf72921.txt), line for line, in the
+    /// min-char-rnn's `lossFun` and `sample` (“基本概念” (002)), line for line, in the
     /// document's column-vector convention: `Wxh` [H, V], `Whh` [H, H], `Why` [V, H],
     /// `bh` [H, 1], `by` [V, 1], `hs[t]` [H, 1]. Like the document, the softmax is
     /// `exp(y) / sum(exp(y))` without a max shift (its weights are small).

@@ -1,7 +1,7 @@
 import RNNCore
 
 extension Implementation {
-    /// The two-step numpy RNN of 004_519a4069db7eef4b.txt, as a cell:
+    /// The two-step numpy RNN of “TensorFlow RNN入门” (004), as a cell:
     ///
     ///     before_activation = np.dot(state, w_cell_state) + X[i] * w_cell_input + b_cell
     ///     state = np.tanh(before_activation)

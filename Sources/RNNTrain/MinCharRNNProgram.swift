@@ -2,7 +2,7 @@ import Foundation
 import RNNCore
 import RNNVerify
 
-/// The min-char-rnn program of 002_7f33b4f86bf72921.txt, line for line (Karpathy's
+/// The min-char-rnn program of “基本概念” (002), line for line (Karpathy's
 /// min-char-rnn.py): sweep the text in windows of `seqLength` characters, `lossFun` (forward,
 /// BPTT, gradients clipped to ±5), Adagrad (`mem += d·d; p += −lr·d/√(mem + 1e-8)`), a smoothed
 /// loss, and every `logEvery` iterations a 200-character sample between `----` lines and

@@ -2,7 +2,7 @@ import Foundation
 import RNNCore
 import RNNVerify
 
-/// The PTB language model of 004_519a4069db7eef4b.txt (`PTBModel`, `run_epoch`, `main`) on a
+/// The PTB language model of “TensorFlow RNN入门” (004) (`PTBModel`, `run_epoch`, `main`) on a
 /// small word-level corpus: words split on whitespace with `<eos>` at each line end (the PTB
 /// reader), an embedding [V, H], dropout on the embedded inputs, two `BasicLSTMCell(H)` layers
 /// each in `DropoutWrapper(output_keep_prob)`, `logits = output·weight + bias`,

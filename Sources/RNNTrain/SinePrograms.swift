@@ -2,7 +2,7 @@ import Foundation
 import RNNCore
 import RNNVerify
 
-/// The sine-wave task of 000_6e6c8b8a67ebd97a.txt: `y = sin(linspace(−100, 100, 1000))`, windows
+/// The sine-wave task of “循环神经网络” (000): `y = sin(linspace(−100, 100, 1000))`, windows
 /// of 50 values predicting the next (`to_train_label`: 949 pairs), a recurrent layer
 /// (the document's `MinimalRNNCell(64)`, or `LSTM(128)`), `Dense(1)`, mean squared error,
 /// `tf.train.AdamOptimizer()` (lr 0.001), batch 512, shuffled each epoch as `model.fit` does;
@@ -95,7 +95,7 @@ public struct SineProgram: Sendable {
     }
 }
 
-/// The sine regression of 004_519a4069db7eef4b.txt: `sin` sampled every 0.01 (10,000 training
+/// The sine regression of “TensorFlow RNN入门” (004): `sin` sampled every 0.01 (10,000 training
 /// points from 0, 1,000 test points after them, float32), each input the 10 previous values as
 /// one step of 10 features (`X.append([seq[i: i + TIMESTEPS]])`), two `BasicLSTMCell(30)`
 /// layers, `fully_connected(1)`, `mean_squared_error`, Adagrad (lr 0.1, TF's initial accumulator

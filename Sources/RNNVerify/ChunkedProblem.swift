@@ -1,7 +1,7 @@
 import RNNCore
 
 /// Consecutive calls with the state carried over: Keras `stateful=True` over consecutive
-/// batches (the three paragraphs of 003_39150d02b307b59d.txt), and truncated BPTT as
+/// batches (the three paragraphs of “Recurrent Neural Networks (RNN) with Keras” (003)), and truncated BPTT as
 /// min-char-rnn carries `hprev` and TF v1 programs feed the final state back in. Model: any
 /// sequence kind with `"x": [chunk names…]` (and Keras' `"stateful": true`); the first chunk
 /// starts from `initial_state` (zeros when absent), each next one from the state the previous

@@ -116,7 +116,7 @@ public struct Tolerance: Sendable, Equatable {
     }
 }
 
-/// One `rnnref-fixture/1` document (see ../shared/fixture-format.md and Fixtures/README.md).
+/// One `rnnref-fixture/1` document (see Fixtures/FORMAT.md and Fixtures/README.md).
 public struct Fixture: Sendable {
     public static let format = "rnnref-fixture/1"
 

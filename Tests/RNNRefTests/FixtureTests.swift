@@ -133,3 +133,35 @@ struct FixtureTests {
         #expect(report.comparisons.first { !$0.passed }?.key == "outputs")
     }
 }
+
+/// The repository keeps the fixture contract and the list of source documents itself.
+@Suite("In-repository sources")
+struct InRepositorySourcesTests {
+    /// `Fixtures/FORMAT.md` is the contract: when the steering copy is beside the clone (as in CI),
+    /// the two say the same; either way the copy defines the format's name.
+    @Test func fixtureFormatIsTheContract() throws {
+        let text = try String(contentsOf: fixturesDir.appendingPathComponent("FORMAT.md"), encoding: .utf8)
+        #expect(text.contains("rnnref-fixture/1"))
+        let steering = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixture-format.md")
+        if let contract = try? String(contentsOf: steering, encoding: .utf8) {
+            let body = text.components(separatedBy: "\n").dropFirst(2).joined(separator: "\n")
+            #expect(body == contract, "Fixtures/FORMAT.md differs from the contract beside the clone")
+        }
+    }
+
+    /// Sources and fixtures name the documents by title (`Fixtures/SOURCES.md`), never by a file
+    /// outside the repository. (`Fixtures/FORMAT.md` is the contract verbatim, file names and all.)
+    @Test func noReferenceLeavesTheRepository() throws {
+        let pattern = try Regex("[0-9]{3}_[0-9a-f]{16}\\.txt|\\.\\./shared/")
+        for dir in ["Sources", "Fixtures", "Notebooks-md"] {
+            let base = packageRoot.appendingPathComponent(dir)
+            let files = FileManager.default.enumerator(atPath: base.path)?.compactMap { $0 as? String } ?? []
+            for f in files where f != "FORMAT.md" && (f.hasSuffix(".swift") || f.hasSuffix(".md") || f.hasSuffix(".py") || f.hasSuffix(".json")) {
+                guard let text = try? String(contentsOf: base.appendingPathComponent(f), encoding: .utf8) else { continue }
+                #expect(text.firstMatch(of: pattern) == nil, "\(dir)/\(f) refers to a file outside the repository")
+            }
+        }
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.firstMatch(of: pattern) == nil)
+    }
+}
