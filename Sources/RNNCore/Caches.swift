@@ -39,6 +39,8 @@ public enum StepCache<Scalar: RNNFloat>: Sendable {
     case lstm(LSTMStepCache<Scalar>)
     case gru(GRUStepCache<Scalar>)
 
+    // One accessor per family, alike on purpose: each names its family in its trap message.
+
     /// The LSTM cache; a step of another family here is a programming error, not bad input.
     public var lstm: LSTMStepCache<Scalar> {
         guard case let .lstm(c) = self else { preconditionFailure("not an LSTM step: \(self)") }
@@ -65,6 +67,7 @@ public enum SequenceTape<Scalar: RNNFloat>: Sendable {
     case lstm(LSTMTape<Scalar>)
     case gru(GRUTape<Scalar>)
 
+    // One accessor per family, alike on purpose (see `StepCache`).
     public var elman: ElmanTape<Scalar> {
         guard case let .elman(t) = self else { preconditionFailure("not an Elman tape") }
         return t

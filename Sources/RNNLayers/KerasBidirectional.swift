@@ -127,10 +127,7 @@ public struct KerasBidirectional<T: RNNFloat>: Sendable {
             }
         }
         let n = forwardStateCount
-        let fin = dFinalState ?? f.finalState.map { Tensor(zeros: $0.shape) }
-        guard fin.count == f.finalState.count else {
-            throw RNNError(.shape, "upstream.final_state", "expected \(f.finalState.count) tensors, got \(fin.count)")
-        }
+        let fin = try finalStateCotangents(dFinalState, for: f.finalState)
         let gf = try forwardLayer.backward(f.forward, dOutputs: uY, dFinalState: Array(fin[..<n]))
         let gb = try backwardLayer.backward(f.backward, dOutputs: flipIfSequences(uYRev), dFinalState: Array(fin[n...]))
         var dx = gf.dx

@@ -100,16 +100,7 @@ public struct KerasRNN<T: RNNFloat>: Sendable {
                 for b in 0..<f.outputs.shape[0] { for j in 0..<width { dOut[b, steps - 1, j] = u[b, j] } }
             }
         }
-        var dFin = f.finalState.map { Tensor<T>(zeros: $0.shape) }
-        if let u = dFinalState {
-            guard u.count == dFin.count else {
-                throw RNNError(.shape, "upstream.final_state", "expected \(dFin.count) tensors, got \(u.count)")
-            }
-            for k in u.indices {
-                try u[k].expectShape(dFin[k].shape, "upstream.final_state[\(k)]")
-                dFin[k] = u[k]
-            }
-        }
+        let dFin = try finalStateCotangents(dFinalState, for: f.finalState)
         let g = try f.network.backward(f.run, dOutputs: dOut, dFinalState: dFin)
         return Gradients(dx: goBackwards ? reverseTime(g.dx, timeMajor: false) : g.dx, dInitialState: g.dInitialState,
                          dWeights: g.dParameters[0])
@@ -119,4 +110,15 @@ public struct KerasRNN<T: RNNFloat>: Sendable {
 /// The whole sequence reversed in time (Keras `go_backwards`, `ops.flip(y, axis=1)`).
 public func reverseTime<T: RNNFloat>(_ x: Tensor<T>, timeMajor: Bool) -> Tensor<T> {
     timeMajor ? reverseSequence(x, lengths: nil) : reverseSequence(x.swappingLeadingAxes(), lengths: nil).swappingLeadingAxes()
+}
+
+/// The final-state cotangents a backward pass uses: `given`, checked against the shapes of
+/// `finalState`, or zeros. Errors name `upstream.final_state`.
+public func finalStateCotangents<T: RNNFloat>(_ given: [Tensor<T>]?, for finalState: [Tensor<T>]) throws -> [Tensor<T>] {
+    guard let u = given else { return finalState.map { Tensor(zeros: $0.shape) } }
+    guard u.count == finalState.count else {
+        throw RNNError(.shape, "upstream.final_state", "expected \(finalState.count) tensors, got \(u.count)")
+    }
+    for k in u.indices { try u[k].expectShape(finalState[k].shape, "upstream.final_state[\(k)]") }
+    return u
 }

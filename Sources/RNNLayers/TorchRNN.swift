@@ -45,6 +45,9 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
     /// How many tensors the state has: `(h, c)` or `h`.
     public var stateCount: Int { layers[0].stateSizes.count }
 
+    // `Forward` and `Gradients` have the shape of `KerasRNN`'s on purpose (a layer's results and
+    // the run its backward pass needs); here the states are PyTorch's [L, B, ·] and the
+    // parameters are per layer.
     public struct Forward: Sendable {
         public var output: Tensor<T>
         /// `(h_n, c_n)` or `[h_n]`, each [L, B, ·].
@@ -89,14 +92,7 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
     public func backward(_ f: Forward, dOutput: Tensor<T>? = nil, dFinalState: [Tensor<T>]? = nil) throws -> Gradients {
         let dOut = dOutput ?? Tensor(zeros: f.output.shape)
         try dOut.expectShape(f.output.shape, "upstream.outputs")
-        var dFin = f.finalState.map { Tensor<T>(zeros: $0.shape) }
-        if let u = dFinalState {
-            guard u.count == dFin.count else { throw RNNError(.shape, "upstream.final_state", "expected \(dFin.count) tensors, got \(u.count)") }
-            for k in u.indices {
-                try u[k].expectShape(dFin[k].shape, "upstream.final_state[\(k)]")
-                dFin[k] = u[k]
-            }
-        }
+        let dFin = try finalStateCotangents(dFinalState, for: f.finalState)
         let g = try f.network.backward(f.run, dOutputs: dOut, dFinalState: unpackStacked(dFin))
         return Gradients(dx: g.dx, dInitialState: packStacked(g.dInitialState, perLayer: stateCount), dParameters: g.dParameters)
     }

@@ -1,21 +1,5 @@
 import RNNCore
 
-/// Reading and writing a `WeightBlock` (RNNCore) of a cell's parameters.
-extension WeightBlock {
-
-    /// Element (k, j) of the logical matrix W [K, N].
-    @inline(__always)
-    func at<T: RNNFloat>(_ p: Parameters<T>, _ k: Int, _ j: Int) -> T {
-        transposed ? p.tensors[index][col + j, row + k] : p.tensors[index][row + k, col + j]
-    }
-
-    /// dW[k, j] += v.
-    @inline(__always)
-    func add<T: RNNFloat>(_ g: inout Parameters<T>, _ k: Int, _ j: Int, _ v: T) {
-        if transposed { g.tensors[index][col + j, row + k] += v } else { g.tensors[index][row + k, col + j] += v }
-    }
-}
-
 extension Implementation {
     /// The step every tanh-RNN here shares (Elman, 1990):
     ///
@@ -55,46 +39,15 @@ extension Implementation {
         public static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, hNew: Tensor<T>,
                                                  dhNew: Tensor<T>, grads: inout Parameters<T>) -> (dx: Tensor<T>, dh: Tensor<T>) {
             let (batch, nI, nH) = (x.shape[0], x.shape[1], l.units)
-            let wxT = p.tensors[l.wx.index], whT = p.tensors[l.wh.index]
             var dz = Tensor<T>(zeros: [batch, nH])
             for b in 0..<batch {
                 for j in 0..<nH { dz[b, j] = dhNew[b, j] * l.activation.derivative(fromOutput: hNew[b, j]) }
             }
-            var dx = Tensor<T>(zeros: [batch, nI])
-            var dh = Tensor<T>(zeros: [batch, nH])
-            for b in 0..<batch {
-                for i in 0..<nI {
-                    var s: T = 0
-                    for j in 0..<nH { s += dz[b, j] * wxT[l.wx.row + i, j] }
-                    dx[b, i] = s
-                }
-                for k in 0..<nH {
-                    var s: T = 0
-                    for j in 0..<nH { s += dz[b, j] * whT[l.wh.row + k, j] }
-                    dh[b, k] = s
-                }
-            }
-            for i in 0..<nI {
-                for j in 0..<nH {
-                    var s: T = 0
-                    for b in 0..<batch { s += x[b, i] * dz[b, j] }
-                    grads.tensors[l.wx.index][l.wx.row + i, j] += s
-                }
-            }
-            for k in 0..<nH {
-                for j in 0..<nH {
-                    var s: T = 0
-                    for b in 0..<batch { s += h[b, k] * dz[b, j] }
-                    grads.tensors[l.wh.index][l.wh.row + k, j] += s
-                }
-            }
-            if let bi = l.bias {
-                for j in 0..<nH {
-                    var s: T = 0
-                    for b in 0..<batch { s += dz[b, j] }
-                    grads.tensors[bi].data[j] += s
-                }
-            }
+            let dx = l.wx.multiplyTransposed(p, dz, k: nI)          // dx = dz·W_xᵀ
+            let dh = l.wh.multiplyTransposed(p, dz, k: nH)          // dh = dz·W_hᵀ
+            l.wx.accumulateGradient(&grads, x, dz)                  // dW_x += xᵀ·dz
+            l.wh.accumulateGradient(&grads, h, dz)                  // dW_h += hᵀ·dz
+            if let bi = l.bias { addColumnSums(dz, into: &grads.tensors[bi]) }   // db += Σ_b dz
             return (dx, dh)
         }
     }

@@ -94,84 +94,51 @@ extension Implementation {
             let act = config.activation, gate = config.recurrentActivation
             let saved = step.cache.gru
             let (r, u, c, hc) = (saved.r, saved.u, saved.c, saved.hcOrRh)
+            let (ir, iu, ic) = (GRUGate.reset.rawValue, GRUGate.update.rawValue, GRUGate.candidate.rawValue)
             var dz = [Tensor<T>](repeating: Tensor(zeros: [batch, nH]), count: 3)   // by role
             var dh = Tensor<T>(zeros: [batch, nH])
-            var dHC = Tensor<T>(zeros: [batch, nH])        // dhc (reset after) or d(r⊙h) (before)
+            // h' = u⊙h + (1 − u)⊙c
             for b in 0..<batch {
                 for j in 0..<nH {
                     let g = dhNew[b, j]
-                    dz[GRUGate.update.rawValue][b, j] = g * (h[b, j] - c[b, j]) * gate.derivative(fromOutput: u[b, j])
-                    dz[GRUGate.candidate.rawValue][b, j] = g * (1 - u[b, j]) * act.derivative(fromOutput: c[b, j])
+                    dz[iu][b, j] = g * (h[b, j] - c[b, j]) * gate.derivative(fromOutput: u[b, j])
+                    dz[ic][b, j] = g * (1 - u[b, j]) * act.derivative(fromOutput: c[b, j])
                     dh[b, j] = g * u[b, j]
                 }
-                if config.flavor.resetAfter {
+            }
+            // dhc (reset after: c = act(… + r⊙hc)) or d(r⊙h) (reset before: c = act(… + (r⊙h)·U_c))
+            var dHC = Tensor<T>(zeros: [batch, nH])
+            if config.flavor.resetAfter {
+                for b in 0..<batch {
                     for j in 0..<nH {
-                        let dzc = dz[GRUGate.candidate.rawValue][b, j]
-                        dHC[b, j] = dzc * r[b, j]
-                        dz[GRUGate.reset.rawValue][b, j] = dzc * hc[b, j] * gate.derivative(fromOutput: r[b, j])
+                        dHC[b, j] = dz[ic][b, j] * r[b, j]
+                        dz[ir][b, j] = dz[ic][b, j] * hc[b, j] * gate.derivative(fromOutput: r[b, j])
                     }
-                } else {
+                }
+            } else {
+                dHC = wh[ic].multiplyTransposed(p, dz[ic], k: nH)          // d(r⊙h) = dz_c·U_cᵀ
+                for b in 0..<batch {
                     for k in 0..<nH {
-                        var s: T = 0
-                        for j in 0..<nH { s += dz[GRUGate.candidate.rawValue][b, j] * wh[GRUGate.candidate.rawValue].at(p, k, j) }
-                        dHC[b, k] = s
-                        dz[GRUGate.reset.rawValue][b, k] = s * h[b, k] * gate.derivative(fromOutput: r[b, k])
-                        dh[b, k] += s * r[b, k]
+                        dz[ir][b, k] = dHC[b, k] * h[b, k] * gate.derivative(fromOutput: r[b, k])
+                        dh[b, k] += dHC[b, k] * r[b, k]
                     }
                 }
             }
+            // the input parts: every gate sees x
             var dx = Tensor<T>(zeros: [batch, nI])
             for g in GRUGate.allCases {
-                let d = dz[g.rawValue], w = wx[g.rawValue]
-                for b in 0..<batch {
-                    for k in 0..<nI {
-                        var s: T = 0
-                        for j in 0..<nH { s += d[b, j] * w.at(p, k, j) }
-                        dx[b, k] += s
-                    }
-                }
-                for k in 0..<nI {
-                    for j in 0..<nH {
-                        var s: T = 0
-                        for b in 0..<batch { s += x[b, k] * d[b, j] }
-                        w.add(&grads, k, j, s)
-                    }
-                }
-                if let bb = bx[g.rawValue] {
-                    for j in 0..<nH {
-                        var s: T = 0
-                        for b in 0..<batch { s += d[b, j] }
-                        grads.tensors[bb.index].data[bb.offset + j] += s
-                    }
-                }
+                dx.add(wx[g.rawValue].multiplyTransposed(p, dz[g.rawValue], k: nI))           // dx += dz_g·W_gᵀ
+                wx[g.rawValue].accumulateGradient(&grads, x, dz[g.rawValue])                  // dW_g += xᵀ·dz_g
+                if let bb = bx[g.rawValue] { addColumnSums(dz[g.rawValue], into: &grads.tensors[bb.index], offset: bb.offset) }
             }
             // the recurrent parts: r and u see h; the candidate sees h (after) or r⊙h (before)
             for g in GRUGate.allCases {
                 let d = g == .candidate && config.flavor.resetAfter ? dHC : dz[g.rawValue]
                 let v = g == .candidate && !config.flavor.resetAfter ? hc : h
-                let w = wh[g.rawValue]
-                for k in 0..<nH {
-                    for j in 0..<nH {
-                        var s: T = 0
-                        for b in 0..<batch { s += v[b, k] * d[b, j] }
-                        w.add(&grads, k, j, s)
-                    }
-                }
-                if let bb = bh[g.rawValue] {
-                    for j in 0..<nH {
-                        var s: T = 0
-                        for b in 0..<batch { s += d[b, j] }
-                        grads.tensors[bb.index].data[bb.offset + j] += s
-                    }
-                }
+                wh[g.rawValue].accumulateGradient(&grads, v, d)                               // dU_g += vᵀ·d
+                if let bb = bh[g.rawValue] { addColumnSums(d, into: &grads.tensors[bb.index], offset: bb.offset) }
                 if g == .candidate && !config.flavor.resetAfter { continue }   // reached h through r⊙h above
-                for b in 0..<batch {
-                    for k in 0..<nH {
-                        var s: T = 0
-                        for j in 0..<nH { s += d[b, j] * w.at(p, k, j) }
-                        dh[b, k] += s
-                    }
-                }
+                dh.add(wh[g.rawValue].multiplyTransposed(p, d, k: nH))                         // dh += d·U_gᵀ
             }
             return (dx, dh)
         }

@@ -117,21 +117,8 @@ extension Implementation {
                 if let pc = config.projClip {
                     for k in dmRaw.data.indices { dmRaw.data[k] *= clipGradient(mRaw.data[k], T(-pc), T(pc)) }
                 }
-                dmh = Tensor(zeros: [batch, nH])
-                for b in 0..<batch {
-                    for u in 0..<nH {
-                        var s: T = 0
-                        for q in 0..<nP { s += dmRaw[b, q] * pr.at(p, u, q) }
-                        dmh[b, u] = s
-                    }
-                }
-                for u in 0..<nH {
-                    for q in 0..<nP {
-                        var s: T = 0
-                        for b in 0..<batch { s += mh[b, u] * dmRaw[b, q] }
-                        pr.add(&grads, u, q, s)
-                    }
-                }
+                dmh = pr.multiplyTransposed(p, dmRaw, k: nH)           // dmh = dm_raw·W_projᵀ
+                pr.accumulateGradient(&grads, mh, dmRaw)                // dW_proj += mhᵀ·dm_raw
             }
             var dz = Tensor<T>(zeros: [batch, 4 * nH])
             var dcPrev = Tensor<T>(zeros: [batch, nH])
@@ -162,34 +149,11 @@ extension Implementation {
                 }
             }
             // lstm_matrix = [x, m_prev]·kernel + bias
-            var dx = Tensor<T>(zeros: [batch, nI]), dhPrev = Tensor<T>(zeros: [batch, nP])
-            for b in 0..<batch {
-                for k in 0..<nI {
-                    var s: T = 0
-                    for col in 0..<(4 * nH) { s += dz[b, col] * wx.at(p, k, col) }
-                    dx[b, k] = s
-                }
-                for k in 0..<nP {
-                    var s: T = 0
-                    for col in 0..<(4 * nH) { s += dz[b, col] * wh.at(p, k, col) }
-                    dhPrev[b, k] = s
-                }
-            }
-            for col in 0..<(4 * nH) {
-                for k in 0..<nI {
-                    var s: T = 0
-                    for b in 0..<batch { s += x[b, k] * dz[b, col] }
-                    wx.add(&grads, k, col, s)
-                }
-                for k in 0..<nP {
-                    var s: T = 0
-                    for b in 0..<batch { s += hPrev[b, k] * dz[b, col] }
-                    wh.add(&grads, k, col, s)
-                }
-                var s: T = 0
-                for b in 0..<batch { s += dz[b, col] }
-                for bi in biases { grads.tensors[bi].data[col] += s }
-            }
+            let dx = wx.multiplyTransposed(p, dz, k: nI)            // dx = dz·W_xᵀ
+            let dhPrev = wh.multiplyTransposed(p, dz, k: nP)        // dm_prev = dz·W_hᵀ
+            wx.accumulateGradient(&grads, x, dz)                    // dW_x += xᵀ·dz
+            wh.accumulateGradient(&grads, hPrev, dz)                // dW_h += m_prevᵀ·dz
+            for bi in biases { addColumnSums(dz, into: &grads.tensors[bi]) }   // dbias += Σ_b dz
             return CellStepGradients(dx: dx, dState: w.joinState(c: dcPrev, h: dhPrev))
         }
     }

@@ -81,15 +81,7 @@ extension SequenceProblem {
                 guard wantGradients else { return SequenceEvaluation(outputs: f.outputs, finalState: f.finalState, run: f, gradients: nil) }
                 let dOut = uOut ?? Tensor(zeros: f.outputs.shape)
                 try dOut.expectShape(f.outputs.shape, "upstream.outputs")
-                var dFin = f.finalState.map { Tensor<T>(zeros: $0.shape) }
-                if let u = uFin {
-                    guard u.count == dFin.count else { throw RNNError(.shape, "upstream.final_state", "expected \(dFin.count) tensors, got \(u.count)") }
-                    for k in u.indices {
-                        try u[k].expectShape(dFin[k].shape, "upstream.final_state[\(k)]")
-                        dFin[k] = u[k]
-                    }
-                }
-                let g = try net.backward(f, dOutputs: dOut, dFinalState: dFin)
+                let g = try net.backward(f, dOutputs: dOut, dFinalState: try finalStateCotangents(uFin, for: f.finalState))
                 return SequenceEvaluation(outputs: f.outputs, finalState: f.finalState, run: f,
                                           gradients: CellGradients(dx: g.dx, dInitialState: g.dInitialState, dParameters: g.dParameters))
             }

@@ -1,0 +1,58 @@
+import RNNCore
+
+// The few matrix loops the backward passes are written with, named like RNNBLAS's (`BLAS.swift`
+// and the `WeightBlock` helpers in its `Elman.swift`), so that a backward pass reads like its
+// equation: `dW += xᵀ·dz; dx = dz·Wᵀ` is `wx.accumulateGradient(&grads, x, dz)` and
+// `wx.multiplyTransposed(p, dz, k: I)`. Plain loops, one sum per element, in a fixed order.
+
+/// Reading and writing a `WeightBlock` (RNNCore) of a cell's parameters: the logical matrix
+/// W [K, N] a block stands for, wherever and however the framework stores it.
+extension WeightBlock {
+    /// Element (k, j) of W.
+    @inline(__always)
+    func at<T: RNNFloat>(_ p: Parameters<T>, _ k: Int, _ j: Int) -> T {
+        transposed ? p.tensors[index][col + j, row + k] : p.tensors[index][row + k, col + j]
+    }
+
+    /// dW[k, j] += v.
+    @inline(__always)
+    func add<T: RNNFloat>(_ g: inout Parameters<T>, _ k: Int, _ j: Int, _ v: T) {
+        if transposed { g.tensors[index][col + j, row + k] += v } else { g.tensors[index][row + k, col + j] += v }
+    }
+
+    /// `d·Wᵀ` for d [M, N]: [M, K], each element `Σ_j d[m, j]·W[k, j]`.
+    func multiplyTransposed<T: RNNFloat>(_ p: Parameters<T>, _ d: Tensor<T>, k nK: Int) -> Tensor<T> {
+        let (nM, nN) = (d.shape[0], d.shape[1])
+        var out = Tensor<T>(zeros: [nM, nK])
+        for m in 0..<nM {
+            for k in 0..<nK {
+                var s: T = 0
+                for j in 0..<nN { s += d[m, j] * at(p, k, j) }
+                out[m, k] = s
+            }
+        }
+        return out
+    }
+
+    /// `dW += aᵀ·d` for a [M, K], d [M, N]: each element `Σ_m a[m, k]·d[m, j]`.
+    func accumulateGradient<T: RNNFloat>(_ g: inout Parameters<T>, _ a: Tensor<T>, _ d: Tensor<T>) {
+        let (nM, nK, nN) = (a.shape[0], a.shape[1], d.shape[1])
+        for k in 0..<nK {
+            for j in 0..<nN {
+                var s: T = 0
+                for m in 0..<nM { s += a[m, k] * d[m, j] }
+                add(&g, k, j, s)
+            }
+        }
+    }
+}
+
+/// `db += Σ_m d[m, ·]` for d [M, N], into `b` from `offset` (a bias's gradient).
+func addColumnSums<T: RNNFloat>(_ d: Tensor<T>, into b: inout Tensor<T>, offset: Int = 0) {
+    let (nM, nN) = (d.shape[0], d.shape[1])
+    for j in 0..<nN {
+        var s: T = 0
+        for m in 0..<nM { s += d[m, j] }
+        b.data[offset + j] += s
+    }
+}
