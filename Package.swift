@@ -5,6 +5,8 @@ import PackageDescription
 //   RNNCore    tensor type, activations, errors, cell protocols, sequence runner (dynamic_rnn)
 //   RNNScalar  the reference: plain loops that read like the math; never imports BLAS
 //   RNNBLAS    the same files, names and signatures, vectorised through OpenBLAS's CBLAS
+//   RNNLayers  typed layers over the cells: Keras layers (flags, masks), Bidirectional,
+//              Sequential, encoder/decoder; PyTorch stacked modules (imports RNNCore only)
 //   RNNVerify  finite differences (Float64 and GSL), error metrics, numpy-compatible randomness,
 //              fixture decoding and the fixture runner
 //   RNNTrain   the documents' training programs (min-char-rnn, sine, sine regression, PTB LM)
