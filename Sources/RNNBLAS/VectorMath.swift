@@ -124,17 +124,17 @@ extension Activation {
     @inline(__always)
     func fast<T: RNNFloat>(_ z: T) -> T {
         if T.self == Float.self {
-            let x = z as! Float
+            let x = Float(z)
             switch self {
-            case .tanh: return vtanh(x) as! T
-            case .sigmoid: return vsigmoid(x) as! T
+            case .tanh: return T(vtanh(x))
+            case .sigmoid: return T(vsigmoid(x))
             default: return apply(z)
             }
         } else if T.self == Double.self {
-            let x = z as! Double
+            let x = Double(z)
             switch self {
-            case .tanh: return vtanh(x) as! T
-            case .sigmoid: return vsigmoid(x) as! T
+            case .tanh: return T(vtanh(x))
+            case .sigmoid: return T(vsigmoid(x))
             default: return apply(z)
             }
         }
