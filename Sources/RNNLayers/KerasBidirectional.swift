@@ -12,8 +12,12 @@ import RNNCore
 /// As in Keras, the two layers run in opposite directions (`goBackwards` differs) and agree on
 /// `returnSequences` and `returnState`. When they return sequences, a masked step writes zeros
 /// whatever the layers' own `zero_output_for_mask` (Keras' documented rule for the wrapper).
+/// Keras' `merge_mode`: how `Bidirectional` combines its two directions (`none`: Keras' `None`,
+/// the two outputs returned as a pair).
+public enum KerasMergeMode: String, Sendable, CaseIterable { case concat, sum, ave, mul, none }
+
 public struct KerasBidirectional<T: RNNFloat>: Sendable {
-    public enum Merge: String, Sendable, CaseIterable { case concat, sum, ave, mul, none }
+    public typealias Merge = KerasMergeMode
 
     public var forwardLayer: KerasRNN<T>
     public var backwardLayer: KerasRNN<T>

@@ -10,7 +10,7 @@ import RNNLayers
 /// (forward states, then backward), "upstream": {"outputs": name (or [fw, bw] for None),
 /// "final_state": [...]}}`.
 public struct KerasBidirectionalProblem: Sendable {
-    public typealias Merge = KerasBidirectional<Double>.Merge
+    public typealias Merge = KerasMergeMode
     public var merge: Merge
     var forwardLayer: KerasLayerEntry
     var backwardLayer: KerasLayerEntry
@@ -82,8 +82,7 @@ public struct KerasBidirectionalProblem: Sendable {
 
     /// The typed layer in precision `T`, computed by `impl`.
     func layer<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> KerasBidirectional<T> {
-        guard let mode = KerasBidirectional<T>.Merge(rawValue: merge.rawValue) else { preconditionFailure("the merge modes are one enum") }
-        return try KerasBidirectional(forward: try forwardLayer.layer(impl, t), backward: try backwardLayer.layer(impl, t), merge: mode)
+        try KerasBidirectional(forward: try forwardLayer.layer(impl, t), backward: try backwardLayer.layer(impl, t), merge: merge)
     }
 
     /// Gradients by tensor name: each direction's weights, x, the initial states.
