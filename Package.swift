@@ -1,16 +1,21 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module map (see README "How to read the sources"):
-//   RNNCore    tensor type, activations, errors, cell protocols, sequence runner (dynamic_rnn)
-//   RNNScalar  the reference: plain loops that read like the math; never imports BLAS
-//   RNNBLAS    the same files, names and signatures, vectorised through OpenBLAS's CBLAS
-//   RNNLayers  typed layers over the cells: Keras layers (flags, masks), Bidirectional,
-//              Sequential, encoder/decoder; PyTorch stacked modules (imports RNNCore only)
-//   RNNVerify  finite differences (Float64 and GSL), error metrics, numpy-compatible randomness,
-//              fixture decoding and the fixture runner
-//   RNNTrain   the documents' training programs (min-char-rnn, sine, sine regression, PTB LM)
-//   RNNRefCLI  the `rnnref` commands (swift-argument-parser); `rnnref` is its thin executable
+// Module map (README "How to read the sources" has the table). Each imports only those above it:
+//   RNNCore       tensor type, activations, errors, cell specs and their quoted framework `call`,
+//                 parameters and weight layouts, typed caches, the time loop (dynamic_rnn)
+//   RNNScalar     the reference: plain loops that read like the math; never imports BLAS
+//   RNNBLAS       the same files, names and signatures, vectorised through OpenBLAS's CBLAS
+//   RNNLayers     typed layers over the cells: Keras layers (flags, masks), Bidirectional,
+//                 Sequential, encoder/decoder; PyTorch stacked modules (imports RNNCore only)
+//   RNNNumpy      numpy's legacy random stream (GSL's MT19937), .npy and .npz
+//   RNNFixtures   the fixture document, its JSON reader, decoders mapping each kind onto typed
+//                 values (they run no math), weight conversion between layouts
+//   RNNCheck      the registry of fixture models and the runner, metrics, finite differences
+//                 (Float64 and GSL), random models, gru-drift, fixture building
+//   RNNTrain      the documents' training programs (min-char-rnn, sine, sine regression, PTB LM)
+//   RNNNotebooks  the notebooks' generated blocks and figures
+//   RNNRefCLI     the `rnnref` commands (swift-argument-parser); `rnnref` is its thin executable
 // Release builds optimise across modules, so RNNCore's generic time loop and tensor helpers are
 // specialised for Float and Double where the cells call them (`rnnref bench` measures it).
 let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
@@ -23,9 +28,11 @@ let package = Package(
         .library(name: "RNNScalar", targets: ["RNNScalar"]),
         .library(name: "RNNBLAS", targets: ["RNNBLAS"]),
         .library(name: "RNNLayers", targets: ["RNNLayers"]),
-        .library(name: "RNNVerify", targets: ["RNNVerify"]),
+        .library(name: "RNNNumpy", targets: ["RNNNumpy"]),
+        .library(name: "RNNFixtures", targets: ["RNNFixtures"]),
+        .library(name: "RNNCheck", targets: ["RNNCheck"]),
         .library(name: "RNNTrain", targets: ["RNNTrain"]),
-        .library(name: "RNNRefCLI", targets: ["RNNRefCLI"]),
+        .library(name: "RNNNotebooks", targets: ["RNNNotebooks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -55,16 +62,27 @@ let package = Package(
         .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS"], swiftSettings: crossModule),
         .target(name: "RNNLayers", dependencies: ["RNNCore"], swiftSettings: crossModule),
         .target(
-            name: "RNNVerify",
-            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "CGSL",
-                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            name: "RNNNumpy",
+            dependencies: ["RNNCore", "CGSL", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: crossModule
         ),
-        .target(name: "RNNTrain", dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNVerify"], swiftSettings: crossModule),
+        .target(name: "RNNFixtures", dependencies: ["RNNCore", "RNNLayers", "RNNNumpy"], swiftSettings: crossModule),
+        .target(
+            name: "RNNCheck",
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNNumpy", "RNNFixtures", "CGSL"],
+            swiftSettings: crossModule
+        ),
+        .target(name: "RNNTrain", dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck"],
+                swiftSettings: crossModule),
+        .target(
+            name: "RNNNotebooks",
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain"],
+            swiftSettings: crossModule
+        ),
         .target(
             name: "RNNRefCLI",
             dependencies: [
-                "RNNCore", "RNNScalar", "RNNBLAS", "RNNVerify", "RNNTrain",
+                "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +90,8 @@ let package = Package(
         .testTarget(
             name: "RNNRefTests",
             dependencies: [
-                "RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNVerify", "RNNTrain", "RNNRefCLI", "COpenBLAS",
+                "RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks",
+                "RNNRefCLI", "COpenBLAS",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -18,7 +18,9 @@ let package = Package(
             dependencies: [
                 "FuzzDriver",
                 .product(name: "RNNCore", package: parent),
-                .product(name: "RNNVerify", package: parent),
+                .product(name: "RNNNumpy", package: parent),
+                .product(name: "RNNFixtures", package: parent),
+                .product(name: "RNNCheck", package: parent),
                 .product(name: "RNNTrain", package: parent),
                 .product(name: "RNNRefCLI", package: parent),
             ],

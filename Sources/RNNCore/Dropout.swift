@@ -2,7 +2,7 @@
 /// “TensorFlow RNN入门” (004) uses it: the wrapped cell's *output* is multiplied by a dropout mask
 /// at every step (inverted dropout: kept entries scaled by 1/keep_prob); its state passes
 /// unchanged. `mask` [T, B, O] holds 0 or 1/keep_prob, drawn by the caller from a seeded
-/// generator (see RNNVerify's fixture runner), so a run is deterministic given the seed and its
+/// generator (see RNNCheck's fixture runner), so a run is deterministic given the seed and its
 /// gradients flow through the same mask.
 public struct OutputDropout<Scalar: RNNFloat>: RecurrentCell {
     public let inner: any RecurrentCell<Scalar>

@@ -1,4 +1,4 @@
-/// A source of MT19937 32-bit words. RNNVerify supplies GSL's `gsl_rng_mt19937`, whose stream
+/// A source of MT19937 32-bit words. RNNNumpy supplies GSL's `gsl_rng_mt19937`, whose stream
 /// equals numpy's `RandomState(seed)` (for 32-bit seeds; see `GSLMT19937`).
 public protocol UInt32Stream {
     mutating func nextUInt32() -> UInt32

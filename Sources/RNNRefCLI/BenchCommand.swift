@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import RNNBLAS
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// `rnnref bench`: time one cell over a sequence, forward or forward + full BPTT. Weights in
 /// PyTorch's layout (`torch.nn.LSTM/GRU`, and a tanh RNN in Keras' SimpleRNN layout), so the

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 struct GRUDrift: ParsableCommand {
     static let configuration = CommandConfiguration(

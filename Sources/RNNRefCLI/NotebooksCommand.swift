@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import RNNCore
 import RNNTrain
-import RNNVerify
+import RNNNotebooks
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 struct NotebooksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

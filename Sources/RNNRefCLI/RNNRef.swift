@@ -3,7 +3,9 @@ import Foundation
 import RNNBLAS
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// `rnnref`: run, check and verify recurrent cells against framework fixtures.
 public struct RNNRef: ParsableCommand {

@@ -4,7 +4,9 @@ import RNNBLAS
 import RNNCore
 import RNNScalar
 import RNNTrain
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// `rnnref train`: the documents' training programs.
 struct Train: ParsableCommand {

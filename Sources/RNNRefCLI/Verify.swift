@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// Limits on gradient checks; the float64 central-difference check must reach 1e-7.
 public enum GradCheckLimits {

@@ -1,6 +1,8 @@
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// Where a training program writes: the document's own lines go to `log` (stdout); a progress
 /// line (iteration, loss, speed, ETA) goes to stderr, rewritten in place on a terminal and

@@ -1,7 +1,9 @@
 import Foundation
 import RNNBLAS
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// How much the last hidden state depends on the state d steps earlier: the Frobenius norm of
 /// the Jacobian ‖∂h_T/∂s_{T−d}‖_F, where s is the cell's whole recurrent state (h for the RNNs

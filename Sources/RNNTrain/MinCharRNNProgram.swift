@@ -1,6 +1,8 @@
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// The min-char-rnn program of “基本概念” (002), line for line (Karpathy's
 /// min-char-rnn.py): sweep the text in windows of `seqLength` characters, `lossFun` (forward,

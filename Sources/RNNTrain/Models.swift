@@ -1,5 +1,7 @@
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// A sequence-to-one regressor, the model of both sine programs: a stack of recurrent layers
 /// (time-major x [T, B, I]), its last output h_T [B, H], then `Dense(1)`, trained on the mean

@@ -1,6 +1,8 @@
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// The PTB language model of “TensorFlow RNN入门” (004) (`PTBModel`, `run_epoch`, `main`) on a
 /// small word-level corpus: words split on whitespace with `<eos>` at each line end (the PTB

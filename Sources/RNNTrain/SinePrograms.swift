@@ -1,6 +1,8 @@
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 
 /// The sine-wave task of “循环神经网络” (000): `y = sin(linspace(−100, 100, 1000))`, windows
 /// of 50 values predicting the next (`to_train_label`: 949 pairs), a recurrent layer

@@ -3,7 +3,9 @@ import RNNBLAS
 import RNNCore
 import RNNScalar
 import RNNTrain
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// Bad input gets one line naming the file, the key and the reason; the library throws and

@@ -2,7 +2,9 @@ import Foundation
 import RNNBLAS
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// What repeats exactly. The scalar reference: every result bit for bit, run after run, whatever

@@ -2,7 +2,9 @@ import Foundation
 import RNNBLAS
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// Inputs and weights at ±1e4, subnormals and zeros give finite results (forward, backward,

@@ -1,6 +1,8 @@
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 @Suite("Golden fixtures from numpy, TensorFlow and Keras")

@@ -1,5 +1,7 @@
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 @Suite("Analytic gradients against finite differences")

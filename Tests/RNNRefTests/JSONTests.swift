@@ -1,7 +1,9 @@
 import Foundation
 import PropertyBased
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// The fixture reader: strict JSON (RFC 8259) plus Python's bare NaN / Infinity / -Infinity.

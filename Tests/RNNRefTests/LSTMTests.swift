@@ -2,7 +2,9 @@ import Foundation
 import RNNBLAS
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 @Suite("LSTM family")

@@ -1,6 +1,8 @@
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// `.npy` and `.npz` files written by numpy (Fixtures/generate/npy_files.py) read back to the

@@ -1,6 +1,9 @@
 import Foundation
 import RNNTrain
-import RNNVerify
+import RNNNotebooks
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// Notebooks-md: every quoted source and every computed number is regenerated and compared.

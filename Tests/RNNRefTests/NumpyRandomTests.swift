@@ -1,7 +1,9 @@
 import Foundation
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 @Suite("numpy-compatible randomness")

@@ -1,6 +1,8 @@
 import Foundation
 import RNNCore
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// The README's recipes: each script's committed output goes through `rnnref fixture` and

@@ -2,7 +2,9 @@ import PropertyBased
 import RNNBLAS
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// Scalar and BLAS compute the same numbers: Double to 1e-12 relative, Float to 1e-5, on

@@ -1,7 +1,8 @@
 import Foundation
 import RNNCore
 import RNNScalar
-@testable import RNNVerify
+@testable import RNNCheck
+@testable import RNNFixtures
 import Testing
 
 /// Layers around cells: bidirectional, Keras flags, carried state.

@@ -3,7 +3,9 @@ import RNNBLAS
 import RNNCore
 import RNNScalar
 import RNNTrain
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
 import Testing
 
 /// The documents' training programs: the min-char-rnn mirror against numpy's own run, and

@@ -2,7 +2,8 @@ import Foundation
 import FuzzDriver
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
 
 /// Fixture JSON: parse, validate, and when it is a valid fixture run it through the scalar
 /// implementation and compare (small models only: the fuzzer's inputs are at most a few KB).

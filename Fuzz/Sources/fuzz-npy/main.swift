@@ -1,6 +1,6 @@
 import Foundation
 import FuzzDriver
-import RNNVerify
+import RNNNumpy
 
 /// One .npy file: parse; a parsed array must write back and re-read to the same array.
 func fuzzNPY(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzDriver
-import RNNVerify
+import RNNNumpy
 
 /// An .npz archive (ZIPFoundation, then every entry through the .npy reader), read from a file
 /// as `rnnref` reads one: the input is written to a private temporary file first.

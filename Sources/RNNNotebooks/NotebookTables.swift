@@ -1,6 +1,10 @@
 import Foundation
 import RNNBLAS
 import RNNCore
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
+import RNNTrain
 import RNNScalar
 
 /// Computed outputs of notebooks 04–07 and 11 (see `Notebooks.outputs`).

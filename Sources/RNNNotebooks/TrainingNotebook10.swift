@@ -1,7 +1,10 @@
 import Foundation
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
+import RNNTrain
 
 /// Notebook 10's outputs: short runs of the documents' training programs. They use the scalar
 /// implementation, whose arithmetic is plain Swift and so identical on every x86-64 machine

@@ -1,4 +1,5 @@
 import RNNCore
+import RNNNumpy
 import RNNLayers
 
 /// A `keras.Bidirectional` fixture: RNNLayers' `KerasBidirectional` (Keras' `call` quoted there)
@@ -12,13 +13,13 @@ import RNNLayers
 public struct KerasBidirectionalProblem: Sendable {
     public typealias Merge = KerasMergeMode
     public var merge: Merge
-    var forwardLayer: KerasLayerEntry
-    var backwardLayer: KerasLayerEntry
-    var xName: String
-    var initialStateNames: [String]?
+    public var forwardLayer: KerasLayerEntry
+    public var backwardLayer: KerasLayerEntry
+    public var xName: String
+    public var initialStateNames: [String]?
     public var upstreamOutputs: [TensorData]?
     public var upstreamFinal: [TensorData]?
-    var tensors: [String: TensorData]
+    public var tensors: [String: TensorData]
 
     public init(_ f: Fixture) throws {
         let m = f.model
@@ -30,7 +31,7 @@ public struct KerasBidirectionalProblem: Sendable {
 
     /// Decodes `m` (at `path`) whose input, named `xName`, has `inputSize` features (in a
     /// Sequential, the layer below's output).
-    init(_ f: Fixture, _ m: [String: JSONValue], path: String, xName: String, inputSize: Int) throws {
+    public init(_ f: Fixture, _ m: [String: JSONValue], path: String, xName: String, inputSize: Int) throws {
         self.xName = xName
         switch m["merge_mode"] {
         case nil: merge = .concat
@@ -77,80 +78,6 @@ public struct KerasBidirectionalProblem: Sendable {
                 }
             }
             upstreamFinal = try f.namedTensors(u, "final_state", path: "\(path).upstream")?.map(\.data)
-        }
-    }
-
-    /// The typed layer in precision `T`, computed by `impl`.
-    func layer<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> KerasBidirectional<T> {
-        try KerasBidirectional(forward: try forwardLayer.layer(impl, t), backward: try backwardLayer.layer(impl, t), merge: merge)
-    }
-
-    /// Gradients by tensor name: each direction's weights, x, the initial states.
-    func gradientsByName<T: RNNFloat>(_ g: KerasBidirectional<T>.Gradients) -> [String: Tensor<T>] {
-        var by: [String: Tensor<T>] = [:]
-        for (entry, d) in [(forwardLayer, g.dForwardWeights), (backwardLayer, g.dBackwardWeights)] {
-            for (v, tensor) in zip(d.names, d.tensors) {
-                let n = entry.cell.weightNames[v]!
-                if by[n] == nil { by[n] = tensor } else { by[n]!.add(tensor) }
-            }
-        }
-        by[xName] = g.dx
-        for (k, n) in (initialStateNames ?? []).enumerated() { by[n] = g.dInitialState[k] }
-        return by
-    }
-
-    struct Evaluation<T: RNNFloat> {
-        var run: KerasBidirectional<T>.Forward
-        var gradients: [String: Tensor<T>]?
-    }
-
-    func evaluate<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], gradients: Bool) throws -> Evaluation<T> {
-        let l = try layer(impl, t)
-        let run = try l.forward(t[xName]!, initialState: initialStateNames?.map { t[$0]! })
-        guard gradients && (upstreamOutputs != nil || upstreamFinal != nil) else { return Evaluation(run: run, gradients: nil) }
-        do {
-            let g = try l.backward(run, dOutputs: upstreamOutputs?.map { $0.tensor(T.self) }, dFinalState: upstreamFinal?.map { $0.tensor(T.self) })
-            return Evaluation(run: run, gradients: gradientsByName(g))
-        } catch let e as RNNError { throw e.within("model") }
-    }
-
-    var weightNames: [String] {
-        var names: [String] = []
-        for e in [forwardLayer, backwardLayer] {
-            for (v, _) in e.cell.spec.parameterShapes(inputSize: e.cell.inputSize) where !names.contains(e.cell.weightNames[v]!) {
-                names.append(e.cell.weightNames[v]!)
-            }
-        }
-        return names
-    }
-
-    var differentiableNames: [String] { weightNames + [xName] + (initialStateNames ?? []) }
-
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
-        let e = try evaluate(impl, t, gradients: true)
-        var r = ResultSet()
-        if merge == .none { r.addList("outputs", e.run.outputs.map { TensorData($0) }) } else { r.add(["outputs"], TensorData(e.run.outputs[0])) }
-        if forwardLayer.returnState { r.addList("final_state", e.run.finalState.map { TensorData($0) }) }
-        if let g = e.gradients { for n in differentiableNames where g[n] != nil { r.add(["gradients", n], TensorData(g[n]!)) } }
-        return r
-    }
-
-    func loss<T: RNNFloat>(_ e: Evaluation<T>) -> T {
-        var l: T = 0
-        if let u = upstreamOutputs { for (k, ut) in u.enumerated() { l += e.run.outputs[k].dot(ut.tensor(T.self)) } }
-        if let u = upstreamFinal { for (k, ut) in u.enumerated() { l += e.run.finalState[k].dot(ut.tensor(T.self)) } }
-        return l
-    }
-
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
-        guard let g = try evaluate(impl, t, gradients: true).gradients else { return [] }
-        return try RNNVerify.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: g,
-                                           maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
-            var all = t
-            for (k, v) in perturbed { all[k] = v }
-            return loss(try evaluate(impl, all, gradients: false))
         }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import RNNCore
+import RNNNumpy
+import RNNFixtures
 import RNNScalar
 
 /// `rnnref fixture`: a model description plus a `.npz` a user's own script wrote (weights,

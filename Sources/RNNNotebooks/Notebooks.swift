@@ -1,5 +1,9 @@
 import Foundation
 import RNNCore
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
+import RNNTrain
 import RNNScalar
 import RNNBLAS
 

@@ -1,4 +1,6 @@
 import RNNCore
+import RNNNumpy
+import RNNFixtures
 import RNNScalar
 
 /// How far the two GRU variants part on the same weights: Keras `reset_after=True` (PyTorch's

@@ -1,4 +1,5 @@
 import RNNCore
+import RNNNumpy
 import RNNLayers
 
 /// A cell inside a fixture's model: its spec, its input width, and which fixture tensor holds
@@ -12,7 +13,7 @@ public struct CellEntry: Sendable {
 
     /// The cell in precision `T`, computed by `impl`, its weights taken from `t` (the dropout
     /// wrapper is the caller's: its mask depends on the input).
-    func build<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> any RecurrentCell<T> {
+    public func build<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> any RecurrentCell<T> {
         var given: [String: Tensor<T>] = [:]
         for (v, name) in weightNames { given[v] = t[name]! }
         return try impl.buildCell(spec, inputSize: inputSize, given: given)
@@ -148,7 +149,7 @@ public struct KerasLayerEntry: Sendable {
     public var goBackwards: Bool
 
     /// The layer in precision `T`, computed by `impl`, its weights taken from `t`.
-    func layer<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], zeroOutputForMask: Bool = false) throws -> KerasRNN<T> {
+    public func layer<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], zeroOutputForMask: Bool = false) throws -> KerasRNN<T> {
         KerasRNN(cell: try cell.build(impl, t), returnSequences: returnSequences, returnState: returnState,
                  goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask)
     }

@@ -21,8 +21,6 @@ public struct NPYArray: Sendable, Equatable {
         self.init(shape: t.shape, values: t.data.map { Double($0) }, dtype: T.self == Float.self ? .float32 : .float64)
     }
 
-    public var tensorData: TensorData { TensorData(shape: shape, values: values, isInteger: dtype == .int32 || dtype == .int64) }
-
     // MARK: reading
 
     /// Parses one `.npy` file; `what` names it in errors.

@@ -1,4 +1,6 @@
 import RNNCore
+import RNNNumpy
+import RNNFixtures
 
 /// A random model of one of the supported kinds, as an in-memory fixture (no `expected`):
 /// what `rnnref gradcheck` checks and what the scalar-vs-BLAS property tests compare. Every

@@ -1,4 +1,5 @@
 import RNNCore
+import RNNNumpy
 import RNNLayers
 
 /// A `keras.Sequential` fixture: RNNLayers' `KerasSequential` of Keras RNN layers and
@@ -8,15 +9,15 @@ import RNNLayers
 /// name}}`; `expected.outputs` is the last layer's output, `gradients` every weight's and x's.
 /// Each layer's input size is the one below's output size, from the specs: decoding runs no math.
 public struct KerasSequentialProblem: Sendable {
-    enum Layer: Sendable {
+    public enum Layer: Sendable {
         case rnn(KerasLayerEntry)
         case bidirectional(KerasBidirectionalProblem)
     }
 
-    var layers: [Layer]
-    var xName: String
-    var upstream: TensorData?
-    var tensors: [String: TensorData]
+    public var layers: [Layer]
+    public var xName: String
+    public var upstream: TensorData?
+    public var tensors: [String: TensorData]
 
     public init(_ f: Fixture) throws {
         let m = f.model
@@ -58,61 +59,5 @@ public struct KerasSequentialProblem: Sendable {
             }
         }
         layers = built
-    }
-
-    /// The typed model in precision `T`, computed by `impl`.
-    func model<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> KerasSequential<T> {
-        try KerasSequential(try layers.map { l -> KerasSequential<T>.Layer in
-            switch l {
-            case let .rnn(e): return .rnn(try e.layer(impl, t))
-            case let .bidirectional(b): return .bidirectional(try b.layer(impl, t))
-            }
-        })
-    }
-
-    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> [String: Tensor<T>]? {
-        guard let u = upstream else { return nil }
-        let model = try model(impl, t)
-        let g = try model.backward(try model.forward(t[xName]!), dOutput: u.tensor(T.self))
-        var by: [String: Tensor<T>] = [xName: g.dx]
-        for (l, lg) in zip(layers, g.layers) {
-            switch (l, lg) {
-            case let (.rnn(e), .rnn(d)):
-                for (v, tensor) in zip(d.dWeights.names, d.dWeights.tensors) { by[e.cell.weightNames[v]!] = tensor }
-            case let (.bidirectional(b), .bidirectional(d)):
-                for (n, tensor) in b.gradientsByName(d) where n != b.xName { by[n] = tensor }
-            default:
-                preconditionFailure("the model's layers and their gradients are in the same order")
-            }
-        }
-        return by
-    }
-
-    var differentiableNames: [String] {
-        layers.flatMap { l -> [String] in
-            switch l {
-            case let .rnn(e): return e.cell.spec.parameterShapes(inputSize: e.cell.inputSize).map { e.cell.weightNames[$0.name]! }
-            case let .bidirectional(b): return b.weightNames
-            }
-        } + [xName]
-    }
-
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
-        var r = ResultSet()
-        r.add(["outputs"], TensorData(try model(impl, t).forward(t[xName]!).output))
-        if let g = try gradients(impl, t) { for n in differentiableNames where g[n] != nil { r.add(["gradients", n], TensorData(g[n]!)) } }
-        return r
-    }
-
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
-        guard let g = try gradients(impl, t), let u = upstream else { return [] }
-        return try RNNVerify.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: g,
-                                           maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
-            var all = t
-            for (k, v) in perturbed { all[k] = v }
-            return try model(impl, all).forward(all[xName]!).output.dot(u.tensor(Double.self))
-        }
     }
 }

@@ -1,4 +1,6 @@
 import RNNCore
+import RNNNumpy
+import RNNFixtures
 
 /// The project's relative error between two arrays of the same size:
 ///

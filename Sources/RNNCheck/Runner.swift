@@ -1,5 +1,7 @@
 import RNNCore
 import RNNLayers
+import RNNFixtures
+import RNNNumpy
 
 /// The result of running a sequence problem once in precision `T`.
 struct SequenceEvaluation<T: RNNFloat> {
@@ -156,7 +158,7 @@ extension SequenceProblem {
         return try gradientCheck(impl, maxCoordinates: size > 200_000 ? min(maxCoordinates, 2) : maxCoordinates, useGSL: useGSL, relativeStep: 1e-5)
     }
 
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool,
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool,
                        relativeStep: Double) throws -> [GradCheckEntry] {
         guard hasUpstream else { return [] }
         let t = tensorsAs(Double.self)
@@ -164,7 +166,7 @@ extension SequenceProblem {
         guard let g = e.gradients else { return [] }
         let analytic = gradientsByName(g)
         let vars = differentiableNames.map { ($0, t[$0]!) }
-        return try RNNVerify.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
+        return try RNNCheck.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
                                            relativeStep: relativeStep) { perturbed in
             var all = t
             for (k, v) in perturbed { all[k] = v }
@@ -218,7 +220,7 @@ extension MinCharProblem {
         }
         vars.append((hprevName, hprev.tensor(Double.self)))
         // Smooth everywhere (tanh, softmax), but the loss is large: a larger step, fourth order.
-        return try RNNVerify.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
+        return try RNNCheck.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
                                            relativeStep: 3e-4, fourthOrder: true) { t in
             let pp = try parameters(Double.self, override: t)
             return impl.minCharRNNLoss(pp, inputs: inputs, targets: targets, hprev: t[hprevName]!, clipGradients: false).loss
@@ -226,49 +228,28 @@ extension MinCharProblem {
     }
 }
 
-/// numpy's legacy random streams (`numpy.random` fixtures): `seed` and a list of `calls`.
-struct NumpyRandomProblem: Sendable {
-    var seed: Int
-    var calls: [JSONValue]
-
-    init(_ f: Fixture) throws {
-        try rejectUnknownKeys(f.model, known: ["kind", "seed", "calls"], path: "model", kind: f.kind)
-        seed = try intKey(f.model, "seed", path: "model")
-        guard let c = f.model["calls"]?.arrayValue else { throw RNNError(.missing, "model.calls", "missing list of calls") }
-        calls = c
-    }
-
+extension NumpyRandomProblem {
     /// The draws, the same in either precision (numpy's streams are float64).
     func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-    var rng = try numpyRandomState(seed: seed)
-    var draws: [TensorData] = []
-    for (k, c) in calls.enumerated() {
-        let path = "model.calls[\(k)]"
-        guard let o = c.objectValue, let fn = o["fn"]?.stringValue else { throw RNNError(.malformed, path, "a call needs an 'fn'") }
-        let size = try intKey(o, "size", path: path)
-        guard size >= 0 else { throw RNNError(.invalid, "\(path).size", "must be non-negative") }
-        var d: [Double] = []
-        switch fn {
-        case "randint32": d = (0..<size).map { _ in Double(rng.source.nextUInt32()) }
-        case "random_sample": d = (0..<size).map { _ in rng.randomSample() }
-        case "randn": d = (0..<size).map { _ in rng.randn() }
-        case "uniform":
-            guard let lo = o["low"]?.numberValue, let hi = o["high"]?.numberValue else { throw RNNError(.missing, path, "uniform needs low and high") }
-            d = (0..<size).map { _ in rng.uniform(lo, hi) }
-        case "choice":
-            let n = try intKey(o, "n", path: path)
-            guard let p = o["p"]?.arrayValue?.compactMap(\.numberValue) else { throw RNNError(.missing, "\(path).p", "choice needs p") }
-            do {
-                for _ in 0..<size { d.append(Double(try rng.choice(n, p: p))) }
-            } catch let e as RNNError { throw e.within(path) }
-        default:
-            throw RNNError(.unknown, "\(path).fn", "unknown numpy.random call \"\(fn)\" (known: randint32, random_sample, randn, uniform, choice)")
+        var rng = try numpyRandomState(seed: seed)
+        var draws: [TensorData] = []
+        for (k, c) in calls.enumerated() {
+            let d: [Double]
+            switch c {
+            case .randint32(let size): d = (0..<size).map { _ in Double(rng.source.nextUInt32()) }
+            case .randomSample(let size): d = (0..<size).map { _ in rng.randomSample() }
+            case .randn(let size): d = (0..<size).map { _ in rng.randn() }
+            case .uniform(let lo, let hi, let size): d = (0..<size).map { _ in rng.uniform(lo, hi) }
+            case .choice(let n, let p, let size):
+                do { d = try (0..<size).map { _ in Double(try rng.choice(n, p: p)) } } catch let e as RNNError {
+                    throw e.within("model.calls[\(k)]")
+                }
+            }
+            draws.append(TensorData(shape: [d.count], values: d))
         }
-        draws.append(TensorData(shape: [d.count], values: d))
-    }
-    var r = ResultSet()
-    r.addList("draws", draws)
-    return r
+        var r = ResultSet()
+        r.addList("draws", draws)
+        return r
     }
 }
 

@@ -1,5 +1,7 @@
 import CGSL
 import RNNCore
+import RNNNumpy
+import RNNFixtures
 
 /// One tensor's gradient check: the analytic gradient (from a hand-written backward pass)
 /// against two numerical oracles on the same coordinates.

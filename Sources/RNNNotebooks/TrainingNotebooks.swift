@@ -2,7 +2,10 @@ import Foundation
 import RNNBLAS
 import RNNCore
 import RNNScalar
-import RNNVerify
+import RNNCheck
+import RNNFixtures
+import RNNNumpy
+import RNNTrain
 
 /// Notebook outputs that run the training programs (notebooks 02, 09 and 10); passed to
 /// `Notebooks.check(root:write:extra:)` by `rnnref notebooks` and the tests.

@@ -1,5 +1,6 @@
 import Foundation
 import RNNCore
+import RNNNumpy
 
 /// A JSON document as a value. Numbers are kept as `Double` (fixture numbers are float64
 /// values written in shortest round-trip form, so parsing is exact; integers up to 2^53 too).
@@ -77,7 +78,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// Integers as integers; other values by Swift's shortest round-trip `description`.
-    static func format(_ x: Double) -> String {
+    public static func format(_ x: Double) -> String {
         if x.isNaN { return "NaN" }          // not JSON; only written when a result is NaN
         if x.isInfinite { return x > 0 ? "Infinity" : "-Infinity" }
         if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }

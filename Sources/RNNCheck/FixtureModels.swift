@@ -1,4 +1,6 @@
 import RNNCore
+import RNNNumpy
+import RNNFixtures
 
 /// A model a fixture holds, decoded from the fixture (decoding reads JSON and tensors and runs
 /// no math), ready to run in either precision through either implementation.
@@ -82,12 +84,6 @@ extension EmbeddingProblem: FixtureModel {
     func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: T.Type) throws -> ResultSet { try results(t) }
 }
 
-/// `tf.clip_by_global_norm` (see `clipByGlobalNormResults`).
-struct ClipByGlobalNormProblem: FixtureModel {
-    var fixture: Fixture
-    init(_ f: Fixture) throws {
-        try rejectUnknownKeys(f.model, known: ["kind", "t_list", "clip_norm"], path: "model", kind: f.kind)
-        fixture = f
-    }
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: T.Type) throws -> ResultSet { try clipByGlobalNormResults(fixture, t) }
+extension ClipByGlobalNormProblem: FixtureModel {
+    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: T.Type) throws -> ResultSet { try results(t) }
 }

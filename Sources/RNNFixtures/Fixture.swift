@@ -1,5 +1,6 @@
 import Foundation
 import RNNCore
+import RNNNumpy
 
 /// A fixture tensor as stored: shape, values (as float64) and whether it is an integer tensor.
 public struct TensorData: Sendable, Equatable {
@@ -258,7 +259,7 @@ public struct ResultSet: Sendable {
 
     public var entries: [Entry] = []
     /// How the top-level keys nest: a list (`final_state`) or an object (`gradients`).
-    var listKeys: Set<String> = []
+    public var listKeys: Set<String> = []
 
     public init() {}
 
@@ -328,4 +329,9 @@ public struct ResultSet: Sendable {
 
 extension TensorData {
     public var rank: Int { shape.count }
+}
+
+extension NPYArray {
+    /// The array as a fixture tensor (integer dtypes stay integer).
+    public var tensorData: TensorData { TensorData(shape: shape, values: values, isInteger: dtype == .int32 || dtype == .int64) }
 }

@@ -1,4 +1,5 @@
 import RNNCore
+import RNNNumpy
 import RNNLayers
 
 /// `rnnref convert`: a fixture of LSTMs in one framework's layout, rewritten as the same model
