@@ -3,7 +3,7 @@ import RNNNumpy
 import RNNFixtures
 
 extension BidirectionalProblem {
-    var differentiableNames: [String] {
+    public var differentiableNames: [String] {
         var names: [String] = []
         for c in cellsFw + cellsBw {
             for (v, _) in c.spec.parameterShapes(inputSize: c.inputSize) where !names.contains(c.weightNames[v]!) { names.append(c.weightNames[v]!) }
@@ -65,7 +65,7 @@ extension BidirectionalProblem {
         return l
     }
 
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
         let e = try evaluate(impl, t, gradients: true)
         var r = ResultSet()
@@ -78,7 +78,7 @@ extension BidirectionalProblem {
         return r
     }
 
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
         guard let g = try evaluate(impl, t, gradients: true).gradients else { return [] }
         let analytic = gradientsByName(g)

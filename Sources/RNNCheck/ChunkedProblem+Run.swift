@@ -48,12 +48,12 @@ extension ChunkedProblem {
         return Evaluation(outputs: outputs, finalState: fin, gradients: gradients ? by : nil, carried: carried)
     }
 
-    var differentiableNames: [String] {
+    public var differentiableNames: [String] {
         let weights = base.differentiableNames.filter { $0 != base.xName && !(base.initialStateNames ?? []).contains($0) }
         return weights + chunkNames + (base.initialStateNames ?? [])
     }
 
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let t = base.tensorsAs(T.self)
         let e = try evaluate(impl, t, gradients: base.hasUpstream || upstreamChunks != nil)
         var r = ResultSet()
@@ -70,7 +70,7 @@ extension ChunkedProblem {
         return l
     }
 
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let t = base.tensorsAs(Double.self)
         let e = try evaluate(impl, t, gradients: true)
         guard let g = e.gradients else { return [] }

@@ -48,9 +48,9 @@ extension KerasBidirectionalProblem {
         return names
     }
 
-    var differentiableNames: [String] { weightNames + [xName] + (initialStateNames ?? []) }
+    public var differentiableNames: [String] { weightNames + [xName] + (initialStateNames ?? []) }
 
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
         let e = try evaluate(impl, t, gradients: true)
         var r = ResultSet()
@@ -67,7 +67,7 @@ extension KerasBidirectionalProblem {
         return l
     }
 
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
         guard let g = try evaluate(impl, t, gradients: true).gradients else { return [] }
         return try RNNCheck.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: g,

@@ -27,12 +27,12 @@ extension KerasEncoderDecoderProblem {
         return by
     }
 
-    var differentiableNames: [String] {
+    public var differentiableNames: [String] {
         let w = { (e: KerasLayerEntry) in e.cell.spec.parameterShapes(inputSize: e.cell.inputSize).map { e.cell.weightNames[$0.name]! } }
         return w(encoder) + w(decoder) + [xEncoder, xDecoder]
     }
 
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
         var r = ResultSet()
         r.add(["outputs"], TensorData(try forward(impl, t)))
@@ -40,7 +40,7 @@ extension KerasEncoderDecoderProblem {
         return r
     }
 
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
         guard let g = try gradients(impl, t), let u = upstream else { return [] }
         return try RNNCheck.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: g,

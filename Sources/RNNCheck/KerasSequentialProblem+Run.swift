@@ -32,7 +32,7 @@ extension KerasSequentialProblem {
         return by
     }
 
-    var differentiableNames: [String] {
+    public var differentiableNames: [String] {
         layers.flatMap { l -> [String] in
             switch l {
             case let .rnn(e): return e.cell.spec.parameterShapes(inputSize: e.cell.inputSize).map { e.cell.weightNames[$0.name]! }
@@ -41,7 +41,7 @@ extension KerasSequentialProblem {
         } + [xName]
     }
 
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
         var r = ResultSet()
         r.add(["outputs"], TensorData(try model(impl, t).forward(t[xName]!).output))
@@ -49,7 +49,7 @@ extension KerasSequentialProblem {
         return r
     }
 
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
         guard let g = try gradients(impl, t), let u = upstream else { return [] }
         return try RNNCheck.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: g,

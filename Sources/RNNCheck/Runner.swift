@@ -125,7 +125,7 @@ extension SequenceProblem {
         return by
     }
 
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let t = tensorsAs(T.self)
         let e = try evaluate(impl, t, gradients: true)
         var r = ResultSet()
@@ -153,7 +153,7 @@ extension SequenceProblem {
 
     /// Each coordinate costs two forward passes: for models with very many parameters (001's
     /// [100, 400, 300] stack has 1.7M) a couple of coordinates per tensor are checked.
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let size = tensors.values.reduce(0) { $0 + $1.values.count }
         return try gradientCheck(impl, maxCoordinates: size > 200_000 ? min(maxCoordinates, 2) : maxCoordinates, useGSL: useGSL, relativeStep: 1e-5)
     }
@@ -184,7 +184,7 @@ extension MinCharProblem {
         return p
     }
 
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let p = try parameters(T.self)
         let h = hprev.tensor(T.self)
         let out = impl.minCharRNNLoss(p, inputs: inputs, targets: targets, hprev: h, clipGradients: clip)
@@ -209,7 +209,7 @@ extension MinCharProblem {
     }
 
     /// Checks the unclipped gradients and dL/dhprev (clipping is not a derivative).
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let p = try parameters(Double.self)
         let out = impl.minCharRNNLoss(p, inputs: inputs, targets: targets, hprev: hprev.tensor(Double.self), clipGradients: false)
         var analytic: [String: Tensor<Double>] = [hprevName: out.dhprev]
@@ -230,7 +230,7 @@ extension MinCharProblem {
 
 extension NumpyRandomProblem {
     /// The draws, the same in either precision (numpy's streams are float64).
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         var rng = try numpyRandomState(seed: seed)
         var draws: [TensorData] = []
         for (k, c) in calls.enumerated() {
@@ -274,17 +274,25 @@ public struct CheckReport: Sendable {
 /// Runs fixtures through an implementation and compares with what they expect.
 public enum FixtureRunner {
     /// The model kinds `run`/`check` understand.
-    public static var kinds: [String] { FixtureModels.registry.map(\.kind) }
+    public static var kinds: [String] { FixtureModels.registry.map(\.kind.rawValue) }
 
     /// Computes every result the fixture's model defines, in the fixture's dtype.
     public static func run(_ f: Fixture, impl: any RNNImplementation.Type) throws -> ResultSet {
-        try located(f) {
-            let m = try FixtureModels.decode(f)
-            switch f.dtype {
-            case .float64: return try m.results(impl, Double.self)
-            case .float32: return try m.results(impl, Float.self)
-            }
+        try located(f) { try run(try FixtureModels.decode(f), dtype: f.dtype, impl: impl) }
+    }
+
+    /// Computes every result of a decoded (or built) model in `dtype`: the one place that
+    /// dispatches on the precision.
+    public static func run(_ m: any FixtureModel, dtype: DType, impl: any RNNImplementation.Type) throws -> ResultSet {
+        switch dtype {
+        case .float64: return try m.results(impl, Double.self)
+        case .float32: return try m.results(impl, Float.self)
         }
+    }
+
+    /// Decodes a fixture's model once, to run it many times (`run(_:dtype:impl:)`).
+    public static func model(_ f: Fixture) throws -> any FixtureModel {
+        try located(f) { try FixtureModels.decode(f) }
     }
 
     /// Compares `computed` with the fixture's `expected`, entry by entry.

@@ -31,7 +31,7 @@ extension ClipByGlobalNormProblem {
 }
 
 extension SequenceLossProblem {
-    var differentiableNames: [String] { logits.map(\.name) + weights.map(\.name) }
+    public var differentiableNames: [String] { logits.map(\.name) + weights.map(\.name) }
 
     func compute<T: RNNFloat>(_ l: [Tensor<T>], _ w: [[T]]) throws -> SequenceLossByExample<T> {
         try SequenceLossByExample(logits: l, targets: targets, weights: w, upstream: upstream.values.map { T($0) })
@@ -79,7 +79,7 @@ extension EmbeddingProblem {
 }
 
 extension DenseMSEProblem {
-    var differentiableNames: [String] { [x.name, kernel.name] + (bias.map { [$0.name] } ?? []) }
+    public var differentiableNames: [String] { [x.name, kernel.name] + (bias.map { [$0.name] } ?? []) }
 
     func compute<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ v: [String: Tensor<T>]) throws -> (out: Tensor<T>, loss: T, grads: [String: Tensor<T>]) {
         let (xv, k) = (v[x.name]!, v[kernel.name]!)
@@ -97,7 +97,7 @@ extension DenseMSEProblem {
         return v
     }
 
-    func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
         let c = try compute(impl, variables(T.self))
         var r = ResultSet()
         r.add(["outputs"], TensorData(c.out))
@@ -106,7 +106,7 @@ extension DenseMSEProblem {
         return r
     }
 
-    func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let v = variables(Double.self)
         let a = try compute(impl, v)
         return try RNNCheck.gradientCheck(variables: differentiableNames.map { ($0, v[$0]!) }, analytic: a.grads,

@@ -2,223 +2,174 @@ import RNNCore
 import RNNNumpy
 import RNNLayers
 
-/// `rnnref convert`: a fixture of LSTMs in one framework's layout, rewritten as the same model
-/// in another's (`tf.LSTMCell` stack through `tf.nn.dynamic_rnn`, `keras.LSTM`, or
-/// `torch.nn.LSTM`). Weights go through `LSTMConversion`; inputs, initial state and upstream
-/// cotangents are carried over (state order and layout converted); `expected` keeps the
-/// outputs and the final state, so `rnnref check` on the result proves the conversion
-/// reproduces the source framework's numbers. Gradients are dropped (their names change).
-public enum FixtureConversion {
-    public static let targets = ["tf.LSTMCell", "tf.BasicLSTMCell", "keras.LSTM", "torch.nn.LSTM", "tf.GRUCell", "keras.GRU", "torch.nn.GRU"]
+/// What `rnnref convert --to` writes: an LSTM or GRU in one framework's layer.
+public enum ConversionTarget: Sendable, CaseIterable {
+    case tfLSTMCell, tfBasicLSTMCell, kerasLSTM, torchLSTM
+    case tfGRUCell, kerasGRU, torchGRU
 
+    public static let lstm: [ConversionTarget] = [.tfLSTMCell, .tfBasicLSTMCell, .kerasLSTM, .torchLSTM]
+    public static let gru: [ConversionTarget] = [.tfGRUCell, .kerasGRU, .torchGRU]
+
+    /// The framework's name (a TF cell inside `tf.nn.dynamic_rnn`, or the layer's kind).
+    public var name: String {
+        switch self {
+        case .tfLSTMCell: TFCellKind.lstm.rawValue
+        case .tfBasicLSTMCell: TFCellKind.basicLSTM.rawValue
+        case .tfGRUCell: TFCellKind.gru.rawValue
+        case .kerasLSTM: ModelKind.kerasLSTM.rawValue
+        case .kerasGRU: ModelKind.kerasGRU.rawValue
+        case .torchLSTM: ModelKind.torchLSTM.rawValue
+        case .torchGRU: ModelKind.torchGRU.rawValue
+        }
+    }
+
+    public init(name: String) throws {
+        guard let t = Self.allCases.first(where: { $0.name == name }) else {
+            throw RNNError(.unknown, "--to", "unknown target \"\(name)\" (known: \(Self.allCases.map(\.name).joined(separator: ", ")))")
+        }
+        self = t
+    }
+
+    /// The layer that runs the converted cells.
+    var family: SequenceProblem.Family {
+        switch self {
+        case .tfLSTMCell, .tfBasicLSTMCell, .tfGRUCell: .tf
+        case .kerasLSTM, .kerasGRU: .keras
+        case .torchLSTM, .torchGRU: .torch
+        }
+    }
+
+    /// The variable scope TF and Keras put a cell's weights under.
+    var scope: String {
+        switch self {
+        case .tfLSTMCell: "lstm_cell"
+        case .tfBasicLSTMCell: "basic_lstm_cell"
+        case .tfGRUCell: "gru_cell"
+        case .kerasLSTM: "lstm/lstm_cell"
+        case .kerasGRU: "gru/gru_cell"
+        case .torchLSTM, .torchGRU: ""
+        }
+    }
+}
+
+/// `rnnref convert`: a fixture of LSTMs (or GRUs) in one framework's layout, rewritten as the
+/// same model in another's (`tf.LSTMCell` stack through `tf.nn.dynamic_rnn`, `keras.LSTM`,
+/// `torch.nn.LSTM`, and the GRUs likewise). Weights go through `LSTMConversion` and
+/// `GRUConversion`; inputs, initial state and upstream cotangents are carried over (state order
+/// and layout converted); the converted model is written by the same encoder as every model
+/// built in code (`SequenceProblem.fixtureDocument`). `expected` keeps the outputs and the
+/// final state, so `rnnref check` on the result proves the conversion reproduces the source
+/// framework's numbers. Gradients are dropped (their names change).
+public enum FixtureConversion {
     public static func convert(_ f: Fixture, to target: String) throws -> JSONValue {
-        do { return try convertUnlocated(f, to: target) } catch let e as RNNError {
+        try located(f) { try convertUnlocated(f, to: try ConversionTarget(name: target)) }
+    }
+
+    public static func convert(_ f: Fixture, to target: ConversionTarget) throws -> JSONValue {
+        try located(f) { try convertUnlocated(f, to: target) }
+    }
+
+    /// Errors name the fixture file.
+    static func located<R>(_ f: Fixture, _ body: () throws -> R) throws -> R {
+        do { return try body() } catch let e as RNNError {
             throw e.location.hasPrefix(f.source) ? e : e.within(f.source)
         }
     }
 
-    static func convertUnlocated(_ f: Fixture, to target: String) throws -> JSONValue {
-        guard targets.contains(target) else {
-            throw RNNError(.unknown, "--to", "unknown target \"\(target)\" (known: \(targets.joined(separator: ", ")))")
-        }
+    static func convertUnlocated(_ f: Fixture, to target: ConversionTarget) throws -> JSONValue {
         let p = try SequenceProblem(f)
-        if target.hasSuffix("GRU") || target.hasSuffix("GRUCell") { return try convertGRU(f, p, to: target) }
-        var configs: [LSTMConfig] = []
+        let family = target.family
+        let isGRU = ConversionTarget.gru.contains(target)
         for (k, c) in p.cells.enumerated() {
-            guard case let .lstm(cfg) = c.spec else {
-                throw RNNError(.unsupported, "model.cells[\(k)]", "only LSTM cells convert to \(target) (this is \(c.spec.kind))")
+            switch c.spec {
+            case .lstm where !isGRU, .gru where isGRU: continue
+            default: throw RNNError(.unsupported, "model.cells[\(k)]", "only \(isGRU ? "GRU" : "LSTM") cells convert to \(target.name) (this is \(c.spec.kind))")
             }
-            configs.append(cfg)
         }
         guard p.returnSequences else { throw RNNError(.unsupported, "model.return_sequences", "convert needs the whole output sequence") }
-        let flavor: LSTMFlavor = target == "tf.LSTMCell" ? .tfLSTMCell : target == "tf.BasicLSTMCell" ? .tfBasicLSTMCell : target == "keras.LSTM" ? .keras : .torch
-        if p.sequenceLength != nil && target != "tf.LSTMCell" && target != "tf.BasicLSTMCell" {
-            throw RNNError(.unsupported, "model.sequence_length", "\(target) has no sequence_length (PyTorch packs sequences, Keras masks them)")
+        if p.sequenceLength != nil && family != .tf {
+            throw RNNError(.unsupported, "model.sequence_length", "\(target.name) has no sequence_length (PyTorch packs sequences, Keras masks them)")
         }
-        if target == "keras.LSTM" && configs.count != 1 {
-            throw RNNError(.unsupported, "model.cells", "a keras.LSTM layer is one cell; this model stacks \(configs.count)")
+        if family == .keras && p.cells.count != 1 {
+            throw RNNError(.unsupported, "model.cells", "a \(target.name) layer is one cell; this model stacks \(p.cells.count)")
         }
-        if target == "torch.nn.LSTM" {
-            let (h, pr) = (configs[0].units, configs[0].projection)
-            if configs.contains(where: { $0.units != h || $0.projection != pr }) {
-                throw RNNError(.unsupported, "model.cells", "torch.nn.LSTM layers share hidden_size and proj_size; these cells differ")
-            }
-        }
-        // weights
+        // weights, cell by cell
         var tensors = p.tensors
         for c in p.cells { for (_, n) in c.weightNames { tensors[n] = nil } }
-        var newConfigs: [LSTMConfig] = []
-        var weightNames: [[String: String]] = []
+        var cells: [CellEntry] = []
         for (k, c) in p.cells.enumerated() {
             var given: [String: Tensor<Double>] = [:]
             for (v, n) in c.weightNames { given[v] = p.tensors[n]!.tensor(Double.self) }
-            let (cfg, w) = try LSTMConversion.convert(configs[k], inputSize: c.inputSize, parameters: given, to: flavor)
-            newConfigs.append(cfg)
+            let spec: CellSpec
+            let weights: [String: Tensor<Double>]
+            switch c.spec {
+            case let .lstm(cfg) where !isGRU:
+                let flavor: LSTMFlavor = switch target {
+                case .tfLSTMCell: .tfLSTMCell
+                case .tfBasicLSTMCell: .tfBasicLSTMCell
+                case .kerasLSTM: .keras
+                default: .torch
+                }
+                let (n, w) = try LSTMConversion.convert(cfg, inputSize: c.inputSize, parameters: given, to: flavor)
+                (spec, weights) = (.lstm(n), w)
+            case let .gru(cfg) where isGRU:
+                let flavor: GRUFlavor = switch target {
+                case .tfGRUCell: .tf
+                case .torchGRU: .torch
+                default: cfg.flavor.resetAfter ? .kerasResetAfter : .kerasResetBefore
+                }
+                let (n, w) = try GRUConversion.convert(cfg, inputSize: c.inputSize, parameters: given, to: flavor)
+                (spec, weights) = (.gru(n), w)
+            default:
+                throw RNNError(.invalid, "model.cells[\(k)]", "checked above")
+            }
             var names: [String: String] = [:]
-            for (v, t) in w {
-                let name: String
-                switch flavor {
-                case .tfLSTMCell, .tfBasicLSTMCell:
-                    let scope = flavor == .tfLSTMCell ? "lstm_cell" : "basic_lstm_cell"
-                    name = p.cells.count == 1 ? "rnn/\(scope)/\(v)" : "rnn/multi_rnn_cell/cell_\(k)/\(scope)/\(v)"
-                case .keras: name = "lstm/lstm_cell/\(v)"
-                case .torch: name = "\(v)_l\(k)"
+            for (v, t) in weights {
+                let name = switch family {
+                case .torch: "\(v)_l\(k)"
+                case .keras: "\(target.scope)/\(v)"
+                default: p.cells.count == 1 ? "rnn/\(target.scope)/\(v)" : "rnn/multi_rnn_cell/cell_\(k)/\(target.scope)/\(v)"
                 }
                 tensors[name] = TensorData(t)
                 names[v] = name
             }
-            weightNames.append(names)
+            cells.append(CellEntry(spec: spec, inputSize: c.inputSize, weightNames: names))
+        }
+        if family == .torch && cells.contains(where: { $0.spec != cells[0].spec }) {
+            throw RNNError(.unsupported, "model.cells", "\(target.name) layers share hidden_size\(isGRU ? "" : " and proj_size"); these cells differ")
         }
         // layout: Keras is batch-major; PyTorch follows the source with batch_first
-        let timeMajor = flavor == .keras ? false : p.timeMajor
+        let timeMajor = family == .keras ? false : p.timeMajor
         func targetState(_ flat: [Tensor<Double>]) -> [Tensor<Double>] {
             var out: [Tensor<Double>] = []
             var o = 0
-            for k in configs.indices {
-                let n = configs[k].stateSizes.count
-                out += LSTMConversion.convertState(Array(flat[o..<(o + n)]), from: configs[k], to: newConfigs[k])
+            for (old, new) in zip(p.cells, cells) {
+                let n = old.spec.stateSizes.count
+                let s = Array(flat[o..<(o + n)])
+                if case let .lstm(from) = old.spec, case let .lstm(to) = new.spec {
+                    out += LSTMConversion.convertState(s, from: from, to: to)
+                } else {
+                    out += s
+                }
                 o += n
             }
-            return flavor == .torch ? packStacked(out, perLayer: 2) : out
+            return family == .torch ? packStacked(out, perLayer: isGRU ? 1 : 2) : out
         }
-        var model = try carryOver(p, f, &tensors, timeMajor: timeMajor, targetState: targetState,
-                                  initialNames: flavor == .torch ? { _ in ["h_0", "c_0"] } : nil)
-        switch flavor {
-        case .tfLSTMCell, .tfBasicLSTMCell:
-            model["kind"] = .string("tf.nn.dynamic_rnn")
-            model["time_major"] = .bool(timeMajor)
-            model["cells"] = .array(newConfigs.enumerated().map { k, c in
-                var o: [String: JSONValue] = ["kind": .string(c.flavor.rawValue), "num_units": .number(Double(c.units)),
-                                              "forget_bias": .number(0), "weights": .object(weightNames[k].mapValues { .string($0) })]
-                if c.flavor == .tfLSTMCell {
-                    o["use_peepholes"] = .bool(c.usePeepholes)
-                    o["cell_clip"] = c.cellClip.map { .number($0) } ?? .null
-                    o["num_proj"] = c.projection.map { .number(Double($0)) } ?? .null
-                    o["proj_clip"] = c.projClip.map { .number($0) } ?? .null
-                }
-                if !c.stateIsTuple { o["state_is_tuple"] = .bool(false) }
-                if c.activation != .tanh { o["activation"] = .string(c.activation.rawValue) }
-                return .object(o)
-            })
-        case .keras:
-            let c = newConfigs[0]
-            model["kind"] = .string("keras.LSTM")
-            model["units"] = .number(Double(c.units))
-            model["activation"] = .string(c.activation.rawValue)
-            model["recurrent_activation"] = .string(c.recurrentActivation.rawValue)
-            model["use_bias"] = .bool(true)
-            model["return_sequences"] = .bool(true)
-            model["return_state"] = .bool(true)
-            model["weights"] = .object(weightNames[0].mapValues { .string($0) })
-        case .torch:
-            let c = newConfigs[0]
-            model["kind"] = .string("torch.nn.LSTM")
-            model["input_size"] = .number(Double(p.cells[0].inputSize))
-            model["hidden_size"] = .number(Double(c.units))
-            model["num_layers"] = .number(Double(configs.count))
-            model["proj_size"] = .number(Double(c.projection ?? 0))
-            model["bias"] = .bool(true)
-            model["batch_first"] = .bool(!timeMajor)
-            var all: [String: JSONValue] = [:]
-            for names in weightNames { for (_, n) in names { all[n] = .string(n) } }
-            model["weights"] = .object(all)
-        }
-        return try finish(f, p, tensors: tensors, model: model, timeMajor: timeMajor, targetState: targetState,
-                          stateCount: p.stacked ? 2 : configs.reduce(0) { $0 + $1.stateSizes.count }, target: target)
-    }
-
-    /// The GRU version: TF GRUCell ↔ Keras reset_after=False, Keras reset_after=True ↔ PyTorch.
-    static func convertGRU(_ f: Fixture, _ p: SequenceProblem, to target: String) throws -> JSONValue {
-        var configs: [GRUConfig] = []
-        for (k, c) in p.cells.enumerated() {
-            guard case let .gru(cfg) = c.spec else {
-                throw RNNError(.unsupported, "model.cells[\(k)]", "only GRU cells convert to \(target) (this is \(c.spec.kind))")
-            }
-            configs.append(cfg)
-        }
-        guard p.returnSequences else { throw RNNError(.unsupported, "model.return_sequences", "convert needs the whole output sequence") }
-        let flavor: GRUFlavor
-        switch target {
-        case "tf.GRUCell": flavor = .tf
-        case "torch.nn.GRU": flavor = .torch
-        default: flavor = configs[0].flavor.resetAfter ? .kerasResetAfter : .kerasResetBefore
-        }
-        if p.sequenceLength != nil && flavor != .tf {
-            throw RNNError(.unsupported, "model.sequence_length", "\(target) has no sequence_length (PyTorch packs sequences, Keras masks them)")
-        }
-        if target == "keras.GRU" && configs.count != 1 {
-            throw RNNError(.unsupported, "model.cells", "a keras.GRU layer is one cell; this model stacks \(configs.count)")
-        }
-        if flavor == .torch && configs.contains(where: { $0.units != configs[0].units }) {
-            throw RNNError(.unsupported, "model.cells", "torch.nn.GRU layers share hidden_size; these cells differ")
-        }
-        var tensors = p.tensors
-        for c in p.cells { for (_, n) in c.weightNames { tensors[n] = nil } }
-        var newConfigs: [GRUConfig] = []
-        var weightNames: [[String: String]] = []
-        for (k, c) in p.cells.enumerated() {
-            var given: [String: Tensor<Double>] = [:]
-            for (v, n) in c.weightNames { given[v] = p.tensors[n]!.tensor(Double.self) }
-            let (cfg, w) = try GRUConversion.convert(configs[k], inputSize: c.inputSize, parameters: given, to: flavor)
-            newConfigs.append(cfg)
-            var names: [String: String] = [:]
-            for (v, t) in w {
-                let name: String
-                switch flavor {
-                case .tf: name = p.cells.count == 1 ? "rnn/gru_cell/\(v)" : "rnn/multi_rnn_cell/cell_\(k)/gru_cell/\(v)"
-                case .kerasResetAfter, .kerasResetBefore: name = "gru/gru_cell/\(v)"
-                case .torch: name = "\(v)_l\(k)"
-                }
-                tensors[name] = TensorData(t)
-                names[v] = name
-            }
-            weightNames.append(names)
-        }
-        let timeMajor = flavor == .kerasResetAfter || flavor == .kerasResetBefore ? false : p.timeMajor
-        func targetState(_ flat: [Tensor<Double>]) -> [Tensor<Double>] { flavor == .torch ? packStacked(flat, perLayer: 1) : flat }
-        var model = try carryOver(p, f, &tensors, timeMajor: timeMajor, targetState: targetState,
-                                  initialNames: flavor == .torch ? { _ in ["h_0"] } : nil)
-        switch flavor {
-        case .tf:
-            model["kind"] = .string("tf.nn.dynamic_rnn")
-            model["time_major"] = .bool(timeMajor)
-            model["cells"] = .array(newConfigs.enumerated().map { k, c in
-                var o: [String: JSONValue] = ["kind": .string("tf.GRUCell"), "num_units": .number(Double(c.units)),
-                                              "weights": .object(weightNames[k].mapValues { .string($0) })]
-                if c.activation != .tanh { o["activation"] = .string(c.activation.rawValue) }
-                return .object(o)
-            })
-        case .kerasResetAfter, .kerasResetBefore:
-            let c = newConfigs[0]
-            model["kind"] = .string("keras.GRU")
-            model["units"] = .number(Double(c.units))
-            model["activation"] = .string(c.activation.rawValue)
-            model["recurrent_activation"] = .string(c.recurrentActivation.rawValue)
-            model["use_bias"] = .bool(true)
-            model["reset_after"] = .bool(flavor == .kerasResetAfter)
-            model["return_sequences"] = .bool(true)
-            model["return_state"] = .bool(true)
-            model["weights"] = .object(weightNames[0].mapValues { .string($0) })
-        case .torch:
-            model["kind"] = .string("torch.nn.GRU")
-            model["input_size"] = .number(Double(p.cells[0].inputSize))
-            model["hidden_size"] = .number(Double(newConfigs[0].units))
-            model["num_layers"] = .number(Double(configs.count))
-            model["bias"] = .bool(true)
-            model["batch_first"] = .bool(!timeMajor)
-            var all: [String: JSONValue] = [:]
-            for names in weightNames { for (_, n) in names { all[n] = .string(n) } }
-            model["weights"] = .object(all)
-        }
-        return try finish(f, p, tensors: tensors, model: model, timeMajor: timeMajor, targetState: targetState,
-                          stateCount: p.stacked ? 1 : configs.count, target: target)
+        let carried = try carryOver(p, f, &tensors, timeMajor: timeMajor, targetState: targetState,
+                                    initialNames: family == .torch ? { _ in isGRU ? ["h_0"] : ["h_0", "c_0"] } : nil)
+        let converted = try SequenceProblem(family: family, cells: cells, tensors: tensors, x: p.xName, timeMajor: timeMajor,
+                                            initialState: carried.initialState, sequenceLength: p.sequenceLength,
+                                            upstreamOutputs: carried.upstreamOutputs, upstreamFinalState: carried.upstreamFinalState)
+        let stateCount = p.stacked ? (isGRU ? 1 : 2) : p.cells.reduce(0) { $0 + $1.spec.stateSizes.count }
+        return try finish(f, p, converted, targetState: targetState, stateCount: stateCount, target: target.name)
     }
 
     /// What every conversion carries over unchanged in meaning: x (relaid out), the initial
     /// state (reordered and renamed), `sequence_length`, and the upstream cotangents.
     static func carryOver(_ p: SequenceProblem, _ f: Fixture, _ tensors: inout [String: TensorData], timeMajor: Bool,
                           targetState: ([Tensor<Double>]) -> [Tensor<Double>],
-                          initialNames: (([Tensor<Double>]) -> [String])?) throws -> [String: JSONValue] {
+                          initialNames: (([Tensor<Double>]) -> [String])?) throws
+        -> (initialState: [String]?, upstreamOutputs: String?, upstreamFinalState: [String]?) {
         func relayout(_ t: TensorData) -> TensorData {
             timeMajor == p.timeMajor ? t : TensorData(t.tensor(Double.self).swappingLeadingAxes())
         }
@@ -227,40 +178,33 @@ public enum FixtureConversion {
             return p.stacked ? unpackStacked(t) : t
         }
         tensors[p.xName] = relayout(p.x)
-        var model: [String: JSONValue] = ["x": .string(p.xName)]
+        var carried: (initialState: [String]?, upstreamOutputs: String?, upstreamFinalState: [String]?) = (nil, nil, nil)
         if let s = p.initialState, let names = p.initialStateNames {
             for n in names { tensors[n] = nil }
             let converted = targetState(flatState(s))
             let newNames = initialNames?(converted) ?? converted.indices.map { "initial_state/\($0)" }
             for (n, t) in zip(newNames, converted) { tensors[n] = TensorData(t) }
-            model["initial_state"] = .array(newNames.map { .string($0) })
+            carried.initialState = newNames
         }
-        if let l = p.sequenceLength {
-            tensors["sequence_length"] = TensorData(ints: l)
-            model["sequence_length"] = .string("sequence_length")
-        }
-        var upstream: [String: JSONValue] = [:]
-        if let u = f.model["upstream"]?.objectValue {     // the source's own cotangent tensors go; renamed copies follow
-            for n in [u["outputs"]?.stringValue].compactMap({ $0 }) + (u["final_state"]?.arrayValue?.compactMap(\.stringValue) ?? []) {
-                tensors[n] = nil
-            }
-        }
+        tensors["sequence_length"] = nil                  // the encoder writes it from the problem
+        // the source's own cotangent tensors go; renamed copies follow
+        for n in [p.upstreamOutputsName].compactMap({ $0 }) + (p.upstreamFinalNames ?? []) { tensors[n] = nil }
         if let u = p.upstreamOutputs {
             tensors["upstream/outputs"] = relayout(u)
-            upstream["outputs"] = .string("upstream/outputs")
+            carried.upstreamOutputs = "upstream/outputs"
         }
         if let u = p.upstreamFinal {
             let converted = targetState(flatState(u))
             for (k, t) in converted.enumerated() { tensors["upstream/final_state/\(k)"] = TensorData(t) }
-            upstream["final_state"] = .array(converted.indices.map { .string("upstream/final_state/\($0)") })
+            carried.upstreamFinalState = converted.indices.map { "upstream/final_state/\($0)" }
         }
-        if !upstream.isEmpty { model["upstream"] = .object(upstream) }
-        return model
+        return carried
     }
 
     /// The converted document: the source's outputs and final state as `expected`.
-    static func finish(_ f: Fixture, _ p: SequenceProblem, tensors: [String: TensorData], model: [String: JSONValue], timeMajor: Bool,
+    static func finish(_ f: Fixture, _ p: SequenceProblem, _ converted: SequenceProblem,
                        targetState: ([Tensor<Double>]) -> [Tensor<Double>], stateCount: Int, target: String) throws -> JSONValue {
+        let timeMajor = converted.timeMajor
         var expected: [String: JSONValue] = [:]
         if let e = try f.expected() {
             if let o = e.entry("outputs") {
@@ -272,8 +216,9 @@ public enum FixtureConversion {
             }
         }
         var doc = f.document
-        doc["model"] = .object(model)
-        doc["tensors"] = .object(tensors.mapValues(\.json))
+        let encoded = try converted.fixtureDocument(name: f.name, about: "", dtype: f.dtype)
+        doc["model"] = encoded["model"]
+        doc["tensors"] = encoded["tensors"]
         doc["expected"] = .object(expected)
         doc["name"] = .string("\(f.name)-as-\(target)")
         doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(target); expected outputs and final state are the source framework's.")

@@ -11,6 +11,13 @@ public struct CellEntry: Sendable {
     /// `tf.DropoutWrapper(output_keep_prob, seed)` around the cell.
     public var dropout: (keepProb: Double, seed: Int)? = nil
 
+    public init(spec: CellSpec, inputSize: Int, weightNames: [String: String], dropout: (keepProb: Double, seed: Int)? = nil) {
+        self.spec = spec
+        self.inputSize = inputSize
+        self.weightNames = weightNames
+        self.dropout = dropout
+    }
+
     /// The cell in precision `T`, computed by `impl`, its weights taken from `t` (the dropout
     /// wrapper is the caller's: its mask depends on the input).
     public func build<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> any RecurrentCell<T> {
@@ -235,6 +242,9 @@ public struct SequenceProblem: Sendable {
     public var sequenceLength: [Int]?
     public var upstreamOutputs: TensorData?
     public var upstreamFinal: [TensorData]?
+    /// The names of the upstream tensors among `tensors`.
+    public var upstreamOutputsName: String?
+    public var upstreamFinalNames: [String]?
     /// All tensors by name (weights included).
     public var tensors: [String: TensorData]
     /// PyTorch's layout: `initial_state` and `final_state` are `(h [L, B, P], c [L, B, H])`
@@ -248,6 +258,39 @@ public struct SequenceProblem: Sendable {
     public var zeroOutputForMask: Bool = false
 
     public var hasUpstream: Bool { upstreamOutputs != nil || upstreamFinal != nil }
+
+    /// A sequence model built in code: `tensors` holds every tensor by name (the cells'
+    /// weights under their `weightNames`), the other arguments name the input, initial state and
+    /// upstream cotangents among them.
+    public init(family: Family, cells: [CellEntry], tensors: [String: TensorData], x: String, timeMajor: Bool,
+                initialState: [String]? = nil, sequenceLength: [Int]? = nil,
+                upstreamOutputs: String? = nil, upstreamFinalState: [String]? = nil,
+                returnSequences: Bool = true, returnState: Bool = true) throws {
+        func tensor(_ name: String) throws -> TensorData {
+            guard let t = tensors[name] else { throw RNNError(.missing, "tensors.\(name)", "no tensor of that name") }
+            return t
+        }
+        for c in cells {
+            for (v, name) in c.weightNames.sorted(by: { $0.key < $1.key }) where tensors[name] == nil {
+                throw RNNError(.missing, "tensors.\(name)", "no tensor for the cell's \(v)")
+            }
+        }
+        self.family = family
+        self.cells = cells
+        self.tensors = tensors
+        self.timeMajor = timeMajor
+        self.returnSequences = returnSequences
+        self.returnState = returnState
+        xName = x
+        self.x = try tensor(x)
+        initialStateNames = initialState
+        self.initialState = try initialState?.map(tensor)
+        self.sequenceLength = sequenceLength
+        self.upstreamOutputs = try upstreamOutputs.map(tensor)
+        upstreamFinal = try upstreamFinalState?.map(tensor)
+        upstreamOutputsName = upstreamOutputs
+        upstreamFinalNames = upstreamFinalState
+    }
 
     public init(_ f: Fixture) throws {
         let m = f.model
@@ -382,8 +425,12 @@ public struct SequenceProblem: Sendable {
         }
         if let u = m["upstream"] {
             guard let uo = u.objectValue else { throw RNNError(.malformed, "model.upstream", "must be an object") }
-            upstreamOutputs = try f.namedTensor(uo, "outputs", path: "model.upstream")?.data
-            upstreamFinal = try f.namedTensors(uo, "final_state", path: "model.upstream")?.map(\.data)
+            let outputs = try f.namedTensor(uo, "outputs", path: "model.upstream")
+            let final = try f.namedTensors(uo, "final_state", path: "model.upstream")
+            upstreamOutputs = outputs?.data
+            upstreamOutputsName = outputs?.name
+            upstreamFinal = final?.map(\.data)
+            upstreamFinalNames = final?.map(\.name)
         }
     }
 }
@@ -401,6 +448,21 @@ public struct MinCharProblem: Sendable {
 
     /// The weights in the document's order, then `hprev`.
     public var differentiableNames: [String] { MinCharRNNSpec.parameterNames.map { weightNames[$0]! } + [hprevName] }
+
+    /// min-char-rnn's `lossFun` built in code: the weights by the document's names (`Wxh`,
+    /// `Whh`, `Why`, `bh`, `by`), `inputs` and `targets` as character ids.
+    public init(weights: [String: TensorData], inputs: [Int], targets: [Int], hprev: TensorData, clip: Bool) throws {
+        for name in MinCharRNNSpec.parameterNames where weights[name] == nil {
+            throw RNNError(.missing, "weights.\(name)", "missing variable")
+        }
+        self.weights = weights
+        weightNames = Dictionary(uniqueKeysWithValues: MinCharRNNSpec.parameterNames.map { ($0, $0) })
+        self.inputs = inputs
+        self.targets = targets
+        hprevName = "hprev"
+        self.hprev = hprev
+        self.clip = clip
+    }
 
     public init(_ f: Fixture) throws {
         let m = f.model

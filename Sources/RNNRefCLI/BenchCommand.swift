@@ -69,10 +69,10 @@ struct Bench: ParsableCommand {
             g.run()
             return (try (0..<repeats).map { _ in try timed { g.run() } }, 0)
         }
-        var c = RandomCase(kind: cell == .lstm ? "torch.nn.LSTM" : cell == .gru ? "torch.nn.GRU" : "keras.SimpleRNN")
+        var c = RandomCase(cell == .lstm ? .torchLSTM : cell == .gru ? .torchGRU : .kerasSimpleRNN)
         c.units = hidden; c.input = input; c.batch = batch; c.steps = steps; c.timeMajor = true; c.seed = 1
         c.weightScale = 1 / Double(hidden).squareRoot()
-        let spec = c.spec()
+        guard let spec = c.spec() else { throw RNNError(.unsupported, "cell", "\(c.kind.name) is not a cell") }
         var rng = try numpyRandomState(seed: 1)
         func t(_ shape: [Int], _ s: Double) -> Tensor<T> {
             Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in T(rng.uniform(-s, s)) })

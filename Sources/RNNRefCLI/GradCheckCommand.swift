@@ -10,8 +10,8 @@ struct GradCheck: ParsableCommand {
         commandName: "gradcheck",
         abstract: "Gradient-check a cell with random or given weights: per-tensor relative errors from central differences and from GSL.")
 
-    @Option(help: "Cell kind: \(RandomCase.kinds.joined(separator: ", ")).")
-    var cell: String = "tf.BasicRNNCell"
+    @Option(help: "Cell kind: \(RandomCase.Kind.allCases.map(\.name).joined(separator: ", ")).")
+    var cell: String = RandomCase.Kind.tfBasicRNNCell.name
 
     @Option(help: "Check this fixture's model and weights instead of a random cell.")
     var fixture: String?
@@ -39,22 +39,27 @@ struct GradCheck: ParsableCommand {
     func run() throws {
         var worst = 0.0
         try failing {
-            let f: Fixture
+            let check: (any RNNImplementation.Type) throws -> [GradCheckEntry]
+            let what: String
             if let fixture {
-                f = try Fixture.load(path: fixture)
+                let f = try Fixture.load(path: fixture)
+                check = { try FixtureRunner.gradientCheck(f, impl: $0, maxCoordinates: maxCoordinates, useGSL: true) }
+                what = "\(f.name) (\(f.document["about"]?.stringValue ?? f.kind))"
             } else {
-                var c = RandomCase(kind: cell)
+                var c = RandomCase(try RandomCase.Kind(name: cell))
                 c.units = units; c.input = input; c.batch = batch; c.steps = steps; c.layers = layers
                 c.activation = try Activation(name: activation)
                 c.useBias = !noBias; c.timeMajor = timeMajor; c.withLengths = lengths; c.seed = seed
                 c.peepholes = peepholes; c.cellClip = cellClip; c.numProj = numProj; c.projClip = projClip
                 c.forgetBias = forgetBias; c.stateIsTuple = !concatState; c.resetAfter = !resetBefore
-                f = try c.fixture()
+                let model = try c.model()
+                check = { try model.gradientCheck($0, maxCoordinates: maxCoordinates, useGSL: true) }
+                what = "random \(c)"
             }
-            print("gradient check of \(f.name) (\(f.document["about"]?.stringValue ?? f.kind)) in float64")
+            print("gradient check of \(what) in float64")
             for i in impl.implementations {
-                let entries = try FixtureRunner.gradientCheck(f, impl: i, maxCoordinates: maxCoordinates, useGSL: true)
-                guard !entries.isEmpty else { throw RNNError(.unsupported, f.kind, "this model kind has no gradients to check") }
+                let entries = try check(i)
+                guard !entries.isEmpty else { throw RNNError(.unsupported, fixture ?? cell, "this model kind has no gradients to check") }
                 print("[\(i.name)]")
                 print("  \(pad("tensor", 44)) \(pad("checked", 11)) \(pad("max |grad|", 10)) \(pad("central", 9)) gsl_deriv_central")
                 for e in entries {

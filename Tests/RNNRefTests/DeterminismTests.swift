@@ -19,9 +19,9 @@ import Testing
 @Suite("Determinism")
 struct DeterminismTests {
     static func results(_ impl: any RNNImplementation.Type) throws -> [String: [Double]] {
-        var c = RandomCase(kind: "tf.LSTMCell")
+        var c = RandomCase(.tfLSTMCell)
         c.units = 24; c.input = 16; c.batch = 8; c.steps = 10; c.layers = 2; c.seed = 314; c.timeMajor = true
-        let r = try FixtureRunner.run(try c.fixture(), impl: impl)
+        let r = try c.run(impl)
         return Dictionary(uniqueKeysWithValues: r.entries.map { ($0.key, $0.value.values) })
     }
 
@@ -35,12 +35,12 @@ struct DeterminismTests {
     /// [320, 48]·[48, 192], the per-step [32, 48]·[48, 192]): the scalar results are identical,
     /// the BLAS results agree within 1e-12 of the largest result (float64).
     @Test func acrossThreadCounts() throws {
-        var c = RandomCase(kind: "tf.LSTMCell")
+        var c = RandomCase(.tfLSTMCell)
         c.units = 48; c.input = 48; c.batch = 32; c.steps = 10; c.layers = 1; c.seed = 2718; c.timeMajor = true
         let dir = FileManager.default.temporaryDirectory
         let input = dir.appendingPathComponent("rnnref-threads-\(getpid()).json")
         defer { try? FileManager.default.removeItem(at: input) }
-        try Data(JSONValue.object(try c.fixture().document).serialized().utf8).write(to: input)
+        try Data(try c.fixtureDocument().serialized().utf8).write(to: input)
         func run(_ impl: String, _ threads: Int) throws -> [String: [Double]] {
             let out = dir.appendingPathComponent("rnnref-threads-\(getpid())-\(impl)-\(threads).json")
             defer { try? FileManager.default.removeItem(at: out) }

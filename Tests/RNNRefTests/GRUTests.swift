@@ -10,27 +10,27 @@ import Testing
 struct GRUTests {
     static var gradientCases: [RandomCase] {
         var out: [RandomCase] = []
-        var tf = RandomCase(kind: "tf.GRUCell")
+        var tf = RandomCase(.tfGRUCell)
         tf.layers = 2; tf.withLengths = true; tf.batch = 4; tf.seed = 200
         out.append(tf)
-        var tfRelu = RandomCase(kind: "tf.GRUCell")
+        var tfRelu = RandomCase(.tfGRUCell)
         tfRelu.activation = .relu; tfRelu.timeMajor = true; tfRelu.seed = 201
         out.append(tfRelu)
         for after in [true, false] {
             for bias in [true, false] {
-                var k = RandomCase(kind: "keras.GRU")
+                var k = RandomCase(.kerasGRU)
                 k.resetAfter = after; k.useBias = bias; k.seed = 202 + (after ? 0 : 2) + (bias ? 0 : 1)
                 k.units = 4; k.input = 3; k.steps = 5
                 out.append(k)
             }
         }
-        var torch = RandomCase(kind: "torch.nn.GRU")
+        var torch = RandomCase(.torchGRU)
         torch.layers = 2; torch.units = 4; torch.seed = 206
         out.append(torch)
-        var torchNoBias = RandomCase(kind: "torch.nn.GRU")
+        var torchNoBias = RandomCase(.torchGRU)
         torchNoBias.useBias = false; torchNoBias.timeMajor = false; torchNoBias.seed = 207
         out.append(torchNoBias)
-        var one = RandomCase(kind: "keras.GRU")
+        var one = RandomCase(.kerasGRU)
         one.units = 1; one.input = 1; one.batch = 1; one.steps = 1; one.seed = 208
         out.append(one)
         return out
@@ -38,9 +38,9 @@ struct GRUTests {
 
     @Test(arguments: gradientCases)
     func gradientsPassBothOracles(_ c: RandomCase) throws {
-        let f = try c.fixture()
+        let model = try c.model()
         for impl in implementations {
-            let entries = try FixtureRunner.gradientCheck(f, impl: impl, maxCoordinates: 1000, useGSL: true)
+            let entries = try model.gradientCheck(impl, maxCoordinates: 1000, useGSL: true)
             #expect(!entries.isEmpty)
             for e in entries {
                 #expect(e.fdRelError <= 1e-7, "\(c) [\(impl.name)] \(e.name): central \(e.fdRelError)")

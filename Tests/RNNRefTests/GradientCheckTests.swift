@@ -8,9 +8,9 @@ import Testing
 struct GradientCheckTests {
     static var cases: [RandomCase] {
         var out: [RandomCase] = []
-        for kind in RandomCase.kinds {
+        for kind in RandomCase.Kind.allCases {
             for seed in [1, 2] {
-                var c = RandomCase(kind: kind)
+                var c = RandomCase(kind)
                 c.seed = seed
                 c.units = seed == 1 ? 3 : 4
                 c.input = seed == 1 ? 2 : 5
@@ -19,16 +19,16 @@ struct GradientCheckTests {
                 out.append(c)
             }
         }
-        var l = RandomCase(kind: "tf.BasicRNNCell")
+        var l = RandomCase(.tfBasicRNNCell)
         l.withLengths = true; l.layers = 2; l.batch = 4; l.steps = 5; l.seed = 3
         out.append(l)
-        var tm = RandomCase(kind: "tf.BasicRNNCell")
+        var tm = RandomCase(.tfBasicRNNCell)
         tm.timeMajor = true; tm.withLengths = true; tm.activation = .sigmoid; tm.batch = 3; tm.seed = 4
         out.append(tm)
-        var relu = RandomCase(kind: "keras.SimpleRNN")
+        var relu = RandomCase(.kerasSimpleRNN)
         relu.activation = .relu; relu.useBias = false; relu.seed = 5
         out.append(relu)
-        var one = RandomCase(kind: "tf.BasicRNNCell")
+        var one = RandomCase(.tfBasicRNNCell)
         one.units = 1; one.input = 1; one.batch = 1; one.steps = 1; one.seed = 6
         out.append(one)
         return out
@@ -39,9 +39,9 @@ struct GradientCheckTests {
     /// gsl_deriv_central agrees to 1e-6.
     @Test(arguments: cases)
     func everyTensorPassesBothOracles(_ c: RandomCase) throws {
-        let f = try c.fixture()
+        let model = try c.model()
         for impl in implementations {
-            let entries = try FixtureRunner.gradientCheck(f, impl: impl, maxCoordinates: 1000, useGSL: true)
+            let entries = try model.gradientCheck(impl, maxCoordinates: 1000, useGSL: true)
             #expect(!entries.isEmpty)
             for e in entries {
                 #expect(e.checked == e.total)

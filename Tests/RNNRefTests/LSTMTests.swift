@@ -15,7 +15,7 @@ struct LSTMTests {
         for peep in [false, true] {
             for clip in [nil, 0.6] as [Double?] {
                 for proj in [nil, 2] as [Int?] {
-                    var c = RandomCase(kind: "tf.LSTMCell")
+                    var c = RandomCase(.tfLSTMCell)
                     c.peepholes = peep; c.cellClip = clip; c.numProj = proj; c.projClip = proj == nil ? nil : 0.35
                     c.forgetBias = seed % 2 == 0 ? 1 : 0
                     c.units = 3; c.input = 2; c.batch = 3; c.steps = 4; c.seed = seed
@@ -25,25 +25,25 @@ struct LSTMTests {
                 }
             }
         }
-        var concat = RandomCase(kind: "tf.LSTMCell")
+        var concat = RandomCase(.tfLSTMCell)
         concat.stateIsTuple = false; concat.numProj = 2; concat.peepholes = true; concat.layers = 2; concat.seed = 120
         out.append(concat)
-        var basic = RandomCase(kind: "tf.BasicLSTMCell")
+        var basic = RandomCase(.tfBasicLSTMCell)
         basic.layers = 2; basic.withLengths = true; basic.batch = 4; basic.forgetBias = 0.5; basic.seed = 121
         out.append(basic)
-        var keras = RandomCase(kind: "keras.LSTM")
+        var keras = RandomCase(.kerasLSTM)
         keras.seed = 122
         out.append(keras)
-        var kerasNoBias = RandomCase(kind: "keras.LSTM")
+        var kerasNoBias = RandomCase(.kerasLSTM)
         kerasNoBias.useBias = false; kerasNoBias.seed = 123
         out.append(kerasNoBias)
-        var torch = RandomCase(kind: "torch.nn.LSTM")
+        var torch = RandomCase(.torchLSTM)
         torch.layers = 2; torch.numProj = 2; torch.units = 4; torch.seed = 124
         out.append(torch)
-        var torchBF = RandomCase(kind: "torch.nn.LSTM")
+        var torchBF = RandomCase(.torchLSTM)
         torchBF.timeMajor = false; torchBF.useBias = false; torchBF.seed = 125
         out.append(torchBF)
-        var one = RandomCase(kind: "tf.LSTMCell")
+        var one = RandomCase(.tfLSTMCell)
         one.units = 1; one.input = 1; one.batch = 1; one.steps = 1; one.numProj = 1; one.seed = 126
         out.append(one)
         return out
@@ -52,9 +52,9 @@ struct LSTMTests {
     /// Every LSTM option (and their mixes), every tensor, both implementations, both oracles.
     @Test(arguments: gradientCases)
     func gradientsPassBothOracles(_ c: RandomCase) throws {
-        let f = try c.fixture()
+        let model = try c.model()
         for impl in implementations {
-            let entries = try FixtureRunner.gradientCheck(f, impl: impl, maxCoordinates: 1000, useGSL: true)
+            let entries = try model.gradientCheck(impl, maxCoordinates: 1000, useGSL: true)
             #expect(!entries.isEmpty)
             for e in entries {
                 #expect(e.fdRelError <= 1e-7, "\(c) [\(impl.name)] \(e.name): central \(e.fdRelError)")
@@ -123,26 +123,20 @@ struct LSTMTests {
 
     /// TF's forget_bias is added at every step: it equals a bias of +forget_bias on the f block.
     @Test func forgetBiasIsAConstantOnTheForgetGate() throws {
-        var c = RandomCase(kind: "tf.LSTMCell")
+        var c = RandomCase(.tfLSTMCell)
         c.forgetBias = 1.0; c.seed = 9
-        let f1 = try c.fixture()
-        var doc = f1.document
+        let p1 = try #require(try c.model() as? SequenceProblem)
         // same model with forget_bias 0 and +1 folded into the bias's f block (columns 2H..<3H)
-        guard case var .object(model) = doc["model"]!, case var .array(cells) = model["cells"]!, case var .object(cell) = cells[0] else {
-            Issue.record("layout"); return
-        }
-        cell["forget_bias"] = .number(0)
-        cells[0] = .object(cell)
-        model["cells"] = .array(cells)
-        doc["model"] = .object(model)
-        var tensors = doc["tensors"]!.objectValue!
-        var bias = try TensorData(json: tensors["layer0/bias"]!, what: "bias")
+        var p2 = p1
+        guard case var .lstm(cfg) = p2.cells[0].spec else { Issue.record("layout"); return }
+        cfg.forgetBias = 0
+        p2.cells[0].spec = .lstm(cfg)
+        let biasName = try #require(p2.cells[0].weightNames["bias"])
+        var bias = try #require(p2.tensors[biasName])
         for j in (2 * c.units)..<(3 * c.units) { bias.values[j] += 1 }
-        tensors["layer0/bias"] = bias.json
-        doc["tensors"] = .object(tensors)
-        let f2 = try Fixture(source: "folded", json: .object(doc))
+        p2.tensors[biasName] = bias
         for impl in implementations {
-            let a = try FixtureRunner.run(f1, impl: impl), b = try FixtureRunner.run(f2, impl: impl)
+            let a = try FixtureRunner.run(p1, dtype: .float64, impl: impl), b = try FixtureRunner.run(p2, dtype: .float64, impl: impl)
             for e in a.entries {
                 let o = try #require(b.entry(e.key))
                 #expect(maxAbsError(e.value.values, o.value.values) <= 1e-14, "\(e.key)")

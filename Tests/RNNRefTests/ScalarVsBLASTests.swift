@@ -18,9 +18,8 @@ import Testing
 @Suite("Scalar vs BLAS")
 struct ScalarVsBLASTests {
     static func compare(_ c: RandomCase) throws {
-        let f = try c.fixture()
-        let a = try FixtureRunner.run(f, impl: RNNScalar.Implementation.self)
-        let b = try FixtureRunner.run(f, impl: RNNBLAS.Implementation.self)
+        let a = try c.run(RNNScalar.Implementation.self)
+        let b = try c.run(RNNBLAS.Implementation.self)
         let limit = c.dtype == .float64 ? 1e-12 : 1e-5
         #expect(a.entries.count == b.entries.count)
         #expect(a.entries.count >= 3)
@@ -35,9 +34,9 @@ struct ScalarVsBLASTests {
 
     @Test func randomShapesAndWeights() async {
         let shapes = Gen.int(in: 1...5).array(of: 4)       // H, I, B, T
-        await propertyCheck(count: 200, input: Gen.element(of: RandomCase.kinds), shapes, Gen.int(in: 0...100_000),
+        await propertyCheck(count: 200, input: Gen.element(of: RandomCase.Kind.allCases), shapes, Gen.int(in: 0...100_000),
                             Gen.bool, Gen.element(of: Activation.allCases)) { kind, s, seed, flag, act in
-            var c = RandomCase(kind: kind!)
+            var c = RandomCase(kind!)
             c.units = s[0]; c.input = s[1]; c.batch = s[2]; c.steps = s[3]
             c.seed = seed
             c.dtype = flag ? .float64 : .float32
@@ -52,8 +51,8 @@ struct ScalarVsBLASTests {
 
     @Test(arguments: [DType.float32, .float64])
     func degenerateShapes(_ dtype: DType) throws {
-        for kind in RandomCase.kinds {
-            var c = RandomCase(kind: kind)
+        for kind in RandomCase.Kind.allCases {
+            var c = RandomCase(kind)
             c.units = 1; c.input = 1; c.batch = 1; c.steps = 1; c.outputs = 1; c.dtype = dtype
             try Self.compare(c)
         }
@@ -63,8 +62,8 @@ struct ScalarVsBLASTests {
     /// rows (`backwardChunkSteps`): with B = 700 a chunk is 2 steps, so T = 5 runs three
     /// chunks, the last one short, with rows ending at every step (lengths 0 … T).
     @Test func chunkedBackwardPasses() throws {
-        for (n, kind) in ["tf.LSTMCell", "tf.LSTMCell", "tf.GRUCell", "keras.GRU", "keras.GRU", "tf.BasicRNNCell", "torch.nn.LSTM"].enumerated() {
-            var c = RandomCase(kind: kind)
+        for (n, kind) in ([.tfLSTMCell, .tfLSTMCell, .tfGRUCell, .kerasGRU, .kerasGRU, .tfBasicRNNCell, .torchLSTM] as [RandomCase.Kind]).enumerated() {
+            var c = RandomCase(kind)
             c.units = 3; c.input = 2; c.batch = 700; c.steps = 5; c.seed = 50 + n
             c.withLengths = true; c.timeMajor = true
             if n == 1 { c.peepholes = true; c.cellClip = 0.7; c.numProj = 2; c.projClip = 0.4 }

@@ -12,19 +12,18 @@ import Testing
 /// gradient flows into the inputs there.
 @Suite("dynamic_rnn sequence_length semantics")
 struct SequenceSemanticsTests {
-    func problem(_ dtype: DType = .float64) throws -> (Fixture, SequenceProblem) {
-        var c = RandomCase(kind: "tf.BasicRNNCell")
-        c.batch = 4; c.steps = 5; c.units = 3; c.input = 2; c.withLengths = true; c.seed = 9; c.dtype = dtype
-        let f = try c.fixture()
-        return (f, try SequenceProblem(f))
+    func problem() throws -> SequenceProblem {
+        var c = RandomCase(.tfBasicRNNCell)
+        c.batch = 4; c.steps = 5; c.units = 3; c.input = 2; c.withLengths = true; c.seed = 9
+        return try #require(try c.model() as? SequenceProblem)
     }
 
     @Test func outputsZeroAndStateCopiedPastTheLength() throws {
-        let (f, p) = try problem()
+        let p = try problem()
         let lengths = try #require(p.sequenceLength)
         #expect(lengths.contains(0) && lengths.contains(5))
         for impl in implementations {
-            let r = try FixtureRunner.run(f, impl: impl)
+            let r = try FixtureRunner.run(p, dtype: .float64, impl: impl)
             let out = try #require(r.entry("outputs")).value        // [B, T, H]
             let fin = try #require(r.entry("final_state/0")).value  // [B, H]
             let s0 = try #require(p.initialState?[0])
@@ -42,10 +41,10 @@ struct SequenceSemanticsTests {
     }
 
     @Test func noGradientPastTheLength() throws {
-        let (f, p) = try problem()
+        let p = try problem()
         let lengths = try #require(p.sequenceLength)
         for impl in implementations {
-            let r = try FixtureRunner.run(f, impl: impl)
+            let r = try FixtureRunner.run(p, dtype: .float64, impl: impl)
             let dx = try #require(r.entry("gradients/x")).value        // [B, T, I]
             let ds0 = try #require(r.entry("gradients/initial_state/0")).value
             let u = try #require(p.upstreamFinal?[0])
@@ -60,15 +59,15 @@ struct SequenceSemanticsTests {
     }
 
     @Test func lengthsOutsideTheSequenceAreRejected() throws {
-        var c = RandomCase(kind: "tf.BasicRNNCell")
+        var c = RandomCase(.tfBasicRNNCell)
         c.withLengths = true; c.batch = 2; c.steps = 3
-        var f = try c.fixture()
-        f.tensors["sequence_length"] = TensorData(ints: [4, 1])
-        #expect(throws: RNNError.self) { try FixtureRunner.run(f, impl: implementations[0]) }
-        f.tensors["sequence_length"] = TensorData(ints: [-1, 1])
-        #expect(throws: RNNError.self) { try FixtureRunner.run(f, impl: implementations[1]) }
-        f.tensors["sequence_length"] = TensorData(ints: [1, 1, 1])
-        #expect(throws: RNNError.self) { try FixtureRunner.run(f, impl: implementations[1]) }
+        var p = try #require(try c.model() as? SequenceProblem)
+        p.sequenceLength = [4, 1]
+        #expect(throws: RNNError.self) { try FixtureRunner.run(p, dtype: .float64, impl: implementations[0]) }
+        p.sequenceLength = [-1, 1]
+        #expect(throws: RNNError.self) { try FixtureRunner.run(p, dtype: .float64, impl: implementations[1]) }
+        p.sequenceLength = [1, 1, 1]
+        #expect(throws: RNNError.self) { try FixtureRunner.run(p, dtype: .float64, impl: implementations[1]) }
     }
 }
 
@@ -107,10 +106,10 @@ struct StreamingTests {
 
     @Test(arguments: [1, 5, 23, 40])
     func streamEqualsOneForward(_ chunk: Int) throws {
-        for kind in ["tf.LSTMCell", "keras.GRU", "tf.BasicRNNCell"] {
-            var c = RandomCase(kind: kind)
+        for kind: RandomCase.Kind in [.tfLSTMCell, .kerasGRU, .tfBasicRNNCell] {
+            var c = RandomCase(kind)
             c.units = 3; c.input = 2; c.batch = 2; c.steps = 23; c.timeMajor = true; c.layers = 2; c.seed = 77
-            let spec = c.spec()
+            let spec = try #require(c.spec())
             for impl in [RNNScalar.Implementation.self, RNNBLAS.Implementation.self] as [any RNNImplementation.Type] {
                 var rng = try numpyRandomState(seed: 5)
                 let x = Tensor<Double>(uncheckedShape: [23, 2, 2], data: (0..<92).map { _ in rng.uniform(-1, 1) })
@@ -137,7 +136,7 @@ struct StreamingTests {
     }
 
     @Test func badArgumentsThrow() throws {
-        let spec = RandomCase(kind: "tf.BasicRNNCell").spec()
+        let spec = try #require(RandomCase(.tfBasicRNNCell).spec())
         let cell: any RecurrentCell<Double> = try RNNScalar.Implementation.buildCell(spec, inputSize: 1, given: Dictionary(uniqueKeysWithValues:
             spec.parameterShapes(inputSize: 1).map { ($0.name, Tensor<Double>(zeros: $0.shape)) }))
         let net = try DynamicRNN<Double>(cells: [cell], timeMajor: true)
