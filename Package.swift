@@ -87,13 +87,23 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "rnnref", dependencies: ["RNNRefCLI"]),
-        .testTarget(
-            name: "RNNRefTests",
-            dependencies: [
-                "RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks",
-                "RNNRefCLI", "COpenBLAS",
-                .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+        // Tests, one target per area over a shared support target (package root, fixtures, the
+        // `rnnref` executable, both implementations).
+        .target(
+            name: "RNNTestSupport",
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck"],
+            path: "Tests/RNNTestSupport"
         ),
+        .testTarget(name: "RNNCoreTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "COpenBLAS", "RNNNumpy"]),
+        .testTarget(
+            name: "RNNCellTests",
+            dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck",
+                           .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "RNNLayerTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNFixtures", "RNNCheck"]),
+        .testTarget(name: "RNNFixtureTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain"]),
+        .testTarget(name: "RNNTrainTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain"]),
+        .testTarget(name: "RNNCLITests", dependencies: ["RNNTestSupport", "RNNCore", "RNNFixtures", "RNNCheck", "RNNRefCLI", "rnnref"]),
+        .testTarget(name: "RNNNotebookTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks"]),
     ]
 )

@@ -9,41 +9,7 @@ import RNNFixtures
 public struct RandomCase: Sendable, CustomStringConvertible {
     /// The models a case can be: one framework layer, or a stack of TF cells in
     /// `tf.nn.dynamic_rnn`.
-    public enum Kind: Sendable, CaseIterable {
-        case tfBasicRNNCell, kerasSimpleRNN, kerasMinimalRNNCell, numpyRNN, numpyMinCharRNN
-        case tfLSTMCell, tfBasicLSTMCell, kerasLSTM, torchLSTM
-        case tfGRUCell, kerasGRU, torchGRU
-
-        /// The framework's name: a TF cell's `cells[k].kind`, otherwise the model's `kind`.
-        public var name: String {
-            switch self {
-            case .tfBasicRNNCell: TFCellKind.basicRNN.rawValue
-            case .tfLSTMCell: TFCellKind.lstm.rawValue
-            case .tfBasicLSTMCell: TFCellKind.basicLSTM.rawValue
-            case .tfGRUCell: TFCellKind.gru.rawValue
-            case .kerasSimpleRNN: ModelKind.kerasSimpleRNN.rawValue
-            case .kerasMinimalRNNCell: ModelKind.kerasMinimalRNNCell.rawValue
-            case .kerasLSTM: ModelKind.kerasLSTM.rawValue
-            case .kerasGRU: ModelKind.kerasGRU.rawValue
-            case .numpyRNN: ModelKind.numpyRNN.rawValue
-            case .numpyMinCharRNN: ModelKind.numpyMinCharRNN.rawValue
-            case .torchLSTM: ModelKind.torchLSTM.rawValue
-            case .torchGRU: ModelKind.torchGRU.rawValue
-            }
-        }
-
-        /// The kind of that framework name (`rnnref gradcheck --cell`).
-        public init(name: String) throws {
-            guard let k = Self.allCases.first(where: { $0.name == name }) else {
-                throw RNNError(.unknown, "cell", "unknown cell kind \"\(name)\" (known: \(Self.allCases.map(\.name).joined(separator: ", ")))")
-            }
-            self = k
-        }
-
-        var isTFCell: Bool { [.tfBasicRNNCell, .tfLSTMCell, .tfBasicLSTMCell, .tfGRUCell].contains(self) }
-        var isTorch: Bool { self == .torchLSTM || self == .torchGRU }
-        var isLSTM: Bool { [.tfLSTMCell, .tfBasicLSTMCell, .kerasLSTM, .torchLSTM].contains(self) }
-    }
+    public typealias Kind = LayerKind
 
     public var kind: Kind
     public var units: Int = 3
@@ -73,7 +39,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
 
     public var description: String {
         var s = "\(kind.name) H=\(units) I=\(input) B=\(batch) T=\(steps) layers=\(layers) act=\(activation.rawValue) bias=\(useBias) timeMajor=\(timeMajor) lengths=\(withLengths) \(dtype.rawValue) seed=\(seed)"
-        if kind.isLSTM {
+        if LayerKind.lstm.contains(kind) {
             s += " peepholes=\(peepholes) cell_clip=\(cellClip.map { "\($0)" } ?? "-") proj=\(numProj.map { "\($0)" } ?? "-") proj_clip=\(projClip.map { "\($0)" } ?? "-") forget_bias=\(forgetBias) tuple=\(stateIsTuple)"
         }
         return s
@@ -144,19 +110,19 @@ public struct RandomCase: Sendable, CustomStringConvertible {
                                       hprev: tensors["hprev"]!, clip: false)
         }
 
-        let layerCount = kind.isTFCell || kind.isTorch ? layers : 1
+        let layerCount = [.tf, .torch].contains(kind.family) ? layers : 1
         var cells: [CellEntry] = []
         var stateNames: [String] = []
         var width = input
         for k in 0..<layerCount {
             var weightNames: [String: String] = [:]
             for (v, shape) in spec.parameterShapes(inputSize: width) {
-                let name = kind.isTorch ? "\(v)_l\(k)" : "layer\(k)/\(v)"
+                let name = kind.family == .torch ? "\(v)_l\(k)" : "layer\(k)/\(v)"
                 put(name, shape, scale: weightScale)
                 weightNames[v] = name
             }
             cells.append(CellEntry(spec: spec, inputSize: width, weightNames: weightNames))
-            if !kind.isTorch {
+            if kind.family != .torch {
                 for w in spec.stateSizes {
                     let name = "initial_state/\(stateNames.count)"
                     put(name, [batch, w], scale: 1)
@@ -173,7 +139,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             put("h_0", [layerCount, batch, units], scale: 1)
             stateNames = ["h_0"]
         }
-        let tm = kind.isTFCell || kind.isTorch ? timeMajor : kind == .numpyRNN
+        let tm = [.tf, .torch].contains(kind.family) ? timeMajor : kind == .numpyRNN
         put("x", tm ? [steps, batch, input] : [batch, steps, input], scale: 1)
         var upstreamFinal: [String] = []
         for (k, s) in stateNames.enumerated() {
@@ -182,14 +148,13 @@ public struct RandomCase: Sendable, CustomStringConvertible {
         }
         put("upstream/outputs", tm ? [steps, batch, width] : [batch, steps, width], scale: 1)
         var lengths: [Int]?
-        if kind.isTFCell && withLengths {
+        if kind.family == .tf && withLengths {
             // lengths in 0...T, with 0 and T both present when B ≥ 2
             var l = (0..<batch).map { _ in Int(rng.source.nextUInt32() % UInt32(steps + 1)) }
             if batch >= 2 { l[0] = steps; l[1] = 0 }
             lengths = l
         }
-        let family: SequenceProblem.Family = kind.isTFCell ? .tf : kind.isTorch ? .torch : kind == .numpyRNN ? .numpy : .keras
-        return try SequenceProblem(family: family, cells: cells, tensors: tensors, x: "x", timeMajor: tm,
+                return try SequenceProblem(family: kind.family ?? .keras, cells: cells, tensors: tensors, x: "x", timeMajor: tm,
                                    initialState: stateNames, sequenceLength: lengths,
                                    upstreamOutputs: "upstream/outputs", upstreamFinalState: upstreamFinal)
     }

@@ -3,41 +3,11 @@ import RNNNumpy
 import RNNLayers
 
 /// What `rnnref convert --to` writes: an LSTM or GRU in one framework's layer.
-public enum ConversionTarget: Sendable, CaseIterable {
-    case tfLSTMCell, tfBasicLSTMCell, kerasLSTM, torchLSTM
-    case tfGRUCell, kerasGRU, torchGRU
-
-    public static let lstm: [ConversionTarget] = [.tfLSTMCell, .tfBasicLSTMCell, .kerasLSTM, .torchLSTM]
-    public static let gru: [ConversionTarget] = [.tfGRUCell, .kerasGRU, .torchGRU]
-
-    /// The framework's name (a TF cell inside `tf.nn.dynamic_rnn`, or the layer's kind).
-    public var name: String {
-        switch self {
-        case .tfLSTMCell: TFCellKind.lstm.rawValue
-        case .tfBasicLSTMCell: TFCellKind.basicLSTM.rawValue
-        case .tfGRUCell: TFCellKind.gru.rawValue
-        case .kerasLSTM: ModelKind.kerasLSTM.rawValue
-        case .kerasGRU: ModelKind.kerasGRU.rawValue
-        case .torchLSTM: ModelKind.torchLSTM.rawValue
-        case .torchGRU: ModelKind.torchGRU.rawValue
-        }
-    }
-
-    public init(name: String) throws {
-        guard let t = Self.allCases.first(where: { $0.name == name }) else {
-            throw RNNError(.unknown, "--to", "unknown target \"\(name)\" (known: \(Self.allCases.map(\.name).joined(separator: ", ")))")
-        }
-        self = t
-    }
-
-    /// The layer that runs the converted cells.
-    var family: SequenceProblem.Family {
-        switch self {
-        case .tfLSTMCell, .tfBasicLSTMCell, .tfGRUCell: .tf
-        case .kerasLSTM, .kerasGRU: .keras
-        case .torchLSTM, .torchGRU: .torch
-        }
-    }
+extension LayerKind {
+    public static let lstm: [LayerKind] = [.tfLSTMCell, .tfBasicLSTMCell, .kerasLSTM, .torchLSTM]
+    public static let gru: [LayerKind] = [.tfGRUCell, .kerasGRU, .torchGRU]
+    /// The targets `rnnref convert` writes.
+    public static let conversionTargets = lstm + gru
 
     /// The variable scope TF and Keras put a cell's weights under.
     var scope: String {
@@ -47,7 +17,7 @@ public enum ConversionTarget: Sendable, CaseIterable {
         case .tfGRUCell: "gru_cell"
         case .kerasLSTM: "lstm/lstm_cell"
         case .kerasGRU: "gru/gru_cell"
-        case .torchLSTM, .torchGRU: ""
+        default: ""
         }
     }
 }
@@ -62,10 +32,10 @@ public enum ConversionTarget: Sendable, CaseIterable {
 /// framework's numbers. Gradients are dropped (their names change).
 public enum FixtureConversion {
     public static func convert(_ f: Fixture, to target: String) throws -> JSONValue {
-        try located(f) { try convertUnlocated(f, to: try ConversionTarget(name: target)) }
+        try located(f) { try convertUnlocated(f, to: try LayerKind(name: target, among: LayerKind.conversionTargets, option: "--to", what: "target")) }
     }
 
-    public static func convert(_ f: Fixture, to target: ConversionTarget) throws -> JSONValue {
+    public static func convert(_ f: Fixture, to target: LayerKind) throws -> JSONValue {
         try located(f) { try convertUnlocated(f, to: target) }
     }
 
@@ -76,10 +46,12 @@ public enum FixtureConversion {
         }
     }
 
-    static func convertUnlocated(_ f: Fixture, to target: ConversionTarget) throws -> JSONValue {
+    static func convertUnlocated(_ f: Fixture, to target: LayerKind) throws -> JSONValue {
         let p = try SequenceProblem(f)
-        let family = target.family
-        let isGRU = ConversionTarget.gru.contains(target)
+        guard LayerKind.conversionTargets.contains(target), let family = target.family else {
+            throw RNNError(.unsupported, "--to", "\(target.name) is not a target of convert")
+        }
+        let isGRU = LayerKind.gru.contains(target)
         for (k, c) in p.cells.enumerated() {
             switch c.spec {
             case .lstm where !isGRU, .gru where isGRU: continue

@@ -1,3 +1,5 @@
+import RNNCore
+
 /// Every `model.kind` a fixture may name (Fixtures/FORMAT.md), and the cells and layers inside
 /// them: the one place their names are spelled. Code elsewhere names a kind by its case.
 public enum ModelKind: String, Sendable, CaseIterable {
@@ -35,4 +37,49 @@ public enum TFCellKind: String, Sendable, CaseIterable {
     case basicLSTM = "tf.BasicLSTMCell"
     case gru = "tf.GRUCell"
     case dropoutWrapper = "tf.DropoutWrapper"
+}
+
+/// One recurrent layer (or cell) of one framework, by its framework's name: what
+/// `rnnref gradcheck --cell` builds at random and what `rnnref convert --to` writes.
+public enum LayerKind: Sendable, CaseIterable {
+    case tfBasicRNNCell, kerasSimpleRNN, kerasMinimalRNNCell, numpyRNN, numpyMinCharRNN
+    case tfLSTMCell, tfBasicLSTMCell, kerasLSTM, torchLSTM
+    case tfGRUCell, kerasGRU, torchGRU
+
+    /// The framework's name: a TF cell's `cells[k].kind`, otherwise the model's `kind`.
+    public var name: String {
+        switch self {
+        case .tfBasicRNNCell: TFCellKind.basicRNN.rawValue
+        case .tfLSTMCell: TFCellKind.lstm.rawValue
+        case .tfBasicLSTMCell: TFCellKind.basicLSTM.rawValue
+        case .tfGRUCell: TFCellKind.gru.rawValue
+        case .kerasSimpleRNN: ModelKind.kerasSimpleRNN.rawValue
+        case .kerasMinimalRNNCell: ModelKind.kerasMinimalRNNCell.rawValue
+        case .kerasLSTM: ModelKind.kerasLSTM.rawValue
+        case .kerasGRU: ModelKind.kerasGRU.rawValue
+        case .numpyRNN: ModelKind.numpyRNN.rawValue
+        case .numpyMinCharRNN: ModelKind.numpyMinCharRNN.rawValue
+        case .torchLSTM: ModelKind.torchLSTM.rawValue
+        case .torchGRU: ModelKind.torchGRU.rawValue
+        }
+    }
+
+    /// The kind of that name, among `among`; the error names the `option` and `what` it is.
+    public init(name: String, among: [LayerKind] = LayerKind.allCases, option: String, what: String) throws {
+        guard let k = among.first(where: { $0.name == name }) else {
+            throw RNNError(.unknown, option, "unknown \(what) \"\(name)\" (known: \(among.map(\.name).joined(separator: ", ")))")
+        }
+        self = k
+    }
+
+    /// The layer that runs it: TF cells run in `tf.nn.dynamic_rnn`.
+    public var family: SequenceProblem.Family? {
+        switch self {
+        case .tfBasicRNNCell, .tfLSTMCell, .tfBasicLSTMCell, .tfGRUCell: .tf
+        case .kerasSimpleRNN, .kerasMinimalRNNCell, .kerasLSTM, .kerasGRU: .keras
+        case .torchLSTM, .torchGRU: .torch
+        case .numpyRNN: .numpy
+        case .numpyMinCharRNN: nil
+        }
+    }
 }

@@ -94,8 +94,8 @@ extension Notebooks {
     /// error of the converted model's outputs and final state against the source framework's
     /// numbers, or the reason the conversion is refused.
     static func conversionTable(_ root: URL) throws -> String {
-        let lstmTargets = ConversionTarget.lstm.map(\.name)
-        let gruTargets = ConversionTarget.gru.map(\.name)
+        let lstmTargets = LayerKind.lstm.map(\.name)
+        let gruTargets = LayerKind.gru.map(\.name)
         let sources: [(String, [String])] = [
             ("tf-lstm-noproj-fb1-f32", lstmTargets), ("tf-lstm-proj-fb0-f32", lstmTargets), ("tf-lstm-peep-noproj-fb1-f32", lstmTargets),
             ("keras-lstm-f64", lstmTargets), ("torch-lstm-f32", lstmTargets), ("torch-lstm-2layer-proj-f64", lstmTargets),

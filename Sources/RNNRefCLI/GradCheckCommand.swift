@@ -46,7 +46,7 @@ struct GradCheck: ParsableCommand {
                 check = { try FixtureRunner.gradientCheck(f, impl: $0, maxCoordinates: maxCoordinates, useGSL: true) }
                 what = "\(f.name) (\(f.document["about"]?.stringValue ?? f.kind))"
             } else {
-                var c = RandomCase(try RandomCase.Kind(name: cell))
+                var c = RandomCase(try LayerKind(name: cell, option: "cell", what: "cell kind"))
                 c.units = units; c.input = input; c.batch = batch; c.steps = steps; c.layers = layers
                 c.activation = try Activation(name: activation)
                 c.useBias = !noBias; c.timeMajor = timeMajor; c.withLengths = lengths; c.seed = seed

@@ -6,6 +6,7 @@ import RNNTrain
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// Bad input gets one line naming the file, the key and the reason; the library throws and

@@ -5,6 +5,7 @@ import RNNScalar
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// `sequence_length` as TensorFlow defines it, checked from first principles (not against our

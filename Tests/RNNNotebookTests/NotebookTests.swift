@@ -4,6 +4,7 @@ import RNNNotebooks
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// Notebooks-md: every quoted source and every computed number is regenerated and compared.

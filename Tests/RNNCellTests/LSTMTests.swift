@@ -5,6 +5,7 @@ import RNNScalar
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 @Suite("LSTM family")

@@ -3,6 +3,7 @@ import RNNCore
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// `.npy` and `.npz` files written by numpy (Fixtures/generate/npy_files.py) read back to the

@@ -3,6 +3,7 @@ import RNNCore
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 @Suite("Golden fixtures from numpy, TensorFlow and Keras")

@@ -1,4 +1,5 @@
 import Foundation
+import RNNTestSupport
 import Testing
 
 /// The `rnnref` executable: exit codes and one-line errors.

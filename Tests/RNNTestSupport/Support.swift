@@ -1,3 +1,5 @@
+// Shared by every test target: where the package and its fixtures are, both implementations,
+// and the `rnnref` executable.
 import Foundation
 import RNNBLAS
 import RNNCore
@@ -6,30 +8,31 @@ import RNNCheck
 import RNNFixtures
 import RNNNumpy
 
-/// The package root (two folders above this file).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let fixturesDir = packageRoot.appendingPathComponent("Fixtures")
+/// The package root (two folders above this file: Tests/RNNTestSupport/Support.swift).
+
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public let fixturesDir = packageRoot.appendingPathComponent("Fixtures")
 
 /// Every committed fixture file, by file name.
-let fixtureNames: [String] = {
+public let fixtureNames: [String] = {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: fixturesDir.path)) ?? []
     return names.filter { $0.hasSuffix(".json") }.sorted()
 }()
 
-func loadFixture(_ name: String) throws -> Fixture {
+public func loadFixture(_ name: String) throws -> Fixture {
     try Fixture.load(path: fixturesDir.appendingPathComponent(name).path)
 }
 
-let implementations: [any RNNImplementation.Type] = [RNNScalar.Implementation.self, RNNBLAS.Implementation.self]
+public let implementations: [any RNNImplementation.Type] = [RNNScalar.Implementation.self, RNNBLAS.Implementation.self]
 
 /// The `rnnref` executable next to the test bundle (swift test builds it too).
-var rnnrefBinary: URL {
+public var rnnrefBinary: URL {
     URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnref")
 }
 
 /// Runs `rnnref` with `args` (and `environment` added to this process's); returns (exit status,
 /// stdout, stderr).
-func runCLI(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+public func runCLI(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = rnnrefBinary
     p.arguments = args
@@ -46,6 +49,6 @@ func runCLI(_ args: [String], environment: [String: String] = [:]) throws -> (st
 }
 
 /// A fixture document built in a test, from JSON text.
-func fixture(json: String) throws -> Fixture {
+public func fixture(json: String) throws -> Fixture {
     try Fixture(source: "test.json", json: try JSONValue.parse(Data(json.utf8)))
 }

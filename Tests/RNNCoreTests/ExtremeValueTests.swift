@@ -5,6 +5,7 @@ import RNNScalar
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// Inputs and weights at ±1e4, subnormals and zeros give finite results (forward, backward,

@@ -2,6 +2,7 @@ import Foundation
 import RNNBLAS
 import RNNCore
 import RNNLayers
+import RNNTestSupport
 import Testing
 
 /// The README's "Use it from Swift" example, verbatim between the markers (a test checks the
@@ -61,7 +62,7 @@ struct UseFromSwiftTests {
         let code = source[(a + 1)..<b].map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : $0 }.joined(separator: "\n")
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let block = "```swift\nimport Foundation\nimport RNNBLAS\nimport RNNCore\nimport RNNLayers\n\n" + code + "\n```"
-        #expect(readme.contains(block), "README's 'Use it from Swift' block differs from Tests/RNNRefTests/UseFromSwiftTests.swift")
+        #expect(readme.contains(block), "README's 'Use it from Swift' block differs from Tests/RNNLayerTests/UseFromSwiftTests.swift")
     }
 
     /// It runs, and what it computes follows Keras' and PyTorch's rules: masked steps of a

@@ -2,6 +2,7 @@ import RNNCore
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 @Suite("Analytic gradients against finite differences")

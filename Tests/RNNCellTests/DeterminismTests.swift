@@ -5,6 +5,7 @@ import RNNScalar
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// What repeats exactly. The scalar reference: every result bit for bit, run after run, whatever

@@ -3,6 +3,7 @@ import RNNCore
 import RNNScalar
 @testable import RNNCheck
 @testable import RNNFixtures
+import RNNTestSupport
 import Testing
 
 /// Layers around cells: bidirectional, Keras flags, carried state.

@@ -1,4 +1,5 @@
 import RNNCore
+import RNNTestSupport
 import Testing
 
 @Suite("Tensor and activations")

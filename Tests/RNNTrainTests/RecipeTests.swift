@@ -3,6 +3,7 @@ import RNNCore
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// The README's recipes: each script's committed output goes through `rnnref fixture` and

@@ -6,6 +6,7 @@ import RNNTrain
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// The documents' training programs: the min-char-rnn mirror against numpy's own run, and

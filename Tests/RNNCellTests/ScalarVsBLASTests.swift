@@ -5,6 +5,7 @@ import RNNScalar
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// Scalar and BLAS compute the same numbers: Double to 1e-12 relative, Float to 1e-5, on

@@ -1,6 +1,7 @@
 import COpenBLAS
 import Foundation
 import RNNBLAS
+import RNNTestSupport
 import Testing
 
 /// GSL's pkg-config would also link libgslcblas, which defines the same cblas_* symbols as

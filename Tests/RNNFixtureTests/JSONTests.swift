@@ -4,6 +4,7 @@ import RNNCore
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 /// The fixture reader: strict JSON (RFC 8259) plus Python's bare NaN / Infinity / -Infinity.

@@ -4,6 +4,7 @@ import RNNScalar
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNTestSupport
 import Testing
 
 @Suite("GRU family")

@@ -1,6 +1,7 @@
 import Foundation
 import RNNBLAS
 import RNNCore
+import RNNTestSupport
 import Testing
 
 /// The BLAS module's vectorisable exp, tanh and sigmoid against libm (what the scalar

@@ -3,6 +3,7 @@ import RNNCore
 import RNNScalar
 import RNNCheck
 import RNNFixtures
+import RNNTestSupport
 import Testing
 
 /// Models built as typed values (no JSON) and the edges where JSON is written and read again.
