@@ -66,7 +66,7 @@ extension BidirectionalProblem {
     }
 
     public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
+        let t = floatTensors(tensors, T.self)
         let e = try evaluate(impl, t, gradients: true)
         var r = ResultSet()
         r.addList("outputs", [TensorData(e.forward.outputsFw), TensorData(e.forward.outputsBw)])
@@ -79,14 +79,12 @@ extension BidirectionalProblem {
     }
 
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
+        let t = floatTensors(tensors, Double.self)
         guard let g = try evaluate(impl, t, gradients: true).gradients else { return [] }
         let analytic = gradientsByName(g)
-        return try RNNCheck.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: analytic,
-                                           maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
-            var all = t
-            for (k, v) in perturbed { all[k] = v }
-            return loss(try evaluate(impl, all, gradients: false).forward)
+        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: analytic, maxCoordinates: maxCoordinates,
+                                           useGSL: useGSL) { all in
+            loss(try evaluate(impl, all, gradients: false).forward)
         }
     }
 }

@@ -54,7 +54,7 @@ extension ChunkedProblem {
     }
 
     public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = base.tensorsAs(T.self)
+        let t = floatTensors(base.tensors, T.self)
         let e = try evaluate(impl, t, gradients: base.hasUpstream || upstreamChunks != nil)
         var r = ResultSet()
         r.addList("outputs", e.outputs.map { TensorData($0) })
@@ -71,14 +71,12 @@ extension ChunkedProblem {
     }
 
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = base.tensorsAs(Double.self)
+        let t = floatTensors(base.tensors, Double.self)
         let e = try evaluate(impl, t, gradients: true)
         guard let g = e.gradients else { return [] }
-        return try RNNCheck.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: g,
-                                           maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
-            var all = t
-            for (k, v) in perturbed { all[k] = v }
-            return loss(try evaluate(impl, all, gradients: false, fixedCarried: e.carried))
+        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates,
+                                           useGSL: useGSL) { all in
+            loss(try evaluate(impl, all, gradients: false, fixedCarried: e.carried))
         }
     }
 }

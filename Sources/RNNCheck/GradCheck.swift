@@ -104,3 +104,25 @@ public func gslCentralDerivative(at x: Double, step h: Double, _ f: (Double) thr
         return result
     }
 }
+
+/// `gradientCheck` of the tensors `names` of a model whose loss reads all its tensors `t`: each
+/// perturbation replaces the checked tensor in a copy of `t` (every fixture model's check).
+func gradientCheck(_ names: [String], of t: [String: Tensor<Double>], analytic: [String: Tensor<Double>],
+                   maxCoordinates: Int, useGSL: Bool, relativeStep: Double = 1e-5,
+                   loss: ([String: Tensor<Double>]) throws -> Double) throws -> [GradCheckEntry] {
+    var variables: [(name: String, value: Tensor<Double>)] = []
+    for n in names {
+        guard let v = t[n] else { throw RNNError(.missing, n, "no tensor of that name to check") }
+        variables.append((n, v))
+    }
+    return try gradientCheck(variables: variables, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
+                             relativeStep: relativeStep) { perturbed in
+        try loss(t.merging(perturbed) { $1 })
+    }
+}
+
+/// A fixture's float tensors in precision `T` (integer tensors, such as ids and lengths, are
+/// read where they are used).
+func floatTensors<T: RNNFloat>(_ tensors: [String: TensorData], _: T.Type) -> [String: Tensor<T>] {
+    tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
+}

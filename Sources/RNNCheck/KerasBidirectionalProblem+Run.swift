@@ -28,11 +28,12 @@ extension KerasBidirectionalProblem {
         var gradients: [String: Tensor<T>]?
     }
 
+    /// Errors of the layer, forward or backward, are located in `model`.
     func evaluate<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], gradients: Bool) throws -> Evaluation<T> {
-        let l = try layer(impl, t)
-        let run = try l.forward(t[xName]!, initialState: initialStateNames?.map { t[$0]! })
-        guard gradients && (upstreamOutputs != nil || upstreamFinal != nil) else { return Evaluation(run: run, gradients: nil) }
         do {
+            let l = try layer(impl, t)
+            let run = try l.forward(t[xName]!, initialState: initialStateNames?.map { t[$0]! })
+            guard gradients && (upstreamOutputs != nil || upstreamFinal != nil) else { return Evaluation(run: run, gradients: nil) }
             let g = try l.backward(run, dOutputs: upstreamOutputs?.map { $0.tensor(T.self) }, dFinalState: upstreamFinal?.map { $0.tensor(T.self) })
             return Evaluation(run: run, gradients: gradientsByName(g))
         } catch let e as RNNError { throw e.within("model") }
@@ -51,7 +52,7 @@ extension KerasBidirectionalProblem {
     public var differentiableNames: [String] { weightNames + [xName] + (initialStateNames ?? []) }
 
     public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
+        let t = floatTensors(tensors, T.self)
         let e = try evaluate(impl, t, gradients: true)
         var r = ResultSet()
         if merge == .none { r.addList("outputs", e.run.outputs.map { TensorData($0) }) } else { r.add(["outputs"], TensorData(e.run.outputs[0])) }
@@ -68,13 +69,11 @@ extension KerasBidirectionalProblem {
     }
 
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
+        let t = floatTensors(tensors, Double.self)
         guard let g = try evaluate(impl, t, gradients: true).gradients else { return [] }
-        return try RNNCheck.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: g,
-                                           maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
-            var all = t
-            for (k, v) in perturbed { all[k] = v }
-            return loss(try evaluate(impl, all, gradients: false))
+        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates,
+                                           useGSL: useGSL) { all in
+            loss(try evaluate(impl, all, gradients: false))
         }
     }
 }

@@ -42,7 +42,7 @@ extension KerasSequentialProblem {
     }
 
     public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
+        let t = floatTensors(tensors, T.self)
         var r = ResultSet()
         r.add(["outputs"], TensorData(try model(impl, t).forward(t[xName]!).output))
         if let g = try gradients(impl, t) { for n in differentiableNames where g[n] != nil { r.add(["gradients", n], TensorData(g[n]!)) } }
@@ -50,13 +50,11 @@ extension KerasSequentialProblem {
     }
 
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
+        let t = floatTensors(tensors, Double.self)
         guard let g = try gradients(impl, t), let u = upstream else { return [] }
-        return try RNNCheck.gradientCheck(variables: differentiableNames.map { ($0, t[$0]!) }, analytic: g,
-                                           maxCoordinates: maxCoordinates, useGSL: useGSL) { perturbed in
-            var all = t
-            for (k, v) in perturbed { all[k] = v }
-            return try model(impl, all).forward(all[xName]!).output.dot(u.tensor(Double.self))
+        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates,
+                                           useGSL: useGSL) { all in
+            try model(impl, all).forward(all[xName]!).output.dot(u.tensor(Double.self))
         }
     }
 }

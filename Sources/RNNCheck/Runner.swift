@@ -23,11 +23,6 @@ struct CellGradients<T: RNNFloat> {
 }
 
 extension SequenceProblem {
-    /// All of the problem's tensors in precision `T`.
-    func tensorsAs<T: RNNFloat>(_: T.Type) -> [String: Tensor<T>] {
-        tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(T.self) }
-    }
-
     /// The differentiable inputs, by tensor name, in a fixed order: weights layer by layer in
     /// the cell's variable order, then x, then the initial state.
     public var differentiableNames: [String] {
@@ -126,7 +121,7 @@ extension SequenceProblem {
     }
 
     public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = tensorsAs(T.self)
+        let t = floatTensors(tensors, T.self)
         let e = try evaluate(impl, t, gradients: true)
         var r = ResultSet()
         r.add(["outputs"], TensorData(e.outputs))
@@ -161,16 +156,12 @@ extension SequenceProblem {
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool,
                        relativeStep: Double) throws -> [GradCheckEntry] {
         guard hasUpstream else { return [] }
-        let t = tensorsAs(Double.self)
+        let t = floatTensors(tensors, Double.self)
         let e = try evaluate(impl, t, gradients: true)
         guard let g = e.gradients else { return [] }
-        let analytic = gradientsByName(g)
-        let vars = differentiableNames.map { ($0, t[$0]!) }
-        return try RNNCheck.gradientCheck(variables: vars, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
-                                           relativeStep: relativeStep) { perturbed in
-            var all = t
-            for (k, v) in perturbed { all[k] = v }
-            return loss(try evaluate(impl, all, gradients: false))
+        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: gradientsByName(g), maxCoordinates: maxCoordinates,
+                                          useGSL: useGSL, relativeStep: relativeStep) { all in
+            loss(try evaluate(impl, all, gradients: false))
         }
     }
 }

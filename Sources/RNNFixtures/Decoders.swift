@@ -406,15 +406,7 @@ public struct SequenceProblem: Sendable {
             for (v, t) in c.weightNames { _ = try f.tensor(t, key: "model\(cells.count > 1 || family == .tf ? ".cells[\(k)]" : "").weights.\(v)") }
         }
         if let s = try f.namedTensors(m, "initial_state", path: "model") {
-            if family == .torch {
-                let n = cells[0].spec.stateSizes.count
-                guard s.count == n else {
-                    throw RNNError(.shape, "model.initial_state", "\(kind) takes \(n == 2 ? "(h_0, c_0)" : "h_0"), got \(s.count) tensors")
-                }
-                for (k, t) in s.enumerated() where t.data.rank != 3 || t.data.shape[0] != cells.count {
-                    throw RNNError(.shape, "tensors.\(t.name)", "\(k == 0 ? "h_0" : "c_0") must be [num_layers, B, ·], got \(t.data.shape)")
-                }
-            }
+            // PyTorch's packing ((h_0, c_0), each [L, B, ·]) is checked by TorchRNN when it runs
             initialStateNames = s.map(\.name)
             initialState = s.map(\.data)
         }

@@ -10,11 +10,13 @@ import RNNCore
 /// (PyTorch's packing; inside, each layer's state is its cell's `[h, c]`).
 public struct TorchRNN<T: RNNFloat>: Sendable {
     /// One cell per layer: `.lstm` or `.gru` specs of the `.torch` flavor.
-    public var layers: [any RecurrentCell<T>]
-    public var batchFirst: Bool
+    public let layers: [any RecurrentCell<T>]
+    public let batchFirst: Bool
+    /// The time loop over the stack (built once; it checks that the layers chain).
+    let network: DynamicRNN<T>
 
     public init(layers: [any RecurrentCell<T>], batchFirst: Bool = false) throws {
-        _ = try DynamicRNN(cells: layers, timeMajor: !batchFirst)
+        network = try DynamicRNN(cells: layers, timeMajor: !batchFirst)
         guard let n = layers.first?.stateSizes.count, layers.allSatisfy({ $0.stateSizes.count == n }) else {
             throw RNNError(.invalid, "layers", "every layer must be the same kind of cell")
         }
@@ -47,13 +49,12 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
 
     // `Forward` and `Gradients` have the shape of `KerasRNN`'s on purpose (a layer's results and
     // the run its backward pass needs); here the states are PyTorch's [L, B, ·] and the
-    // parameters are per layer.
+    // parameters are per layer. `backward` takes the `Forward` of this module's `forward`.
     public struct Forward: Sendable {
         public var output: Tensor<T>
         /// `(h_n, c_n)` or `[h_n]`, each [L, B, ·].
         public var finalState: [Tensor<T>]
         public var run: DynamicRNN<T>.Forward
-        var network: DynamicRNN<T>
     }
 
     public struct Gradients: Sendable {
@@ -74,7 +75,6 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
     /// `initialState`: `(h_0, c_0)` or `[h_0]` stacked by layer (nil: zeros). Errors name `x`
     /// and `initial_state[k]`.
     public func forward(_ x: Tensor<T>, initialState: [Tensor<T>]? = nil) throws -> Forward {
-        let net = try DynamicRNN(cells: layers, timeMajor: !batchFirst)
         if let s = initialState {
             guard s.count == stateCount else {
                 throw RNNError(.shape, "initial_state", "takes \(stateCount == 2 ? "(h_0, c_0)" : "h_0"), got \(s.count) tensors")
@@ -83,8 +83,8 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
                 throw RNNError(.shape, "initial_state[\(k)]", "\(k == 0 ? "h_0" : "c_0") must be [num_layers, B, ·], got \(t.shape)")
             }
         }
-        let run = try net.forward(x, initialState: initialState.map(unpackStacked))
-        return Forward(output: run.outputs, finalState: packStacked(run.finalState, perLayer: stateCount), run: run, network: net)
+        let run = try network.forward(x, initialState: initialState.map(unpackStacked))
+        return Forward(output: run.outputs, finalState: packStacked(run.finalState, perLayer: stateCount), run: run)
     }
 
     /// The VJP of `forward` (nil cotangents: zeros). Errors name `upstream.outputs` and
@@ -93,7 +93,7 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
         let dOut = dOutput ?? Tensor(zeros: f.output.shape)
         try dOut.expectShape(f.output.shape, "upstream.outputs")
         let dFin = try finalStateCotangents(dFinalState, for: f.finalState)
-        let g = try f.network.backward(f.run, dOutputs: dOut, dFinalState: unpackStacked(dFin))
+        let g = try network.backward(f.run, dOutputs: dOut, dFinalState: unpackStacked(dFin))
         return Gradients(dx: g.dx, dInitialState: packStacked(g.dInitialState, perLayer: stateCount), dParameters: g.dParameters)
     }
 }
