@@ -10,7 +10,7 @@ extension Implementation {
         @_specialize(where T == Double)
         public static func forward<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, state: [Tensor<T>]) -> CellStep<T> {
             let (config, p, inputSize) = (w.config, w.parameters, w.inputSize)
-            let (wx, wh, biases, peepholes, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.peepholes, w.layout.projection)
+            let (wx, wh, biases, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.projection)
             let (cPrev, hPrev) = flat(w.splitState(state))
             let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
             let n4 = 4 * nH
@@ -18,15 +18,13 @@ extension Implementation {
             var z = [T](repeating: 0, count: batch * n4)
             wx.multiply(p, x.data, m: batch, k: nI, n: n4, beta: 0, into: &z)
             wh.multiply(p, hPrev, m: batch, k: nP, n: n4, beta: 1, into: &z)
-            let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
-                                    config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
+            let (ci, cj, cf, co) = config.gateOffsets
             let act = config.activation, gate = config.recurrentActivation
             let forgetBias = T(config.forgetBias)
             let clipC = config.cellClip.map { T($0) }
             var bias = [T](repeating: 0, count: n4)
             for bi in biases { for k in 0..<n4 { bias[k] += p.tensors[bi].data[k] } }
-            let wI = peepholes.map { p.tensors[$0.i].data }, wF = peepholes.map { p.tensors[$0.f].data }
-            let wO = peepholes.map { p.tensors[$0.o].data }
+            let (wI, wF, wO) = (w.peepholeVectors?.i, w.peepholeVectors?.f, w.peepholeVectors?.o)
             let n = batch * nH
             var gi = [T](repeating: 0, count: n), gf = gi, gg = gi, go = gi, cRaw = gi, c = gi, actC = gi, mh = gi
             // one fused pass over the gates
@@ -73,8 +71,7 @@ extension Implementation {
             let saved = step.cache.lstm
             let (gi, gf, gg, go) = (saved.i.data, saved.f.data, saved.g.data, saved.o.data)
             let (cRaw, c, actC, mh, mRaw) = (saved.cUnclipped.data, saved.c.data, saved.actC.data, saved.mh.data, saved.mUnclipped.data)
-            let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
-                                    config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
+            let (ci, cj, cf, co) = config.gateOffsets
             let act = config.activation, gate = config.recurrentActivation
             var dm = dOutput.data
             for k in dm.indices { dm[k] += dmState[k] }
@@ -87,8 +84,7 @@ extension Implementation {
                 pr.multiplyTransposed(p, dm, m: batch, k: nH, n: nP, beta: 0, into: &dmh)
                 pr.accumulateGradient(&grads, mh, dm, m: batch, k: nH, n: nP)
             }
-            let wI = peepholes.map { p.tensors[$0.i].data }, wF = peepholes.map { p.tensors[$0.f].data }
-            let wO = peepholes.map { p.tensors[$0.o].data }
+            let (wI, wF, wO) = (w.peepholeVectors?.i, w.peepholeVectors?.f, w.peepholeVectors?.o)
             var dwI = [T](repeating: 0, count: nH), dwF = dwI, dwO = dwI
             let clipC = config.cellClip.map { T($0) }
             var dz = [T](repeating: 0, count: batch * n4)

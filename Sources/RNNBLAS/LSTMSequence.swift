@@ -20,7 +20,7 @@ extension Implementation.LSTM {
     public static func forwardSequence<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? {
         let (config, p, inputSize) = (w.config, w.parameters, w.inputSize)
-        let (wx, wh, biases, peepholes, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.peepholes, w.layout.projection)
+        let (wx, wh, biases, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.projection)
         let (tCount, batch, nI) = (x.shape[0], x.shape[1], inputSize)
         let (nH, nP) = (config.units, config.outputWidth)
         let n4 = 4 * nH, rows = tCount * batch
@@ -41,12 +41,10 @@ extension Implementation.LSTM {
         var actC = [T](repeating: 0, count: nH)             // act(c) of one row
         var mRaw = [T](repeating: 0, count: config.projClip == nil ? 0 : rows * nP)
         var outputs = [T](repeating: 0, count: rows * nP)
-        let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
-                                config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
+        let (ci, cj, cf, co) = config.gateOffsets
         let act = config.activation, gate = config.recurrentActivation
         let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
-        let wI = peepholes.map { p.tensors[$0.i].data }, wF = peepholes.map { p.tensors[$0.f].data }
-        let wO = peepholes.map { p.tensors[$0.o].data }
+        let (wI, wF, wO) = (w.peepholeVectors?.i, w.peepholeVectors?.f, w.peepholeVectors?.o)
         let whData = p.tensors[wh.index].data
         let projData = projection.map { p.tensors[$0.index].data }
         for t in 0..<tCount {
@@ -137,12 +135,10 @@ extension Implementation.LSTM {
         var dhPrev = [T](repeating: 0, count: batch * nP)
         var actC = [T](repeating: 0, count: nH)
         var dx = [T](repeating: 0, count: rows * nI)
-        let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
-                                config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
+        let (ci, cj, cf, co) = config.gateOffsets
         let act = config.activation, gate = config.recurrentActivation
         let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
-        let wI = peepholes.map { p.tensors[$0.i].data }, wF = peepholes.map { p.tensors[$0.f].data }
-        let wO = peepholes.map { p.tensors[$0.o].data }
+        let (wI, wF, wO) = (w.peepholeVectors?.i, w.peepholeVectors?.f, w.peepholeVectors?.o)
         var dwI = [T](repeating: 0, count: nH), dwF = dwI, dwO = dwI
         let whData = p.tensors[wh.index].data
         let projData = projection.map { p.tensors[$0.index].data }

@@ -18,6 +18,35 @@ extension FixtureModel {
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] { [] }
 }
 
+/// A model with one output whose loss is `Σ output ⊙ upstream` (Keras `Sequential`, the
+/// encoder–decoder): its results and its gradient check follow from `output` and `gradients`.
+public protocol OneOutputModel: FixtureModel {
+    var tensors: [String: TensorData] { get }
+    var upstream: TensorData? { get }
+    /// The model's output in precision `T`.
+    func output<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> Tensor<T>
+    /// Every gradient by tensor name (nil without an upstream).
+    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> [String: Tensor<T>]?
+}
+
+extension OneOutputModel {
+    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
+        let t = floatTensors(tensors, T.self)
+        var r = ResultSet()
+        r.add(["outputs"], TensorData(try output(impl, t)))
+        if let g = try gradients(impl, t) { for n in differentiableNames where g[n] != nil { r.add(["gradients", n], TensorData(g[n]!)) } }
+        return r
+    }
+
+    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
+        let t = floatTensors(tensors, Double.self)
+        guard let g = try gradients(impl, t), let u = upstream else { return [] }
+        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates, useGSL: useGSL) {
+            try output(impl, $0).dot(u.tensor(Double.self))
+        }
+    }
+}
+
 /// The one place that maps a fixture's `kind` to the type that decodes and runs it.
 enum FixtureModels {
     typealias Decode = @Sendable (Fixture) throws -> any FixtureModel
@@ -61,8 +90,8 @@ extension SequenceProblem: FixtureModel {}
 extension ChunkedProblem: FixtureModel {}
 extension BidirectionalProblem: FixtureModel {}
 extension KerasBidirectionalProblem: FixtureModel {}
-extension KerasSequentialProblem: FixtureModel {}
-extension KerasEncoderDecoderProblem: FixtureModel {}
+extension KerasSequentialProblem: OneOutputModel {}
+extension KerasEncoderDecoderProblem: OneOutputModel {}
 extension MinCharProblem: FixtureModel {}
 extension NumpyRandomProblem: FixtureModel {}
 extension DenseMSEProblem: FixtureModel {}

@@ -9,11 +9,11 @@ extension KerasEncoderDecoderProblem {
         try KerasEncoderDecoder(encoder: try encoder.layer(impl, t), decoder: try decoder.layer(impl, t))
     }
 
-    func forward<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> Tensor<T> {
+    public func output<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> Tensor<T> {
         do { return try model(impl, t).forward(encoderInput: t[xEncoder]!, decoderInput: t[xDecoder]!).output } catch let e as RNNError { throw e.within("model") }
     }
 
-    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> [String: Tensor<T>]? {
+    public func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> [String: Tensor<T>]? {
         guard let u = upstream else { return nil }
         let m = try model(impl, t)
         let g: KerasEncoderDecoder<T>.Gradients
@@ -30,22 +30,5 @@ extension KerasEncoderDecoderProblem {
     public var differentiableNames: [String] {
         let w = { (e: KerasLayerEntry) in e.cell.spec.parameterShapes(inputSize: e.cell.inputSize).map { e.cell.weightNames[$0.name]! } }
         return w(encoder) + w(decoder) + [xEncoder, xDecoder]
-    }
-
-    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = floatTensors(tensors, T.self)
-        var r = ResultSet()
-        r.add(["outputs"], TensorData(try forward(impl, t)))
-        if let g = try gradients(impl, t) { for n in differentiableNames where g[n] != nil { r.add(["gradients", n], TensorData(g[n]!)) } }
-        return r
-    }
-
-    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = floatTensors(tensors, Double.self)
-        guard let g = try gradients(impl, t), let u = upstream else { return [] }
-        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates,
-                                           useGSL: useGSL) { all in
-            try forward(impl, all).dot(u.tensor(Double.self))
-        }
     }
 }

@@ -14,7 +14,11 @@ extension KerasSequentialProblem {
         })
     }
 
-    func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> [String: Tensor<T>]? {
+    public func output<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> Tensor<T> {
+        try model(impl, t).forward(t[xName]!).output
+    }
+
+    public func gradients<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> [String: Tensor<T>]? {
         guard let u = upstream else { return nil }
         let model = try model(impl, t)
         let g = try model.backward(try model.forward(t[xName]!), dOutput: u.tensor(T.self))
@@ -39,22 +43,5 @@ extension KerasSequentialProblem {
             case let .bidirectional(b): return b.weightNames
             }
         } + [xName]
-    }
-
-    public func results<T: RNNFloat>(_ impl: any RNNImplementation.Type, _: T.Type) throws -> ResultSet {
-        let t = floatTensors(tensors, T.self)
-        var r = ResultSet()
-        r.add(["outputs"], TensorData(try model(impl, t).forward(t[xName]!).output))
-        if let g = try gradients(impl, t) { for n in differentiableNames where g[n] != nil { r.add(["gradients", n], TensorData(g[n]!)) } }
-        return r
-    }
-
-    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = floatTensors(tensors, Double.self)
-        guard let g = try gradients(impl, t), let u = upstream else { return [] }
-        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates,
-                                           useGSL: useGSL) { all in
-            try model(impl, all).forward(all[xName]!).output.dot(u.tensor(Double.self))
-        }
     }
 }

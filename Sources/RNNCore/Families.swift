@@ -100,6 +100,11 @@ extension GRULayout: CellLayout {
 // MARK: - LSTM state packing (every flavor, both implementations)
 
 extension CellWeights where Layout == LSTMLayout {
+    /// The peephole vectors `w_i_diag`, `w_f_diag`, `w_o_diag` [H] (nil without peepholes).
+    public var peepholeVectors: (i: [Scalar], f: [Scalar], o: [Scalar])? {
+        layout.peepholes.map { (parameters.tensors[$0.i].data, parameters.tensors[$0.f].data, parameters.tensors[$0.o].data) }
+    }
+
     /// (c_prev [B, H], h_prev [B, P]) from the framework's state list: TF `(c, m)` or, with
     /// `state_is_tuple=False`, one tensor `concat([c, m], 1)`; Keras and PyTorch `(h, c)`.
     public func splitState(_ state: [Tensor<Scalar>]) -> (c: Tensor<Scalar>, h: Tensor<Scalar>) {

@@ -147,6 +147,12 @@ public struct LSTMConfig: Sendable, Equatable {
         return (k * units)..<((k + 1) * units)
     }
 
+    /// The first column of each gate's block in the fused [.., 4H] matrices, named as TF
+    /// names the gates (i input, j candidate, f forget, o output) whatever the flavor's order.
+    public var gateOffsets: (i: Int, j: Int, f: Int, o: Int) {
+        (columns(.input).lowerBound, columns(.candidate).lowerBound, columns(.forget).lowerBound, columns(.output).lowerBound)
+    }
+
     /// Parameter names and shapes, in the framework's creation order.
     public func parameterShapes(inputSize i: Int) -> [(name: String, shape: [Int])] {
         let h = units, p = outputWidth

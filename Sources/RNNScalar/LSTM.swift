@@ -26,8 +26,7 @@ extension Implementation {
             let (wx, wh, biases, peepholes, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.peepholes, w.layout.projection)
             let (cPrev, hPrev) = w.splitState(state)
             let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
-            let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
-                                    config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
+            let (ci, cj, cf, co) = config.gateOffsets
             let act = config.activation, gate = config.recurrentActivation
             let forgetBias = T(config.forgetBias)
             var gi = Tensor<T>(zeros: [batch, nH]), gf = gi, gg = gi, go = gi
@@ -105,8 +104,7 @@ extension Implementation {
             let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
             let saved = step.cache.lstm
             let (gi, gf, gg, go, cRaw, c, actC, mh, mRaw) = (saved.i, saved.f, saved.g, saved.o, saved.cUnclipped, saved.c, saved.actC, saved.mh, saved.mUnclipped)
-            let (ci, cj, cf, co) = (config.columns(.input).lowerBound, config.columns(.candidate).lowerBound,
-                                    config.columns(.forget).lowerBound, config.columns(.output).lowerBound)
+            let (ci, cj, cf, co) = config.gateOffsets
             let act = config.activation, gate = config.recurrentActivation
             // The output m and the state's m are one tensor: their cotangents add.
             var dm = dOutput
