@@ -98,6 +98,8 @@ extension Implementation.GRU {
                     }
                 }
             }
+            // (ElmanSequence ends the same way; the step bodies before it differ, so each keeps its
+            // own loop rather than a shared helper taking closures in the hottest loop)
             // outputs; rows past their length copy the state through and output zero
             for b in 0..<batch {
                 if lengths.map({ t < $0[b] }) ?? true {

@@ -86,6 +86,8 @@ func vtanh(_ x: Double) -> Double {
 @inline(__always) func vsigmoid(_ x: Float) -> Float { 1 / (1 + vexp(-x)) }
 @inline(__always) func vsigmoid(_ x: Double) -> Double { 1 / (1 + vexp(-x)) }
 
+// One overload per precision on purpose: each calls that precision's vectorised vexp/vtanh,
+// which a generic body would not reach.
 private func applyRun(_ act: Activation, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
     switch act {
     case .tanh: for k in 0..<n { p[k] = vtanh(p[k]) }

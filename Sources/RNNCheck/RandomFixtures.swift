@@ -45,6 +45,8 @@ public struct RandomCase: Sendable, CustomStringConvertible {
         return s
     }
 
+    // Each kind reads its own options below; the cases look alike because every config is built
+    // the same way (a config of the flavor, then its options).
     /// The cell spec of one layer of this case (min-char-rnn is a program, not a cell: nil).
     public func spec() -> CellSpec? {
         switch kind {

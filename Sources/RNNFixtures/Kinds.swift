@@ -1,5 +1,7 @@
 import RNNCore
 
+// (The enums below are tables of names; their cases look alike by construction.)
+
 /// Every `model.kind` a fixture may name (Fixtures/FORMAT.md), and the cells and layers inside
 /// them: the one place their names are spelled. Code elsewhere names a kind by its case.
 public enum ModelKind: String, Sendable, CaseIterable {

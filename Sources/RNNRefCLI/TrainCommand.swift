@@ -28,6 +28,8 @@ struct CommonTrainOptions: ParsableArguments {
     }
 }
 
+// Each command declares its own options (its CLI surface, with its own help and defaults);
+// the lists look alike, the options differ. What they share is `CommonTrainOptions`.
 struct MinCharRNNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "min-char-rnn",
         abstract: "Karpathy's min-char-rnn as in “基本概念” (002); prints exactly the lines numpy's program prints.")

@@ -94,6 +94,7 @@ extension Implementation {
                     hNew[i] = T.tanh(s + bh.data[i])
                 }
                 h = hNew
+                // (the same softmax as lossFun's, written again as the document's `sample` writes it again)
                 // y = Why·h + by;  p = exp(y) / sum(exp(y))
                 var e = [T](repeating: 0, count: nV)
                 var sum: T = 0

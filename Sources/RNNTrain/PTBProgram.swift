@@ -4,6 +4,9 @@ import RNNCheck
 import RNNFixtures
 import RNNNumpy
 
+// The hyperparameters are stored properties named as the document names them; the sine
+// programs' lists look alike (same shape) but are their own.
+
 /// The PTB language model of “TensorFlow RNN入门” (004) (`PTBModel`, `run_epoch`, `main`) on a
 /// small word-level corpus: words split on whitespace with `<eos>` at each line end (the PTB
 /// reader), an embedding [V, H], dropout on the embedded inputs, two `BasicLSTMCell(H)` layers
