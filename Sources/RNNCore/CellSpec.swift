@@ -61,7 +61,9 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// one layer of PyTorch `nn.GRU`. See `GRUConfig`.
     case gru(GRUConfig)
 
-    /// The fixture `kind` of the cell.
+    /// The framework's name of the cell, for messages and descriptions (the Keras names are the
+    /// cells', `keras.LSTMCell`; the kinds a fixture names are RNNFixtures' `ModelKind` and
+    /// `TFCellKind`, and only decoders read those).
     public var kind: String {
         switch self {
         case .numpyRNN: return "numpy.rnn"
