@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "RNNCheck", targets: ["RNNCheck"]),
         .library(name: "RNNTrain", targets: ["RNNTrain"]),
         .library(name: "RNNNotebooks", targets: ["RNNNotebooks"]),
+        .library(name: "RNNRefCLI", targets: ["RNNRefCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
