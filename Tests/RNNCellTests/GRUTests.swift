@@ -39,15 +39,7 @@ struct GRUTests {
 
     @Test(arguments: gradientCases)
     func gradientsPassBothOracles(_ c: RandomCase) throws {
-        let model = try c.model()
-        for impl in implementations {
-            let entries = try model.gradientCheck(impl, maxCoordinates: 1000, useGSL: true)
-            #expect(!entries.isEmpty)
-            for e in entries {
-                #expect(e.fdRelError <= 1e-7, "\(c) [\(impl.name)] \(e.name): central \(e.fdRelError)")
-                #expect((e.gslRelError ?? 1) <= 1e-6, "\(c) [\(impl.name)] \(e.name): gsl \(e.gslRelError ?? .nan)")
-            }
-        }
+        try GradientCheckTests.expectBothOraclesPass(c)
     }
 
     @Test(arguments: [DType.float64, .float32])

@@ -40,12 +40,18 @@ struct GradientCheckTests {
     /// gsl_deriv_central agrees to 1e-6.
     @Test(arguments: cases)
     func everyTensorPassesBothOracles(_ c: RandomCase) throws {
+        try Self.expectBothOraclesPass(c, everyCoordinate: true)
+    }
+
+    /// Every tensor of the case's model, both implementations: central differences within 1e-7,
+    /// GSL's gsl_deriv_central within 1e-6 (at most 1000 coordinates per tensor).
+    static func expectBothOraclesPass(_ c: RandomCase, everyCoordinate: Bool = false) throws {
         let model = try c.model()
         for impl in implementations {
             let entries = try model.gradientCheck(impl, maxCoordinates: 1000, useGSL: true)
             #expect(!entries.isEmpty)
             for e in entries {
-                #expect(e.checked == e.total)
+                if everyCoordinate { #expect(e.checked == e.total) }
                 #expect(e.fdRelError <= 1e-7, "\(c) [\(impl.name)] \(e.name): central \(e.fdRelError)")
                 #expect((e.gslRelError ?? 1) <= 1e-6, "\(c) [\(impl.name)] \(e.name): gsl \(e.gslRelError ?? .nan)")
             }

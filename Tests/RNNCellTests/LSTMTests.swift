@@ -53,15 +53,7 @@ struct LSTMTests {
     /// Every LSTM option (and their mixes), every tensor, both implementations, both oracles.
     @Test(arguments: gradientCases)
     func gradientsPassBothOracles(_ c: RandomCase) throws {
-        let model = try c.model()
-        for impl in implementations {
-            let entries = try model.gradientCheck(impl, maxCoordinates: 1000, useGSL: true)
-            #expect(!entries.isEmpty)
-            for e in entries {
-                #expect(e.fdRelError <= 1e-7, "\(c) [\(impl.name)] \(e.name): central \(e.fdRelError)")
-                #expect((e.gslRelError ?? 1) <= 1e-6, "\(c) [\(impl.name)] \(e.name): gsl \(e.gslRelError ?? .nan)")
-            }
-        }
+        try GradientCheckTests.expectBothOraclesPass(c)
     }
 
     /// One TF LSTMCell step, built directly.
