@@ -33,6 +33,11 @@ struct ScalarVsBLASTests {
         }
     }
 
+    /// Random kinds, shapes, weights and options: besides the shapes and flags, every LSTM
+    /// option (peepholes, a cell_clip and proj_clip small enough to bite, projection,
+    /// forget_bias 0 / 0.5 / 1, concatenated state) and both Keras GRU resets are drawn from a
+    /// hash of the seed. (The generator's stream is not pinned, so how often each value comes up
+    /// varies; `everyOptionCombination` covers each one by construction.)
     @Test func randomShapesAndWeights() async {
         let shapes = Gen.int(in: 1...5).array(of: 4)       // H, I, B, T
         await propertyCheck(count: 200, input: Gen.element(of: RandomCase.Kind.allCases), shapes, Gen.int(in: 0...100_000),
@@ -46,7 +51,49 @@ struct ScalarVsBLASTests {
             c.layers = seed % 2 + 1
             c.activation = act!
             c.useBias = seed % 3 != 0
+            Self.drawOptions(&c)
             try Self.compare(c)
+        }
+    }
+
+    /// Every combination of the options `drawOptions` draws, for each kind that has them, both
+    /// precisions, two shapes (H = 3 with lengths 0…T, and H = 1): all 256 option words for
+    /// tf.LSTMCell, the 32 that vary the other kinds' bits for them.
+    @Test(arguments: [DType.float32, .float64])
+    func everyOptionCombination(_ dtype: DType) throws {
+        for kind: RandomCase.Kind in [.tfLSTMCell, .tfBasicLSTMCell, .torchLSTM, .kerasGRU] {
+            for word in 0..<256 where kind == .tfLSTMCell || word & 0b1111 == 0b0100 || word & 0b1111 == 0 {
+                for (units, lengths) in [(3, true), (1, false)] {
+                    var c = RandomCase(kind)
+                    c.units = units; c.input = 2; c.batch = 3; c.steps = 4; c.dtype = dtype; c.withLengths = lengths
+                    c.seed = 1000 + word
+                    Self.drawOptions(&c, word: word)
+                    try Self.compare(c)
+                }
+            }
+        }
+    }
+
+    /// The options of `c.kind` from the bits of `word` (default: a hash of the seed, independent
+    /// of the seed's other uses).
+    static func drawOptions(_ c: inout RandomCase, word: Int? = nil) {
+        let o = word ?? Int(truncatingIfNeeded: (UInt64(c.seed) &* 0x9E37_79B9_7F4A_7C15) >> 40)
+        switch c.kind {
+        case .tfLSTMCell:
+            c.peepholes = o & 1 != 0
+            c.cellClip = o & 2 != 0 ? 0.25 : nil
+            c.numProj = o & 4 != 0 ? max(1, c.units - 1) : nil
+            c.projClip = o & 8 != 0 && c.numProj != nil ? 0.2 : nil
+            fallthrough
+        case .tfBasicLSTMCell:
+            c.forgetBias = [0, 0.5, 1][(o >> 4) % 3]
+            c.stateIsTuple = (o >> 6) & 1 == 0
+        case .torchLSTM:
+            c.numProj = o & 4 != 0 && c.units >= 2 ? c.units - 1 : nil
+        case .kerasGRU:
+            c.resetAfter = (o >> 7) & 1 == 0
+        default:
+            break
         }
     }
 
