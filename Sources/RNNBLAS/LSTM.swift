@@ -24,7 +24,8 @@ extension Implementation {
             let clipC = config.cellClip.map { T($0) }
             var bias = [T](repeating: 0, count: n4)
             for bi in biases { for k in 0..<n4 { bias[k] += p.tensors[bi].data[k] } }
-            let (wI, wF, wO) = (w.peepholeVectors?.i, w.peepholeVectors?.f, w.peepholeVectors?.o)
+            let peep = w.peepholeVectors
+            let (wI, wF, wO) = (peep?.i, peep?.f, peep?.o)
             let n = batch * nH
             var gi = [T](repeating: 0, count: n), gf = gi, gg = gi, go = gi, cRaw = gi, c = gi, actC = gi, mh = gi
             // one fused pass over the gates
@@ -84,7 +85,8 @@ extension Implementation {
                 pr.multiplyTransposed(p, dm, m: batch, k: nH, n: nP, beta: 0, into: &dmh)
                 pr.accumulateGradient(&grads, mh, dm, m: batch, k: nH, n: nP)
             }
-            let (wI, wF, wO) = (w.peepholeVectors?.i, w.peepholeVectors?.f, w.peepholeVectors?.o)
+            let peep = w.peepholeVectors
+            let (wI, wF, wO) = (peep?.i, peep?.f, peep?.o)
             var dwI = [T](repeating: 0, count: nH), dwF = dwI, dwO = dwI
             let clipC = config.cellClip.map { T($0) }
             var dz = [T](repeating: 0, count: batch * n4)

@@ -44,7 +44,8 @@ extension Implementation.LSTM {
         let (ci, cj, cf, co) = config.gateOffsets
         let act = config.activation, gate = config.recurrentActivation
         let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
-        let (wI, wF, wO) = (w.peepholeVectors?.i, w.peepholeVectors?.f, w.peepholeVectors?.o)
+        let peep = w.peepholeVectors
+        let (wI, wF, wO) = (peep?.i, peep?.f, peep?.o)
         let whData = p.tensors[wh.index].data
         let projData = projection.map { p.tensors[$0.index].data }
         for t in 0..<tCount {
@@ -138,7 +139,8 @@ extension Implementation.LSTM {
         let (ci, cj, cf, co) = config.gateOffsets
         let act = config.activation, gate = config.recurrentActivation
         let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
-        let (wI, wF, wO) = (w.peepholeVectors?.i, w.peepholeVectors?.f, w.peepholeVectors?.o)
+        let peep = w.peepholeVectors
+        let (wI, wF, wO) = (peep?.i, peep?.f, peep?.o)
         var dwI = [T](repeating: 0, count: nH), dwF = dwI, dwO = dwI
         let whData = p.tensors[wh.index].data
         let projData = projection.map { p.tensors[$0.index].data }
