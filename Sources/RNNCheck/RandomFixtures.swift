@@ -34,6 +34,21 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     public var stateIsTuple: Bool = true
     /// Keras GRU `reset_after`.
     public var resetAfter: Bool = true
+    // Keras layer options (every Keras kind)
+    public var goBackwards: Bool = false
+    /// A Keras mask [B, T], drawn after every other tensor (so that adding it leaves the rest of
+    /// the case unchanged), and `zero_output_for_mask`.
+    public var mask: MaskPattern?
+    public var zeroOutputForMask: Bool = false
+
+    /// How a Keras mask is drawn.
+    public enum MaskPattern: String, Sendable, CaseIterable {
+        /// Each row keeps a prefix of random length 0…T (row 0 all of it, row 1 none): a mask
+        /// that only cuts the end, as `sequence_length` does.
+        case cutsTheEnd = "end"
+        /// Each step kept with probability ½; row 0 is `1 0 1 …` so a gap is always there.
+        case gaps
+    }
 
     public init(_ kind: Kind) { self.kind = kind }
 
@@ -42,7 +57,41 @@ public struct RandomCase: Sendable, CustomStringConvertible {
         if LayerKind.lstm.contains(kind) {
             s += " peepholes=\(peepholes) cell_clip=\(cellClip.map { "\($0)" } ?? "-") proj=\(numProj.map { "\($0)" } ?? "-") proj_clip=\(projClip.map { "\($0)" } ?? "-") forget_bias=\(forgetBias) tuple=\(stateIsTuple)"
         }
+        if kind == .kerasGRU { s += " reset_after=\(resetAfter)" }
+        if kind.family == .keras {
+            s += " go_backwards=\(goBackwards) mask=\(mask?.rawValue ?? "-") zero_output_for_mask=\(zeroOutputForMask)"
+        }
         return s
+    }
+
+    /// The options this case's kind reads, each with its value: what a property test counts to
+    /// show that its generator draws every value of every option.
+    public var optionValues: [String: String] {
+        var o: [String: String] = ["dtype": dtype.rawValue]
+        let lstm = LayerKind.lstm.contains(kind)
+        switch kind.family {
+        case .tf?:
+            o["layers"] = "\(layers)"; o["time_major"] = "\(timeMajor)"; o["sequence_length"] = "\(withLengths)"
+        case .torch?:
+            o["layers"] = "\(layers)"; o["time_major"] = "\(timeMajor)"; o["bias"] = "\(useBias)"
+        case .keras?:
+            o["go_backwards"] = "\(goBackwards)"; o["mask"] = mask?.rawValue ?? "-"
+            o["zero_output_for_mask"] = "\(zeroOutputForMask)"
+            if kind != .kerasMinimalRNNCell { o["use_bias"] = "\(useBias)" }
+        default:
+            break
+        }
+        if [.tfBasicRNNCell, .kerasSimpleRNN, .tfLSTMCell, .tfBasicLSTMCell, .kerasLSTM, .tfGRUCell, .kerasGRU].contains(kind) {
+            o["activation"] = activation.rawValue
+        }
+        if kind == .tfLSTMCell {
+            o["use_peepholes"] = "\(peepholes)"; o["cell_clip"] = cellClip.map { "\($0)" } ?? "-"
+            o["num_proj"] = numProj == nil ? "-" : "yes"; o["proj_clip"] = projClip.map { "\($0)" } ?? "-"
+        }
+        if lstm && kind.family == .tf { o["forget_bias"] = "\(forgetBias)"; o["state_is_tuple"] = "\(stateIsTuple)" }
+        if kind == .torchLSTM { o["proj_size"] = numProj == nil ? "-" : "yes" }
+        if kind == .kerasGRU { o["reset_after"] = "\(resetAfter)" }
+        return o
     }
 
     // Each kind reads its own options below; the cases look alike because every config is built
@@ -156,9 +205,27 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             if batch >= 2 { l[0] = steps; l[1] = 0 }
             lengths = l
         }
-                return try SequenceProblem(family: kind.family ?? .keras, cells: cells, tensors: tensors, x: "x", timeMajor: tm,
-                                   initialState: stateNames, sequenceLength: lengths,
-                                   upstreamOutputs: "upstream/outputs", upstreamFinalState: upstreamFinal)
+        var p = try SequenceProblem(family: kind.family ?? .keras, cells: cells, tensors: tensors, x: "x", timeMajor: tm,
+                                    initialState: stateNames, sequenceLength: lengths,
+                                    upstreamOutputs: "upstream/outputs", upstreamFinalState: upstreamFinal)
+        if kind.family == .keras {
+            p.goBackwards = goBackwards
+            p.zeroOutputForMask = zeroOutputForMask
+            p.kerasMask = mask.map { pattern in
+                var m: [Bool] = []
+                for b in 0..<batch {
+                    switch pattern {
+                    case .cutsTheEnd:
+                        let kept = b == 0 ? steps : b == 1 ? 0 : Int(rng.source.nextUInt32() % UInt32(steps + 1))
+                        m += (0..<steps).map { $0 < kept }
+                    case .gaps:
+                        m += (0..<steps).map { t in b == 0 ? t % 2 == 0 : rng.source.nextUInt32() % 2 == 0 }
+                    }
+                }
+                return m
+            }
+        }
+        return p
     }
 
     /// The case as a fixture document, for a file (`rnnref run`, a framework's script).

@@ -32,6 +32,21 @@ struct GradientCheckTests {
         var one = RandomCase(.tfBasicRNNCell)
         one.units = 1; one.input = 1; one.batch = 1; one.steps = 1; one.seed = 6
         out.append(one)
+        // The options of the scalar-vs-BLAS property test: every option bit on, and a hashed
+        // word, for each kind that has options; general options (activation, bias, layers,
+        // time-major, lengths) from a hash too. ReLU is left out: a central difference may
+        // straddle its kink.
+        for (n, (kind, bits)) in ScalarVsBLASTests.optionBits.enumerated() {
+            for (k, word) in [bits, Int(truncatingIfNeeded: ScalarVsBLASTests.splitmix64(UInt64(n)) >> 32) & bits].enumerated() {
+                var c = RandomCase(kind)
+                c.seed = 100 + 2 * n + k; c.units = 3; c.input = 2; c.batch = 3; c.steps = 4
+                ScalarVsBLASTests.drawGeneralOptions(&c, word: Int(truncatingIfNeeded: ScalarVsBLASTests.splitmix64(UInt64(c.seed)) >> 40))
+                if c.activation == .relu { c.activation = .tanh }
+                c.dtype = .float64
+                ScalarVsBLASTests.drawOptions(&c, word: word)
+                out.append(c)
+            }
+        }
         return out
     }
 

@@ -33,40 +33,94 @@ struct ScalarVsBLASTests {
         }
     }
 
-    /// Random kinds, shapes, weights and options: besides the shapes and flags, every LSTM
-    /// option (peepholes, a cell_clip and proj_clip small enough to bite, projection,
-    /// forget_bias 0 / 0.5 / 1, concatenated state) and both Keras GRU resets are drawn from a
-    /// hash of the seed. (The generator's stream is not pinned, so how often each value comes up
-    /// varies; `everyOptionCombination` covers each one by construction.)
-    @Test func randomShapesAndWeights() async {
+    /// Random shapes and weights; the kind and every option come from the case's index (kinds in
+    /// turn, options from a hash of the index), so that the draw of each option value can be
+    /// counted and asserted: every value of every option of every kind at least 3 times.
+    /// Besides the shapes, precision, activation, bias, stacking, time-major and
+    /// `sequence_length` (with rows of length 0 and T): every LSTM option (peepholes, a
+    /// cell_clip and proj_clip small enough to bite, projection, forget_bias 0 / 0.5 / 1,
+    /// concatenated state), PyTorch's proj_size, both Keras GRU resets, and every Keras layer
+    /// option (go_backwards; no mask, a mask that cuts the end, a mask with gaps; both
+    /// zero_output_for_mask).
+    @Test func randomShapesAndWeights() async throws {
         let shapes = Gen.int(in: 1...5).array(of: 4)       // H, I, B, T
-        await propertyCheck(count: 200, input: Gen.element(of: RandomCase.Kind.allCases), shapes, Gen.int(in: 0...100_000),
-                            Gen.bool, Gen.element(of: Activation.allCases)) { kind, s, seed, flag, act in
-            var c = RandomCase(kind!)
+        let kinds = RandomCase.Kind.allCases
+        var index = 0
+        var drawn: [RandomCase.Kind: [String: [String: Int]]] = [:]     // kind → option → value → count
+        await propertyCheck(count: 600, input: shapes, Gen.int(in: 0...100_000)) { s, seed in
+            defer { index += 1 }
+            var c = RandomCase(kinds[index % kinds.count])
             c.units = s[0]; c.input = s[1]; c.batch = s[2]; c.steps = s[3]
             c.seed = seed
-            c.dtype = flag ? .float64 : .float32
-            c.withLengths = flag
-            c.timeMajor = !flag
-            c.layers = seed % 2 + 1
-            c.activation = act!
-            c.useBias = seed % 3 != 0
-            Self.drawOptions(&c)
+            let word = Int(truncatingIfNeeded: Self.splitmix64(UInt64(index)) >> 32)
+            Self.drawGeneralOptions(&c, word: word >> 16)
+            Self.drawOptions(&c, word: word)
+            for (option, value) in c.optionValues { drawn[c.kind, default: [:]][option, default: [:]][value, default: 0] += 1 }
             try Self.compare(c)
+        }
+        #expect(Set(Self.optionValuesDrawn.keys) == Set(kinds))
+        for (kind, options) in Self.optionValuesDrawn {
+            for (option, values) in options {
+                for v in values {
+                    let n = drawn[kind]?[option]?[v] ?? 0
+                    #expect(n >= 3, "\(kind.name) \(option)=\(v) drawn \(n) times")
+                }
+            }
+            #expect(Set(drawn[kind]?.keys.map { $0 } ?? []) == Set(options.keys), "\(kind.name): options drawn")
         }
     }
 
+    /// SplitMix64's output function: every bit of the result depends on every bit of `x`.
+    static func splitmix64(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Every value of every option each kind reads, as the frameworks spell them: what
+    /// `randomShapesAndWeights` must draw.
+    static let optionValuesDrawn: [RandomCase.Kind: [String: [String]]] = {
+        let dtype = ["dtype": ["float32", "float64"]]
+        let act = ["activation": Activation.allCases.map(\.rawValue)]
+        let tf = ["layers": ["1", "2"], "time_major": ["true", "false"], "sequence_length": ["true", "false"]]
+        let torch = ["layers": ["1", "2"], "time_major": ["true", "false"], "bias": ["true", "false"]]
+        let keras = ["go_backwards": ["true", "false"], "mask": ["-", "end", "gaps"], "zero_output_for_mask": ["true", "false"],
+                     "use_bias": ["true", "false"]]
+        let tfLSTM = ["forget_bias": ["0.0", "0.5", "1.0"], "state_is_tuple": ["true", "false"]]
+        func m(_ d: [String: [String]]...) -> [String: [String]] { d.reduce([:]) { $0.merging($1) { a, _ in a } } }
+        var kerasMinimal = keras
+        kerasMinimal["use_bias"] = nil
+        return [
+            .numpyMinCharRNN: dtype, .numpyRNN: dtype,
+            .tfBasicRNNCell: m(dtype, act, tf),
+            .tfLSTMCell: m(dtype, act, tf, tfLSTM, ["use_peepholes": ["true", "false"], "cell_clip": ["-", "0.25"],
+                                                                 "num_proj": ["-", "yes"], "proj_clip": ["-", "0.2"]]),
+            .tfBasicLSTMCell: m(dtype, act, tf, tfLSTM),
+            .tfGRUCell: m(dtype, act, tf),
+            .kerasSimpleRNN: m(dtype, act, keras),
+            .kerasMinimalRNNCell: m(dtype, kerasMinimal),
+            .kerasLSTM: m(dtype, act, keras),
+            .kerasGRU: m(dtype, act, keras, ["reset_after": ["true", "false"]]),
+            .torchLSTM: m(dtype, torch, ["proj_size": ["-", "yes"]]),
+            .torchGRU: m(dtype, torch),
+        ]
+    }()
+
     /// Every combination of the options `drawOptions` draws, for each kind that has them, both
-    /// precisions, two shapes (H = 3 with lengths 0…T, and H = 1): all 256 option words for
-    /// tf.LSTMCell, the 32 that vary the other kinds' bits for them.
+    /// precisions, two shapes (H = 3 with lengths 0…T, and H = 1): all 128 option words of
+    /// tf.LSTMCell, and every combination of the other kinds' own bits (the Keras layer flags
+    /// and masks included).
     @Test(arguments: [DType.float32, .float64])
     func everyOptionCombination(_ dtype: DType) throws {
-        for kind: RandomCase.Kind in [.tfLSTMCell, .tfBasicLSTMCell, .torchLSTM, .kerasGRU] {
-            for word in 0..<256 where kind == .tfLSTMCell || word & 0b1111 == 0b0100 || word & 0b1111 == 0 {
+        for (kind, bits) in Self.optionBits {
+            var words = [0], sub = bits                     // every subset of `bits`
+            while sub != 0 { words.append(sub); sub = (sub - 1) & bits }
+            for word in words {
                 for (units, lengths) in [(3, true), (1, false)] {
                     var c = RandomCase(kind)
                     c.units = units; c.input = 2; c.batch = 3; c.steps = 4; c.dtype = dtype; c.withLengths = lengths
-                    c.seed = 1000 + word
+                    c.seed = 1000 + word % 997
                     Self.drawOptions(&c, word: word)
                     try Self.compare(c)
                 }
@@ -74,10 +128,15 @@ struct ScalarVsBLASTests {
         }
     }
 
-    /// The options of `c.kind` from the bits of `word` (default: a hash of the seed, independent
-    /// of the seed's other uses).
-    static func drawOptions(_ c: inout RandomCase, word: Int? = nil) {
-        let o = word ?? Int(truncatingIfNeeded: (UInt64(c.seed) &* 0x9E37_79B9_7F4A_7C15) >> 40)
+    /// The bits of an option word each kind reads in `drawOptions`.
+    static let optionBits: [(RandomCase.Kind, Int)] = [
+        (.tfLSTMCell, 0x7F), (.tfBasicLSTMCell, 0x70), (.torchLSTM, 0x4),
+        (.kerasGRU, 0xF80), (.kerasLSTM, 0xF00), (.kerasSimpleRNN, 0xF00), (.kerasMinimalRNNCell, 0xF00),
+    ]
+
+    /// The options of `c.kind` from the bits of `word` (bits 0–6 the LSTM options, 7 the GRU
+    /// reset, 8–11 the Keras layer flags).
+    static func drawOptions(_ c: inout RandomCase, word o: Int) {
         switch c.kind {
         case .tfLSTMCell:
             c.peepholes = o & 1 != 0
@@ -90,11 +149,26 @@ struct ScalarVsBLASTests {
             c.stateIsTuple = (o >> 6) & 1 == 0
         case .torchLSTM:
             c.numProj = o & 4 != 0 && c.units >= 2 ? c.units - 1 : nil
-        case .kerasGRU:
-            c.resetAfter = (o >> 7) & 1 == 0
         default:
             break
         }
+        if c.kind == .kerasGRU { c.resetAfter = (o >> 7) & 1 == 0 }
+        if c.kind.family == .keras {
+            c.mask = [nil, .cutsTheEnd, .gaps, .gaps][(o >> 8) & 3]
+            c.zeroOutputForMask = (o >> 10) & 1 != 0
+            c.goBackwards = (o >> 11) & 1 != 0
+        }
+    }
+
+    /// The options every kind shares, from the bits of `word`: precision, activation, bias,
+    /// layers, time-major, `sequence_length`.
+    static func drawGeneralOptions(_ c: inout RandomCase, word o: Int) {
+        c.dtype = o & 1 == 0 ? .float32 : .float64
+        c.activation = Activation.allCases[(o >> 1) & 3]
+        c.useBias = (o >> 3) % 4 != 0
+        c.layers = (o >> 5) & 1 + 1
+        c.timeMajor = (o >> 6) & 1 != 0
+        c.withLengths = (o >> 7) & 1 != 0
     }
 
     @Test(arguments: [DType.float32, .float64])
