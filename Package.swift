@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "COpenBLAS", "RNNNumpy"]),
         .testTarget(
             name: "RNNCellTests",
-            dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck",
+            dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNLayers",
                            .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "RNNLayerTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNFixtures", "RNNCheck"]),

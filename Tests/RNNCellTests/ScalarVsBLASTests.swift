@@ -19,9 +19,12 @@ import Testing
 @Suite("Scalar vs BLAS")
 struct ScalarVsBLASTests {
     static func compare(_ c: RandomCase) throws {
-        let a = try c.run(RNNScalar.Implementation.self)
-        let b = try c.run(RNNBLAS.Implementation.self)
-        let limit = c.dtype == .float64 ? 1e-12 : 1e-5
+        try compare(try c.run(RNNScalar.Implementation.self), try c.run(RNNBLAS.Implementation.self), dtype: c.dtype, what: "\(c)")
+    }
+
+    /// Scalar's results `a` against BLAS's `b`, relative to the largest result.
+    static func compare(_ a: ResultSet, _ b: ResultSet, dtype: DType, what c: String) throws {
+        let limit = dtype == .float64 ? 1e-12 : 1e-5
         #expect(a.entries.count == b.entries.count)
         #expect(a.entries.count >= 3)
         let scale = a.entries.flatMap { $0.value.values.map { abs($0) } }.max() ?? 0
