@@ -1,0 +1,177 @@
+import RNNCheck
+import RNNCore
+import RNNFixtures
+import RNNTestSupport
+import Testing
+
+/// What scalar and BLAS share (masks, lengths, directions, option handling, conversions) cannot
+/// be checked by comparing the two. These identities need no framework: two models that must
+/// compute the same function, run through both implementations, every result compared.
+@Suite("Identities that need no framework")
+struct IdentityTests {
+    /// Every result of `a` equals the result of `b` under `key(a's key)` (nil: not compared), to
+    /// 1e-12 of the largest result, in both implementations. Returns how many were compared.
+    @discardableResult
+    static func expectSame(_ a: any FixtureModel, _ b: any FixtureModel, what: String,
+                           key: (String) -> String? = { $0 }, transform: (String, TensorData) -> TensorData = { $1 }) throws -> Int {
+        var compared = 0
+        for impl in implementations {
+            let ra = try FixtureRunner.run(a, dtype: .float64, impl: impl)
+            let rb = try FixtureRunner.run(b, dtype: .float64, impl: impl)
+            let scale = ra.entries.flatMap { $0.value.values.map { abs($0) } }.max() ?? 0
+            compared = 0
+            for e in ra.entries {
+                guard let k = key(e.key) else { continue }
+                let other = try #require(rb.entry(k), "\(what): no \(k) in the second model's results")
+                let mine = transform(e.key, e.value)
+                #expect(mine.shape == other.value.shape, "\(what): \(e.key)")
+                let d = maxAbsError(mine.values, other.value.values)
+                #expect(d <= 1e-12 * max(1, scale), "\(what) [\(impl.name)]: \(e.key) differs by \(d)")
+                compared += 1
+            }
+        }
+        return compared
+    }
+
+    static func sequenceModel(_ c: RandomCase) throws -> SequenceProblem {
+        try #require(try c.model() as? SequenceProblem)
+    }
+
+    /// `tf.LSTMCell(use_peepholes=True)` with all three peephole vectors zero is the cell
+    /// without peepholes (outputs, state and the other tensors' gradients).
+    @Test(arguments: 0..<4)
+    func zeroPeepholesAreNoPeepholes(_ seed: Int) throws {
+        var c = RandomCase(.tfLSTMCell)
+        c.seed = 30 + seed; c.peepholes = true; c.withLengths = true; c.batch = 3; c.layers = 1 + seed % 2
+        c.cellClip = seed == 2 ? 0.5 : nil; c.numProj = seed == 3 ? 2 : nil
+        var with = try Self.sequenceModel(c)
+        var without = with
+        for (k, cell) in with.cells.enumerated() {
+            guard case var cfg = cell.spec, case .lstm(var l) = cfg else { Issue.record("not an LSTM"); return }
+            for v in ["w_f_diag", "w_i_diag", "w_o_diag"] {
+                let name = try #require(cell.weightNames[v])
+                with.tensors[name]!.values = with.tensors[name]!.values.map { _ in 0 }
+                without.cells[k].weightNames[v] = nil
+            }
+            l.usePeepholes = false
+            cfg = .lstm(l)
+            without.cells[k].spec = cfg
+        }
+        let n = try Self.expectSame(with, without, what: "zero peepholes", key: { $0.contains("_diag") ? nil : $0 })
+        #expect(n >= 5)
+    }
+
+    /// `forget_bias = b` is the same cell as `forget_bias = 0` with `b` added to the bias's f
+    /// block (TF's gate order i, j, f, o): every output and every gradient.
+    @Test(arguments: [(RandomCase.Kind.tfLSTMCell, 1.0), (.tfLSTMCell, 0.5), (.tfBasicLSTMCell, 1.0)])
+    func forgetBiasIsABiasOnTheForgetBlock(_ kind: RandomCase.Kind, _ b: Double) throws {
+        var c = RandomCase(kind)
+        c.seed = 40; c.forgetBias = b; c.withLengths = true; c.batch = 3; c.layers = 2
+        let with = try Self.sequenceModel(c)
+        var folded = with
+        for (k, cell) in with.cells.enumerated() {
+            guard case .lstm(var l) = cell.spec else { Issue.record("not an LSTM"); return }
+            let f = l.gateOffsets.f
+            l.forgetBias = 0
+            folded.cells[k].spec = .lstm(l)
+            let name = try #require(cell.weightNames["bias"])
+            for u in 0..<l.units { folded.tensors[name]!.values[f + u] += b }
+        }
+        #expect(try Self.expectSame(with, folded, what: "forget_bias \(b)") >= 6)
+    }
+
+    /// A GRU whose reset gate multiplies the recurrent candidate term after its matmul (Keras
+    /// `reset_after=True`, PyTorch) has two biases; the recurrent biases of z and r are added
+    /// like the input ones, so they fold into the input bias, and the outputs and gradients of
+    /// everything but the biases stay. The candidate's recurrent bias sits inside `r ⊙ (…)`:
+    /// folding it too changes the outputs.
+    @Test(arguments: [RandomCase.Kind.kerasGRU, .torchGRU])
+    func gruRecurrentGateBiasesFoldIntoTheInputBias(_ kind: RandomCase.Kind) throws {
+        var c = RandomCase(kind)
+        c.seed = 50; c.batch = 3; c.layers = 2
+        let two = try Self.sequenceModel(c)
+        let h = c.units
+        // (input bias name, offset), (recurrent bias name, offset) of the z and r blocks and
+        // of the candidate block, per layer
+        func fold(_ p: SequenceProblem, candidate: Bool) throws -> SequenceProblem {
+            var q = p
+            for cell in p.cells {
+                let blocks: [Int]                         // block indices to fold
+                let (inName, inOff, recName, recOff): (String, Int, String, Int)
+                if kind == .kerasGRU {                    // bias [2, 3H]: rows input, recurrent; blocks z, r, h
+                    let n = try #require(cell.weightNames["bias"])
+                    (inName, inOff, recName, recOff) = (n, 0, n, 3 * h)
+                    blocks = candidate ? [0, 1, 2] : [0, 1]
+                } else {                                  // bias_ih, bias_hh [3H]: blocks r, z, n
+                    (inName, inOff, recName, recOff) = (try #require(cell.weightNames["bias_ih"]), 0, try #require(cell.weightNames["bias_hh"]), 0)
+                    blocks = candidate ? [0, 1, 2] : [0, 1]
+                }
+                for blk in blocks {
+                    for u in 0..<h {
+                        q.tensors[inName]!.values[inOff + blk * h + u] += q.tensors[recName]!.values[recOff + blk * h + u]
+                        q.tensors[recName]!.values[recOff + blk * h + u] = 0
+                    }
+                }
+            }
+            return q
+        }
+        let biasNames = Set(two.cells.flatMap { $0.weightNames.filter { $0.key.contains("bias") }.values })
+        let n = try Self.expectSame(two, try fold(two, candidate: false), what: "\(kind.name) folded z, r biases",
+                                    key: { k in biasNames.contains { k.hasSuffix("/" + $0) } ? nil : k })
+        #expect(n >= 5)
+        // folding the candidate's recurrent bias is not an identity
+        let a = try FixtureRunner.run(two, dtype: .float64, impl: implementations[0])
+        let b = try FixtureRunner.run(try fold(two, candidate: true), dtype: .float64, impl: implementations[0])
+        let out = try #require(a.entry("outputs")), outB = try #require(b.entry("outputs"))
+        #expect(maxAbsError(out.value.values, outB.value.values) > 1e-3)
+    }
+
+    /// Keras `go_backwards` on the time-reversed input (and mask) is the forward layer: the
+    /// outputs come in processing order, so they are equal as they are; the final state and the
+    /// weights' gradients are equal, and the input's gradient is reversed back.
+    @Test(arguments: [RandomCase.Kind.kerasSimpleRNN, .kerasLSTM, .kerasGRU, .kerasMinimalRNNCell])
+    func goBackwardsOnTheReversedInputIsTheForwardLayer(_ kind: RandomCase.Kind) throws {
+        var c = RandomCase(kind)
+        c.seed = 60; c.batch = 3; c.steps = 5; c.mask = .gaps; c.zeroOutputForMask = kind == .kerasLSTM
+        let forward = try Self.sequenceModel(c)
+        var backward = forward
+        backward.goBackwards = true
+        let (b, t) = (c.batch, c.steps)
+        func reversed(_ d: TensorData) -> TensorData {
+            let w = d.values.count / (b * t)
+            var out = d
+            for r in 0..<b { for s in 0..<t { for k in 0..<w { out.values[(r * t + s) * w + k] = d.values[(r * t + (t - 1 - s)) * w + k] } } }
+            return out
+        }
+        backward.tensors["x"] = reversed(forward.tensors["x"]!)
+        backward.x = backward.tensors["x"]!
+        let m = try #require(forward.kerasMask)
+        backward.kerasMask = reversed(TensorData(shape: [b, t, 1], values: m.map { $0 ? 1 : 0 })).values.map { $0 != 0 }
+        let n = try Self.expectSame(backward, forward, what: "\(kind.name) go_backwards twice",
+                                    transform: { key, v in key == "gradients/x" ? reversed(v) : v })
+        #expect(n >= 5)
+    }
+
+    /// A Keras mask that only cuts the end of each row, with `zero_output_for_mask`, is
+    /// `tf.nn.dynamic_rnn`'s `sequence_length`: a Keras GRU (reset_before) converted to
+    /// `tf.GRUCell` weights, run with the mask's row lengths, gives the same outputs, final
+    /// state and gradients of x and the initial state (rows of length 0 and T included).
+    @Test(arguments: 0..<3)
+    func aMaskThatCutsTheEndIsSequenceLength(_ seed: Int) throws {
+        var c = RandomCase(.kerasGRU)
+        c.seed = 70 + seed; c.batch = 4; c.steps = 5; c.resetAfter = false
+        c.mask = .cutsTheEnd; c.zeroOutputForMask = true
+        let masked = try Self.sequenceModel(c)
+        let mask = try #require(masked.kerasMask)
+        var unmasked = masked
+        unmasked.kerasMask = nil
+        let doc = try unmasked.fixtureDocument(name: "identity", about: "", dtype: .float64)
+        var tf = try SequenceProblem(try Fixture(source: "converted", json: try FixtureConversion.convert(
+            try Fixture(source: "identity", json: doc), to: LayerKind.tfGRUCell)))
+        tf.sequenceLength = (0..<c.batch).map { r in (0..<c.steps).filter { mask[r * c.steps + $0] }.count }
+        #expect(tf.sequenceLength!.contains(0) && tf.sequenceLength!.contains(c.steps))
+        let n = try Self.expectSame(masked, tf, what: "mask cutting the end",
+                                    key: { ["outputs", "final_state/0", "gradients/x", "gradients/initial_state/0"].contains($0) ? $0 : nil })
+        #expect(n == 4)
+    }
+}
