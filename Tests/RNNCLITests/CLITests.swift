@@ -58,6 +58,30 @@ struct CLITests {
         #expect(r.out.contains("MISMATCH"))
     }
 
+    /// `rnnref verify` fails the run when one row of its table fails: a directory with a good
+    /// fixture passes (exit 0); the same directory plus a copy with one output moved fails
+    /// (exit 1) and names it.
+    @Test func verifyExitsNonZeroWhenOneRowFails() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-verify-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let src = try String(contentsOf: fixturesDir.appendingPathComponent("tf-basicrnn-f64-b1-t1-h1.json"), encoding: .utf8)
+        try Data(src.utf8).write(to: dir.appendingPathComponent("good.json"))
+        let ok = try runCLI(["verify", "--fixtures", dir.path])
+        #expect(ok.status == 0, "\(ok.out)\(ok.err)")
+        #expect(ok.out.contains("0 failed"))
+        let key = "\"outputs\":{\"shape\":[1,1,1],\"data\":["
+        let r0 = try #require(src.range(of: key))
+        let end = try #require(src[r0.upperBound...].firstIndex(of: "]"))
+        var text = src
+        text.replaceSubrange(r0.upperBound..<end, with: "0.123")
+        try Data(text.utf8).write(to: dir.appendingPathComponent("moved.json"))
+        let bad = try runCLI(["verify", "--fixtures", dir.path])
+        #expect(bad.status == 1)
+        #expect(bad.out.contains("FAILED tf-basicrnn-f64-b1-t1-h1"), "\(bad.out)")
+    }
+
     /// The benchmark runs and reports the agreed JSON keys (its times are not checked: a
     /// benchmark, not a timed test).
     @Test func benchReportsJSON() throws {

@@ -89,6 +89,36 @@ struct GradientCheckTests {
         #expect(bad[0].gslRelError! > 1e-6)
     }
 
+    /// The oracles themselves: on a cubic, whose third derivative is the only error term of a
+    /// central difference (h² f‴/6) and none of the five-point stencils', both are exact to
+    /// 1e-10 (a forward difference is off by h·f″/2, about 1e-5, and fails).
+    @Test func bothOraclesAreExactOnACubic() throws {
+        let x = try Tensor<Double>(shape: [5], data: [0.5, -1.3, 2.0, 0.9, -0.2])
+        let c = [1.0, -2.0, 0.5, 3.0, 1.5]
+        let loss: ([String: Tensor<Double>]) throws -> Double = { t in
+            var sum = 0.0
+            for (i, v) in t["x"]!.data.enumerated() { sum += c[i] * v * v * v + v * v }
+            return sum
+        }
+        var g = Tensor<Double>(zeros: [5])
+        for i in 0..<5 { g.data[i] = 3 * c[i] * x.data[i] * x.data[i] + 2 * x.data[i] }
+        let e = try gradientCheck(variables: [("x", x)], analytic: ["x": g], maxCoordinates: 10, useGSL: true, loss: loss)
+        #expect(e.count == 1 && e[0].checked == 5)
+        #expect(e[0].fdRelError <= 1e-10, "central: \(e[0].fdRelError)")
+        #expect(try #require(e[0].gslRelError) <= 1e-10, "gsl: \(e[0].gslRelError ?? .nan)")
+    }
+
+    /// The sampled coordinates of a large tensor include its first and last element, are
+    /// distinct and increasing, and number min(count, limit).
+    @Test func sampledCoordinatesIncludeTheEnds() {
+        for (count, limit) in [(1, 40), (7, 40), (40, 40), (41, 40), (1000, 30), (12_345, 8), (3, 2)] {
+            let c = checkedCoordinates(count: count, limit: limit)
+            #expect(c.first == 0 && c.last == count - 1, "\(count), \(limit)")
+            #expect(c.count == min(count, limit), "\(count), \(limit)")
+            #expect(zip(c, c.dropFirst()).allSatisfy { $0 < $1 })
+        }
+    }
+
     /// Every fixture's own model and weights, gradient-checked (coordinate-sampled for the
     /// larger ones).
     @Test(arguments: fixtureNames.filter { !$0.hasPrefix("numpy-random") && !$0.hasSuffix("-full.json") })

@@ -43,4 +43,38 @@ struct ToleranceTests {
         }
         #expect(firstNotClose(expected.map { $0 * 1.1 + 0.1 }, expected, tol) == 0)
     }
+
+    /// The comparison a fixture check runs, on real fixtures: moving one element of any
+    /// expected tensor (outputs, states, each gradient; the first and the last element) 10× its
+    /// bound away from what we compute fails that tensor, 0.1× passes, in float32 and float64,
+    /// under the default, a per-fixture and an inline (per-entry) tolerance.
+    @Test(arguments: ["tf-basicrnn-f32-lengths.json", "keras-lstm-f32.json", "tf-lstm-peep-clip-projclip-fb1-f64-lengths.json",
+                      "torch-gru-2layer-f64.json", "numpy-004-two-step-rnn.json"])
+    func tenTimesTheToleranceFailsATenthPasses(_ name: String) throws {
+        let f = try loadFixture(name)
+        let computed = try FixtureRunner.run(f, impl: implementations[1])
+        let expected = try #require(try f.expected())
+        #expect(try FixtureRunner.compare(f, computed: computed, implementation: "blas").passed)
+        var kinds: Set<String> = []
+        for (k, e) in expected.entries.enumerated() where !e.value.isInteger {
+            let c = try #require(computed.entry(e.key))
+            let tol = c.tolerance ?? f.tolerance
+            kinds.insert(c.tolerance != nil ? "inline" : f.document["tolerance"] != nil ? "fixture" : "default")
+            for i in Set([0, e.value.values.count - 1]) {
+                for (factor, passes) in [(10.0, false), (0.1, true), (-10.0, false), (-0.1, true)] {
+                    var moved = expected
+                    let v = c.value.values[i]
+                    moved.entries[k].value.values[i] = v + factor * (tol.atol + tol.rtol * abs(v))
+                    var g = f
+                    g.document["expected"] = moved.json
+                    let report = try FixtureRunner.compare(g, computed: computed, implementation: "blas")
+                    let row = try #require(report.comparisons.first { $0.key == e.key })
+                    #expect(row.passed == passes, "\(name) \(e.key)[\(i)] moved by \(factor)× the bound")
+                    #expect(report.passed == passes)
+                }
+            }
+        }
+        #expect(!kinds.isEmpty)
+        if name.hasPrefix("numpy-004") { #expect(kinds == ["inline", "fixture"]) }
+    }
 }
