@@ -174,4 +174,40 @@ struct IdentityTests {
                                     key: { ["outputs", "final_state/0", "gradients/x", "gradients/initial_state/0"].contains($0) ? $0 : nil })
         #expect(n == 4)
     }
+
+    /// Keras' masked steps from first principles, for every Keras kind and a mask with gaps:
+    /// the live steps are the same with and without `zero_output_for_mask`; at a masked step the
+    /// output is zero with it, and without it repeats the row's previous output (zero before the
+    /// first live step); the final state is the same either way.
+    @Test(arguments: [RandomCase.Kind.kerasSimpleRNN, .kerasLSTM, .kerasGRU, .kerasMinimalRNNCell])
+    func maskedStepsRepeatOrZeroTheOutput(_ kind: RandomCase.Kind) throws {
+        var c = RandomCase(kind)
+        c.seed = 80; c.batch = 4; c.steps = 6; c.mask = .gaps
+        let repeating = try Self.sequenceModel(c)
+        var zeroing = repeating
+        zeroing.zeroOutputForMask = true
+        let mask = try #require(repeating.kerasMask)
+        #expect(mask.contains(false) && mask.contains(true))
+        for impl in implementations {
+            let a = try FixtureRunner.run(repeating, dtype: .float64, impl: impl)
+            let z = try FixtureRunner.run(zeroing, dtype: .float64, impl: impl)
+            let ya = try #require(a.entry("outputs")).value, yz = try #require(z.entry("outputs")).value
+            let w = ya.shape[2]
+            for b in 0..<c.batch {
+                for t in 0..<c.steps {
+                    for j in 0..<w {
+                        let k = (b * c.steps + t) * w + j
+                        if mask[b * c.steps + t] {
+                            #expect(ya.values[k] == yz.values[k], "\(kind.name) [\(impl.name)] live step \(b), \(t)")
+                        } else {
+                            #expect(yz.values[k] == 0, "\(kind.name) [\(impl.name)] masked step \(b), \(t) not zero")
+                            let previous = t == 0 ? 0 : ya.values[k - w]
+                            #expect(ya.values[k] == previous, "\(kind.name) [\(impl.name)] masked step \(b), \(t) does not repeat")
+                        }
+                    }
+                }
+            }
+            #expect(a.entry("final_state/0")?.value == z.entry("final_state/0")?.value)
+        }
+    }
 }
