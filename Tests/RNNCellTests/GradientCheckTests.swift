@@ -108,6 +108,16 @@ struct GradientCheckTests {
         #expect(try #require(e[0].gslRelError) <= 1e-10, "gsl: \(e[0].gslRelError ?? .nan)")
     }
 
+    /// The metric is the documented formula, max|a − b| / max(1e-8, max|a| + max|b|), on
+    /// numbers worked by hand.
+    @Test func relativeErrorIsTheDocumentedFormula() {
+        #expect(abs(relativeError([1, 2, 3], [1, 2, 3.3]) - 0.3 / 6.3) < 1e-15)
+        #expect(relativeError([1, -2], [-1, 2]) == 1)
+        #expect(abs(relativeError([0, 0], [0, 1e-9]) - 0.1) < 1e-15)
+        #expect(relativeError([0.5, -4], [0.5, -4]) == 0)
+        #expect(abs(relativeError([-3, 1], [3, 1]) - 1) < 1e-15)
+    }
+
     /// The sampled coordinates of a large tensor include its first and last element, are
     /// distinct and increasing, and number min(count, limit).
     @Test func sampledCoordinatesIncludeTheEnds() {

@@ -174,6 +174,48 @@ struct ScalarVsBLASTests {
         c.withLengths = (o >> 7) & 1 != 0
     }
 
+    /// The cell-step kernels (the stepwise schedule a Keras mask takes, one cell step at a
+    /// time, forward and backward) agree too, for every kind and every option word of
+    /// `drawOptions`, under a random mask over a stack of two cells: the fused sequence kernels
+    /// the other tests compare do not run these.
+    @Test func cellStepsUnderAMask() throws {
+        var n = 0
+        for kind in RandomCase.Kind.allCases where kind.family != nil && kind != .numpyRNN {
+            let bits = Self.optionBits.first { $0.0 == kind }?.1 ?? 0
+            var words = [0], sub = bits
+            while sub != 0 { words.append(sub); sub = (sub - 1) & bits }
+            for word in words where word & 0xF00 == 0 {
+                n += 1
+                var c = RandomCase(kind)
+                c.seed = 3000 + n; c.units = 3; c.input = 2; c.batch = 3; c.steps = 4; c.timeMajor = true; c.layers = 2
+                Self.drawOptions(&c, word: word)
+                let p = try #require(try c.model() as? SequenceProblem)
+                var rng = SplitMix(seed: UInt64(n))
+                let mask = StepMask(live: (0..<c.steps).map { _ in (0..<c.batch).map { _ in rng.uniform() > -0.4 } }, zeroOutput: word & 1 == 0)
+                func run(_ impl: any RNNImplementation.Type) throws -> [Tensor<Double>] {
+                    var cells: [any RecurrentCell<Double>] = []
+                    for e in p.cells {
+                        cells.append(try impl.buildCell(e.spec, inputSize: e.inputSize, given: e.weightNames.mapValues { p.tensors[$0]!.tensor(Double.self) }))
+                    }
+                    let net = try DynamicRNN(cells: cells, timeMajor: p.timeMajor)
+                    let x = p.tensors["x"]!.tensor(Double.self)
+                    let s0 = p.initialState?.map { $0.tensor(Double.self) }
+                    let f = try net.forward(x, initialState: kind.family == .torch ? nil : s0, mask: mask)
+                    let g = try net.backward(f, dOutputs: Tensor(shape: f.outputs.shape, repeating: 0.7),
+                                             dFinalState: f.finalState.map { Tensor(shape: $0.shape, repeating: -0.3) })
+                    return [f.outputs] + f.finalState + [g.dx] + g.dInitialState + g.dParameters.flatMap(\.tensors)
+                }
+                let a = try run(RNNScalar.Implementation.self), b = try run(RNNBLAS.Implementation.self)
+                #expect(a.count == b.count)
+                let scale = a.flatMap { $0.data.map { abs($0) } }.max() ?? 0
+                for (k, (x, y)) in zip(a, b).enumerated() {
+                    #expect(maxAbsError(x.data, y.data) <= 1e-12 * max(1, scale), "\(c) under a mask: result \(k)")
+                }
+            }
+        }
+        #expect(n >= 100)
+    }
+
     @Test(arguments: [DType.float32, .float64])
     func degenerateShapes(_ dtype: DType) throws {
         for kind in RandomCase.Kind.allCases {

@@ -135,6 +135,38 @@ struct FixtureTests {
         #expect(!report.passed)
         #expect(report.comparisons.first { !$0.passed }?.key == "outputs")
     }
+
+    /// In float32 too: the largest output moved by one part in a thousand fails the check
+    /// (float32's documented bound is 1e-5 + 1e-4·|e|).
+    @Test func aFloat32OutputOffByOnePerMilleFails() throws {
+        var f = try loadFixture("tf-basicrnn-f32-lengths.json")
+        guard case var .object(exp) = f.document["expected"]!, case var .object(out) = exp["outputs"]!,
+              case var .array(data) = out["data"]! else { Issue.record("unexpected fixture layout"); return }
+        let values = data.map { $0.numberValue ?? 0 }
+        let k = try #require(values.indices.max { abs(values[$0]) < abs(values[$1]) })
+        data[k] = .number(values[k] * 1.001 + 2e-5)
+        out["data"] = .array(data)
+        exp["outputs"] = .object(out)
+        f.document["expected"] = .object(exp)
+        let report = try FixtureRunner.compare(f, computed: try FixtureRunner.run(f, impl: implementations[1]), implementation: "blas")
+        #expect(!report.passed)
+        #expect(report.comparisons.first { !$0.passed }?.key == "outputs")
+    }
+
+    /// An expected tensor the model does not compute is a failure, not a pass.
+    @Test func anExpectedTensorTheModelDoesNotComputeFails() throws {
+        var f = try loadFixture("tf-basicrnn-f64-lengths.json")
+        guard case var .object(exp) = f.document["expected"]!, case var .object(grads) = exp["gradients"]! else {
+            Issue.record("unexpected fixture layout"); return
+        }
+        grads["rnn/no_such_variable"] = .object(["shape": .array([.number(1)]), "data": .array([.number(0)])])
+        exp["gradients"] = .object(grads)
+        f.document["expected"] = .object(exp)
+        let report = try FixtureRunner.compare(f, computed: try FixtureRunner.run(f, impl: implementations[1]), implementation: "blas")
+        #expect(!report.passed)
+        let row = try #require(report.comparisons.first { $0.key == "gradients/rnn/no_such_variable" })
+        #expect(!row.passed && row.note == "not computed for this model")
+    }
 }
 
 /// The repository keeps the fixture contract and the list of source documents itself.

@@ -42,6 +42,24 @@ struct ToleranceTests {
             #expect(firstNotClose(actual, expected, tol) == k)
         }
         #expect(firstNotClose(expected.map { $0 * 1.1 + 0.1 }, expected, tol) == 0)
+        // a NaN or an infinity computed where a number is expected never passes
+        for bad in [Double.nan, .infinity, -.infinity] {
+            for k in expected.indices {
+                var actual = expected
+                actual[k] = bad
+                #expect(firstNotClose(actual, expected, tol) == k, "\(bad) at \(k)")
+            }
+        }
+    }
+
+    /// The float32 bound in numbers from the README's table, not from `Tolerance`: one part in
+    /// a thousand (and 1e-4 near zero) fails, one part in a hundred thousand passes.
+    @Test func float32CatchesOnePerMille() {
+        let tol = Tolerance.default(for: .float32)
+        for e in [1.0, -0.37, 12.5, 1e-4] {
+            #expect(firstNotClose([e * 1.001 + 1e-4], [e], tol) == 0, "\(e)")
+            #expect(firstNotClose([e * 1.00001], [e], tol) == nil, "\(e)")
+        }
     }
 
     /// The comparison a fixture check runs, on real fixtures: moving one element of any
