@@ -3,6 +3,7 @@ import RNNCheck
 import RNNCore
 import RNNFixtures
 import RNNLayers
+import RNNNumpy
 import RNNScalar
 import RNNTestSupport
 import Testing
@@ -28,7 +29,7 @@ struct BidirectionalPropertyTests {
                              (.tfBasicRNNCell, 0), (.tfLSTMCell, 0x7F), (.tfBasicLSTMCell, 0x70), (.tfGRUCell, 0)] {
             for merge in kind.family == .keras ? KerasMergeMode.allCases : [.none, .none] {
                 n += 1
-                let word = Int(truncatingIfNeeded: ScalarVsBLASTests.splitmix64(UInt64(500 + n)) >> 32)
+                let word = ScalarVsBLASTests.optionWord(500 + n)
                 var f = RandomCase(kind)
                 f.seed = 500 + n; f.units = 3; f.input = 2; f.batch = 3; f.steps = 4
                 ScalarVsBLASTests.drawGeneralOptions(&f, word: word >> 16)
@@ -75,9 +76,9 @@ struct BidirectionalPropertyTests {
             back["weights"] = renamed(bm["weights"] ?? .null)
             // outputs: [B, T, H] each; concatenated [B, T, 2H]; `none` keeps two
             let (h, bt) = (try #require(c.forward.spec()).outputSize, [c.forward.batch, c.forward.steps])
-            var rng = SplitMix(seed: UInt64(c.forward.seed))
+            var rng = try numpyRandomState(seed: c.forward.seed)
             func upstream(_ name: String, width: Int) -> JSONValue {
-                let values = (0..<(bt[0] * bt[1] * width)).map { _ in rng.uniform() }
+                let values = (0..<(bt[0] * bt[1] * width)).map { _ in rng.uniform(-1, 1) }
                 tensors[name] = TensorData(shape: bt + [width], values: c.forward.dtype == .float32 ? values.map { Double(Float($0)) } : values).json
                 return .string(name)
             }
@@ -119,15 +120,5 @@ struct BidirectionalPropertyTests {
                 #expect(e.fdRelError <= 1e-7, "\(c) [\(impl.name)] \(e.name): \(e.fdRelError)")
             }
         }
-    }
-}
-
-/// A small deterministic stream for test cotangents (SplitMix64), uniform in [−1, 1).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func uniform() -> Double {
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        return Double(ScalarVsBLASTests.splitmix64(state) >> 11) / Double(1 << 52) - 1
     }
 }

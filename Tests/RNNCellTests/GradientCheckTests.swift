@@ -37,10 +37,10 @@ struct GradientCheckTests {
         // time-major, lengths) from a hash too. ReLU is left out: a central difference may
         // straddle its kink.
         for (n, (kind, bits)) in ScalarVsBLASTests.optionBits.enumerated() {
-            for (k, word) in [bits, Int(truncatingIfNeeded: ScalarVsBLASTests.splitmix64(UInt64(n)) >> 32) & bits].enumerated() {
+            for (k, word) in [bits, ScalarVsBLASTests.optionWord(n) & bits].enumerated() {
                 var c = RandomCase(kind)
                 c.seed = 100 + 2 * n + k; c.units = 3; c.input = 2; c.batch = 3; c.steps = 4
-                ScalarVsBLASTests.drawGeneralOptions(&c, word: Int(truncatingIfNeeded: ScalarVsBLASTests.splitmix64(UInt64(c.seed)) >> 40))
+                ScalarVsBLASTests.drawGeneralOptions(&c, word: ScalarVsBLASTests.optionWord(c.seed) >> 8)
                 if c.activation == .relu { c.activation = .tanh }
                 c.dtype = .float64
                 ScalarVsBLASTests.drawOptions(&c, word: word)

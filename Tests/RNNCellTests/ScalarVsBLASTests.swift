@@ -55,7 +55,7 @@ struct ScalarVsBLASTests {
             var c = RandomCase(kinds[index % kinds.count])
             c.units = s[0]; c.input = s[1]; c.batch = s[2]; c.steps = s[3]
             c.seed = seed
-            let word = Int(truncatingIfNeeded: Self.splitmix64(UInt64(index)) >> 32)
+            let word = Self.optionWord(index)
             Self.drawGeneralOptions(&c, word: word >> 16)
             Self.drawOptions(&c, word: word)
             for (option, value) in c.optionValues { drawn[c.kind, default: [:]][option, default: [:]][value, default: 0] += 1 }
@@ -72,6 +72,16 @@ struct ScalarVsBLASTests {
             #expect(Set(drawn[kind]?.keys.map { $0 } ?? []) == Set(options.keys), "\(kind.name): options drawn")
         }
     }
+
+    /// Every subset of the bits of `bits` (0 included): the option words of a kind.
+    static func subsets(of bits: Int) -> [Int] {
+        var words = [0], sub = bits
+        while sub != 0 { words.append(sub); sub = (sub - 1) & bits }
+        return words
+    }
+
+    /// A 32-bit option word that is a fixed hash of `i`.
+    static func optionWord(_ i: Int) -> Int { Int(truncatingIfNeeded: splitmix64(UInt64(i)) >> 32) }
 
     /// SplitMix64's output function: every bit of the result depends on every bit of `x`.
     static func splitmix64(_ x: UInt64) -> UInt64 {
@@ -117,9 +127,7 @@ struct ScalarVsBLASTests {
     @Test(arguments: [DType.float32, .float64])
     func everyOptionCombination(_ dtype: DType) throws {
         for (kind, bits) in Self.optionBits {
-            var words = [0], sub = bits                     // every subset of `bits`
-            while sub != 0 { words.append(sub); sub = (sub - 1) & bits }
-            for word in words {
+            for word in Self.subsets(of: bits) {
                 for (units, lengths) in [(3, true), (1, false)] {
                     var c = RandomCase(kind)
                     c.units = units; c.input = 2; c.batch = 3; c.steps = 4; c.dtype = dtype; c.withLengths = lengths
@@ -182,16 +190,14 @@ struct ScalarVsBLASTests {
         var n = 0
         for kind in RandomCase.Kind.allCases where kind.family != nil && kind != .numpyRNN {
             let bits = Self.optionBits.first { $0.0 == kind }?.1 ?? 0
-            var words = [0], sub = bits
-            while sub != 0 { words.append(sub); sub = (sub - 1) & bits }
-            for word in words where word & 0xF00 == 0 {
+            for word in Self.subsets(of: bits) where word & 0xF00 == 0 {
                 n += 1
                 var c = RandomCase(kind)
                 c.seed = 3000 + n; c.units = 3; c.input = 2; c.batch = 3; c.steps = 4; c.timeMajor = true; c.layers = 2
                 Self.drawOptions(&c, word: word)
                 let p = try #require(try c.model() as? SequenceProblem)
-                var rng = SplitMix(seed: UInt64(n))
-                let mask = StepMask(live: (0..<c.steps).map { _ in (0..<c.batch).map { _ in rng.uniform() > -0.4 } }, zeroOutput: word & 1 == 0)
+                var rng = try numpyRandomState(seed: n)
+                let mask = StepMask(live: (0..<c.steps).map { _ in (0..<c.batch).map { _ in rng.uniform(-1, 1) > -0.4 } }, zeroOutput: word & 1 == 0)
                 func run(_ impl: any RNNImplementation.Type) throws -> [Tensor<Double>] {
                     var cells: [any RecurrentCell<Double>] = []
                     for e in p.cells {
