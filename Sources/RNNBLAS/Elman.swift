@@ -40,10 +40,19 @@ extension WeightBlock {
     }
 }
 
+/// The sum of a tanh RNN's bias vectors [H] (nil without bias; PyTorch's `bias_ih + bias_hh`
+/// added in that order, elementwise).
+func biasSum<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout) -> [T]? {
+    guard let first = l.biases.first else { return nil }
+    var b = p.tensors[first].data
+    for bi in l.biases.dropFirst() { for j in b.indices { b[j] += p.tensors[bi].data[j] } }
+    return b
+}
+
 extension Implementation {
     /// The tanh-RNN step (Elman, 1990), vectorised:
     ///
-    ///     z  = x·W_x + h·W_h + b        two GEMMs into one [B, H] buffer, then bias + act fused
+    ///     z  = x·W_x + h·W_h + Σ b      two GEMMs into one [B, H] buffer, then bias + act fused
     ///     h' = act(z)
     ///
     /// Same layout and results as RNNScalar's `Elman`; the sums run inside OpenBLAS.
@@ -52,14 +61,12 @@ extension Implementation {
         @_specialize(where T == Double)
         public static func forward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>) -> (z: Tensor<T>, h: Tensor<T>) {
             let (batch, nI, nH) = (x.shape[0], x.shape[1], l.units)
-            let (wx, wh, bias, activation) = (l.wx, l.wh, l.bias, l.activation)
+            let (wx, wh, activation) = (l.wx, l.wh, l.activation)
             var z = [T](repeating: 0, count: batch * nH)
-            gemm(false, false, m: batch, n: nH, k: nI, x.data, lda: nI,
-                 p.tensors[wx.index].data, wx.row * nH, ldb: nH, beta: 0, &z, ldc: nH)
-            gemm(false, false, m: batch, n: nH, k: nH, h.data, lda: nH,
-                 p.tensors[wh.index].data, wh.row * nH, ldb: nH, beta: 1, &z, ldc: nH)
+            wx.multiply(p, x.data, m: batch, k: nI, n: nH, beta: 0, into: &z)        // z = x·W_x
+            wh.multiply(p, h.data, m: batch, k: nH, n: nH, beta: 1, into: &z)        // z += h·W_h
             var hNew = z
-            let b = bias.map { p.tensors[$0].data }
+            let b = biasSum(p, l)
             for r in 0..<batch {
                 for j in 0..<nH {
                     let s = z[r * nH + j] + (b?[j] ?? 0)
@@ -75,20 +82,16 @@ extension Implementation {
         public static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, hNew: Tensor<T>,
                                                  dhNew: Tensor<T>, grads: inout Parameters<T>) -> (dx: Tensor<T>, dh: Tensor<T>) {
             let (batch, nI, nH) = (x.shape[0], x.shape[1], l.units)
-            let (wx, wh, bias, activation) = (l.wx, l.wh, l.bias, l.activation)
+            let (wx, wh, activation) = (l.wx, l.wh, l.activation)
             var dz = dhNew.data
             for i in dz.indices { dz[i] *= activation.derivative(fromOutput: hNew.data[i]) }
             var dx = [T](repeating: 0, count: batch * nI)
             var dh = [T](repeating: 0, count: batch * nH)
-            gemm(false, true, m: batch, n: nI, k: nH, dz, lda: nH,                       // dx = dz·W_xᵀ
-                 p.tensors[wx.index].data, wx.row * nH, ldb: nH, beta: 0, &dx, ldc: nI)
-            gemm(false, true, m: batch, n: nH, k: nH, dz, lda: nH,                       // dh = dz·W_hᵀ
-                 p.tensors[wh.index].data, wh.row * nH, ldb: nH, beta: 0, &dh, ldc: nH)
-            gemm(true, false, m: nI, n: nH, k: batch, x.data, lda: nI, dz, ldb: nH,      // dW_x += xᵀ·dz
-                 beta: 1, &grads.tensors[wx.index].data, wx.row * nH, ldc: nH)
-            gemm(true, false, m: nH, n: nH, k: batch, h.data, lda: nH, dz, ldb: nH,      // dW_h += hᵀ·dz
-                 beta: 1, &grads.tensors[wh.index].data, wh.row * nH, ldc: nH)
-            if let bi = bias { addColumnSums(dz, rows: batch, cols: nH, into: &grads.tensors[bi].data) }
+            wx.multiplyTransposed(p, dz, m: batch, k: nI, n: nH, beta: 0, into: &dx)    // dx = dz·W_xᵀ
+            wh.multiplyTransposed(p, dz, m: batch, k: nH, n: nH, beta: 0, into: &dh)    // dh = dz·W_hᵀ
+            wx.accumulateGradient(&grads, x.data, dz, m: batch, k: nI, n: nH)            // dW_x += xᵀ·dz
+            wh.accumulateGradient(&grads, h.data, dz, m: batch, k: nH, n: nH)            // dW_h += hᵀ·dz
+            for bi in l.biases { addColumnSums(dz, rows: batch, cols: nH, into: &grads.tensors[bi].data) }   // db += Σ_b dz
             return (Tensor(uncheckedShape: [batch, nI], data: dx), Tensor(uncheckedShape: [batch, nH], data: dh))
         }
     }

@@ -12,13 +12,12 @@ extension Implementation.Elman {
     public static func forwardSequence<T: RNNFloat>(_ w: ElmanWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? {
         let (p, l) = (w.parameters, w.layout)
-        let (wx, wh, bias, activation) = (l.wx, l.wh, l.bias, l.activation)
+        let (wx, wh, activation) = (l.wx, l.wh, l.activation)
         let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], w.inputSize, l.units)
         let rows = tCount * batch, nBH = batch * nH
         var z = [T](repeating: 0, count: rows * nH)
         wx.multiply(p, x.data, m: rows, k: nI, n: nH, beta: 0, into: &z)
-        if let bi = bias {
-            let b = p.tensors[bi].data
+        if let b = biasSum(p, l) {
             for r in 0..<rows { for j in 0..<nH { z[r * nH + j] += b[j] } }
         }
         var h = [T](repeating: 0, count: (tCount + 1) * nBH)
@@ -48,7 +47,7 @@ extension Implementation.Elman {
     public static func backwardSequence<T: RNNFloat>(_ w: ElmanWeights<T>, _ fwd: SequenceForward<T>, dOutputs: Tensor<T>,
                                                      dFinalState: [Tensor<T>]) -> SequenceGradients<T> {
         let (p, l) = (w.parameters, w.layout)
-        let (wx, wh, bias, activation) = (l.wx, l.wh, l.bias, l.activation)
+        let (wx, wh, activation) = (l.wx, l.wh, l.activation)
         guard let tape = fwd.tape?.elman else { preconditionFailure("a tanh-RNN sequence backward needs its forward tape") }
         let (tCount, batch, nI, nH) = (dOutputs.shape[0], dOutputs.shape[1], w.inputSize, l.units)
         let rows = tCount * batch, nBH = batch * nH
@@ -77,7 +76,7 @@ extension Implementation.Elman {
                 let m = (tEnd - t0) * batch, r0 = t0 * batch
                 wx.accumulateGradient(&grads, tape.x, dz, m: m, k: nI, n: nH, aOffset: r0 * nI)
                 wh.accumulateGradient(&grads, tape.h, dz, m: m, k: nH, n: nH, aOffset: r0 * nH)
-                if let bi = bias { addColumnSums(dz, rows: m, cols: nH, into: &grads.tensors[bi].data) }
+                for bi in l.biases { addColumnSums(dz, rows: m, cols: nH, into: &grads.tensors[bi].data) }
                 wx.multiplyTransposed(p, dz, m: m, k: nI, n: nH, beta: 0, into: &dx, r0 * nI)
                 tEnd = t0
             }

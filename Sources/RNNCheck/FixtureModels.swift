@@ -62,6 +62,7 @@ enum FixtureModels {
         (.kerasMinimalRNNCell, sequence),
         (.kerasLSTM, sequence),
         (.kerasGRU, sequence),
+        (.torchRNN, sequence),
         (.torchLSTM, sequence),
         (.torchGRU, sequence),
         (.numpyMinCharRNN, { try MinCharProblem($0) }),

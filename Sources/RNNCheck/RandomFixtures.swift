@@ -34,6 +34,8 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     public var stateIsTuple: Bool = true
     /// Keras GRU `reset_after`.
     public var resetAfter: Bool = true
+    /// PyTorch `bidirectional=True` (each layer a forward and a `_reverse` cell).
+    public var bidirectional: Bool = false
     // Keras layer options (every Keras kind)
     public var goBackwards: Bool = false
     /// A Keras mask [B, T], drawn after every other tensor (so that adding it leaves the rest of
@@ -58,6 +60,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             s += " peepholes=\(peepholes) cell_clip=\(cellClip.map { "\($0)" } ?? "-") proj=\(numProj.map { "\($0)" } ?? "-") proj_clip=\(projClip.map { "\($0)" } ?? "-") forget_bias=\(forgetBias) tuple=\(stateIsTuple)"
         }
         if kind == .kerasGRU { s += " reset_after=\(resetAfter)" }
+        if kind.family == .torch { s += " bidirectional=\(bidirectional)" }
         if kind.family == .keras {
             s += " go_backwards=\(goBackwards) mask=\(mask?.rawValue ?? "-") zero_output_for_mask=\(zeroOutputForMask)"
         }
@@ -74,6 +77,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             o["layers"] = "\(layers)"; o["time_major"] = "\(timeMajor)"; o["sequence_length"] = "\(withLengths)"
         case .torch?:
             o["layers"] = "\(layers)"; o["time_major"] = "\(timeMajor)"; o["bias"] = "\(useBias)"
+            o["bidirectional"] = "\(bidirectional)"; o["lengths"] = "\(withLengths)"
         case .keras?:
             o["go_backwards"] = "\(goBackwards)"; o["mask"] = mask?.rawValue ?? "-"
             o["zero_output_for_mask"] = "\(zeroOutputForMask)"
@@ -81,6 +85,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
         default:
             break
         }
+        if kind == .torchRNN { o["nonlinearity"] = activation.rawValue }
         if [.tfBasicRNNCell, .kerasSimpleRNN, .tfLSTMCell, .tfBasicLSTMCell, .kerasLSTM, .tfGRUCell, .kerasGRU].contains(kind) {
             o["activation"] = activation.rawValue
         }
@@ -102,6 +107,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
         case .tfBasicRNNCell: return .tfBasicRNN(numUnits: units, activation: activation)
         case .kerasSimpleRNN: return .kerasSimpleRNN(units: units, activation: activation, useBias: useBias)
         case .kerasMinimalRNNCell: return .kerasMinimalRNN(units: units)
+        case .torchRNN: return .torchRNN(hiddenSize: units, nonlinearity: activation, bias: useBias)
         case .numpyMinCharRNN: return nil
         case .numpyRNN: return .numpyRNN(units: units, outputs: outputs)
         case .tfLSTMCell:
@@ -161,34 +167,39 @@ public struct RandomCase: Sendable, CustomStringConvertible {
                                       hprev: tensors["hprev"]!, clip: false)
         }
 
+        let torch = kind.family == .torch
+        let directions = torch && bidirectional ? 2 : 1
         let layerCount = [.tf, .torch].contains(kind.family) ? layers : 1
         var cells: [CellEntry] = []
         var stateNames: [String] = []
         var width = input
-        for k in 0..<layerCount {
+        for j in 0..<(layerCount * directions) {
+            let (k, reverse) = (j / directions, j % directions == 1)
             var weightNames: [String: String] = [:]
-            for (v, shape) in spec.parameterShapes(inputSize: width) {
-                let name = kind.family == .torch ? "\(v)_l\(k)" : "layer\(k)/\(v)"
+            let inputWidth = j < directions ? input : directions * spec.outputSize
+            for (v, shape) in spec.parameterShapes(inputSize: inputWidth) {
+                let name = torch ? "\(v)_l\(k)\(reverse ? "_reverse" : "")" : "layer\(k)/\(v)"
                 put(name, shape, scale: weightScale)
                 weightNames[v] = name
             }
-            cells.append(CellEntry(spec: spec, inputSize: width, weightNames: weightNames))
-            if kind.family != .torch {
+            cells.append(CellEntry(spec: spec, inputSize: inputWidth, weightNames: weightNames))
+            if !torch {
                 for w in spec.stateSizes {
                     let name = "initial_state/\(stateNames.count)"
                     put(name, [batch, w], scale: 1)
                     stateNames.append(name)
                 }
             }
-            width = spec.outputSize
+            width = directions * spec.outputSize
         }
-        if kind == .torchLSTM {
-            put("h_0", [layerCount, batch, numProj ?? units], scale: 1)
-            put("c_0", [layerCount, batch, units], scale: 1)
-            stateNames = ["h_0", "c_0"]
-        } else if kind == .torchGRU {
-            put("h_0", [layerCount, batch, units], scale: 1)
+        if torch {
+            // PyTorch's (h_0 [L·D, B, P], c_0 [L·D, B, H]) or h_0
+            put("h_0", [layerCount * directions, batch, spec.stateSizes[0]], scale: 1)
             stateNames = ["h_0"]
+            if spec.stateSizes.count == 2 {
+                put("c_0", [layerCount * directions, batch, spec.stateSizes[1]], scale: 1)
+                stateNames.append("c_0")
+            }
         }
         let tm = [.tf, .torch].contains(kind.family) ? timeMajor : kind == .numpyRNN
         put("x", tm ? [steps, batch, input] : [batch, steps, input], scale: 1)
@@ -197,8 +208,16 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             put("upstream/final_state/\(k)", tensors[s]!.shape, scale: 1)
             upstreamFinal.append("upstream/final_state/\(k)")
         }
-        put("upstream/outputs", tm ? [steps, batch, width] : [batch, steps, width], scale: 1)
         var lengths: [Int]?
+        if torch && withLengths {
+            // pack_padded_sequence's lengths in 1...T (PyTorch refuses 0), row 0 of length 1;
+            // the output has max(lengths) steps
+            var l = (0..<batch).map { _ in 1 + Int(rng.source.nextUInt32() % UInt32(steps)) }
+            l[0] = 1
+            lengths = l
+        }
+        let outSteps = lengths?.max() ?? steps
+        put("upstream/outputs", tm ? [outSteps, batch, width] : [batch, outSteps, width], scale: 1)
         if kind.family == .tf && withLengths {
             // lengths in 0...T, with 0 and T both present when B ≥ 2
             var l = (0..<batch).map { _ in Int(rng.source.nextUInt32() % UInt32(steps + 1)) }
@@ -208,6 +227,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
         var p = try SequenceProblem(family: kind.family ?? .keras, cells: cells, tensors: tensors, x: "x", timeMajor: tm,
                                     initialState: stateNames, sequenceLength: lengths,
                                     upstreamOutputs: "upstream/outputs", upstreamFinalState: upstreamFinal)
+        p.bidirectional = directions == 2
         if kind.family == .keras {
             p.goBackwards = goBackwards
             p.zeroOutputForMask = zeroOutputForMask

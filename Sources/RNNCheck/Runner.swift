@@ -9,8 +9,9 @@ struct SequenceEvaluation<T: RNNFloat> {
     var outputs: Tensor<T>
     /// The final state as the framework returns it (PyTorch: `(h_n, c_n)` stacked by layer).
     var finalState: [Tensor<T>]
-    /// The run itself, layer by layer (numpy's `before_activation` is read from its steps).
-    var run: DynamicRNN<T>.Forward
+    /// The run itself, layer by layer (numpy's `before_activation` is read from its steps);
+    /// nil for PyTorch modules, which are not a `DynamicRNN`.
+    var run: DynamicRNN<T>.Forward?
     var gradients: CellGradients<T>?
 }
 
@@ -67,10 +68,10 @@ extension SequenceProblem {
                 return SequenceEvaluation(outputs: f.outputs, finalState: f.finalState, run: f.run,
                                           gradients: g.map { CellGradients(dx: $0.dx, dInitialState: $0.dInitialState, dParameters: [$0.dWeights]) })
             case .torch:
-                let module = try TorchRNN(layers: built, batchFirst: !timeMajor)
-                let f = try module.forward(x, initialState: s0)
+                let module = try TorchRNN(layers: built, bidirectional: bidirectional, batchFirst: !timeMajor)
+                let f = try module.forward(x, initialState: s0, lengths: sequenceLength)
                 let g = wantGradients ? try module.backward(f, dOutput: uOut, dFinalState: uFin) : nil
-                return SequenceEvaluation(outputs: f.output, finalState: f.finalState, run: f.run,
+                return SequenceEvaluation(outputs: f.output, finalState: f.finalState, run: nil,
                                           gradients: g.map { CellGradients(dx: $0.dx, dInitialState: $0.dInitialState, dParameters: $0.dParameters) })
             case .tf, .numpy:
                 let net = try DynamicRNN(cells: built, timeMajor: timeMajor)
@@ -126,8 +127,8 @@ extension SequenceProblem {
         var r = ResultSet()
         r.add(["outputs"], TensorData(e.outputs))
         if returnState { r.addList("final_state", e.finalState.map { TensorData($0) }) }
-        if family == .numpy {
-            let steps = e.run.layers[0].steps
+        if family == .numpy, let run = e.run {
+            let steps = run.layers[0].steps
             let inner = steps.first?.state[0].shape ?? [0]
             let before = Tensor.stack(steps.map { $0.cache.beforeActivation }, inner: inner)
             let states = Tensor.stack(steps.map { $0.state[0] }, inner: inner)

@@ -53,6 +53,16 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// The arithmetic is `Elman`'s with the identity activation.
     case kerasMinimalRNN(units: Int)
 
+    /// One layer of PyTorch's `torch.nn.RNN(input_size, hidden_size, nonlinearity, bias)`
+    /// (torch/nn/modules/rnn.py, the class's documented recurrence):
+    ///
+    ///     h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)          (or relu)
+    ///
+    /// Shapes: `weight_ih` [H, I], `weight_hh` [H, H], `bias_ih` [H], `bias_hh` [H] when `bias`;
+    /// x [B, I], state [B, H]. The arithmetic is `Elman`'s (the weights stored transposed, two
+    /// biases).
+    case torchRNN(hiddenSize: Int, nonlinearity: Activation, bias: Bool)
+
     /// An LSTM of any flavor: TF `LSTMCell` (every option) and `BasicLSTMCell`, Keras
     /// `LSTMCell`, one layer of PyTorch `nn.LSTM`. See `LSTMConfig`.
     case lstm(LSTMConfig)
@@ -70,6 +80,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case .tfBasicRNN: return "tf.BasicRNNCell"
         case .kerasSimpleRNN: return "keras.SimpleRNNCell"
         case .kerasMinimalRNN: return "keras.MinimalRNNCell"
+        case .torchRNN: return "torch.nn.RNN"
         case let .lstm(c): return c.flavor.rawValue
         case let .gru(c): return c.flavor.rawValue
         }
@@ -81,6 +92,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case let .tfBasicRNN(h, a): return "tf.BasicRNNCell(num_units: \(h), activation: \(a.rawValue))"
         case let .kerasSimpleRNN(h, a, b): return "keras.SimpleRNNCell(units: \(h), activation: \(a.rawValue), use_bias: \(b))"
         case let .kerasMinimalRNN(h): return "keras.MinimalRNNCell(units: \(h))"
+        case let .torchRNN(h, a, b): return "torch.nn.RNN(hidden_size: \(h), nonlinearity: \(a.rawValue)\(b ? "" : ", bias: false"))"
         case let .lstm(c):
             var parts = ["units: \(c.units)"]
             if let p = c.projection { parts.append("proj: \(p)") }
@@ -99,7 +111,8 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// H: the number of units.
     public var units: Int {
         switch self {
-        case let .numpyRNN(h, _), let .tfBasicRNN(h, _), let .kerasSimpleRNN(h, _, _), let .kerasMinimalRNN(h): return h
+        case let .numpyRNN(h, _), let .tfBasicRNN(h, _), let .kerasSimpleRNN(h, _, _), let .kerasMinimalRNN(h),
+             let .torchRNN(h, _, _): return h
         case let .lstm(c): return c.units
         case let .gru(c): return c.units
         }
@@ -134,6 +147,8 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             return [("kernel", [i, h]), ("recurrent_kernel", [h, h])] + (useBias ? [("bias", [h])] : [])
         case let .kerasMinimalRNN(h):
             return [("kernel", [i, h]), ("recurrent_kernel", [h, h])]
+        case let .torchRNN(h, _, bias):
+            return [("weight_ih", [h, i]), ("weight_hh", [h, h])] + (bias ? [("bias_ih", [h]), ("bias_hh", [h])] : [])
         case let .lstm(c):
             return c.parameterShapes(inputSize: i)
         case let .gru(c):

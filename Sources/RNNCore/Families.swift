@@ -37,18 +37,20 @@ public typealias GRUWeights<Scalar: RNNFloat> = CellWeights<GRULayout, Scalar>
 // MARK: - layouts
 
 /// The tanh RNN of every framework (`CellSpec.tfBasicRNN`, `.kerasSimpleRNN`,
-/// `.kerasMinimalRNN`): `h' = act(x·W_x + h·W_h + b)`, with W_x, W_h and b stored as
-/// TF's fused `kernel` [I + H, H] (rows 0..<I, then I..<I+H) and `bias`, or Keras' `kernel`
-/// [I, H], `recurrent_kernel` [H, H] and optional `bias`.
+/// `.kerasMinimalRNN`, `.torchRNN`): `h' = act(x·W_x + h·W_h + Σ b)`, with W_x, W_h and the
+/// biases stored as TF's fused `kernel` [I + H, H] (rows 0..<I, then I..<I+H) and `bias`,
+/// Keras' `kernel` [I, H], `recurrent_kernel` [H, H] and optional `bias`, or PyTorch's
+/// `weight_ih` [H, I] = W_xᵀ, `weight_hh` [H, H] = W_hᵀ and optional `bias_ih`, `bias_hh`.
 public struct ElmanLayout: CellLayout {
     public var units: Int
     public var activation: Activation
     public var wx: WeightBlock
     public var wh: WeightBlock
-    public var bias: Int?
+    /// Bias vectors added to z (TF, Keras: at most one; PyTorch: `bias_ih` and `bias_hh`).
+    public var biases: [Int]
 
-    public init(units: Int, activation: Activation, wx: WeightBlock, wh: WeightBlock, bias: Int?) {
-        (self.units, self.activation, self.wx, self.wh, self.bias) = (units, activation, wx, wh, bias)
+    public init(units: Int, activation: Activation, wx: WeightBlock, wh: WeightBlock, biases: [Int]) {
+        (self.units, self.activation, self.wx, self.wh, self.biases) = (units, activation, wx, wh, biases)
     }
 
     public static func spec(_ config: CellSpec) -> CellSpec { config }
@@ -57,14 +59,18 @@ public struct ElmanLayout: CellLayout {
         switch spec {
         case let .tfBasicRNN(h, act):
             // concat([inputs, state])·kernel == inputs·kernel[0..<I] + state·kernel[I..<I+H]
-            self.init(units: h, activation: act, wx: WeightBlock(index: 0, row: 0), wh: WeightBlock(index: 0, row: inputSize), bias: 1)
+            self.init(units: h, activation: act, wx: WeightBlock(index: 0, row: 0), wh: WeightBlock(index: 0, row: inputSize), biases: [1])
         case let .kerasSimpleRNN(h, act, useBias):
-            self.init(units: h, activation: act, wx: WeightBlock(index: 0, row: 0), wh: WeightBlock(index: 1, row: 0), bias: useBias ? 2 : nil)
+            self.init(units: h, activation: act, wx: WeightBlock(index: 0, row: 0), wh: WeightBlock(index: 1, row: 0), biases: useBias ? [2] : [])
         case let .kerasMinimalRNN(h):
-            self.init(units: h, activation: .linear, wx: WeightBlock(index: 0, row: 0), wh: WeightBlock(index: 1, row: 0), bias: nil)
+            self.init(units: h, activation: .linear, wx: WeightBlock(index: 0, row: 0), wh: WeightBlock(index: 1, row: 0), biases: [])
+        case let .torchRNN(h, act, bias):
+            // x·weight_ihᵀ + bias_ih + h·weight_hhᵀ + bias_hh
+            self.init(units: h, activation: act, wx: WeightBlock(index: 0, row: 0, transposed: true),
+                      wh: WeightBlock(index: 1, row: 0, transposed: true), biases: bias ? [2, 3] : [])
         case let .numpyRNN(h, _):
             // before_activation = state·w_cell_state + x·w_cell_input + b_cell
-            self.init(units: h, activation: .tanh, wx: WeightBlock(index: 1, row: 0), wh: WeightBlock(index: 0, row: 0), bias: 2)
+            self.init(units: h, activation: .tanh, wx: WeightBlock(index: 1, row: 0), wh: WeightBlock(index: 0, row: 0), biases: [2])
         case .lstm, .gru:
             preconditionFailure("\(spec.kind) is not a tanh RNN")
         }

@@ -85,6 +85,42 @@ public struct Tensor<Scalar: RNNFloat>: Sendable, Equatable {
         return Tensor(uncheckedShape: [parts.count] + inner, data: data)
     }
 
+    /// `concat([a, b], axis=-1)`: tensors equal in every axis but the last.
+    public static func concatenatingLast(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let (wa, wb) = (a.shape.last!, b.shape.last!)
+        let rows = wa == 0 ? b.count / max(wb, 1) : a.count / wa
+        var out = [Scalar]()
+        out.reserveCapacity(a.count + b.count)
+        for r in 0..<rows {
+            out.append(contentsOf: a.data[(r * wa)..<((r + 1) * wa)])
+            out.append(contentsOf: b.data[(r * wb)..<((r + 1) * wb)])
+        }
+        return Tensor(uncheckedShape: Array(a.shape.dropLast()) + [wa + wb], data: out)
+    }
+
+    /// The inverse of `concatenatingLast`: the first `width` columns of the last axis, and the rest.
+    public func splittingLast(at width: Int) -> (Tensor, Tensor) {
+        let w = shape.last!, rows = w == 0 ? 0 : count / w
+        var a = [Scalar](), b = [Scalar]()
+        a.reserveCapacity(rows * width)
+        b.reserveCapacity(rows * (w - width))
+        for r in 0..<rows {
+            a.append(contentsOf: data[(r * w)..<(r * w + width)])
+            b.append(contentsOf: data[(r * w + width)..<((r + 1) * w)])
+        }
+        let outer = Array(shape.dropLast())
+        return (Tensor(uncheckedShape: outer + [width], data: a), Tensor(uncheckedShape: outer + [w - width], data: b))
+    }
+
+    /// The first `n` entries of the leading axis (`x[:n]`), or the tensor zero-padded to `n`
+    /// entries when it has fewer.
+    public func resizingLeadingAxis(to n: Int) -> Tensor {
+        let inner = Array(shape.dropFirst()), per = inner.reduce(1, *)
+        var out = Array(data.prefix(n * per))
+        out += [Scalar](repeating: 0, count: n * per - out.count)
+        return Tensor(uncheckedShape: [n] + inner, data: out)
+    }
+
     /// Swaps the first two axes of a rank-3 tensor: `[T, B, X]` ↔ `[B, T, X]`.
     public func swappingLeadingAxes() -> Tensor {
         precondition(rank == 3, "swappingLeadingAxes needs rank 3")

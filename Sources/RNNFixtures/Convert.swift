@@ -59,6 +59,12 @@ public enum FixtureConversion {
             }
         }
         guard p.returnSequences else { throw RNNError(.unsupported, "model.return_sequences", "convert needs the whole output sequence") }
+        if p.bidirectional {
+            throw RNNError(.unsupported, "model.bidirectional", "convert writes one direction; a bidirectional module has two per layer")
+        }
+        if p.family == .torch && p.sequenceLength != nil {
+            throw RNNError(.unsupported, "model.lengths", "packed sequences (pack_padded_sequence) are PyTorch's; convert takes unpacked modules")
+        }
         if p.sequenceLength != nil && family != .tf {
             throw RNNError(.unsupported, "model.sequence_length", "\(target.name) has no sequence_length (PyTorch packs sequences, Keras masks them)")
         }

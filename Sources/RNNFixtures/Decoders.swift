@@ -250,6 +250,10 @@ public struct SequenceProblem: Sendable {
     /// PyTorch's layout: `initial_state` and `final_state` are `(h [L, B, P], c [L, B, H])`
     /// with the layer as leading axis; internally they are per-layer `[h, c]` lists.
     public var stacked: Bool { family == .torch }
+    /// PyTorch's `bidirectional=True`: `cells` holds each layer's forward cell, then its
+    /// reverse cell (`_reverse` weights). For PyTorch `sequenceLength` holds the `lengths` of
+    /// `pack_padded_sequence`.
+    public var bidirectional: Bool = false
     /// Keras `go_backwards`: the input is processed last step first and the outputs are
     /// returned in that (reversed) order.
     public var goBackwards: Bool = false
@@ -344,17 +348,16 @@ public struct SequenceProblem: Sendable {
             returnState = layer.returnState
             goBackwards = layer.goBackwards
             cells = [layer.cell]
-        case "torch.nn.LSTM", "torch.nn.GRU":
-            let isGRU = kind == "torch.nn.GRU"
+        case "torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU":
+            let extra: Set<String> = kind == "torch.nn.LSTM" ? ["proj_size"] : kind == "torch.nn.RNN" ? ["nonlinearity"] : []
             try rejectUnknownKeys(m, known: Set(["kind", "input_size", "hidden_size", "num_layers", "bias", "batch_first",
-                                                 "dropout", "bidirectional", "weights", "x", "initial_state", "upstream"]).union(isGRU ? [] : ["proj_size"]),
+                                                 "dropout", "bidirectional", "weights", "x", "initial_state", "upstream", "lengths"]).union(extra),
                                   path: "model", kind: kind)
-            if try boolKey(m, "bidirectional", path: "model", default: false) {
-                throw RNNError(.unsupported, "model.bidirectional", "bidirectional \(kind) is not supported in this version")
-            }
             if let d = try optionalNumber(m, "dropout", path: "model"), d != 0 {
-                throw RNNError(.unsupported, "model.dropout", "training-time dropout between layers is not supported")
+                throw RNNError(.unsupported, "model.dropout",
+                               "dropout between layers is refused: PyTorch draws its masks inside the module, so no fixture can carry them")
             }
+            bidirectional = try boolKey(m, "bidirectional", path: "model", default: false)
             timeMajor = !(try boolKey(m, "batch_first", path: "model", default: false))
             let hidden = try intKey(m, "hidden_size", path: "model")
             let layers = try intKey(m, "num_layers", path: "model", default: 1)
@@ -366,37 +369,49 @@ public struct SequenceProblem: Sendable {
             }
             guard let w = m["weights"]?.objectValue else { throw RNNError(.missing, "model.weights", "missing weights object") }
             let spec: CellSpec
-            if isGRU {
+            let bias = try boolKey(m, "bias", path: "model", default: true)
+            switch kind {
+            case "torch.nn.RNN":
+                let nl = m["nonlinearity"].map { $0.stringValue ?? $0.serialized() } ?? "tanh"
+                guard nl == "tanh" || nl == "relu" else {
+                    throw RNNError(.invalid, "model.nonlinearity", "is \"\(nl)\"; torch.nn.RNN takes 'tanh' or 'relu'")
+                }
+                spec = .torchRNN(hiddenSize: hidden, nonlinearity: nl == "relu" ? .relu : .tanh, bias: bias)
+            case "torch.nn.GRU":
                 var cfg = GRUConfig(flavor: .torch, units: hidden)
-                cfg.useBias = try boolKey(m, "bias", path: "model", default: true)
+                cfg.useBias = bias
                 spec = .gru(cfg)
-            } else {
+            default:
                 var cfg = LSTMConfig(flavor: .torch, units: hidden)
                 cfg.projection = proj > 0 ? proj : nil
-                cfg.useBias = try boolKey(m, "bias", path: "model", default: true)
+                cfg.useBias = bias
                 spec = .lstm(cfg)
             }
+            let directions = bidirectional ? 2 : 1
             cells = []
-            var input = x.shape[2]
-            for k in 0..<layers {
+            var suffixes: [String] = []
+            for j in 0..<(layers * directions) {
+                let input = j < directions ? x.shape[2] : directions * spec.outputSize
+                let suffix = "_l\(j / directions)" + (j % directions == 1 ? "_reverse" : "")
                 do { try spec.validate(inputSize: input) } catch let e as RNNError { throw RNNError(e.kind, "model", e.reason) }
                 var names: [String: String] = [:]
                 for (v, _) in spec.parameterShapes(inputSize: input) {
-                    let key = "\(v)_l\(k)"
-                    guard let t = w[key]?.stringValue else { throw RNNError(.missing, "model.weights.\(key)", "missing variable of \(kind)") }
+                    guard let t = w[v + suffix]?.stringValue else { throw RNNError(.missing, "model.weights.\(v + suffix)", "missing variable of \(kind)") }
                     names[v] = t
                 }
-                let known = Set(spec.parameterShapes(inputSize: input).map(\.name))
-                for key in w.keys.sorted() where key.hasSuffix("_l\(k)") && !known.contains(String(key.dropLast("_l\(k)".count))) {
-                    throw RNNError(.unknown, "model.weights.\(key)", "\(kind) layer \(k) has no such variable")
-                }
                 cells.append(CellEntry(spec: spec, inputSize: input, weightNames: names))
-                input = spec.outputSize
+                suffixes.append(suffix)
             }
-            for key in w.keys.sorted() {
-                guard let l = key.split(separator: "_").last, l.hasPrefix("l"), let n = Int(l.dropFirst()), n < layers else {
-                    throw RNNError(.unknown, "model.weights.\(key)", "not a variable of a \(layers)-layer \(kind)")
+            let known = Set(suffixes.flatMap { s in spec.parameterShapes(inputSize: 1).map { $0.name + s } })
+            for key in w.keys.sorted() where !known.contains(key) {
+                throw RNNError(.unknown, "model.weights.\(key)",
+                               "not a variable of a \(layers)-layer\(bidirectional ? " bidirectional" : "") \(kind)")
+            }
+            if let (ln, l) = try f.namedTensor(m, "lengths", path: "model") {
+                guard l.isInteger, l.rank == 1 else {
+                    throw RNNError(.malformed, "tensors.\(ln)", "lengths must be an integer vector [B] (\"dtype\": \"int64\"), got shape \(l.shape)")
                 }
+                sequenceLength = l.ints
             }
             family = .torch
         default:

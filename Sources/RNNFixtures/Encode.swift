@@ -62,12 +62,24 @@ extension SequenceProblem {
             }
         case .torch:
             var all: [String: JSONValue] = [:]
-            for (k, c) in cells.enumerated() { for (v, n) in c.weightNames { all["\(v)_l\(k)"] = .string(n) } }
+            let d = bidirectional ? 2 : 1
+            for (j, c) in cells.enumerated() {
+                for (v, n) in c.weightNames { all["\(v)_l\(j / d)" + (j % d == 1 ? "_reverse" : "")] = .string(n) }
+            }
             model["weights"] = .object(all)
-            model["num_layers"] = .number(Double(cells.count))
+            model["num_layers"] = .number(Double(cells.count / d))
             model["hidden_size"] = .number(Double(cells[0].spec.units))
             model["batch_first"] = .bool(!timeMajor)
+            model["bidirectional"] = .bool(bidirectional)
+            if let l = sequenceLength {
+                tensors["lengths"] = TensorData(ints: l).json
+                model["lengths"] = .string("lengths")
+            }
             switch cells[0].spec {
+            case let .torchRNN(_, nonlinearity, bias):
+                model["kind"] = .string(ModelKind.torchRNN.rawValue)
+                model["nonlinearity"] = .string(nonlinearity.rawValue)
+                model["bias"] = .bool(bias)
             case let .lstm(cfg) where cfg.flavor == .torch:
                 model["kind"] = .string(ModelKind.torchLSTM.rawValue)
                 model["proj_size"] = .number(Double(cfg.projection ?? 0))

@@ -15,6 +15,7 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case kerasMinimalRNNCell = "keras.MinimalRNNCell"
     case kerasLSTM = "keras.LSTM"
     case kerasGRU = "keras.GRU"
+    case torchRNN = "torch.nn.RNN"
     case torchLSTM = "torch.nn.LSTM"
     case torchGRU = "torch.nn.GRU"
     case numpyMinCharRNN = "numpy.min_char_rnn"
@@ -29,7 +30,7 @@ public enum ModelKind: String, Sendable, CaseIterable {
     /// `keras.Bidirectional` and `keras.EncoderDecoder`).
     public static let kerasLayers: [ModelKind] = [.kerasSimpleRNN, .kerasMinimalRNNCell, .kerasLSTM, .kerasGRU]
     /// PyTorch's recurrent modules.
-    public static let torchModules: [ModelKind] = [.torchLSTM, .torchGRU]
+    public static let torchModules: [ModelKind] = [.torchRNN, .torchLSTM, .torchGRU]
 }
 
 /// The cells `tf.nn.dynamic_rnn` and `tf.nn.bidirectional_dynamic_rnn` stack (`cells[k].kind`).
@@ -44,7 +45,7 @@ public enum TFCellKind: String, Sendable, CaseIterable {
 /// One recurrent layer (or cell) of one framework, by its framework's name: what
 /// `rnnref gradcheck --cell` builds at random and what `rnnref convert --to` writes.
 public enum LayerKind: Sendable, CaseIterable {
-    case tfBasicRNNCell, kerasSimpleRNN, kerasMinimalRNNCell, numpyRNN, numpyMinCharRNN
+    case tfBasicRNNCell, kerasSimpleRNN, kerasMinimalRNNCell, torchRNN, numpyRNN, numpyMinCharRNN
     case tfLSTMCell, tfBasicLSTMCell, kerasLSTM, torchLSTM
     case tfGRUCell, kerasGRU, torchGRU
 
@@ -61,6 +62,7 @@ public enum LayerKind: Sendable, CaseIterable {
         case .kerasGRU: ModelKind.kerasGRU.rawValue
         case .numpyRNN: ModelKind.numpyRNN.rawValue
         case .numpyMinCharRNN: ModelKind.numpyMinCharRNN.rawValue
+        case .torchRNN: ModelKind.torchRNN.rawValue
         case .torchLSTM: ModelKind.torchLSTM.rawValue
         case .torchGRU: ModelKind.torchGRU.rawValue
         }
@@ -79,7 +81,7 @@ public enum LayerKind: Sendable, CaseIterable {
         switch self {
         case .tfBasicRNNCell, .tfLSTMCell, .tfBasicLSTMCell, .tfGRUCell: .tf
         case .kerasSimpleRNN, .kerasMinimalRNNCell, .kerasLSTM, .kerasGRU: .keras
-        case .torchLSTM, .torchGRU: .torch
+        case .torchRNN, .torchLSTM, .torchGRU: .torch
         case .numpyRNN: .numpy
         case .numpyMinCharRNN: nil
         }

@@ -89,14 +89,7 @@ public struct KerasBidirectional<T: RNNFloat>: Sendable {
         let y = ef.outputs, yRev = flipIfSequences(eb.outputs)
         var out: [Tensor<T>]
         switch merge {
-        case .concat:
-            let (rows, a, b) = (y.count / y.shape.last!, y.shape.last!, yRev.shape.last!)
-            var c = Tensor<T>(zeros: Array(y.shape.dropLast()) + [a + b])
-            for r in 0..<rows {
-                for j in 0..<a { c.data[r * (a + b) + j] = y.data[r * a + j] }
-                for j in 0..<b { c.data[r * (a + b) + a + j] = yRev.data[r * b + j] }
-            }
-            out = [c]
+        case .concat: out = [Tensor.concatenatingLast(y, yRev)]
         case .sum: var s = y; s.add(yRev); out = [s]
         case .ave: var s = y; s.add(yRev); s.data = s.data.map { $0 / 2 }; out = [s]
         case .mul: var s = y; for i in s.data.indices { s.data[i] *= yRev.data[i] }; out = [s]
@@ -116,12 +109,7 @@ public struct KerasBidirectional<T: RNNFloat>: Sendable {
             }
             for (k, ut) in u.enumerated() { try ut.expectShape(f.outputs[k].shape, "upstream.outputs") }
             switch merge {
-            case .concat:
-                let (rows, a, b) = (y.count / y.shape.last!, y.shape.last!, yRev.shape.last!)
-                for r in 0..<rows {
-                    for j in 0..<a { uY.data[r * a + j] = u[0].data[r * (a + b) + j] }
-                    for j in 0..<b { uYRev.data[r * b + j] = u[0].data[r * (a + b) + a + j] }
-                }
+            case .concat: (uY, uYRev) = u[0].splittingLast(at: y.shape.last!)
             case .sum: uY = u[0]; uYRev = u[0]
             case .ave: uY = u[0]; uY.data = uY.data.map { $0 / 2 }; uYRev = uY
             case .mul:

@@ -44,7 +44,7 @@ struct ScalarVsBLASTests {
     /// cell_clip and proj_clip small enough to bite, projection, forget_bias 0 / 0.5 / 1,
     /// concatenated state), PyTorch's proj_size, both Keras GRU resets, and every Keras layer
     /// option (go_backwards; no mask, a mask that cuts the end, a mask with gaps; both
-    /// zero_output_for_mask).
+    /// zero_output_for_mask), and PyTorch's bidirectional, packed lengths and nonlinearity.
     @Test func randomShapesAndWeights() async throws {
         let shapes = Gen.int(in: 1...5).array(of: 4)       // H, I, B, T
         let kinds = RandomCase.Kind.allCases
@@ -97,7 +97,8 @@ struct ScalarVsBLASTests {
         let dtype = ["dtype": ["float32", "float64"]]
         let act = ["activation": Activation.allCases.map(\.rawValue)]
         let tf = ["layers": ["1", "2"], "time_major": ["true", "false"], "sequence_length": ["true", "false"]]
-        let torch = ["layers": ["1", "2"], "time_major": ["true", "false"], "bias": ["true", "false"]]
+        let torch = ["layers": ["1", "2"], "time_major": ["true", "false"], "bias": ["true", "false"],
+                     "bidirectional": ["true", "false"], "lengths": ["true", "false"]]
         let keras = ["go_backwards": ["true", "false"], "mask": ["-", "end", "gaps"], "zero_output_for_mask": ["true", "false"],
                      "use_bias": ["true", "false"]]
         let tfLSTM = ["forget_bias": ["0.0", "0.5", "1.0"], "state_is_tuple": ["true", "false"]]
@@ -117,6 +118,7 @@ struct ScalarVsBLASTests {
             .kerasGRU: m(dtype, act, keras, ["reset_after": ["true", "false"]]),
             .torchLSTM: m(dtype, torch, ["proj_size": ["-", "yes"]]),
             .torchGRU: m(dtype, torch),
+            .torchRNN: m(dtype, torch, ["nonlinearity": ["tanh", "relu"]]),
         ]
     }()
 
@@ -141,12 +143,13 @@ struct ScalarVsBLASTests {
 
     /// The bits of an option word each kind reads in `drawOptions`.
     static let optionBits: [(RandomCase.Kind, Int)] = [
-        (.tfLSTMCell, 0x7F), (.tfBasicLSTMCell, 0x70), (.torchLSTM, 0x4),
+        (.tfLSTMCell, 0x7F), (.tfBasicLSTMCell, 0x70), (.torchLSTM, 0x1004), (.torchGRU, 0x1000), (.torchRNN, 0x3000),
         (.kerasGRU, 0xF80), (.kerasLSTM, 0xF00), (.kerasSimpleRNN, 0xF00), (.kerasMinimalRNNCell, 0xF00),
     ]
 
     /// The options of `c.kind` from the bits of `word` (bits 0–6 the LSTM options, 7 the GRU
-    /// reset, 8–11 the Keras layer flags).
+    /// reset, 8–11 the Keras layer flags, 12 PyTorch's `bidirectional`, 13 `torch.nn.RNN`'s
+    /// `nonlinearity`).
     static func drawOptions(_ c: inout RandomCase, word o: Int) {
         switch c.kind {
         case .tfLSTMCell:
@@ -164,6 +167,8 @@ struct ScalarVsBLASTests {
             break
         }
         if c.kind == .kerasGRU { c.resetAfter = (o >> 7) & 1 == 0 }
+        if c.kind.family == .torch { c.bidirectional = (o >> 12) & 1 != 0 }
+        if c.kind == .torchRNN { c.activation = (o >> 13) & 1 == 0 ? .tanh : .relu }
         if c.kind.family == .keras {
             c.mask = [nil, .cutsTheEnd, .gaps, .gaps][(o >> 8) & 3]
             c.zeroOutputForMask = (o >> 10) & 1 != 0
@@ -190,7 +195,8 @@ struct ScalarVsBLASTests {
         var n = 0
         for kind in RandomCase.Kind.allCases where kind.family != nil && kind != .numpyRNN {
             let bits = Self.optionBits.first { $0.0 == kind }?.1 ?? 0
-            for word in Self.subsets(of: bits) where word & 0xF00 == 0 {
+            // (a bidirectional module is not a DynamicRNN stack: its layers read both directions)
+            for word in Self.subsets(of: bits) where word & 0x1F00 == 0 {
                 n += 1
                 var c = RandomCase(kind)
                 c.seed = 3000 + n; c.units = 3; c.input = 2; c.batch = 3; c.steps = 4; c.timeMajor = true; c.layers = 2
