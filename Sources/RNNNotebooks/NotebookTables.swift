@@ -29,9 +29,41 @@ extension Notebooks {
                                                         "tf-optimizer-adam", "keras-optimizer-adam", "tf-optimizer-sgd-clip-global-norm",
                                                         "numpy-002-min-char-rnn-clipped", "numpy-min-char-rnn-adagrad"]) },
         "07-conversions": { root in try conversionTable(root) },
+        "07-torch-fixtures": { root in try fixtureTable(root, ["torch-rnn-tanh-2layer-f64", "torch-rnn-relu-bidirectional-f64",
+                                                              "torch-lstm-bidirectional-2layer-proj-f64", "torch-gru-bidirectional-2layer-f32-batchfirst",
+                                                              "torch-lstm-packed-f64", "torch-lstm-bidirectional-packed-proj-f64",
+                                                              "torch-gru-bidirectional-packed-f32", "torch-rnn-bidirectional-packed-f64"]) },
+        "07-packed": { root in try packedTable(root) },
         "11-speed": { root in try speedTable(root) },
         "11-gemms": { _ in gemmTable() },
     ]
+
+    // MARK: - 07: PyTorch's packed sequences
+
+    /// torch-lstm-bidirectional-packed-proj-f64 (batch_first, T = 7, lengths [3, 6, 1, 4], P = 3):
+    /// per row, its length, the output's steps, whether the outputs past the length are zero,
+    /// and where the top layer's two final states appear in the output: the forward one at the
+    /// row's last valid step, the reverse one at step 0 (the reverse direction ends there).
+    static func packedTable(_ root: URL) throws -> String {
+        let f = try load(root, "torch-lstm-bidirectional-packed-proj-f64.json")
+        let r = try FixtureRunner.run(f, impl: RNNScalar.Implementation.self)
+        let out = r.entry("outputs")!.value, hn = r.entry("final_state/0")!.value
+        let lengths = f.tensors["lengths"]!.values.map { Int($0) }
+        let (b, t, w) = (out.shape[0], out.shape[1], out.shape[2])
+        let p = w / 2, layers = hn.shape[0]
+        func o(_ row: Int, _ step: Int, _ cols: Range<Int>) -> [Double] { cols.map { out.values[(row * t + step) * w + $0] } }
+        func h(_ layer: Int, _ row: Int) -> [Double] { (0..<p).map { hn.values[(layer * b + row) * p + $0] } }
+        var s = "| row b | lengths[b] | output steps | output[b, t] for t ≥ length | h_n[top forward, b] equals | h_n[top reverse, b] equals |\n| --- | --- | --- | --- | --- | --- |\n"
+        for row in 0..<b {
+            let len = lengths[row]
+            let tail = (len..<t).flatMap { o(row, $0, 0..<w) }
+            let tailText = tail.isEmpty ? "(none: the longest row)" : (tail.allSatisfy { $0 == 0 } ? "all \(tail.count) values are 0" : "NOT zero")
+            let fw = h(layers - 2, row) == o(row, len - 1, 0..<p) ? "output[b, \(len - 1), :\(p)]" : "something else"
+            let bw = h(layers - 1, row) == o(row, 0, p..<w) ? "output[b, 0, \(p):]" : "something else"
+            s += "| \(row) | \(len) | \(t) of \(f.tensors["x"]!.shape[1]) | \(tailText) | \(fw) | \(bw) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
 
     // MARK: - 04: no gradient beyond a clip
 

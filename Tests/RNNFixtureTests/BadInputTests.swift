@@ -121,6 +121,34 @@ struct BadInputTests {
         #expect(error(d)?.description.contains("upstream") == true)
     }
 
+    /// PyTorch modules: packed lengths that PyTorch refuses (0, longer than T, one per row), a
+    /// `_reverse` weight missing or one too many, dropout between layers, a nonlinearity
+    /// torch.nn.RNN does not have, and h_0 not stacked [L·D, B, ·]: one line naming the key.
+    @Test(arguments: [
+        (["tensors", "lengths", "data", "2"], JSONValue.number(0), "model.lengths", "lengths[2] is 0: pack_padded_sequence refuses lengths below 1"),
+        (["tensors", "lengths", "data", "1"], .number(8), "model.lengths", "lengths[1] is 8, longer than the 7 steps of x"),
+        (["tensors", "lengths"], TensorData(ints: [3, 6]).json, "model.lengths", "expected 4 lengths (one per batch row), got 2"),
+        (["model", "weights", "weight_hh_l1_reverse"], nil, "model.weights.weight_hh_l1_reverse", "missing variable of torch.nn.LSTM"),
+        (["model", "weights", "weight_hh_l2_reverse"], .string("x"), "model.weights.weight_hh_l2_reverse",
+         "not a variable of a 2-layer bidirectional torch.nn.LSTM"),
+        (["model", "dropout"], .number(0.5), "model.dropout", "dropout between layers is refused"),
+        (["model", "bidirectional"], .bool(false), "model.weights.bias_hh_l0_reverse", "not a variable of a 2-layer torch.nn.LSTM"),
+        (["model", "kind"], .string("torch.nn.RNN"), "model.proj_size", "torch.nn.RNN does not take 'proj_size'"),
+        (["tensors", "h_0", "shape"], .array([.number(4), .number(2), .number(6)]), "model.initial_state[0]",
+         "h_0 must be [num_layers·num_directions, B, ·] = [4, 4, 3], got [4, 2, 6]"),
+    ] as [([String], JSONValue?, String, String)])
+    func torchModules(_ path: [String], _ value: JSONValue?, _ key: String, _ reason: String) throws {
+        var d = try loadFixture("torch-lstm-bidirectional-packed-proj-f64.json").document
+        modify(&d, path, value)
+        let e = try #require(error(d))
+        #expect(e.location == "broken.json: " + key)
+        #expect(e.reason.hasPrefix(reason), "\(e)")
+        #expect(!e.description.contains("\n"))
+        var r = try loadFixture("torch-rnn-tanh-2layer-f64.json").document
+        modify(&r, ["model", "nonlinearity"], .string("sigmoid"))
+        #expect(error(r)?.description == "broken.json: model.nonlinearity: is \"sigmoid\"; torch.nn.RNN takes 'tanh' or 'relu'")
+    }
+
     @Test func nanInWeightsIsReportedWithItsIndex() throws {
         // Python's json module writes a bare NaN; we read it and refuse it by name and index.
         var text = try String(contentsOf: fixturesDir.appendingPathComponent("tf-basicrnn-f64-b1-t1-h1.json"), encoding: .utf8)

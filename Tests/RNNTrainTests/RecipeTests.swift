@@ -11,7 +11,7 @@ import Testing
 /// scripts' runs), and the scripts the README shows are the files.
 @Suite("Recipes")
 struct RecipeTests {
-    static let stems = ["tf1_lstm", "keras_gru", "torch_lstm"]
+    static let stems = ["tf1_lstm", "keras_gru", "torch_lstm", "torch_bidirectional_packed"]
 
     @Test(arguments: stems, [false, true])
     func fixtureThenCheckPasses(_ stem: String, _ sidecar: Bool) throws {
