@@ -160,6 +160,9 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     public func validate(inputSize: Int) throws {
         if case let .lstm(c) = self { try c.validate() }
         if case let .gru(c) = self { try c.validate() }
+        if case let .torchRNN(_, a, _) = self, a != .tanh && a != .relu {
+            throw RNNError(.invalid, kind, "nonlinearity must be 'tanh' or 'relu' (PyTorch's two), got '\(a.rawValue)'")
+        }
         guard units > 0 else { throw RNNError(.invalid, kind, "units must be positive, got \(units)") }
         guard outputSize > 0 else { throw RNNError(.invalid, kind, "outputs must be positive, got \(outputSize)") }
         guard inputSize > 0 else { throw RNNError(.invalid, kind, "input size must be positive, got \(inputSize)") }
