@@ -14,6 +14,9 @@ import numpy as np
 import tensorflow as tf
 
 import common
+from cifg_cell import CoupledInputForgetGateLSTMCell
+
+CIFG = "tf.contrib.rnn.CoupledInputForgetGateLSTMCell"
 
 tf.compat.v1.disable_eager_execution()
 rnn_cell = tf.compat.v1.nn.rnn_cell
@@ -33,6 +36,11 @@ def make_cell(spec, dtype):
                                  state_is_tuple=spec.get("state_is_tuple", True), activation=act, dtype=dtype)
     if kind == "tf.GRUCell":
         return rnn_cell.GRUCell(spec["num_units"], activation=act, dtype=dtype)
+    if kind == CIFG:
+        return CoupledInputForgetGateLSTMCell(spec["num_units"], use_peepholes=spec.get("use_peepholes", False),
+                                              num_proj=spec.get("num_proj"), proj_clip=spec.get("proj_clip"),
+                                              forget_bias=spec.get("forget_bias", 1.0), state_is_tuple=spec.get("state_is_tuple", True),
+                                              activation=act, layer_norm=spec.get("layer_norm", False), dtype=dtype)
     if kind == "tf.BasicLSTMCell":
         return rnn_cell.BasicLSTMCell(spec["num_units"], forget_bias=spec.get("forget_bias", 1.0),
                                       state_is_tuple=spec.get("state_is_tuple", True), activation=act, dtype=dtype)
@@ -50,7 +58,13 @@ def state_shapes(spec):
     return [h, p]
 
 
-CELL_SCOPE = re.compile(r"(?:basic_rnn_cell|basic_lstm_cell|lstm_cell|gru_cell)/(.*)$")
+CELL_SCOPE = re.compile(r"(?:basic_rnn_cell|basic_lstm_cell|coupled_input_forget_gate_lstm_cell|lstm_cell|gru_cell)/(.*)$")
+
+
+def gradients(loss, xs):
+    """tf.gradients, with the zeros TF means by None (a variable the loss does not use: the
+    coupled-gate cell's B under layer_norm)."""
+    return [g if g is not None else tf.zeros_like(x) for g, x in zip(tf.gradients(loss, xs), xs)]
 
 
 def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weight_scale=0.5,
@@ -96,7 +110,7 @@ def run_case(name, about, cells, T, B, I, dtype, time_major, lengths, seed, weig
         u_fin = [tf.compat.v1.placeholder(tfdt, s.shape, name="u_fin_%d" % k) for k, s in enumerate(flat_final)]
         loss = tf.reduce_sum(outputs * u_out) + tf.add_n([tf.reduce_sum(s * u) for s, u in zip(flat_final, u_fin)])
         variables = tf.compat.v1.trainable_variables()
-        grads = tf.gradients(loss, variables + [x] + init_ph)
+        grads = gradients(loss, variables + [x] + init_ph)
         with tf.compat.v1.Session(graph=graph) as sess:
             sess.run(tf.compat.v1.global_variables_initializer())
             tensors = {}
@@ -375,7 +389,7 @@ def bidirectional_case(name, about, cells_fw, cells_bw, T, B, I, dtype, time_maj
                         [tf.reduce_sum(s_ * u) for s_, u in zip(flat, u_f)])
         variables = tf.compat.v1.trainable_variables()
         init_all = phs["fw"] + phs["bw"]
-        grads = tf.gradients(loss, variables + [x] + init_all)
+        grads = gradients(loss, variables + [x] + init_all)
         with tf.compat.v1.Session(graph=graph) as sess:
             sess.run(tf.compat.v1.global_variables_initializer())
             tensors = {}
@@ -506,7 +520,7 @@ def dropout_case(name, about, cells, keep, mask_seeds, T, B, I, dtype, time_majo
         u_fin = [tf.compat.v1.placeholder(tfdt, f_.shape) for f_ in finals]
         loss = tf.reduce_sum(outputs * u_out) + tf.add_n([tf.reduce_sum(f_ * u) for f_, u in zip(finals, u_fin)])
         variables = tf.compat.v1.trainable_variables()
-        grads = tf.gradients(loss, variables + [x] + init_ph)
+        grads = gradients(loss, variables + [x] + init_ph)
         with tf.compat.v1.Session(graph=graph) as sess:
             sess.run(tf.compat.v1.global_variables_initializer())
             tensors, feed = {}, {}
@@ -577,6 +591,74 @@ def random_mixed(seed):
              weight_scale=0.8, document="“TensorFlow RNN入门” (004)")
 
 
+def cifg_cases():
+    """tf.contrib.rnn.CoupledInputForgetGateLSTMCell (the cell's TF 1.x call, see cifg_cell.py):
+    use_peepholes × (no projection | num_proj | num_proj + proj_clip) × layer_norm × float32/float64,
+    forget_bias 1 / 0 / 0.5 in turn, every fifth with state_is_tuple=False, some with relu, half of
+    each dtype with sequence_length; stacked with tf.LSTMCell; one bidirectional."""
+    k = 0
+    for peep in (False, True):
+        for proj in ("none", "proj", "projclip"):
+            for ln in (False, True):
+                for dt in ("float32", "float64"):
+                    c = {"kind": CIFG, "num_units": 4, "use_peepholes": peep, "forget_bias": [1.0, 0.0, 0.5][k % 3], "layer_norm": ln}
+                    if proj != "none":
+                        c["num_proj"] = 3
+                    if proj == "projclip":
+                        c["proj_clip"] = 0.1
+                    if k % 5 == 4:
+                        c["state_is_tuple"] = False
+                    if k % 7 == 3:
+                        c["activation"] = "relu"
+                    lens = [5, 2, 0] if k % 4 in (1, 2) else None
+                    name = "tf-cifg-%s%s%s-%s%s" % ("peep-" if peep else "", "ln-" if ln else "", {"none": "noproj", "proj": "proj", "projclip": "projclip"}[proj],
+                                                  dt.replace("float", "f"), "-lengths" if lens else "")
+                    about = "CoupledInputForgetGateLSTMCell(4, %s) through dynamic_rnn (%s%s)." % (
+                        ", ".join("%s=%s" % (a, c[a]) for a in sorted(c) if a not in ("kind", "num_units")), dt,
+                        ", sequence_length %s" % lens if lens else "")
+                    run_case(name, about, [c], 5, 3, 2, dt, bool(k % 4 >= 2), lens, 300 + k, document="“基本概念” (002)", weight_scale=0.8)
+                    k += 1
+    for dt, seed in (("float32", 330), ("float64", 331)):
+        cells = [{"kind": CIFG, "num_units": 4, "use_peepholes": True, "num_proj": 3, "layer_norm": True, "forget_bias": 0.5},
+                 {"kind": "tf.LSTMCell", "num_units": 3, "use_peepholes": True}]
+        run_case("tf-cifg-stacked-lstmcell-%s-lengths" % dt.replace("float", "f"),
+                 "MultiRNNCell([CoupledInputForgetGateLSTMCell(4, use_peepholes=True, num_proj=3, layer_norm=True, forget_bias=0.5), LSTMCell(3, use_peepholes=True)]) with sequence_length (%s)." % dt,
+                 cells, 6, 4, 3, dt, dt == "float64", [6, 0, 3, 1], seed, document="“基本概念” (002)", weight_scale=0.8)
+    bidirectional_case("tf-bidi-cifg-lstm-f64-lengths",
+                       "bidirectional_dynamic_rnn: CoupledInputForgetGateLSTMCell(3, layer_norm=True) forward, CoupledInputForgetGateLSTMCell(2, use_peepholes=True) over LSTMCell(2) backward, sequence_length (float64).",
+                       [{"kind": CIFG, "num_units": 3, "layer_norm": True}],
+                       [{"kind": CIFG, "num_units": 2, "use_peepholes": True}, {"kind": "tf.LSTMCell", "num_units": 2}],
+                       5, 3, 2, "float64", False, [5, 1, 3], 332)
+
+
+def random_cifg(seed):
+    """One random configuration of coupled-gate LSTMs (any mix of the options), maybe over a tf.LSTMCell."""
+    r = np.random.RandomState(seed)
+    cells = []
+    for _ in range(int(r.randint(1, 3))):
+        # layer norm over one feature is the constant beta, over two it is ±gamma + beta (the
+        # normalised values are ±1): the gradient through it is 0 and finite differences
+        # measure only the rounding of TF's v·inv + (beta − mean·inv), so a normalised cell has
+        # at least 3 units
+        ln = bool(r.randint(2))
+        c = {"kind": CIFG, "num_units": int(r.randint(3 if ln else 1, 6)), "use_peepholes": bool(r.randint(2)),
+             "forget_bias": float(r.choice([0.0, 1.0, 0.5])), "layer_norm": ln,
+             "state_is_tuple": bool(r.randint(4) != 0), "activation": str(r.choice(["tanh", "relu"]))}
+        if r.randint(2):
+            c["num_proj"] = int(r.randint(1, 5))
+            if r.randint(2):
+                c["proj_clip"] = 0.05
+        cells.append(c)
+    if r.randint(2):
+        cells.append({"kind": "tf.LSTMCell", "num_units": int(r.randint(1, 5))})
+    T, B, I = int(r.randint(1, 7)), int(r.randint(1, 5)), int(r.randint(1, 5))
+    dt = str(r.choice(["float32", "float64"]))
+    tm = bool(r.randint(2))
+    lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
+    run_case("tf-random-cifg-%d" % seed, "random coupled-gate LSTM configuration %d: %s" % (seed, cells), cells, T, B, I, dt, tm, lens, seed,
+             weight_scale=0.8, document="“基本概念” (002)")
+
+
 def random_lstm(seed):
     """One random tf.LSTMCell / BasicLSTMCell configuration (any mix of the options)."""
     r = np.random.RandomState(seed)
@@ -621,6 +703,11 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--lstm-options":
         lstm_option_matrix()
         sys.exit(0)
+    if len(sys.argv) > 1 and sys.argv[1] == "--cifg":
+        cifg_cases()
+        for s_ in (1, 2, 3, 4):
+            random_cifg(s_)
+        sys.exit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "--random-lstm":
         for s_ in sys.argv[2:]:
             random_lstm(int(s_))
@@ -648,6 +735,9 @@ if __name__ == "__main__":
         gru_cases()
         for s_ in (1, 2, 3):
             random_gru(s_)
+        cifg_cases()
+        for s_ in (1, 2, 3, 4):
+            random_cifg(s_)
         sequence_cases()
         for s_ in (1, 2):
             random_bidirectional(s_)

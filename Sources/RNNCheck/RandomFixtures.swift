@@ -34,6 +34,8 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     public var stateIsTuple: Bool = true
     /// Keras GRU `reset_after`.
     public var resetAfter: Bool = true
+    /// The coupled-gate LSTM's `layer_norm`.
+    public var layerNorm: Bool = false
     /// PyTorch `bidirectional=True` (each layer a forward and a `_reverse` cell).
     public var bidirectional: Bool = false
     // Keras layer options (every Keras kind)
@@ -60,6 +62,9 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             s += " peepholes=\(peepholes) cell_clip=\(cellClip.map { "\($0)" } ?? "-") proj=\(numProj.map { "\($0)" } ?? "-") proj_clip=\(projClip.map { "\($0)" } ?? "-") forget_bias=\(forgetBias) tuple=\(stateIsTuple)"
         }
         if kind == .kerasGRU { s += " reset_after=\(resetAfter)" }
+        if kind == .tfCIFGLSTMCell {
+            s += " peepholes=\(peepholes) proj=\(numProj.map { "\($0)" } ?? "-") proj_clip=\(projClip.map { "\($0)" } ?? "-") forget_bias=\(forgetBias) tuple=\(stateIsTuple) layer_norm=\(layerNorm)"
+        }
         if kind.family == .torch { s += " bidirectional=\(bidirectional)" }
         if kind.family == .keras {
             s += " go_backwards=\(goBackwards) mask=\(mask?.rawValue ?? "-") zero_output_for_mask=\(zeroOutputForMask)"
@@ -86,7 +91,12 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             break
         }
         if kind == .torchRNN { o["nonlinearity"] = activation.rawValue }
-        if [.tfBasicRNNCell, .kerasSimpleRNN, .tfLSTMCell, .tfBasicLSTMCell, .kerasLSTM, .tfGRUCell, .kerasGRU].contains(kind) {
+        if kind == .tfCIFGLSTMCell {
+            o["use_peepholes"] = "\(peepholes)"; o["num_proj"] = numProj == nil ? "-" : "yes"
+            o["proj_clip"] = projClip.map { "\($0)" } ?? "-"; o["forget_bias"] = "\(forgetBias)"
+            o["state_is_tuple"] = "\(stateIsTuple)"; o["layer_norm"] = "\(layerNorm)"
+        }
+        if [.tfBasicRNNCell, .kerasSimpleRNN, .tfLSTMCell, .tfBasicLSTMCell, .kerasLSTM, .tfGRUCell, .kerasGRU, .tfCIFGLSTMCell].contains(kind) {
             o["activation"] = activation.rawValue
         }
         if kind == .tfLSTMCell {
@@ -127,6 +137,11 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             var c = LSTMConfig(flavor: .torch, units: units)
             c.useBias = useBias; c.projection = numProj
             return .lstm(c)
+        case .tfCIFGLSTMCell:
+            var c = CIFGConfig(units: units)
+            c.usePeepholes = peepholes; c.projection = numProj; c.projClip = numProj == nil ? nil : projClip
+            c.forgetBias = forgetBias; c.stateIsTuple = stateIsTuple; c.activation = activation; c.layerNorm = layerNorm
+            return .cifgLSTM(c)
         case .tfGRUCell:
             var c = GRUConfig(flavor: .tf, units: units)
             c.activation = activation

@@ -38,6 +38,7 @@ public enum StepCache<Scalar: RNNFloat>: Sendable {
     case numpyRNN(beforeActivation: Tensor<Scalar>)
     case lstm(LSTMStepCache<Scalar>)
     case gru(GRUStepCache<Scalar>)
+    case cifg(CIFGStepCache<Scalar>)
 
     // One accessor per family, alike on purpose: each names its family in its trap message.
 
@@ -49,6 +50,11 @@ public enum StepCache<Scalar: RNNFloat>: Sendable {
 
     public var gru: GRUStepCache<Scalar> {
         guard case let .gru(c) = self else { preconditionFailure("not a GRU step: \(self)") }
+        return c
+    }
+
+    public var cifg: CIFGStepCache<Scalar> {
+        guard case let .cifg(c) = self else { preconditionFailure("not a coupled-gate LSTM step: \(self)") }
         return c
     }
 

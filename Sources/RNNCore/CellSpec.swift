@@ -67,6 +67,10 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// `LSTMCell`, one layer of PyTorch `nn.LSTM`. See `LSTMConfig`.
     case lstm(LSTMConfig)
 
+    /// TF 1.x's `tf.contrib.rnn.CoupledInputForgetGateLSTMCell`: an LSTM whose input gate is
+    /// `1 − f`. See `CIFGConfig`.
+    case cifgLSTM(CIFGConfig)
+
     /// A GRU of any flavor: TF v1 `GRUCell`, Keras `GRUCell` with `reset_after` either way,
     /// one layer of PyTorch `nn.GRU`. See `GRUConfig`.
     case gru(GRUConfig)
@@ -83,6 +87,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case .torchRNN: return "torch.nn.RNN"
         case let .lstm(c): return c.flavor.rawValue
         case let .gru(c): return c.flavor.rawValue
+        case .cifgLSTM: return CIFGConfig.kind
         }
     }
 
@@ -103,6 +108,16 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             if c.activation != .tanh { parts.append("activation: \(c.activation.rawValue)") }
             if !c.stateIsTuple { parts.append("state_is_tuple: false") }
             return "\(c.flavor.rawValue)(\(parts.joined(separator: ", ")))"
+        case let .cifgLSTM(c):
+            var parts = ["num_units: \(c.units)"]
+            if let p = c.projection { parts.append("num_proj: \(p)") }
+            if c.usePeepholes { parts.append("use_peepholes") }
+            if let x = c.projClip { parts.append("proj_clip: \(x)") }
+            parts.append("forget_bias: \(c.forgetBias)")
+            if c.activation != .tanh { parts.append("activation: \(c.activation.rawValue)") }
+            if !c.stateIsTuple { parts.append("state_is_tuple: false") }
+            if c.layerNorm { parts.append("layer_norm") }
+            return "\(CIFGConfig.kind)(\(parts.joined(separator: ", ")))"
         case let .gru(c):
             return "\(c.flavor.rawValue)(units: \(c.units)\(c.useBias ? "" : ", no bias")\(c.activation == .tanh ? "" : ", activation: " + c.activation.rawValue))"
         }
@@ -115,6 +130,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
              let .torchRNN(h, _, _): return h
         case let .lstm(c): return c.units
         case let .gru(c): return c.units
+        case let .cifgLSTM(c): return c.units
         }
     }
 
@@ -123,6 +139,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .numpyRNN(_, o): return o
         case let .lstm(c): return c.outputWidth
+        case let .cifgLSTM(c): return c.outputWidth
         default: return units
         }
     }
@@ -131,6 +148,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// `tf.nest.flatten`: `(c, h)` for an LSTM state tuple; Keras and PyTorch `(h, c)`).
     public var stateSizes: [Int] {
         if case let .lstm(c) = self { return c.stateSizes }
+        if case let .cifgLSTM(c) = self { return c.stateSizes }
         return [units]
     }
 
@@ -153,6 +171,8 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             return c.parameterShapes(inputSize: i)
         case let .gru(c):
             return c.parameterShapes(inputSize: i)
+        case let .cifgLSTM(c):
+            return c.parameterShapes(inputSize: i)
         }
     }
 
@@ -160,6 +180,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     public func validate(inputSize: Int) throws {
         if case let .lstm(c) = self { try c.validate() }
         if case let .gru(c) = self { try c.validate() }
+        if case let .cifgLSTM(c) = self { try c.validate() }
         if case let .torchRNN(_, a, _) = self, a != .tanh && a != .relu {
             throw RNNError(.invalid, kind, "nonlinearity must be 'tanh' or 'relu' (PyTorch's two), got '\(a.rawValue)'")
         }

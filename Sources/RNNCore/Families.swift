@@ -33,6 +33,7 @@ public typealias ElmanWeights<Scalar: RNNFloat> = CellWeights<ElmanLayout, Scala
 public typealias NumpyRNNWeights<Scalar: RNNFloat> = CellWeights<NumpyRNNLayout, Scalar>
 public typealias LSTMWeights<Scalar: RNNFloat> = CellWeights<LSTMLayout, Scalar>
 public typealias GRUWeights<Scalar: RNNFloat> = CellWeights<GRULayout, Scalar>
+// (CIFGWeights: CIFGConfig.swift)
 
 // MARK: - layouts
 
@@ -71,7 +72,7 @@ public struct ElmanLayout: CellLayout {
         case let .numpyRNN(h, _):
             // before_activation = state·w_cell_state + x·w_cell_input + b_cell
             self.init(units: h, activation: .tanh, wx: WeightBlock(index: 1, row: 0), wh: WeightBlock(index: 0, row: 0), biases: [2])
-        case .lstm, .gru:
+        case .lstm, .gru, .cifgLSTM:
             preconditionFailure("\(spec.kind) is not a tanh RNN")
         }
     }
@@ -114,34 +115,12 @@ extension CellWeights where Layout == LSTMLayout {
     /// (c_prev [B, H], h_prev [B, P]) from the framework's state list: TF `(c, m)` or, with
     /// `state_is_tuple=False`, one tensor `concat([c, m], 1)`; Keras and PyTorch `(h, c)`.
     public func splitState(_ state: [Tensor<Scalar>]) -> (c: Tensor<Scalar>, h: Tensor<Scalar>) {
-        let (nH, nP) = (config.units, config.outputWidth)
-        if !config.stateIsTuple {
-            let s = state[0], batch = s.shape[0]
-            var c = [Scalar](), h = [Scalar]()
-            c.reserveCapacity(batch * nH)
-            h.reserveCapacity(batch * nP)
-            for b in 0..<batch {
-                c.append(contentsOf: s.data[(b * (nH + nP))..<(b * (nH + nP) + nH)])
-                h.append(contentsOf: s.data[(b * (nH + nP) + nH)..<((b + 1) * (nH + nP))])
-            }
-            return (Tensor(uncheckedShape: [batch, nH], data: c), Tensor(uncheckedShape: [batch, nP], data: h))
-        }
-        return config.flavor.cellStateFirst ? (state[0], state[1]) : (state[1], state[0])
+        splitCM(state, units: config.units, width: config.outputWidth, isTuple: config.stateIsTuple, cellStateFirst: config.flavor.cellStateFirst)
     }
 
     /// The framework's state list from c [B, H] and h [B, P] (the inverse of `splitState`).
     public func joinState(c: Tensor<Scalar>, h: Tensor<Scalar>) -> [Tensor<Scalar>] {
-        if !config.stateIsTuple {
-            let (nH, nP, batch) = (config.units, config.outputWidth, c.shape[0])
-            var s = [Scalar]()
-            s.reserveCapacity(batch * (nH + nP))
-            for b in 0..<batch {
-                s.append(contentsOf: c.data[(b * nH)..<((b + 1) * nH)])
-                s.append(contentsOf: h.data[(b * nP)..<((b + 1) * nP)])
-            }
-            return [Tensor(uncheckedShape: [batch, nH + nP], data: s)]
-        }
-        return config.flavor.cellStateFirst ? [c, h] : [h, c]
+        joinCM(c: c, h: h, isTuple: config.stateIsTuple, cellStateFirst: config.flavor.cellStateFirst)
     }
 
     /// `joinState` from flat c [B·H] and h [B·P].

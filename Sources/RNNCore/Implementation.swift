@@ -1,7 +1,7 @@
 /// One of the two implementations of every cell: `RNNScalar.Implementation` (the plain-loop
 /// reference) or `RNNBLAS.Implementation` (OpenBLAS). Each provides the arithmetic of every
 /// family under the same names, as nested types (`Implementation.Elman`, `.NumpyRNN`, `.LSTM`,
-/// `.GRU`, `.Dense`, `.MinCharRNN`); the dispatch from a spec to a cell is here, once. Fixture
+/// `.GRU`, `.CIFG`, `.Dense`, `.MinCharRNN`); the dispatch from a spec to a cell is here, once. Fixture
 /// runners, the CLI and the tests take an implementation as a value of this protocol's metatype.
 public protocol RNNImplementation: Sendable {
     /// `scalar` or `blas`.
@@ -11,6 +11,7 @@ public protocol RNNImplementation: Sendable {
     associatedtype NumpyRNN: NumpyRNNArithmetic
     associatedtype LSTM: LSTMArithmetic
     associatedtype GRU: GRUArithmetic
+    associatedtype CIFG: CIFGArithmetic
     associatedtype Dense: DenseArithmetic
     associatedtype MinCharRNN: MinCharRNNArithmetic
 }
@@ -24,6 +25,7 @@ extension RNNImplementation {
         case .tfBasicRNN, .kerasSimpleRNN, .kerasMinimalRNN, .torchRNN: return FamilyCell<Elman, T>(spec, inputSize: inputSize, parameters: parameters)
         case let .lstm(c): return FamilyCell<LSTM, T>(c, inputSize: inputSize, parameters: parameters)
         case let .gru(c): return FamilyCell<GRU, T>(c, inputSize: inputSize, parameters: parameters)
+        case let .cifgLSTM(c): return FamilyCell<CIFG, T>(c, inputSize: inputSize, parameters: parameters)
         }
     }
 

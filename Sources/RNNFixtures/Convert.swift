@@ -55,6 +55,9 @@ public enum FixtureConversion {
         for (k, c) in p.cells.enumerated() {
             switch c.spec {
             case .lstm where !isGRU, .gru where isGRU: continue
+            case .cifgLSTM:
+                throw RNNError(.unsupported, "model.cells[\(k)]",
+                               "a coupled input-forget gate LSTM has no input gate of its own (it is 1 − f): no other layout computes it")
             default: throw RNNError(.unsupported, "model.cells[\(k)]", "only \(isGRU ? "GRU" : "LSTM") cells convert to \(target.name) (this is \(c.spec.kind))")
             }
         }

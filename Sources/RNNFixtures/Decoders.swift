@@ -117,13 +117,31 @@ func decodeTFCell(_ c: [String: JSONValue], inputSize: Int, path: String) throws
         cfg.activation = try activationKey(c, path: path, default: .tanh)
         cfg.stateIsTuple = try boolKey(c, "state_is_tuple", path: path, default: true)
         spec = .lstm(cfg)
+    case TFCellKind.cifgLSTM.rawValue:
+        try rejectUnknownKeys(c, known: ["kind", "num_units", "use_peepholes", "num_proj", "proj_clip", "forget_bias", "state_is_tuple",
+                                         "activation", "layer_norm", "norm_gain", "norm_shift", "weights", "num_unit_shards",
+                                         "num_proj_shards"], path: path, kind: kind)
+        for shards in ["num_unit_shards", "num_proj_shards"] where (try optionalNumber(c, shards, path: path) ?? 1) != 1 {
+            throw RNNError(.unsupported, "\(path).\(shards)", "sharded variables (W_1, W_2, …) are not supported; the cell's weights are W_0 and W_P_0")
+        }
+        var cfg = CIFGConfig(units: try intKey(c, "num_units", path: path))
+        cfg.usePeepholes = try boolKey(c, "use_peepholes", path: path, default: false)
+        cfg.projection = try optionalNumber(c, "num_proj", path: path).map { Int($0) }
+        cfg.projClip = try optionalNumber(c, "proj_clip", path: path)
+        cfg.forgetBias = try optionalNumber(c, "forget_bias", path: path) ?? 1.0
+        cfg.activation = try activationKey(c, path: path, default: .tanh)
+        cfg.stateIsTuple = try boolKey(c, "state_is_tuple", path: path, default: true)
+        cfg.layerNorm = try boolKey(c, "layer_norm", path: path, default: false)
+        // norm_gain and norm_shift only initialise the gamma and beta variables the fixture gives
+        for k in ["norm_gain", "norm_shift"] { _ = try optionalNumber(c, k, path: path) }
+        spec = .cifgLSTM(cfg)
     case "tf.GRUCell":
         try rejectUnknownKeys(c, known: ["kind", "num_units", "activation", "weights"], path: path, kind: kind)
         var cfg = GRUConfig(flavor: .tf, units: try intKey(c, "num_units", path: path))
         cfg.activation = try activationKey(c, path: path, default: .tanh)
         spec = .gru(cfg)
     default:
-        throw RNNError(.unknown, "\(path).kind", "unknown cell kind \"\(kind)\" (known: tf.BasicRNNCell, tf.LSTMCell, tf.BasicLSTMCell, tf.GRUCell)")
+        throw RNNError(.unknown, "\(path).kind", "unknown cell kind \"\(kind)\" (known: \(TFCellKind.allCases.map(\.rawValue).joined(separator: ", ")))")
     }
     do { try spec.validate(inputSize: inputSize) } catch let e as RNNError { throw RNNError(e.kind, path, e.reason) }
     return CellEntry(spec: spec, inputSize: inputSize, weightNames: try weightNames(c, spec: spec, inputSize: inputSize, path: path))

@@ -119,6 +119,15 @@ extension SequenceProblem {
         case let .gru(cfg) where cfg.flavor == .tf:
             o["kind"] = .string(TFCellKind.gru.rawValue)
             o["activation"] = .string(cfg.activation.rawValue)
+        case let .cifgLSTM(cfg):
+            o["kind"] = .string(TFCellKind.cifgLSTM.rawValue)
+            o["use_peepholes"] = .bool(cfg.usePeepholes)
+            o["num_proj"] = cfg.projection.map { .number(Double($0)) } ?? .null
+            o["proj_clip"] = cfg.projClip.map { .number($0) } ?? .null
+            o["forget_bias"] = .number(cfg.forgetBias)
+            o["state_is_tuple"] = .bool(cfg.stateIsTuple)
+            o["activation"] = .string(cfg.activation.rawValue)
+            o["layer_norm"] = .bool(cfg.layerNorm)
         default:
             throw RNNError(.unsupported, path, "\(c.spec.kind) is not a TF cell")
         }

@@ -39,6 +39,7 @@ public enum TFCellKind: String, Sendable, CaseIterable {
     case lstm = "tf.LSTMCell"
     case basicLSTM = "tf.BasicLSTMCell"
     case gru = "tf.GRUCell"
+    case cifgLSTM = "tf.contrib.rnn.CoupledInputForgetGateLSTMCell"
     case dropoutWrapper = "tf.DropoutWrapper"
 }
 
@@ -46,7 +47,7 @@ public enum TFCellKind: String, Sendable, CaseIterable {
 /// `rnnref gradcheck --cell` builds at random and what `rnnref convert --to` writes.
 public enum LayerKind: Sendable, CaseIterable {
     case tfBasicRNNCell, kerasSimpleRNN, kerasMinimalRNNCell, torchRNN, numpyRNN, numpyMinCharRNN
-    case tfLSTMCell, tfBasicLSTMCell, kerasLSTM, torchLSTM
+    case tfLSTMCell, tfBasicLSTMCell, kerasLSTM, torchLSTM, tfCIFGLSTMCell
     case tfGRUCell, kerasGRU, torchGRU
 
     /// The framework's name: a TF cell's `cells[k].kind`, otherwise the model's `kind`.
@@ -56,6 +57,7 @@ public enum LayerKind: Sendable, CaseIterable {
         case .tfLSTMCell: TFCellKind.lstm.rawValue
         case .tfBasicLSTMCell: TFCellKind.basicLSTM.rawValue
         case .tfGRUCell: TFCellKind.gru.rawValue
+        case .tfCIFGLSTMCell: TFCellKind.cifgLSTM.rawValue
         case .kerasSimpleRNN: ModelKind.kerasSimpleRNN.rawValue
         case .kerasMinimalRNNCell: ModelKind.kerasMinimalRNNCell.rawValue
         case .kerasLSTM: ModelKind.kerasLSTM.rawValue
@@ -79,7 +81,7 @@ public enum LayerKind: Sendable, CaseIterable {
     /// The layer that runs it: TF cells run in `tf.nn.dynamic_rnn`.
     public var family: SequenceProblem.Family? {
         switch self {
-        case .tfBasicRNNCell, .tfLSTMCell, .tfBasicLSTMCell, .tfGRUCell: .tf
+        case .tfBasicRNNCell, .tfLSTMCell, .tfBasicLSTMCell, .tfGRUCell, .tfCIFGLSTMCell: .tf
         case .kerasSimpleRNN, .kerasMinimalRNNCell, .kerasLSTM, .kerasGRU: .keras
         case .torchRNN, .torchLSTM, .torchGRU: .torch
         case .numpyRNN: .numpy

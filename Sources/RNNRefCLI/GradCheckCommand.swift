@@ -25,13 +25,14 @@ struct GradCheck: ParsableCommand {
     @Flag(help: "Keras use_bias=False.") var noBias = false
     @Flag(help: "Time-major input (tf.BasicRNNCell).") var timeMajor = false
     @Flag(help: "Random sequence_length, including 0 and T (TF cells); random packed lengths in 1...T (torch.nn.*).") var lengths = false
-    @Flag(help: "tf.LSTMCell use_peepholes.") var peepholes = false
+    @Flag(help: "tf.LSTMCell / CoupledInputForgetGateLSTMCell use_peepholes.") var peepholes = false
     @Option(help: "tf.LSTMCell cell_clip.") var cellClip: Double?
     @Option(help: "tf.LSTMCell num_proj / torch.nn.LSTM proj_size.") var numProj: Int?
     @Option(help: "tf.LSTMCell proj_clip (needs --num-proj).") var projClip: Double?
     @Option(help: "TF forget_bias.") var forgetBias: Double = 1.0
     @Flag(help: "TF state_is_tuple=False.") var concatState = false
     @Flag(help: "Keras GRU reset_after=False.") var resetBefore = false
+    @Flag(help: "tf.contrib.rnn.CoupledInputForgetGateLSTMCell layer_norm=True.") var layerNorm = false
     @Flag(help: "PyTorch bidirectional=True (torch.nn.RNN/LSTM/GRU).") var bidirectional = false
     @Option(help: "Seed of numpy's RandomState for all the numbers.") var seed: Int = 0
     @Option(help: "scalar, blas or both.") var impl: ImplChoice = .both
@@ -53,7 +54,7 @@ struct GradCheck: ParsableCommand {
                 c.useBias = !noBias; c.timeMajor = timeMajor; c.withLengths = lengths; c.seed = seed
                 c.peepholes = peepholes; c.cellClip = cellClip; c.numProj = numProj; c.projClip = projClip
                 c.forgetBias = forgetBias; c.stateIsTuple = !concatState; c.resetAfter = !resetBefore
-                c.bidirectional = bidirectional
+                c.bidirectional = bidirectional; c.layerNorm = layerNorm
                 let model = try c.model()
                 check = { try model.gradientCheck($0, maxCoordinates: maxCoordinates, useGSL: true) }
                 what = "random \(c)"

@@ -40,18 +40,32 @@ struct FixturesBiteTests {
         default:
             return []
         }
-        let options: [(String, (inout LSTMConfig) -> Bool)] = [
-            ("cell_clip", { c in defer { c.cellClip = nil }; return c.cellClip != nil }),
-            ("proj_clip", { c in defer { c.projClip = nil }; return c.projClip != nil }),
-            ("forget_bias", { c in defer { c.forgetBias = 0 }; return c.forgetBias != 0 && c.flavor != .keras && c.flavor != .torch }),
+        // each removes its option from a cell's spec and says whether the cell had it
+        let options: [(String, (inout CellSpec) -> Bool)] = [
+            ("cell_clip", { s in
+                guard case var .lstm(c) = s, c.cellClip != nil else { return false }
+                c.cellClip = nil; s = .lstm(c); return true
+            }),
+            ("proj_clip", { s in
+                switch s {
+                case var .lstm(c) where c.projClip != nil: c.projClip = nil; s = .lstm(c); return true
+                case var .cifgLSTM(c) where c.projClip != nil: c.projClip = nil; s = .cifgLSTM(c); return true
+                default: return false
+                }
+            }),
+            ("forget_bias", { s in
+                switch s {
+                case var .lstm(c) where c.forgetBias != 0 && c.flavor != .keras && c.flavor != .torch:
+                    c.forgetBias = 0; s = .lstm(c); return true
+                case var .cifgLSTM(c) where c.forgetBias != 0: c.forgetBias = 0; s = .cifgLSTM(c); return true
+                default: return false
+                }
+            }),
         ]
         for (name, remove) in options {
             var changed = lists, any = false
             for l in changed.indices {
-                for k in changed[l].indices {
-                    guard case var .lstm(cfg) = changed[l][k].spec else { continue }
-                    if remove(&cfg) { any = true; changed[l][k].spec = .lstm(cfg) }
-                }
+                for k in changed[l].indices where remove(&changed[l][k].spec) { any = true }
             }
             if any { out.append(Bite(option: name, without: rebuild(changed))) }
         }
