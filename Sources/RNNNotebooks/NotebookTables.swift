@@ -15,6 +15,12 @@ extension Notebooks {
                                                         "tf-lstm-peep-clip-projclip-fb1-f64-lengths", "tf-lstm-peep-clip-projclip-fb1-f32",
                                                         "tf-basiclstm-f64-lengths", "tf-lstm-concat-state-proj-f64"]) },
         "04-clip": { _ in try lstmClipTable() },
+        "04-cifg-fixtures": { root in try fixtureTable(root, ["tf-cifg-noproj-f64-lengths", "tf-cifg-peep-projclip-f64-lengths",
+                                                             "tf-cifg-ln-noproj-f64", "tf-cifg-peep-ln-projclip-f32-lengths",
+                                                             "tf-cifg-stacked-lstmcell-f64-lengths", "tf-bidi-cifg-lstm-f64-lengths",
+                                                             "tf-random-cifg-1", "tf-random-cifg-3"]) },
+        "04-coupling": { _ in try couplingTable() },
+        "04-coupling-figure": { _ in try couplingFigure() },
         "05-fixtures": { root in try fixtureTable(root, ["tf-gru-f64", "tf-gru-2layer-f64-lengths", "keras-gru-resetafter-f64", "keras-gru-resetbefore-f64",
                                                         "keras-gru-nobias-resetbefore-f64", "torch-gru-2layer-f64", "torch-gru-nobias-f64"]) },
         "05-drift": { _ in try gruDriftTable() },
@@ -37,6 +43,63 @@ extension Notebooks {
         "11-speed": { root in try speedTable(root) },
         "11-gemms": { _ in gemmTable() },
     ]
+
+    // MARK: - 04: the two ways to couple the gates
+
+    /// One coupled-gate cell (H = 4, I = 3, peepholes, forget_bias 1, weights uniform(±0.8) from
+    /// numpy's RandomState(17)) over T = 30 steps of one input row, run two ways, each c_t and
+    /// m_t: TF's convention (f from the gate, i = 1 − f) and ONNX's `input_forget` (i from the
+    /// gate, f = 1 − i) on the same weights. ONNX's convention is TF's cell with the gate's
+    /// pre-activation negated, σ(−z) = 1 − σ(z): its block of `W_0` and `B`, `W_F_diag` and
+    /// `forget_bias` change sign.
+    static func couplingRuns() throws -> [(name: String, c: [[Double]], m: [[Double]])] {
+        var c = RandomCase(.tfCIFGLSTMCell)
+        c.units = 4; c.input = 3; c.batch = 1; c.steps = 30; c.peepholes = true; c.forgetBias = 1; c.seed = 17; c.weightScale = 0.8
+        c.timeMajor = true
+        guard let p = try c.model() as? SequenceProblem else { throw RNNError(.invalid, "cifg", "not a sequence model") }
+        let e = p.cells[0]
+        var w: [String: Tensor<Double>] = e.weightNames.mapValues { p.tensors[$0]!.tensor(Double.self) }
+        let x = p.tensors["x"]!.tensor(Double.self)
+        let s0 = p.initialState!.map { $0.tensor(Double.self) }
+        guard case let .cifgLSTM(cfg) = e.spec else { throw RNNError(.invalid, "cifg", "not a coupled-gate cell") }
+        func run(_ w: [String: Tensor<Double>], forgetBias: Double) throws -> ([[Double]], [[Double]]) {
+            var k = cfg
+            k.forgetBias = forgetBias
+            let cell = try RNNScalar.Implementation.buildCell(.cifgLSTM(k), inputSize: 3, given: w)
+            let f = try DynamicRNN(cells: [cell], timeMajor: true).forward(x, initialState: s0)
+            return (f.layers[0].steps.map { $0.state[0].data }, f.layers[0].steps.map { $0.output.data })
+        }
+        let tf = try run(w, forgetBias: 1)
+        // the gate's block (columns H..<2H of W_0 and B) and its peephole, negated
+        let h = cfg.units
+        for r in 0..<w["W_0"]!.shape[0] { for j in h..<(2 * h) { w["W_0"]![r, j] = -w["W_0"]![r, j] } }
+        for j in h..<(2 * h) { w["B"]!.data[j] = -w["B"]!.data[j] }
+        w["W_F_diag"]!.data = w["W_F_diag"]!.data.map { -$0 }
+        let onnx = try run(w, forgetBias: -1)
+        return [("TF: f = σ(z), i = 1 − f", tf.0, tf.1), ("ONNX input_forget, same weights: i = σ(z), f = 1 − i", onnx.0, onnx.1)]
+    }
+
+    static func couplingTable() throws -> String {
+        let runs = try couplingRuns()
+        let (tf, other) = (runs[0], runs[1])
+        var s = "| step t | max over units of \\|c_t(TF) − c_t(ONNX, same weights)\\| | max \\|m_t(TF) − m_t(ONNX, same weights)\\| |\n| --- | --- | --- |\n"
+        for t in [0, 1, 2, 4, 9, 19, 29] {
+            let dc = zip(tf.c[t], other.c[t]).map { abs($0 - $1) }.max()!
+            let dm = zip(tf.m[t], other.m[t]).map { abs($0 - $1) }.max()!
+            s += "| \(t) | \(fmt(dc, 4)) | \(fmt(dm, 4)) |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    static func couplingFigure() throws -> String {
+        let runs = try couplingRuns()
+        let colors = ["#1f77b4", "#d62728"]
+        let series = runs.enumerated().map { k, r in
+            LinePlot.Series(name: r.name, points: r.c.enumerated().map { (Double($0.offset), $0.element[0]) }, color: colors[k])
+        }
+        return LinePlot(title: "The coupled gate two ways: c_t of unit 0 (H = 4, same weights)", xLabel: "step t",
+                        yLabel: "c_t[0]", series: series).svg
+    }
 
     // MARK: - 07: PyTorch's packed sequences
 

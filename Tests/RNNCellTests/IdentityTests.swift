@@ -61,6 +61,46 @@ struct IdentityTests {
         #expect(n >= 5)
     }
 
+    /// The coupled gate two ways (notebook 04): TF's cell with the gate's block of `W_0` and `B`,
+    /// `W_F_diag` and `forget_bias` negated computes ONNX's `input_forget` convention on the
+    /// original weights: its gate is 1 − f and its cell `(1 − f)⊙c_prev + f⊙g`, where f and g
+    /// are the original cell's, read from its cache. One step, peepholes and layer norm both
+    /// ways, both implementations.
+    @Test(arguments: [false, true])
+    func negatingTheCoupledGateSwapsItsConvention(_ layerNorm: Bool) throws {
+        var c = RandomCase(.tfCIFGLSTMCell)
+        c.seed = 45; c.peepholes = true; c.layerNorm = layerNorm; c.forgetBias = 0.5; c.units = 4; c.batch = 3; c.steps = 1
+        c.timeMajor = true
+        let p = try Self.sequenceModel(c)
+        let e = p.cells[0]
+        guard case let .cifgLSTM(cfg) = e.spec else { Issue.record("not a coupled-gate cell"); return }
+        let w: [String: Tensor<Double>] = e.weightNames.mapValues { p.tensors[$0]!.tensor(Double.self) }
+        let x = p.tensors["x"]!.tensor(Double.self).slice(0)
+        let s0 = p.initialState!.map { $0.tensor(Double.self) }
+        for impl in implementations {
+            let tf = try impl.buildCell(.cifgLSTM(cfg), inputSize: c.input, given: w).step(x, state: s0).cache.cifg
+            var neg = w, negCfg = cfg
+            let h = cfg.units
+            if layerNorm {
+                // the gate's pre-activation is LN(v)·gamma + beta: negate gamma and beta
+                neg["forget/gamma"]!.data = neg["forget/gamma"]!.data.map { -$0 }
+                neg["forget/beta"]!.data = neg["forget/beta"]!.data.map { -$0 }
+            } else {
+                for r in 0..<neg["W_0"]!.shape[0] { for j in h..<(2 * h) { neg["W_0"]![r, j] = -neg["W_0"]![r, j] } }
+                for j in h..<(2 * h) { neg["B"]!.data[j] = -neg["B"]!.data[j] }
+            }
+            neg["W_F_diag"]!.data = neg["W_F_diag"]!.data.map { -$0 }
+            negCfg.forgetBias = -cfg.forgetBias
+            let onnx = try impl.buildCell(.cifgLSTM(negCfg), inputSize: c.input, given: neg).step(x, state: s0).cache.cifg
+            let cPrev = s0[0]
+            for k in 0..<(c.batch * h) {
+                #expect(abs(onnx.f.data[k] - (1 - tf.f.data[k])) <= 1e-15, "[\(impl.name)] gate \(k)")
+                let want = (1 - tf.f.data[k]) * cPrev.data[k] + tf.f.data[k] * tf.g.data[k]
+                #expect(abs(onnx.cRaw.data[k] - want) <= 1e-14, "[\(impl.name)] c \(k)")
+            }
+        }
+    }
+
     /// `forget_bias = b` is the same cell as `forget_bias = 0` with `b` added to the bias's f
     /// block (TF's gate order i, j, f, o): every output and every gradient.
     @Test(arguments: [(RandomCase.Kind.tfLSTMCell, 1.0), (.tfLSTMCell, 0.5), (.tfBasicLSTMCell, 1.0)])

@@ -149,6 +149,27 @@ struct BadInputTests {
         #expect(error(r)?.description == "broken.json: model.nonlinearity: is \"sigmoid\"; torch.nn.RNN takes 'tanh' or 'relu'")
     }
 
+    /// The coupled-gate LSTM: sharded variables, an unknown key, a missing layer-norm variable
+    /// and a proj_clip without num_proj, one line each.
+    @Test func coupledGateCells() throws {
+        let base = try loadFixture("tf-cifg-peep-ln-projclip-f64.json").document
+        var d = base
+        modify(&d, ["model", "cells", "0", "num_unit_shards"], .number(2))
+        #expect(error(d)?.description.hasPrefix("broken.json: model.cells[0].num_unit_shards: sharded variables") == true)
+        d = base
+        modify(&d, ["model", "cells", "0", "cell_clip"], .number(1))
+        #expect(error(d)?.location == "broken.json: model.cells[0].cell_clip")
+        d = base
+        modify(&d, ["model", "cells", "0", "weights", "state/gamma"], nil)
+        #expect(error(d)?.description == "broken.json: model.cells[0].weights.state/gamma: missing variable of tf.contrib.rnn.CoupledInputForgetGateLSTMCell")
+        d = base
+        modify(&d, ["model", "cells", "0", "num_proj"], nil)
+        #expect(error(d)?.description == "broken.json: model.cells[0]: proj_clip needs num_proj")
+        d = base
+        modify(&d, ["model", "cells", "0", "norm_gain"], .number(2))
+        #expect(error(d) == nil, "norm_gain only initialises gamma")
+    }
+
     @Test func nanInWeightsIsReportedWithItsIndex() throws {
         // Python's json module writes a bare NaN; we read it and refuse it by name and index.
         var text = try String(contentsOf: fixturesDir.appendingPathComponent("tf-basicrnn-f64-b1-t1-h1.json"), encoding: .utf8)
