@@ -76,7 +76,7 @@ extension Notebooks {
         for j in h..<(2 * h) { w["B"]!.data[j] = -w["B"]!.data[j] }
         w["W_F_diag"]!.data = w["W_F_diag"]!.data.map { -$0 }
         let onnx = try run(w, forgetBias: -1)
-        return [("TF: f = σ(z), i = 1 − f", tf.0, tf.1), ("ONNX input_forget, same weights: i = σ(z), f = 1 − i", onnx.0, onnx.1)]
+        return [("TF, i = 1 − f", tf.0, tf.1), ("ONNX, f = 1 − i", onnx.0, onnx.1)]
     }
 
     static func couplingTable() throws -> String {
