@@ -162,7 +162,9 @@ def layer_model(layer, kind):
     return o
 
 
-def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_states, T, B, I, dtype, seed, return_sequences=True):
+def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_states, T, B, I, dtype, seed, return_sequences=True, mask=None):
+    """keras.layers.Bidirectional over a Keras RNN layer; with `mask` ([B, T] of 0/1) the call gets
+    `mask=` (Bidirectional sets its layers' zero_output_for_mask to return_sequences)."""
     keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
@@ -177,9 +179,10 @@ def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_state
         tensors[w.path] = v
     tx = tf.constant(x)
     th0s = [tf.constant(h) for h in h0s]
+    kw = {} if mask is None else {"mask": tf.constant(np.asarray(mask, dtype=bool))}
     with tf.GradientTape() as tape:
         tape.watch([tx] + th0s)
-        out = layer(tx, initial_state=th0s)
+        out = layer(tx, initial_state=th0s, **kw)
         outs = list(out[:2]) if merge_mode is None else [out[0]]
         states = list(out[2:]) if merge_mode is None else list(out[1:])
         u_out = [rng.uniform(-1, 1, size=tuple(o.shape)).astype(npdt) for o in outs]
@@ -200,6 +203,9 @@ def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_state
              "upstream": {"outputs": ["upstream/outputs/0", "upstream/outputs/1"] if merge_mode is None else "upstream/outputs/0",
                           "final_state": ["upstream/final_state/%d" % k for k in range(len(u_fin))]}}
     model["backward_layer"]["go_backwards"] = False   # as the wrapped layer; Bidirectional flips it
+    if mask is not None:
+        tensors["mask"] = np.asarray(mask, dtype=np.int64)
+        model["mask"] = "mask"
     expected = {"outputs": [common.tensor(o.numpy()) for o in outs] if merge_mode is None else common.tensor(outs[0].numpy()),
                 "final_state": [common.tensor(s_.numpy()) for s_ in states],
                 "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
@@ -350,6 +356,22 @@ def layer_cases():
                            4, 2, 2, "float64", 90 + k)
     bidirectional_case("keras-bidi-gru-last-f32", "keras.layers.Bidirectional(GRU(4, return_state=True)) returning the last outputs, concatenated (float32).",
                        lambda d: keras.layers.GRU(4, return_state=True, dtype=d), "keras.GRU", "concat", 4, 1, 5, 3, 2, "float32", 96)
+    mask = [[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
+    bidirectional_case("keras-bidi-lstm-mask-concat-f64",
+                       "keras.layers.Bidirectional(LSTM(3, return_sequences=True, return_state=True)) called with a mask with gaps (masked outputs are zeros inside Bidirectional) (float64).",
+                       lambda d: keras.layers.LSTM(3, return_sequences=True, return_state=True, dtype=d), "keras.LSTM", "concat", 3, 2,
+                       5, 3, 2, "float64", 108, mask=mask)
+    bidirectional_case("keras-bidi-simplernn-mask-sum-f32",
+                       "keras.layers.Bidirectional(SimpleRNN(4, return_sequences=True), merge_mode='sum') called with a mask (float32).",
+                       lambda d: keras.layers.SimpleRNN(4, return_sequences=True, return_state=True, dtype=d), "keras.SimpleRNN", "sum", 4, 1,
+                       5, 3, 2, "float32", 109, mask=mask)
+    bidirectional_case("keras-bidi-gru-mask-last-f64",
+                       "keras.layers.Bidirectional(GRU(3, return_state=True), merge_mode=None) called with a mask, last outputs only (float64).",
+                       lambda d: keras.layers.GRU(3, return_state=True, dtype=d), "keras.GRU", None, 3, 1,
+                       5, 3, 2, "float64", 110, mask=mask)
+    run_case("keras-lstm-unroll-f64", "keras.layers.LSTM(3, unroll=True, return_sequences=True, return_state=True): unrolling changes the graph, not the function (float64).",
+             "keras.LSTM", lambda d: keras.layers.LSTM(3, unroll=True, return_sequences=True, return_state=True, dtype=d),
+             {"units": 3, "unroll": True}, 4, 2, 3, "float64", 111, "“Recurrent Neural Networks (RNN) with Keras” (003)", n_states=2)
     run_case("keras-simplernn-go-backwards-f64", "keras.layers.SimpleRNN(3, go_backwards=True, return_sequences=True, return_state=True) (float64).",
              "keras.SimpleRNN", lambda d: keras.layers.SimpleRNN(3, go_backwards=True, return_sequences=True, return_state=True, dtype=d),
              {"units": 3, "go_backwards": True}, 5, 2, 2, "float64", 97, "“Recurrent Neural Networks (RNN) with Keras” (003)")

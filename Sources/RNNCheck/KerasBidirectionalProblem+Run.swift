@@ -32,7 +32,7 @@ extension KerasBidirectionalProblem {
     func evaluate<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], gradients: Bool) throws -> Evaluation<T> {
         do {
             let l = try layer(impl, t)
-            let run = try l.forward(t[xName]!, initialState: initialStateNames?.map { t[$0]! })
+            let run = try l.forward(t[xName]!, initialState: initialStateNames?.map { t[$0]! }, mask: mask)
             guard gradients && (upstreamOutputs != nil || upstreamFinal != nil) else { return Evaluation(run: run, gradients: nil) }
             let g = try l.backward(run, dOutputs: upstreamOutputs?.map { $0.tensor(T.self) }, dFinalState: upstreamFinal?.map { $0.tensor(T.self) })
             return Evaluation(run: run, gradients: gradientsByName(g))

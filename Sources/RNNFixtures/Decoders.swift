@@ -195,8 +195,10 @@ func decodeKerasLayer(_ m: [String: JSONValue], kind: String, inputSize: Int, pa
         throw RNNError(.unsupported, "\(path).kind", "not a Keras recurrent layer: \(kind) (keras.SimpleRNN, keras.LSTM, keras.GRU, keras.MinimalRNNCell)")
     }
     try rejectUnknownKeys(m, known: Set(["kind", "weights"]).union(layerFlags).union(cellKeys).union(alsoKnown), path: path, kind: kind)
-    for flag in ["unroll", "time_major"] where try boolKey(m, flag, path: path, default: false) {
-        throw RNNError(.unsupported, "\(path).\(flag)", "Keras '\(flag)=True' is not supported in this version")
+    // `unroll=True` builds the same function as a Python loop instead of a while loop: accepted
+    _ = try boolKey(m, "unroll", path: path, default: false)
+    if try boolKey(m, "time_major", path: path, default: false) {
+        throw RNNError(.unsupported, "\(path).time_major", "Keras 'time_major=True' (tf-keras only) is not supported in this version")
     }
     for flag in ["dropout", "recurrent_dropout"] {
         if let v = m[flag], let n = v.numberValue, n != 0 {

@@ -20,13 +20,23 @@ public struct KerasBidirectionalProblem: Sendable {
     public var upstreamOutputs: [TensorData]?
     public var upstreamFinal: [TensorData]?
     public var tensors: [String: TensorData]
+    /// A Keras mask [B][T] (Bidirectional passes it to both layers; when they return sequences
+    /// it zeroes the masked outputs, whatever the layers' `zero_output_for_mask`).
+    public var mask: [[Bool]]?
 
     public init(_ f: Fixture) throws {
         let m = f.model
-        try rejectUnknownKeys(m, known: ["kind", "merge_mode", "layer", "backward_layer", "x", "initial_state", "upstream"], path: "model", kind: f.kind)
+        try rejectUnknownKeys(m, known: ["kind", "merge_mode", "layer", "backward_layer", "x", "initial_state", "upstream", "mask"], path: "model", kind: f.kind)
         guard let (xn, xd) = try f.namedTensor(m, "x", path: "model") else { throw RNNError(.missing, "model.x", "missing input tensor name") }
         guard xd.rank == 3 else { throw RNNError(.shape, "tensors.\(xn)", "x must have rank 3, got shape \(xd.shape)") }
         try self.init(f, m, path: "model", xName: xn, inputSize: xd.shape[2])
+        if let (mn, md) = try f.namedTensor(m, "mask", path: "model") {
+            let (batch, steps) = (xd.shape[0], xd.shape[1])
+            guard md.isInteger, md.shape == [batch, steps] else {
+                throw RNNError(.shape, "tensors.\(mn)", "a Keras mask is an integer (0/1) tensor [B, T] = [\(batch), \(steps)], got \(md.shape)")
+            }
+            mask = (0..<batch).map { b in (0..<steps).map { md.ints[b * steps + $0] != 0 } }
+        }
     }
 
     /// Decodes `m` (at `path`) whose input, named `xName`, has `inputSize` features (in a

@@ -9,7 +9,8 @@ import RNNTestSupport
 import Testing
 
 /// Bidirectional layers with random options: `keras.Bidirectional` in every merge mode over
-/// every Keras kind, and `tf.nn.bidirectional_dynamic_rnn` over stacks of every TF cell (the
+/// every Keras kind (no mask, a mask with gaps, a mask that cuts the end), and
+/// `tf.nn.bidirectional_dynamic_rnn` over stacks of every TF cell (the
 /// backward stack of another width), with and without `sequence_length`, both precisions.
 /// Scalar and BLAS agree on every result, and the analytic gradients pass the central
 /// difference.
@@ -36,7 +37,8 @@ struct BidirectionalPropertyTests {
                 ScalarVsBLASTests.drawGeneralOptions(&f, word: word >> 16)
                 if f.activation == .relu { f.activation = .tanh }        // gradient checks stay off the kink
                 ScalarVsBLASTests.drawOptions(&f, word: word & bits)
-                f.mask = nil; f.goBackwards = false                     // Bidirectional sets the directions
+                f.goBackwards = false                                   // Bidirectional sets the directions
+                f.mask = kind.family == .keras ? [nil, .gaps, .cutsTheEnd][n % 3] : nil   // Bidirectional passes it to both
                 var b = f
                 b.seed = f.seed + 1000
                 if kind.family == .tf { b.units = b.layerNorm ? 3 : 2; b.layers = 3 - f.layers; b.numProj = b.numProj.map { _ in 1 } }
@@ -90,6 +92,7 @@ struct BidirectionalPropertyTests {
                      "merge_mode": c.merge == .none ? .null : .string(c.merge.rawValue), "x": fx,
                      "initial_state": .array(fState + bState),
                      "upstream": .object(["outputs": c.merge == .none ? .array(outs) : outs[0], "final_state": .array(finalUp)])]
+            if let mask = fm["mask"] { model["mask"] = mask }
         } else {
             model = ["kind": .string(ModelKind.tfBidirectionalDynamicRNN.rawValue), "time_major": fm["time_major"] ?? .bool(false),
                      "cells_fw": fm["cells"] ?? .null,

@@ -34,6 +34,13 @@ struct FixturesBiteTests {
                 q.kerasMask = mask.map { _ in true }
                 out.append(Bite(option: "mask", without: q))
             }
+        case let p as KerasBidirectionalProblem:
+            if let mask = p.mask, mask.joined().contains(false) {
+                var q = p
+                q.mask = mask.map { $0.map { _ in true } }
+                out.append(Bite(option: "mask", without: q))
+            }
+            return out
         case let p as BidirectionalProblem:
             lists = [p.cellsFw, p.cellsBw]
             rebuild = { var q = p; q.cellsFw = $0[0]; q.cellsBw = $0[1]; return q }
