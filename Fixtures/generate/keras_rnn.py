@@ -342,6 +342,42 @@ def mask_cases():
              5, 3, 2, "float32", 103, "“Recurrent Neural Networks (RNN) with Keras” (003)", mask=mask, return_sequences=False)
 
 
+# Every elementwise activation Keras 3 accepts by name (keras.activations.ALL_OBJECTS_DICT minus
+# softmax, log_softmax, glu, sparsemax and threshold), in the order of Fixtures/README.md's table,
+# and gelu's tanh form, which has no name: the fixtures call it "gelu_approximate".
+ACTIVATION_NAMES = ["tanh", "sigmoid", "relu", "linear", "hard_sigmoid", "hard_silu", "hard_tanh", "hard_shrink",
+                    "soft_shrink", "elu", "selu", "celu", "softplus", "softsign", "silu", "gelu", "gelu_approximate",
+                    "exponential", "leaky_relu", "relu6", "mish", "log_sigmoid", "tanh_shrink", "sparse_plus",
+                    "sparse_sigmoid", "squareplus", "swish", "hard_swish"]
+
+
+def keras_activation(name):
+    if name == "gelu_approximate":
+        return lambda x: keras.activations.gelu(x, approximate=True)
+    return name
+
+
+def activation_cases():
+    """Every activation twice: as the `activation` of a SimpleRNN, an LSTM and a GRU in turn
+    (recurrent_activation left at sigmoid), and as the `recurrent_activation` of an LSTM and a GRU
+    in turn (activation tanh); every third in float32. Names go into the fixture as written
+    (`swish`, `hard_swish` included)."""
+    classes = {"keras.SimpleRNN": keras.layers.SimpleRNN, "keras.LSTM": keras.layers.LSTM, "keras.GRU": keras.layers.GRU}
+    for k, a in enumerate(ACTIVATION_NAMES):
+        for role in ("activation", "recurrent_activation"):
+            kinds = ["keras.SimpleRNN", "keras.LSTM", "keras.GRU"] if role == "activation" else ["keras.LSTM", "keras.GRU"]
+            kind = kinds[k % len(kinds)]
+            dt = "float32" if k % 3 == 2 else "float64"
+            cfg = {"units": 3, role: a}
+            kw = {role: keras_activation(a)}
+            cls = classes[kind]
+            about = "%s(3, %s=%r, return_sequences=True, return_state=True) (%s)." % (kind.replace("keras.", "keras.layers."), role, a, dt)
+            run_case("keras-%s-%s" % (role.replace("_", "-"), a.replace("_", "-")), about, kind,
+                     lambda d, cls=cls, kw=kw: cls(3, return_sequences=True, return_state=True, dtype=d, **kw), cfg,
+                     4, 2, 3, dt, (200 if role == "activation" else 300) + k, "“Recurrent Neural Networks (RNN) with Keras” (003)",
+                     n_states=2 if kind == "keras.LSTM" else 1)
+
+
 def layer_cases():
     stateful_case("keras-003-stateful-lstm-three-paragraphs",
                   "003's LSTM(64, stateful=True) over paragraph1, paragraph2, paragraph3 (scaled down to LSTM(6), batch 4, 5 steps, 3 features), state carried between the calls (float32).",
@@ -383,6 +419,7 @@ if __name__ == "__main__":
     gru_cases()
     layer_cases()
     mask_cases()
+    activation_cases()
     sequential_case("keras-003-stacked-bidirectional-lstm", "003's Bidirectional(LSTM(64, return_sequences=True)) followed by Bidirectional(LSTM(32)), scaled down to 4 and 3 units, 5 features, batch 3, 6 steps (float32).",
                     lambda d: [keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True, dtype=d), dtype=d),
                                keras.layers.Bidirectional(keras.layers.LSTM(3, dtype=d), dtype=d)], 6, 3, 5, "float32", 104)

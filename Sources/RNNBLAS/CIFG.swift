@@ -77,7 +77,7 @@ extension Implementation {
             let act = config.activation, forgetBias = T(config.forgetBias)
             let wF = l.peepholes.map { p.tensors[$0.f].data }, wO = l.peepholes.map { p.tensors[$0.o].data }
             let n = batch * nH
-            var gg = [T](repeating: 0, count: n), gf = gg, go = gg, cRaw = gg, c = gg, actC = gg, mh = gg
+            var gg = [T](repeating: 0, count: n), gf = gg, go = gg, jPre = gg, cRaw = gg, c = gg, actC = gg, mh = gg
             var zn = z
             for b in 0..<batch {
                 let zr = b * n3, r = b * nH
@@ -86,7 +86,7 @@ extension Implementation {
                     var zf = zn[zr + nH + u] + forgetBias
                     if let wF { zf += wF[u] * cPrev[r + u] }
                     let f = sigmoid(zf), g = act.apply(zn[zr + u])
-                    gf[r + u] = f; gg[r + u] = g
+                    gf[r + u] = f; gg[r + u] = g; jPre[r + u] = zn[zr + u]
                     cRaw[r + u] = f * cPrev[r + u] + (1 - f) * g
                 }
                 for u in 0..<nH { c[r + u] = cRaw[r + u] }
@@ -107,7 +107,7 @@ extension Implementation {
             }
             let t = { (a: [T], w: Int) in Tensor(uncheckedShape: [batch, w], data: a) }
             return CellStep(output: t(m, nP), state: w.joinState(c: t(c, nH), h: t(m, nP)),
-                            cache: .cifg(CIFGStepCache(z: t(z, n3), g: t(gg, nH), f: t(gf, nH), o: t(go, nH), cRaw: t(cRaw, nH),
+                            cache: .cifg(CIFGStepCache(z: t(z, n3), g: t(gg, nH), f: t(gf, nH), o: t(go, nH), j: t(jPre, nH), cRaw: t(cRaw, nH),
                                                        c: t(c, nH), actC: t(actC, nH), mh: t(mh, nH), mUnclipped: t(mRaw, nP))))
         }
 
@@ -147,7 +147,7 @@ extension Implementation {
                 for u in 0..<nH {
                     let k = r + u
                     let dO = dmh[k] * actC[k] * gate.derivative(fromOutput: go[k])
-                    dc[k] = dcNextT.data[k] + dmh[k] * go[k] * act.derivative(fromOutput: actC[k])
+                    dc[k] = dcNextT.data[k] + dmh[k] * go[k] * act.derivative(z: c[k], y: actC[k])
                     if let wO { dc[k] += dO * wO[u]; dwO[u] += dO * c[k] }
                     dz[zr + 2 * nH + u] = dO
                 }
@@ -156,7 +156,7 @@ extension Implementation {
                     let k = r + u
                     let (f, g, cp) = (gf[k], gg[k], cPrev[k])
                     let dF = dc[k] * (cp - g) * gate.derivative(fromOutput: f)
-                    dz[zr + u] = dc[k] * (1 - f) * act.derivative(fromOutput: g)
+                    dz[zr + u] = dc[k] * (1 - f) * act.derivative(z: saved.j.data[k], y: g)
                     dz[zr + nH + u] = dF
                     var dcp = dc[k] * f
                     if let wF { dcp += dF * wF[u]; dwF[u] += dF * cp }

@@ -79,12 +79,12 @@ extension Implementation {
 
         @_specialize(where T == Float)
         @_specialize(where T == Double)
-        public static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, hNew: Tensor<T>,
+        public static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, z: Tensor<T>, hNew: Tensor<T>,
                                                  dhNew: Tensor<T>, grads: inout Parameters<T>) -> (dx: Tensor<T>, dh: Tensor<T>) {
             let (batch, nI, nH) = (x.shape[0], x.shape[1], l.units)
             let (wx, wh, activation) = (l.wx, l.wh, l.activation)
             var dz = dhNew.data
-            for i in dz.indices { dz[i] *= activation.derivative(fromOutput: hNew.data[i]) }
+            for i in dz.indices { dz[i] *= activation.derivative(z: z.data[i], y: hNew.data[i]) }
             var dx = [T](repeating: 0, count: batch * nI)
             var dh = [T](repeating: 0, count: batch * nH)
             wx.multiplyTransposed(p, dz, m: batch, k: nI, n: nH, beta: 0, into: &dx)    // dx = dz·W_xᵀ

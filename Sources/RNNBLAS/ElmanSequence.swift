@@ -11,6 +11,8 @@ extension Implementation.Elman {
     @_specialize(where T == Double)
     public static func forwardSequence<T: RNNFloat>(_ w: ElmanWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? {
+        // the schedule keeps outputs only; an activation whose derivative needs its input steps
+        guard ![w.layout.activation].contains(where: \.derivativeNeedsInput) else { return nil }
         let (p, l) = (w.parameters, w.layout)
         let (wx, wh, activation) = (l.wx, l.wh, l.activation)
         let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], w.inputSize, l.units)

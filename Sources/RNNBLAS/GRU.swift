@@ -27,18 +27,21 @@ extension Implementation {
             }
             let n = batch * nH
             var r = [T](repeating: 0, count: n), u = r, c = r, hc = r, hNew = r
+            var pre = [T](repeating: 0, count: batch * n3)      // r's, u's, c's pre-activations per row
             for b in 0..<batch {
                 for j in 0..<nH {
                     let k = b * n3 + j
-                    r[b * nH + j] = gate.apply(xg[k] + hg[k])
-                    u[b * nH + j] = gate.apply(xg[k + nH] + hg[k + nH])
+                    pre[k] = xg[k] + hg[k]; pre[k + nH] = xg[k + nH] + hg[k + nH]
+                    r[b * nH + j] = gate.apply(pre[k])
+                    u[b * nH + j] = gate.apply(pre[k + nH])
                 }
             }
             if config.flavor.resetAfter {
                 for b in 0..<batch { for j in 0..<nH { hc[b * nH + j] = hg[b * n3 + 2 * nH + j] } }
                 for k in 0..<n {
                     let (b, j) = (k / nH, k % nH)
-                    c[k] = act.apply(xg[b * n3 + 2 * nH + j] + r[k] * hc[k])
+                    pre[b * n3 + 2 * nH + j] = xg[b * n3 + 2 * nH + j] + r[k] * hc[k]
+                    c[k] = act.apply(pre[b * n3 + 2 * nH + j])
                 }
             } else {
                 for k in 0..<n { hc[k] = r[k] * h.data[k] }                        // r_state = r * state
@@ -46,12 +49,14 @@ extension Implementation {
                 wh[GRUGate.candidate.rawValue].multiply(p, hc, m: batch, k: nH, n: nH, beta: 0, into: &rc)
                 for k in 0..<n {
                     let (b, j) = (k / nH, k % nH)
-                    c[k] = act.apply(xg[b * n3 + 2 * nH + j] + rc[k])
+                    pre[b * n3 + 2 * nH + j] = xg[b * n3 + 2 * nH + j] + rc[k]
+                    c[k] = act.apply(pre[b * n3 + 2 * nH + j])
                 }
             }
             for k in 0..<n { hNew[k] = u[k] * h.data[k] + (1 - u[k]) * c[k] }
             let t = { (a: [T]) in Tensor(uncheckedShape: [batch, nH], data: a) }
-            return CellStep(output: t(hNew), state: [t(hNew)], cache: .gru(GRUStepCache(r: t(r), u: t(u), c: t(c), hcOrRh: t(hc))))
+            return CellStep(output: t(hNew), state: [t(hNew)], cache: .gru(GRUStepCache(r: t(r), u: t(u), c: t(c), hcOrRh: t(hc),
+                                                                                              pre: Tensor(uncheckedShape: [batch, n3], data: pre))))
         }
 
         @_specialize(where T == Float)
@@ -64,27 +69,27 @@ extension Implementation {
             let n3 = 3 * nH, n = batch * nH
             let act = config.activation, gate = config.recurrentActivation
             let saved = step.cache.gru
-            let (r, u, c, hc) = (saved.r.data, saved.u.data, saved.c.data, saved.hcOrRh.data)
+            let (r, u, c, hc, pre) = (saved.r.data, saved.u.data, saved.c.data, saved.hcOrRh.data, saved.pre.data)
             var dz = [T](repeating: 0, count: batch * n3)          // [dz_r | dz_u | dz_c] per row
             var dh = [T](repeating: 0, count: n)
             var dHC = [T](repeating: 0, count: n)
             for k in 0..<n {
                 let (b, j) = (k / nH, k % nH), g = dhNew.data[k]
-                dz[b * n3 + nH + j] = g * (h.data[k] - c[k]) * gate.derivative(fromOutput: u[k])
-                dz[b * n3 + 2 * nH + j] = g * (1 - u[k]) * act.derivative(fromOutput: c[k])
+                dz[b * n3 + nH + j] = g * (h.data[k] - c[k]) * gate.derivative(z: pre[b * n3 + nH + j], y: u[k])
+                dz[b * n3 + 2 * nH + j] = g * (1 - u[k]) * act.derivative(z: pre[b * n3 + 2 * nH + j], y: c[k])
                 dh[k] = g * u[k]
             }
             if config.flavor.resetAfter {
                 for k in 0..<n {
                     let (b, j) = (k / nH, k % nH), dzc = dz[b * n3 + 2 * nH + j]
                     dHC[k] = dzc * r[k]
-                    dz[b * n3 + j] = dzc * hc[k] * gate.derivative(fromOutput: r[k])
+                    dz[b * n3 + j] = dzc * hc[k] * gate.derivative(z: pre[b * n3 + j], y: r[k])
                 }
             } else {
                 wh[GRUGate.candidate.rawValue].multiplyTransposed(p, dz, 2 * nH, m: batch, k: nH, n: nH, beta: 0, into: &dHC, ldd: n3)
                 for k in 0..<n {
                     let (b, j) = (k / nH, k % nH)
-                    dz[b * n3 + j] = dHC[k] * h.data[k] * gate.derivative(fromOutput: r[k])
+                    dz[b * n3 + j] = dHC[k] * h.data[k] * gate.derivative(z: pre[b * n3 + j], y: r[k])
                     dh[k] += dHC[k] * r[k]
                 }
                 wh[GRUGate.candidate.rawValue].accumulateGradient(&grads, hc, dz, 2 * nH, m: batch, k: nH, n: nH, ldd: n3)

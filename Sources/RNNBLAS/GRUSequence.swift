@@ -33,6 +33,8 @@ extension Implementation.GRU {
     @_specialize(where T == Double)
     public static func forwardSequence<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? {
+        // the schedule keeps outputs only; an activation whose derivative needs its input steps
+        guard ![cell.config.activation, cell.config.recurrentActivation].contains(where: \.derivativeNeedsInput) else { return nil }
         let (config, p, inputSize) = (cell.config, cell.parameters, cell.inputSize)
         let (wx, wh, bx, bh) = (cell.layout.wx, cell.layout.wh, cell.layout.bx, cell.layout.bh)
         let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], inputSize, config.units)

@@ -28,6 +28,7 @@ extension Implementation {
             let (wI, wF, wO) = (peep?.i, peep?.f, peep?.o)
             let n = batch * nH
             var gi = [T](repeating: 0, count: n), gf = gi, gg = gi, go = gi, cRaw = gi, c = gi, actC = gi, mh = gi
+            var pre = [T](repeating: 0, count: batch * n4)
             // one fused pass over the gates
             for b in 0..<batch {
                 let zr = b * n4, r = b * nH
@@ -36,13 +37,15 @@ extension Implementation {
                     var zi = z[zr + ci + u] + bias[ci + u]
                     var zf = z[zr + cf + u] + bias[cf + u] + forgetBias
                     if let wI, let wF { zi += wI[u] * cp; zf += wF[u] * cp }
-                    let i = gate.apply(zi), f = gate.apply(zf), g = act.apply(z[zr + cj + u] + bias[cj + u])
+                    let zj = z[zr + cj + u] + bias[cj + u]
+                    let i = gate.apply(zi), f = gate.apply(zf), g = act.apply(zj)
                     let raw = f * cp + i * g
                     let cNew = clipC.map { clip(raw, -$0, $0) } ?? raw
                     var zo = z[zr + co + u] + bias[co + u]
                     if let wO { zo += wO[u] * cNew }
                     let o = gate.apply(zo), a = act.apply(cNew)
                     gi[r + u] = i; gf[r + u] = f; gg[r + u] = g; go[r + u] = o
+                    pre[zr + ci + u] = zi; pre[zr + cj + u] = zj; pre[zr + cf + u] = zf; pre[zr + co + u] = zo
                     cRaw[r + u] = raw; c[r + u] = cNew; actC[r + u] = a; mh[r + u] = o * a
                 }
             }
@@ -55,7 +58,7 @@ extension Implementation {
             }
             let t = { (a: [T], w: Int) in Tensor(uncheckedShape: [batch, w], data: a) }
             return CellStep(output: t(m, nP), state: w.joinState(c: c, h: m, batch: batch),
-                            cache: .lstm(LSTMStepCache(i: t(gi, nH), f: t(gf, nH), g: t(gg, nH), o: t(go, nH), cUnclipped: t(cRaw, nH),
+                            cache: .lstm(LSTMStepCache(i: t(gi, nH), f: t(gf, nH), g: t(gg, nH), o: t(go, nH), pre: t(pre, n4), cUnclipped: t(cRaw, nH),
                                                        c: t(c, nH), actC: t(actC, nH), mh: t(mh, nH), mUnclipped: t(mRaw, nP))))
         }
 
@@ -72,6 +75,7 @@ extension Implementation {
             let saved = step.cache.lstm
             let (gi, gf, gg, go) = (saved.i.data, saved.f.data, saved.g.data, saved.o.data)
             let (cRaw, c, actC, mh, mRaw) = (saved.cUnclipped.data, saved.c.data, saved.actC.data, saved.mh.data, saved.mUnclipped.data)
+            let pre = saved.pre.data
             let (ci, cj, cf, co) = config.gateOffsets
             let act = config.activation, gate = config.recurrentActivation
             var dm = dOutput.data
@@ -96,13 +100,13 @@ extension Implementation {
                 for u in 0..<nH {
                     let k = r + u
                     let (i, f, g, o) = (gi[k], gf[k], gg[k], go[k])
-                    let dzo = dmh[k] * actC[k] * gate.derivative(fromOutput: o)
-                    var dc = dcNext[k] + dmh[k] * o * act.derivative(fromOutput: actC[k])
+                    let dzo = dmh[k] * actC[k] * gate.derivative(z: pre[zr + co + u], y: o)
+                    var dc = dcNext[k] + dmh[k] * o * act.derivative(z: c[k], y: actC[k])
                     if let wO { dc += dzo * wO[u]; dwO[u] += dzo * c[k] }
                     if let clipC { dc *= clipGradient(cRaw[k], -clipC, clipC) }
-                    let dzf = dc * cPrev[k] * gate.derivative(fromOutput: f)
-                    let dzi = dc * g * gate.derivative(fromOutput: i)
-                    let dzj = dc * i * act.derivative(fromOutput: g)
+                    let dzf = dc * cPrev[k] * gate.derivative(z: pre[zr + cf + u], y: f)
+                    let dzi = dc * g * gate.derivative(z: pre[zr + ci + u], y: i)
+                    let dzj = dc * i * act.derivative(z: pre[zr + cj + u], y: g)
                     var dcp = dc * f
                     if let wI, let wF {
                         dcp += dzf * wF[u] + dzi * wI[u]

@@ -19,6 +19,8 @@ extension Implementation.LSTM {
     @_specialize(where T == Double)
     public static func forwardSequence<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? {
+        // the schedule keeps outputs only; an activation whose derivative needs its input steps
+        guard ![w.config.activation, w.config.recurrentActivation].contains(where: \.derivativeNeedsInput) else { return nil }
         let (config, p, inputSize) = (w.config, w.parameters, w.inputSize)
         let (wx, wh, biases, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.projection)
         let (tCount, batch, nI) = (x.shape[0], x.shape[1], inputSize)

@@ -31,7 +31,7 @@ extension Implementation {
             gemm(true, false, m: nH, n: outputs, k: batch, h.data, lda: nH, dOutput.data, ldb: outputs,
                  beta: 1, &grads.tensors[l.wOutput].data, ldc: outputs)                       // dw_output += stateᵀ·dy
             addColumnSums(dOutput.data, rows: batch, cols: outputs, into: &grads.tensors[l.bOutput].data)
-            let g = Elman.backward(parameters, l.elman, x: x, h: state[0], hNew: h,
+            let g = Elman.backward(parameters, l.elman, x: x, h: state[0], z: step.cache.beforeActivation, hNew: h,
                                    dhNew: Tensor(uncheckedShape: [batch, nH], data: dh), grads: &grads)
             return CellStepGradients(dx: g.dx, dState: [g.dh])
         }

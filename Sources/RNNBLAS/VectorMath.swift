@@ -94,6 +94,7 @@ private func applyRun(_ act: Activation, _ p: UnsafeMutablePointer<Float>, _ n: 
     case .sigmoid: for k in 0..<n { p[k] = vsigmoid(p[k]) }
     case .relu: for k in 0..<n { p[k] = p[k] < 0 ? 0 : p[k] }   // NaN stays NaN
     case .linear: break
+    default: for k in 0..<n { p[k] = act.apply(p[k]) }
     }
 }
 
@@ -103,6 +104,7 @@ private func applyRun(_ act: Activation, _ p: UnsafeMutablePointer<Double>, _ n:
     case .sigmoid: for k in 0..<n { p[k] = vsigmoid(p[k]) }
     case .relu: for k in 0..<n { p[k] = p[k] < 0 ? 0 : p[k] }   // NaN stays NaN
     case .linear: break
+    default: for k in 0..<n { p[k] = act.apply(p[k]) }
     }
 }
 

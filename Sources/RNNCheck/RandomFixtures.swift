@@ -19,6 +19,8 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     public var layers: Int = 1
     public var outputs: Int = 2        // numpy.rnn's O
     public var activation: Activation = .tanh
+    /// Keras LSTM's and GRU's `recurrent_activation`.
+    public var recurrentActivation: Activation = .sigmoid
     public var useBias: Bool = true
     public var timeMajor: Bool = false
     public var withLengths: Bool = false
@@ -57,7 +59,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
     public init(_ kind: Kind) { self.kind = kind }
 
     public var description: String {
-        var s = "\(kind.name) H=\(units) I=\(input) B=\(batch) T=\(steps) layers=\(layers) act=\(activation.rawValue) bias=\(useBias) timeMajor=\(timeMajor) lengths=\(withLengths) \(dtype.rawValue) seed=\(seed)"
+        var s = "\(kind.name) H=\(units) I=\(input) B=\(batch) T=\(steps) layers=\(layers) act=\(activation.rawValue)\(recurrentActivation == .sigmoid ? "" : " recurrent_act=" + recurrentActivation.rawValue) bias=\(useBias) timeMajor=\(timeMajor) lengths=\(withLengths) \(dtype.rawValue) seed=\(seed)"
         if LayerKind.lstm.contains(kind) {
             s += " peepholes=\(peepholes) cell_clip=\(cellClip.map { "\($0)" } ?? "-") proj=\(numProj.map { "\($0)" } ?? "-") proj_clip=\(projClip.map { "\($0)" } ?? "-") forget_bias=\(forgetBias) tuple=\(stateIsTuple)"
         }
@@ -131,7 +133,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             return .lstm(c)
         case .kerasLSTM:
             var c = LSTMConfig(flavor: .keras, units: units)
-            c.useBias = useBias; c.activation = activation
+            c.useBias = useBias; c.activation = activation; c.recurrentActivation = recurrentActivation
             return .lstm(c)
         case .torchLSTM:
             var c = LSTMConfig(flavor: .torch, units: units)
@@ -148,7 +150,7 @@ public struct RandomCase: Sendable, CustomStringConvertible {
             return .gru(c)
         case .kerasGRU:
             var c = GRUConfig(flavor: resetAfter ? .kerasResetAfter : .kerasResetBefore, units: units)
-            c.useBias = useBias; c.activation = activation
+            c.useBias = useBias; c.activation = activation; c.recurrentActivation = recurrentActivation
             return .gru(c)
         case .torchGRU:
             var c = GRUConfig(flavor: .torch, units: units)

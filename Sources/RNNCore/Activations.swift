@@ -1,23 +1,94 @@
 import RealModule
 
-/// The activations a cell may name (`activation=` in TF and Keras). Derivatives are taken from
-/// the *outputs*, as every hand-written backward pass here does: for `y = σ(z)`,
-/// `dσ/dz = y(1 − y)`; for `y = tanh z`, `1 − y²`; for `y = relu z`, `1` where `y > 0`.
+/// The activations a cell may name: `activation=` and `recurrent_activation=` in Keras 3 (every
+/// elementwise function of `keras.activations`, by the name Keras serialises), and TF v1's
+/// `activation=`. Each is computed as Keras' TensorFlow backend computes it
+/// (keras/src/backend/tensorflow/nn.py); the table in Fixtures/README.md gives the formulas.
+///
+/// Derivatives: for `tanh`, `sigmoid`, `relu` and `linear` they are taken from the *output*, as
+/// every hand-written backward pass here does (`dσ/dz = y(1 − y)`, `dtanh/dz = 1 − y²`, `1`
+/// where `y > 0`); for the others, whose derivative the output does not determine (silu, gelu
+/// and mish are not monotonic), from the pre-activation z, which their cells then keep
+/// (`derivativeNeedsInput`). At a kink the derivative is TF's autograd's: the side its `where`
+/// or `clip_by_value` passes (noted per case).
 public enum Activation: String, Sendable, CaseIterable, Codable {
     case tanh, sigmoid, relu, linear
+    /// `relu6(x + 3)/6`: Keras 3's (Keras 2's was `0.2x + 0.5` clipped, a different function).
+    case hardSigmoid = "hard_sigmoid"
+    /// `x·hard_sigmoid(x)` (alias `hard_swish`).
+    case hardSilu = "hard_silu"
+    /// `clip(x, −1, 1)`.
+    case hardTanh = "hard_tanh"
+    /// `x` where `|x| > 0.5`, else 0.
+    case hardShrink = "hard_shrink"
+    /// `x − 0.5` above 0.5, `x + 0.5` below −0.5, else 0.
+    case softShrink = "soft_shrink"
+    /// `x` for x > 0, `e^x − 1` else (alpha 1).
+    case elu
+    /// `scale·x` for x > 0, `scale·alpha·(e^x − 1)` else (scale 1.0507009873554805, alpha 1.6732632423543772).
+    case selu
+    /// `max(x, 0) + expm1(min(x, 0))` (alpha 1).
+    case celu
+    /// `log(1 + e^x)`.
+    case softplus
+    /// `x/(1 + |x|)`.
+    case softsign
+    /// `x·σ(x)` (alias `swish`).
+    case silu
+    /// `x·Φ(x) = x/2·erfc(−x/√2)`: Keras' `gelu` by name (`approximate=False`), as TF's
+    /// `tf.nn.gelu` computes it, 1/√2 included as `math_ops.cast(0.7071067811865476, dtype)`
+    /// makes it: a float32 constant cast up, so in float64 it is 0.70710676908493042 (`geluC`).
+    case gelu
+    /// `x/2·(1 + tanh(0.7978845608028654·(x + 0.044715x³)))`: `gelu(x, approximate=True)`
+    /// (no Keras name: a fixture names it so). TF casts 0.044715 the same way (`geluCoeff`).
+    case geluApproximate = "gelu_approximate"
+    /// `e^x`.
+    case exponential
+    /// `x` for x > 0, `0.2·x` else (negative_slope 0.2; TF's `LeakyRelu` op holds it as a
+    /// float32 attribute, so in float64 the slope is 0.20000000298023224, `leakySlope`).
+    case leakyRelu = "leaky_relu"
+    /// `min(max(x, 0), 6)`.
+    case relu6
+    /// `x·tanh(softplus(x))`.
+    case mish
+    /// `log σ(x) = −softplus(−x)`.
+    case logSigmoid = "log_sigmoid"
+    /// `x − tanh x`.
+    case tanhShrink = "tanh_shrink"
+    /// 0 for x ≤ −1, `(x + 1)²/4` for −1 < x < 1, `x` for x ≥ 1.
+    case sparsePlus = "sparse_plus"
+    /// 0 for x ≤ −1, `(x + 1)/2` for −1 < x < 1, 1 for x ≥ 1.
+    case sparseSigmoid = "sparse_sigmoid"
+    /// `(x + √(x² + 4))/2` (b 4).
+    case squareplus
 
-    /// Parses a framework's activation name (`"tanh"`, `"sigmoid"`, `"relu"`, `"linear"`;
-    /// `"identity"` and `"None"` mean linear, as Keras' `activation=None` does).
+    /// Parses a framework's activation name: Keras 3's (`"swish"` and `"hard_swish"` are its
+    /// aliases of `silu` and `hard_silu`), `"linear"` (also `"identity"` and `"None"`, as Keras'
+    /// `activation=None`). Keras' activations that are not elementwise (`softmax`,
+    /// `log_softmax`, `glu`, `sparsemax`) or need arguments (`threshold`) are refused with the
+    /// reason.
     public init(name: String) throws {
         switch name {
-        case "tanh": self = .tanh
-        case "sigmoid": self = .sigmoid
-        case "relu": self = .relu
         case "linear", "identity", "None", "none": self = .linear
+        case "swish": self = .silu
+        case "hard_swish": self = .hardSilu
+        case "softmax", "log_softmax", "glu", "sparsemax":
+            throw RNNError(.unsupported, "activation", "'\(name)' is not elementwise (it mixes a row's units), so no recurrent cell applies it")
+        case "threshold":
+            throw RNNError(.unsupported, "activation", "'threshold' needs its threshold and default_value; Keras cannot call it by name either")
         default:
-            throw RNNError(.unknown, "activation", "unknown activation '\(name)' (known: tanh, sigmoid, relu, linear)")
+            guard let a = Activation(rawValue: name) else {
+                throw RNNError(.unknown, "activation", "unknown activation '\(name)' (known: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")), swish, hard_swish)")
+            }
+            self = a
         }
     }
+
+    /// selu's constants (keras.activations.selu, TF's `Selu` kernel).
+    public static let seluScale = 1.0507009873554805, seluAlpha = 1.6732632423543772
+    /// TF's constants as TF's float64 graphs see them: float32 values cast up (see the cases).
+    public static let geluC = Double(Float(0.7071067811865476)), geluCoeff = Double(Float(0.044715))
+    public static let leakySlope = Double(Float(0.2))
 
     @inlinable
     public func apply<T: RNNFloat>(_ z: T) -> T {
@@ -26,20 +97,86 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         case .sigmoid: return RNNCore.sigmoid(z)
         case .relu: return z < 0 ? 0 : z          // NaN stays NaN, as in numpy, TF and PyTorch
         case .linear: return z
+        case .hardSigmoid: return clip(z + 3, 0, 6) / 6
+        case .hardSilu: return z * (clip(z + 3, 0, 6) / 6)
+        case .hardTanh: return clip(z, -1, 1)
+        case .hardShrink: return abs(z) > T(0.5) ? z : 0
+        case .softShrink: return z > T(0.5) ? z - T(0.5) : (z < T(-0.5) ? z + T(0.5) : 0)
+        case .elu: return z > 0 ? z : T.expMinusOne(z)
+        case .selu: return z > 0 ? T(Self.seluScale) * z : T(Self.seluScale) * T(Self.seluAlpha) * T.expMinusOne(z)
+        case .celu: return Swift.max(z, 0) + T.expMinusOne(Swift.min(z, 0))
+        case .softplus: return RNNCore.softplus(z)
+        case .softsign: return z / (1 + abs(z))
+        case .silu: return z * RNNCore.sigmoid(z)
+        case .gelu: return z / 2 * T.erfc(-z * T(Self.geluC))
+        case .geluApproximate: return z / 2 * (1 + T.tanh(T(0.7978845608028654) * (z + T(Self.geluCoeff) * z * z * z)))
+        case .exponential: return T.exp(z)
+        case .leakyRelu: return z > 0 ? z : T(Self.leakySlope) * z
+        case .relu6: return clip(z, 0, 6)
+        case .mish: return z * T.tanh(RNNCore.softplus(z))
+        case .logSigmoid: return -RNNCore.softplus(-z)
+        case .tanhShrink: return z - T.tanh(z)
+        case .sparsePlus: return z <= -1 ? 0 : (z < 1 ? (z + 1) * (z + 1) / 4 : z)
+        case .sparseSigmoid: return z <= -1 ? 0 : (z >= 1 ? 1 : (z + 1) / 2)
+        case .squareplus: return (z + T.sqrt(z * z + 4)) / 2
         }
     }
 
-    /// `dy/dz` expressed through the output `y = apply(z)`.
+    /// Whether `derivative` reads the pre-activation z (false: the output y alone suffices).
+    public var derivativeNeedsInput: Bool { ![.tanh, .sigmoid, .relu, .linear].contains(self) }
+
+    /// `dy/dz` at z, where `y = apply(z)`: from `y` for tanh, sigmoid, relu and linear (z is not
+    /// read), from `z` for the others (see `derivativeNeedsInput`).
     @inlinable
-    public func derivative<T: RNNFloat>(fromOutput y: T) -> T {
+    public func derivative<T: RNNFloat>(z: T, y: T) -> T {
         switch self {
         case .tanh: return 1 - y * y
         case .sigmoid: return y * (1 - y)
         case .relu: return y > 0 ? 1 : 0
         case .linear: return 1
+        case .hardSigmoid: return z > -3 && z < 3 ? T(1) / 6 : 0            // Relu6Grad: 0 < x + 3 < 6
+        case .hardSilu: return clip(z + 3, 0, 6) / 6 + (z > -3 && z < 3 ? z / 6 : 0)
+        case .hardTanh: return z >= -1 && z <= 1 ? 1 : 0                      // clip_by_value: inclusive
+        case .hardShrink: return abs(z) > T(0.5) ? 1 : 0
+        case .softShrink: return abs(z) > T(0.5) ? 1 : 0
+        case .elu: return z > 0 ? 1 : T.exp(z)
+        case .selu: return z > 0 ? T(Self.seluScale) : T(Self.seluScale) * T(Self.seluAlpha) * T.exp(z)
+        case .celu: return z >= 0 ? 1 : T.exp(z)                             // tf.maximum passes ties to x
+        case .softplus: return RNNCore.sigmoid(z)
+        case .softsign: return 1 / ((1 + abs(z)) * (1 + abs(z)))
+        case .silu: let s = RNNCore.sigmoid(z); return s * (1 + z * (1 - s))
+        case .gelu:
+            let c = T(Self.geluC)
+            return T.erfc(-z * c) / 2 + z * c * T.exp(-(z * c) * (z * c)) / T.sqrt(T.pi)
+        case .geluApproximate:
+            let k = T(0.7978845608028654), a = T(Self.geluCoeff), t = T.tanh(k * (z + a * z * z * z))
+            return (1 + t) / 2 + z / 2 * (1 - t * t) * k * (1 + 3 * a * z * z)
+        case .exponential: return T.exp(z)
+        case .leakyRelu: return z > 0 ? 1 : T(Self.leakySlope)
+        case .relu6: return z > 0 && z < 6 ? 1 : 0                           // Relu6Grad: strict
+        case .mish:
+            let t = T.tanh(RNNCore.softplus(z))
+            return t + z * (1 - t * t) * RNNCore.sigmoid(z)
+        case .logSigmoid: return RNNCore.sigmoid(-z)
+        case .tanhShrink: let t = T.tanh(z); return t * t
+        case .sparsePlus: return z <= -1 ? 0 : (z < 1 ? (z + 1) / 2 : 1)
+        case .sparseSigmoid: return z <= -1 || z >= 1 ? 0 : T(0.5)
+        case .squareplus: return (1 + z / T.sqrt(z * z + 4)) / 2
         }
     }
+
+    /// `dy/dz` from the output alone: only for the activations whose `derivativeNeedsInput` is
+    /// false (the others trap: a cell that kept no pre-activation must not use them).
+    @inlinable
+    public func derivative<T: RNNFloat>(fromOutput y: T) -> T {
+        precondition(!derivativeNeedsInput, "\(rawValue)'s derivative needs its input")
+        return derivative(z: 0, y: y)
+    }
 }
+
+/// `log(1 + e^z)` without overflow: `max(z, 0) + log1p(e^{−|z|})`.
+@inlinable
+public func softplus<T: RNNFloat>(_ z: T) -> T { Swift.max(z, 0) + T.log(onePlus: T.exp(-abs(z))) }
 
 /// Logistic sigmoid `1 / (1 + e^{−z})`, evaluated so that no intermediate overflows: for
 /// `z ≥ 0` as `1 / (1 + e^{−z})`, for `z < 0` as `e^{z} / (1 + e^{z})`. Finite for every finite

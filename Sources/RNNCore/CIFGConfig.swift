@@ -128,6 +128,8 @@ public struct CIFGStepCache<Scalar: RNNFloat>: Sendable {
     public var z: Tensor<Scalar>
     /// g = act(j), f = σ(f + forget_bias [+ W_F⊙c_prev]), o = σ(o [+ W_O⊙c]).
     public var g, f, o: Tensor<Scalar>
+    /// j after layer norm: what act was applied to (for an activation whose derivative needs its input).
+    public var j: Tensor<Scalar>
     /// c = f⊙c_prev + (1 − f)⊙g before the `state` layer norm, and after it (the same without).
     public var cRaw, c: Tensor<Scalar>
     /// act(c) and mh = o⊙act(c), the output before the projection.
@@ -135,9 +137,9 @@ public struct CIFGStepCache<Scalar: RNNFloat>: Sendable {
     /// mh·W_P before `proj_clip` (mh itself without a projection).
     public var mUnclipped: Tensor<Scalar>
 
-    public init(z: Tensor<Scalar>, g: Tensor<Scalar>, f: Tensor<Scalar>, o: Tensor<Scalar>, cRaw: Tensor<Scalar>, c: Tensor<Scalar>,
+    public init(z: Tensor<Scalar>, g: Tensor<Scalar>, f: Tensor<Scalar>, o: Tensor<Scalar>, j: Tensor<Scalar>, cRaw: Tensor<Scalar>, c: Tensor<Scalar>,
                 actC: Tensor<Scalar>, mh: Tensor<Scalar>, mUnclipped: Tensor<Scalar>) {
-        (self.z, self.g, self.f, self.o, self.cRaw, self.c) = (z, g, f, o, cRaw, c)
+        (self.z, self.g, self.f, self.o, self.j, self.cRaw, self.c) = (z, g, f, o, j, cRaw, c)
         (self.actC, self.mh, self.mUnclipped) = (actC, mh, mUnclipped)
     }
 }

@@ -4,6 +4,10 @@ public struct LSTMStepCache<Scalar: RNNFloat>: Sendable {
     /// i = σ(z_i [+ w_i⊙c_prev]), f = σ(z_f + forget_bias [+ w_f⊙c_prev]), g = act(z_j),
     /// o = σ(z_o [+ w_o⊙c]) (TF's j is the candidate: Keras' c, PyTorch's g).
     public var i, f, g, o: Tensor<Scalar>
+    /// What the activations were applied to [B, 4H], in the flavor's column order:
+    /// z_i [+ w_i⊙c_prev], z_j, z_f + forget_bias [+ w_f⊙c_prev], z_o [+ w_o⊙c] (for an
+    /// activation whose derivative needs its input).
+    public var pre: Tensor<Scalar>
     /// c before `cell_clip`, and after it.
     public var cUnclipped, c: Tensor<Scalar>
     /// act(c), and mh = o⊙act(c), the output before the projection.
@@ -11,9 +15,9 @@ public struct LSTMStepCache<Scalar: RNNFloat>: Sendable {
     /// m = mh·W_proj before `proj_clip` (mh itself without a projection).
     public var mUnclipped: Tensor<Scalar>
 
-    public init(i: Tensor<Scalar>, f: Tensor<Scalar>, g: Tensor<Scalar>, o: Tensor<Scalar>, cUnclipped: Tensor<Scalar>,
+    public init(i: Tensor<Scalar>, f: Tensor<Scalar>, g: Tensor<Scalar>, o: Tensor<Scalar>, pre: Tensor<Scalar>, cUnclipped: Tensor<Scalar>,
                 c: Tensor<Scalar>, actC: Tensor<Scalar>, mh: Tensor<Scalar>, mUnclipped: Tensor<Scalar>) {
-        (self.i, self.f, self.g, self.o) = (i, f, g, o)
+        (self.i, self.f, self.g, self.o, self.pre) = (i, f, g, o, pre)
         (self.cUnclipped, self.c, self.actC, self.mh, self.mUnclipped) = (cUnclipped, c, actC, mh, mUnclipped)
     }
 }
@@ -24,16 +28,20 @@ public struct GRUStepCache<Scalar: RNNFloat>: Sendable {
     public var r, u, c: Tensor<Scalar>
     /// `h·U_c + b_hc` when the reset acts after the matmul, `r⊙h` when it acts before.
     public var hcOrRh: Tensor<Scalar>
+    /// What the activations were applied to [B, 3H]: r's, u's and c's pre-activations, in that
+    /// order (for an activation whose derivative needs its input).
+    public var pre: Tensor<Scalar>
 
-    public init(r: Tensor<Scalar>, u: Tensor<Scalar>, c: Tensor<Scalar>, hcOrRh: Tensor<Scalar>) {
-        (self.r, self.u, self.c, self.hcOrRh) = (r, u, c, hcOrRh)
+    public init(r: Tensor<Scalar>, u: Tensor<Scalar>, c: Tensor<Scalar>, hcOrRh: Tensor<Scalar>, pre: Tensor<Scalar>) {
+        (self.r, self.u, self.c, self.hcOrRh, self.pre) = (r, u, c, hcOrRh, pre)
     }
 }
 
 /// A step's saved activations, typed by cell family.
 public enum StepCache<Scalar: RNNFloat>: Sendable {
-    /// A tanh RNN: its backward needs only the new state, which the step returns anyway.
-    case elman
+    /// A tanh RNN: its pre-activation z [B, H] (its backward needs the new state, which the step
+    /// returns anyway, and z for an activation whose derivative needs its input).
+    case elman(z: Tensor<Scalar>)
     /// The two-step numpy RNN: `before_activation` [B, H].
     case numpyRNN(beforeActivation: Tensor<Scalar>)
     case lstm(LSTMStepCache<Scalar>)
@@ -46,6 +54,11 @@ public enum StepCache<Scalar: RNNFloat>: Sendable {
     public var lstm: LSTMStepCache<Scalar> {
         guard case let .lstm(c) = self else { preconditionFailure("not an LSTM step: \(self)") }
         return c
+    }
+
+    public var elmanZ: Tensor<Scalar> {
+        guard case let .elman(z) = self else { preconditionFailure("not a tanh-RNN step: \(self)") }
+        return z
     }
 
     public var gru: GRUStepCache<Scalar> {

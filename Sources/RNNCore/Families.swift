@@ -170,15 +170,16 @@ extension CellArithmetic {
 public protocol ElmanArithmetic: CellArithmetic where Layout == ElmanLayout {
     /// (z, h') for one step: x [B, I], h [B, H].
     static func forward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>) -> (z: Tensor<T>, h: Tensor<T>)
-    /// (dx, dh) from dL/dh' (`dhNew`), adding dW_x, dW_h and db into `grads`.
-    static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, hNew: Tensor<T>,
+    /// (dx, dh) from dL/dh' (`dhNew`), adding dW_x, dW_h and db into `grads`; `z` is the step's
+    /// pre-activation.
+    static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, z: Tensor<T>, hNew: Tensor<T>,
                                       dhNew: Tensor<T>, grads: inout Parameters<T>) -> (dx: Tensor<T>, dh: Tensor<T>)
 }
 
 extension ElmanArithmetic {
     public static func forward<T: RNNFloat>(_ w: ElmanWeights<T>, x: Tensor<T>, state: [Tensor<T>]) -> CellStep<T> {
-        let (_, h) = forward(w.parameters, w.layout, x: x, h: state[0])
-        return CellStep(output: h, state: [h], cache: .elman)
+        let (z, h) = forward(w.parameters, w.layout, x: x, h: state[0])
+        return CellStep(output: h, state: [h], cache: .elman(z: z))
     }
 
     public static func backward<T: RNNFloat>(_ w: ElmanWeights<T>, step: CellStep<T>, x: Tensor<T>, state: [Tensor<T>],
@@ -186,7 +187,7 @@ extension ElmanArithmetic {
         // The output and the new state are the same tensor: their cotangents add.
         var dh = dOutput
         dh.add(dState[0])
-        let g = backward(w.parameters, w.layout, x: x, h: state[0], hNew: step.output, dhNew: dh, grads: &grads)
+        let g = backward(w.parameters, w.layout, x: x, h: state[0], z: step.cache.elmanZ, hNew: step.output, dhNew: dh, grads: &grads)
         return CellStepGradients(dx: g.dx, dState: [g.dh])
     }
 }

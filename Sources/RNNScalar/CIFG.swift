@@ -65,7 +65,7 @@ extension Implementation {
             let (batch, nI, nH, nP) = (x.shape[0], w.inputSize, config.units, config.outputWidth)
             let act = config.activation, forgetBias = T(config.forgetBias)
             var z = Tensor<T>(zeros: [batch, 3 * nH])
-            var gg = Tensor<T>(zeros: [batch, nH]), gf = gg, go = gg, cRaw = gg, c = gg, actC = gg, mh = gg
+            var gg = Tensor<T>(zeros: [batch, nH]), gf = gg, go = gg, jPre = gg, cRaw = gg, c = gg, actC = gg, mh = gg
             for b in 0..<batch {
                 // lstm_matrix = concat([inputs, m_prev], 1)·W_0 (+ B without layer_norm)
                 for col in 0..<(3 * nH) {
@@ -84,7 +84,7 @@ extension Implementation {
                     var zf = fPre[u] + forgetBias
                     if let ph = l.peepholes { zf += p.tensors[ph.f].data[u] * cPrev[b, u] }
                     let f = sigmoid(zf), g = act.apply(j[u])
-                    gf[b, u] = f; gg[b, u] = g
+                    gf[b, u] = f; gg[b, u] = g; jPre[b, u] = j[u]
                     cRaw[b, u] = f * cPrev[b, u] + (1 - f) * g
                 }
                 // c = LN_state(c)
@@ -114,7 +114,7 @@ extension Implementation {
                 }
             }
             return CellStep(output: m, state: w.joinState(c: c, h: m),
-                            cache: .cifg(CIFGStepCache(z: z, g: gg, f: gf, o: go, cRaw: cRaw, c: c, actC: actC, mh: mh, mUnclipped: mRaw)))
+                            cache: .cifg(CIFGStepCache(z: z, g: gg, f: gf, o: go, j: jPre, cRaw: cRaw, c: c, actC: actC, mh: mh, mUnclipped: mRaw)))
         }
 
         /// The backward pass of `forward`, in reverse (d· is dL/d·, σ' and act' from outputs):
@@ -158,7 +158,7 @@ extension Implementation {
                     // m = o⊙act(c), o = σ(o + W_O⊙c)
                     let (o, a) = (saved.o[b, u], saved.actC[b, u])
                     dO[u] = dmh[b, u] * a * gate.derivative(fromOutput: o)
-                    dc[u] = dcNext[b, u] + dmh[b, u] * o * act.derivative(fromOutput: a)
+                    dc[u] = dcNext[b, u] + dmh[b, u] * o * act.derivative(z: saved.c[b, u], y: a)
                     if let ph = l.peepholes {
                         dc[u] += dO[u] * p.tensors[ph.o].data[u]
                         grads.tensors[ph.o].data[u] += dO[u] * saved.c[b, u]
@@ -171,7 +171,7 @@ extension Implementation {
                     // c_raw = f⊙c_prev + (1 − f)⊙g
                     let (f, g, cp) = (saved.f[b, u], saved.g[b, u], cPrev[b, u])
                     dF[u] = dcRaw[u] * (cp - g) * gate.derivative(fromOutput: f)
-                    dJ[u] = dcRaw[u] * (1 - f) * act.derivative(fromOutput: g)
+                    dJ[u] = dcRaw[u] * (1 - f) * act.derivative(z: saved.j[b, u], y: g)
                     var dcp = dcRaw[u] * f
                     if let ph = l.peepholes {
                         dcp += dF[u] * p.tensors[ph.f].data[u]

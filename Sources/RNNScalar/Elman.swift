@@ -36,12 +36,12 @@ extension Implementation {
         ///     dW_x += xᵀ·dz    dW_h += hᵀ·dz    db += Σ_b dz (each b)    dx = dz·W_xᵀ    dh = dz·W_hᵀ
         @_specialize(where T == Float)
         @_specialize(where T == Double)
-        public static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, hNew: Tensor<T>,
+        public static func backward<T: RNNFloat>(_ p: Parameters<T>, _ l: ElmanLayout, x: Tensor<T>, h: Tensor<T>, z: Tensor<T>, hNew: Tensor<T>,
                                                  dhNew: Tensor<T>, grads: inout Parameters<T>) -> (dx: Tensor<T>, dh: Tensor<T>) {
             let (batch, nI, nH) = (x.shape[0], x.shape[1], l.units)
             var dz = Tensor<T>(zeros: [batch, nH])
             for b in 0..<batch {
-                for j in 0..<nH { dz[b, j] = dhNew[b, j] * l.activation.derivative(fromOutput: hNew[b, j]) }
+                for j in 0..<nH { dz[b, j] = dhNew[b, j] * l.activation.derivative(z: z[b, j], y: hNew[b, j]) }
             }
             let dx = l.wx.multiplyTransposed(p, dz, k: nI)          // dx = dz·W_xᵀ
             let dh = l.wh.multiplyTransposed(p, dz, k: nH)          // dh = dz·W_hᵀ

@@ -55,10 +55,13 @@ extension Implementation {
             let (batch, nH) = (x.shape[0], config.units)
             let act = config.activation, gate = config.recurrentActivation
             var r = Tensor<T>(zeros: [batch, nH]), u = r, c = r, hc = r, hNew = r
+            var pre = Tensor<T>(zeros: [batch, 3 * nH])      // r's, u's, c's pre-activations
             for b in 0..<batch {
                 for j in 0..<nH {
-                    r[b, j] = gate.apply(inputPart(p, l, x, b, .reset, j) + recurrentPart(p, l, h, b, .reset, j))
-                    u[b, j] = gate.apply(inputPart(p, l, x, b, .update, j) + recurrentPart(p, l, h, b, .update, j))
+                    pre[b, j] = inputPart(p, l, x, b, .reset, j) + recurrentPart(p, l, h, b, .reset, j)
+                    pre[b, nH + j] = inputPart(p, l, x, b, .update, j) + recurrentPart(p, l, h, b, .update, j)
+                    r[b, j] = gate.apply(pre[b, j])
+                    u[b, j] = gate.apply(pre[b, nH + j])
                 }
                 if !config.flavor.resetAfter {
                     for k in 0..<nH { hc[b, k] = r[b, k] * h[b, k] }          // r_state = r * state
@@ -67,14 +70,15 @@ extension Implementation {
                     let xc = inputPart(p, l, x, b, .candidate, j)
                     if config.flavor.resetAfter {
                         hc[b, j] = recurrentPart(p, l, h, b, .candidate, j)      // h·U_c + b_hc
-                        c[b, j] = act.apply(xc + r[b, j] * hc[b, j])
+                        pre[b, 2 * nH + j] = xc + r[b, j] * hc[b, j]
                     } else {
-                        c[b, j] = act.apply(xc + recurrentPart(p, l, hc, b, .candidate, j))   // (r⊙h)·U_c
+                        pre[b, 2 * nH + j] = xc + recurrentPart(p, l, hc, b, .candidate, j)   // (r⊙h)·U_c
                     }
+                    c[b, j] = act.apply(pre[b, 2 * nH + j])
                     hNew[b, j] = u[b, j] * h[b, j] + (1 - u[b, j]) * c[b, j]   // new_h = u*state + (1-u)*c
                 }
             }
-            return CellStep(output: hNew, state: [hNew], cache: .gru(GRUStepCache(r: r, u: u, c: c, hcOrRh: hc)))
+            return CellStep(output: hNew, state: [hNew], cache: .gru(GRUStepCache(r: r, u: u, c: c, hcOrRh: hc, pre: pre)))
         }
 
         /// Backward of `forward`: with dh' the cotangent of h',
@@ -93,7 +97,7 @@ extension Implementation {
             let (batch, nI, nH) = (x.shape[0], cell.inputSize, config.units)
             let act = config.activation, gate = config.recurrentActivation
             let saved = step.cache.gru
-            let (r, u, c, hc) = (saved.r, saved.u, saved.c, saved.hcOrRh)
+            let (r, u, c, hc, pre) = (saved.r, saved.u, saved.c, saved.hcOrRh, saved.pre)
             let (ir, iu, ic) = (GRUGate.reset.rawValue, GRUGate.update.rawValue, GRUGate.candidate.rawValue)
             var dz = [Tensor<T>](repeating: Tensor(zeros: [batch, nH]), count: 3)   // by role
             var dh = Tensor<T>(zeros: [batch, nH])
@@ -101,8 +105,8 @@ extension Implementation {
             for b in 0..<batch {
                 for j in 0..<nH {
                     let g = dhNew[b, j]
-                    dz[iu][b, j] = g * (h[b, j] - c[b, j]) * gate.derivative(fromOutput: u[b, j])
-                    dz[ic][b, j] = g * (1 - u[b, j]) * act.derivative(fromOutput: c[b, j])
+                    dz[iu][b, j] = g * (h[b, j] - c[b, j]) * gate.derivative(z: pre[b, nH + j], y: u[b, j])
+                    dz[ic][b, j] = g * (1 - u[b, j]) * act.derivative(z: pre[b, 2 * nH + j], y: c[b, j])
                     dh[b, j] = g * u[b, j]
                 }
             }
@@ -112,14 +116,14 @@ extension Implementation {
                 for b in 0..<batch {
                     for j in 0..<nH {
                         dHC[b, j] = dz[ic][b, j] * r[b, j]
-                        dz[ir][b, j] = dz[ic][b, j] * hc[b, j] * gate.derivative(fromOutput: r[b, j])
+                        dz[ir][b, j] = dz[ic][b, j] * hc[b, j] * gate.derivative(z: pre[b, j], y: r[b, j])
                     }
                 }
             } else {
                 dHC = wh[ic].multiplyTransposed(p, dz[ic], k: nH)          // d(r⊙h) = dz_c·U_cᵀ
                 for b in 0..<batch {
                     for k in 0..<nH {
-                        dz[ir][b, k] = dHC[b, k] * h[b, k] * gate.derivative(fromOutput: r[b, k])
+                        dz[ir][b, k] = dHC[b, k] * h[b, k] * gate.derivative(z: pre[b, k], y: r[b, k])
                         dh[b, k] += dHC[b, k] * r[b, k]
                     }
                 }

@@ -31,6 +31,7 @@ extension Implementation {
             let forgetBias = T(config.forgetBias)
             var gi = Tensor<T>(zeros: [batch, nH]), gf = gi, gg = gi, go = gi
             var cRaw = gi, c = gi, actC = gi, mh = gi
+            var pre = Tensor<T>(zeros: [batch, 4 * nH])
             var z = [T](repeating: 0, count: 4 * nH)
             for b in 0..<batch {
                 // lstm_matrix = concat([inputs, m_prev], 1)·kernel + bias
@@ -58,6 +59,7 @@ extension Implementation {
                     if let ph = peepholes { zo += p.tensors[ph.o].data[u] * cNew }
                     let o = gate.apply(zo), a = act.apply(cNew)
                     gi[b, u] = i; gf[b, u] = f; gg[b, u] = g; go[b, u] = o
+                    pre[b, ci + u] = zi; pre[b, cj + u] = z[cj + u]; pre[b, cf + u] = zf; pre[b, co + u] = zo
                     cRaw[b, u] = raw; c[b, u] = cNew; actC[b, u] = a; mh[b, u] = o * a
                 }
             }
@@ -78,7 +80,7 @@ extension Implementation {
                 }
             }
             return CellStep(output: m, state: w.joinState(c: c, h: m),
-                            cache: .lstm(LSTMStepCache(i: gi, f: gf, g: gg, o: go, cUnclipped: cRaw, c: c, actC: actC, mh: mh, mUnclipped: mRaw)))
+                            cache: .lstm(LSTMStepCache(i: gi, f: gf, g: gg, o: go, pre: pre, cUnclipped: cRaw, c: c, actC: actC, mh: mh, mUnclipped: mRaw)))
         }
 
         /// The backward pass of `forward`, gate by gate in reverse (d· is dL/d·):
@@ -91,7 +93,8 @@ extension Implementation {
         ///     dc_prev = dc_raw ⊙ f + dz_f ⊙ w_f + dz_i ⊙ w_i;  dw_f += Σ_b dz_f ⊙ c_prev;  dw_i += Σ_b dz_i ⊙ c_prev
         ///     dkernel += [x, m_prev]ᵀ·dz;  dbias += Σ_b dz;  [dx, dm_prev] = dz·kernelᵀ
         ///
-        /// where σ'(y) and act'(y) are taken from outputs. The clip masks follow TF's
+        /// where σ' and act' are taken from outputs (or, for an activation whose derivative needs
+    /// its input, from the cached pre-activations). The clip masks follow TF's
         /// `_ClipByValueGrad`: zero only strictly outside the bounds.
         @_specialize(where T == Float)
         @_specialize(where T == Double)
@@ -104,6 +107,7 @@ extension Implementation {
             let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
             let saved = step.cache.lstm
             let (gi, gf, gg, go, cRaw, c, actC, mh, mRaw) = (saved.i, saved.f, saved.g, saved.o, saved.cUnclipped, saved.c, saved.actC, saved.mh, saved.mUnclipped)
+            let pre = saved.pre
             let (ci, cj, cf, co) = config.gateOffsets
             let act = config.activation, gate = config.recurrentActivation
             // The output m and the state's m are one tensor: their cotangents add.
@@ -124,8 +128,8 @@ extension Implementation {
                 for u in 0..<nH {
                     let (i, f, g, o) = (gi[b, u], gf[b, u], gg[b, u], go[b, u])
                     // m = o⊙act(c)
-                    let dzo = dmh[b, u] * actC[b, u] * gate.derivative(fromOutput: o)
-                    var dc = dcNext[b, u] + dmh[b, u] * o * act.derivative(fromOutput: actC[b, u])
+                    let dzo = dmh[b, u] * actC[b, u] * gate.derivative(z: pre[b, co + u], y: o)
+                    var dc = dcNext[b, u] + dmh[b, u] * o * act.derivative(z: c[b, u], y: actC[b, u])
                     if let ph = peepholes {
                         dc += dzo * p.tensors[ph.o].data[u]
                         grads.tensors[ph.o].data[u] += dzo * c[b, u]
@@ -133,9 +137,9 @@ extension Implementation {
                     // c = clip(c_raw)
                     if let cc = config.cellClip { dc *= clipGradient(cRaw[b, u], T(-cc), T(cc)) }
                     // c_raw = f⊙c_prev + i⊙g
-                    let dzf = dc * cPrev[b, u] * gate.derivative(fromOutput: f)
-                    let dzi = dc * g * gate.derivative(fromOutput: i)
-                    let dzj = dc * i * act.derivative(fromOutput: g)
+                    let dzf = dc * cPrev[b, u] * gate.derivative(z: pre[b, cf + u], y: f)
+                    let dzi = dc * g * gate.derivative(z: pre[b, ci + u], y: i)
+                    let dzj = dc * i * act.derivative(z: pre[b, cj + u], y: g)
                     var dcp = dc * f
                     if let ph = peepholes {
                         dcp += dzf * p.tensors[ph.f].data[u] + dzi * p.tensors[ph.i].data[u]

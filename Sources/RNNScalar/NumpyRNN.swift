@@ -59,7 +59,7 @@ extension Implementation {
                 for b in 0..<batch { s += dOutput[b, o] }
                 grads.tensors[l.bOutput].data[o] += s
             }
-            let g = Elman.backward(w.parameters, l.elman, x: x, h: state[0], hNew: h, dhNew: dh, grads: &grads)
+            let g = Elman.backward(w.parameters, l.elman, x: x, h: state[0], z: step.cache.beforeActivation, hNew: h, dhNew: dh, grads: &grads)
             return CellStepGradients(dx: g.dx, dState: [g.dh])
         }
     }

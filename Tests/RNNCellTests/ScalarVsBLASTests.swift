@@ -102,7 +102,7 @@ struct ScalarVsBLASTests {
     /// `randomShapesAndWeights` must draw.
     static let optionValuesDrawn: [RandomCase.Kind: [String: [String]]] = {
         let dtype = ["dtype": ["float32", "float64"]]
-        let act = ["activation": Activation.allCases.map(\.rawValue)]
+        let act = ["activation": ["tanh", "sigmoid", "relu", "linear"]]     // the rest: everyActivation
         let tf = ["layers": ["1", "2"], "time_major": ["true", "false"], "sequence_length": ["true", "false"]]
         let torch = ["layers": ["1", "2"], "time_major": ["true", "false"], "bias": ["true", "false"],
                      "bidirectional": ["true", "false"], "lengths": ["true", "false"]]
@@ -130,6 +130,45 @@ struct ScalarVsBLASTests {
                                                         "layer_norm": ["true", "false"]]),
         ]
     }()
+
+    /// Every activation Keras accepts (`Activation.allCases`) as the `activation` of every cell
+    /// that takes one, and as the `recurrent_activation` of Keras' LSTM and GRU: scalar vs BLAS in
+    /// both precisions (the activations whose derivative needs the input run stepwise in BLAS),
+    /// and the scalar gradients against central differences in float64.
+    @Test func everyActivation() throws {
+        var n = 0
+        for act in Activation.allCases {
+            var cases: [RandomCase] = []
+            for kind in [RandomCase.Kind.tfBasicRNNCell, .kerasSimpleRNN, .tfLSTMCell, .kerasLSTM, .tfGRUCell, .kerasGRU, .tfCIFGLSTMCell] {
+                var c = RandomCase(kind)
+                c.activation = act
+                cases.append(c)
+            }
+            for kind in [RandomCase.Kind.kerasLSTM, .kerasGRU] {
+                var c = RandomCase(kind)
+                c.recurrentActivation = act
+                cases.append(c)
+            }
+            for var c in cases {
+                n += 1
+                c.seed = 700 + n; c.units = 3; c.input = 2; c.batch = 2; c.steps = 3; c.withLengths = true
+                c.resetAfter = n % 2 == 0
+                // e^x through an LSTM's c compounds to gradients of 10⁴ at weights ±0.6, where the
+                // fixed step's truncation error (not the gradient: GSL's adaptive step agrees to
+                // 3e-10) passes 1e-7; smaller weights keep the check at its bar
+                if act == .exponential { c.weightScale = 0.3 }
+                for dtype in [DType.float32, .float64] {
+                    c.dtype = dtype
+                    try Self.compare(c)
+                }
+                c.dtype = .float64
+                for e in try c.gradientCheck(RNNScalar.Implementation.self, maxCoordinates: 40) {
+                    #expect(e.fdRelError <= 1e-7, "\(c): \(e.name) \(e.fdRelError)")
+                }
+            }
+        }
+        #expect(n == Activation.allCases.count * 9)
+    }
 
     /// Every combination of the options `drawOptions` draws, for each kind that has them, both
     /// precisions, two shapes (H = 3 with lengths 0…T, and H = 1): all 128 option words of

@@ -47,17 +47,42 @@ struct NumericsTests {
         #expect(abs(s - (1 + Float.tanh(z / 2)) / 2) <= 1e-6)
     }
 
-    @Test func derivativesFromOutputsMatchFiniteDifferences() {
+    /// Every activation's derivative against a central difference of its own `apply`, at points
+    /// away from every kink (0, ±0.5, ±1, ±3, 6): from the output where the output suffices, from
+    /// the input otherwise.
+    @Test func derivativesMatchFiniteDifferences() {
         for act in Activation.allCases {
-            for z in [-1.3, -0.2, 0.4, 2.1] {
+            for z in [-3.4, -1.3, -0.7, -0.2, 0.4, 0.8, 2.1, 4.2, 6.5] {
                 let h = 1e-6
                 let fd = (act.apply(z + h) - act.apply(z - h)) / (2 * h)
-                #expect(abs(act.derivative(fromOutput: act.apply(z)) - fd) < 1e-8, "\(act) at \(z)")
+                let y = act.apply(z)
+                #expect(abs(act.derivative(z: z, y: y) - fd) < 1e-8 * max(1, abs(fd)), "\(act) at \(z)")
+                if !act.derivativeNeedsInput { #expect(act.derivative(fromOutput: y) == act.derivative(z: z, y: y)) }
             }
         }
         // sigmoid' from an overflowing-safe output: y(1 − y) is 0, not NaN, at ±1e4
         #expect(Activation.sigmoid.derivative(fromOutput: sigmoid(1e4)) == 0)
         #expect(Activation.tanh.derivative(fromOutput: stableTanh(-1e4)) == 0)
+        // silu, gelu and mish are not monotonic: one output, two slopes, so the input is needed
+        for act in [Activation.silu, .gelu, .mish] {
+            #expect(act.derivativeNeedsInput)
+            let (a, b) = (-2.0, -0.9)
+            #expect(abs(act.apply(a) - act.apply(b)) < 0.25 && act.derivative(z: a, y: act.apply(a)) < 0 && act.derivative(z: b, y: act.apply(b)) > -0.2)
+        }
+    }
+
+    /// Values from Keras 3.15.1 on TensorFlow 2.21 (`keras.activations.<name>(x)` in float64 at
+    /// x = −1.2 and 0.7, printed with repr), including TF's float32 constants in float64: gelu's
+    /// 1/√2 and 0.044715, leaky_relu's slope.
+    @Test(arguments: [
+        ("hard_sigmoid", -1.2, 0.3), ("hard_sigmoid", 0.7, 0.6166666666666667),
+        ("leaky_relu", -1.2, -0.24000000357627868), ("gelu", -1.2, -0.13808360905167788), ("gelu", 0.7, 0.5306254408252895),
+        ("gelu_approximate", -1.2, -0.13829723138380892), ("selu", -1.2, -1.2285699954174891), ("mish", -1.2, -0.3088357963148626),
+        ("squareplus", 0.7, 1.4094810050208544), ("sparse_plus", 0.7, 0.7224999999999999), ("log_sigmoid", -1.2, -1.4632824673380311),
+    ])
+    func kerasValues(_ name: String, _ x: Double, _ keras: Double) throws {
+        let a = try Activation(name: name)
+        #expect(abs(a.apply(x) - keras) <= 1e-15, "\(name)(\(x)) = \(a.apply(x)), Keras \(keras)")
     }
 
     @Test func clipAndItsSubgradient() {
@@ -74,6 +99,11 @@ struct NumericsTests {
     @Test func activationNames() throws {
         #expect(try Activation(name: "tanh") == .tanh)
         #expect(try Activation(name: "None") == .linear)
-        #expect(throws: RNNError.self) { try Activation(name: "gelu") }
+        #expect(try Activation(name: "swish") == .silu)
+        #expect(try Activation(name: "hard_swish") == .hardSilu)
+        #expect(try Activation(name: "gelu") == .gelu)
+        for name in ["softmax", "log_softmax", "glu", "sparsemax", "threshold", "swoosh"] {
+            #expect(throws: RNNError.self) { try Activation(name: name) }
+        }
     }
 }

@@ -84,7 +84,7 @@ struct BadInputTests {
         modify(&d, ["model", "cells", "0", "use_peepholes"], .bool(true))
         #expect(error(d)?.location == "broken.json: model.cells[0].use_peepholes")
         d = try document()
-        modify(&d, ["model", "cells", "0", "activation"], .string("swish"))
+        modify(&d, ["model", "cells", "0", "activation"], .string("swoosh"))
         #expect(error(d)?.reason.contains("unknown activation") == true)
     }
 
