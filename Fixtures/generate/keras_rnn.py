@@ -259,6 +259,49 @@ def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, s
                                "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, model, tensors, expected)
 
 
+def stateful_bidirectional_case(name, about, make_layer, kind, merge_mode, n_calls, T, B, I, dtype, seed):
+    """keras.layers.Bidirectional over a stateful layer across consecutive batches: both the
+    forward and the backward layer keep their final state for the next call."""
+    keras.backend.clear_session()
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    layer = keras.layers.Bidirectional(make_layer(dtype), merge_mode=merge_mode, dtype=dtype)
+    xs = [rng.uniform(-1, 1, size=(B, T, I)).astype(npdt) for _ in range(n_calls)]
+    layer(xs[0])
+    tensors = {}
+    for w in layer.weights:
+        v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
+        w.assign(v)
+        tensors[w.path] = v
+    layer.reset_states()
+    outs, total = [], {}
+    names = [w.path for w in layer.trainable_weights]
+    for k, x in enumerate(xs):
+        tx = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(tx)
+            seq = layer(tx)
+            u = rng.uniform(-1, 1, size=tuple(seq.shape)).astype(npdt)
+            loss = tf.reduce_sum(seq * u)
+        g = tape.gradient(loss, [w.value for w in layer.trainable_weights] + [tx])
+        for n, gv in zip(names, g[:-1]):
+            total[n] = total.get(n, 0) + gv.numpy()
+        total["x/%d" % k] = g[-1].numpy()
+        outs.append(seq.numpy())
+        tensors["x/%d" % k] = x
+        tensors["upstream/outputs/%d" % k] = u
+    layer.reset_states()
+    model = {"kind": "keras.Bidirectional", "merge_mode": merge_mode, "stateful": True,
+             "layer": layer_model(layer.forward_layer, kind), "backward_layer": layer_model(layer.backward_layer, kind),
+             "x": ["x/%d" % k for k in range(n_calls)],
+             "upstream": {"outputs": ["upstream/outputs/%d" % k for k in range(n_calls)]}}
+    model["backward_layer"]["go_backwards"] = False   # as the wrapped layer; Bidirectional flips it
+    expected = {"outputs": [common.tensor(o) for o in outs],
+                "gradients": {n: common.tensor(v) for n, v in total.items()}}
+    common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
+                               "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, model, tensors, expected)
+
+
 def sequential_case(name, about, make_layers, T, B, I, dtype, seed):
     keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
     rng = np.random.RandomState(seed)
@@ -392,6 +435,12 @@ def layer_cases():
                            4, 2, 2, "float64", 90 + k)
     bidirectional_case("keras-bidi-gru-last-f32", "keras.layers.Bidirectional(GRU(4, return_state=True)) returning the last outputs, concatenated (float32).",
                        lambda d: keras.layers.GRU(4, return_state=True, dtype=d), "keras.GRU", "concat", 4, 1, 5, 3, 2, "float32", 96)
+    stateful_bidirectional_case("keras-bidi-stateful-lstm-concat-f64",
+                                "keras.layers.Bidirectional(LSTM(3, stateful=True, return_sequences=True)) over three consecutive batches; each direction carries its state (float64).",
+                                lambda d: keras.layers.LSTM(3, stateful=True, return_sequences=True, dtype=d), "keras.LSTM", "concat", 3, 4, 2, 2, "float64", 112)
+    stateful_bidirectional_case("keras-bidi-stateful-gru-sum-last-f32",
+                                "keras.layers.Bidirectional(GRU(4, stateful=True), merge_mode='sum') over two consecutive batches, last outputs (float32).",
+                                lambda d: keras.layers.GRU(4, stateful=True, dtype=d), "keras.GRU", "sum", 2, 5, 3, 2, "float32", 113)
     mask = [[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
     bidirectional_case("keras-bidi-lstm-mask-concat-f64",
                        "keras.layers.Bidirectional(LSTM(3, return_sequences=True, return_state=True)) called with a mask with gaps (masked outputs are zeros inside Bidirectional) (float64).",

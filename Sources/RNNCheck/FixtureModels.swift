@@ -54,7 +54,9 @@ enum FixtureModels {
     static let registry: [(kind: ModelKind, decode: Decode)] = [
         (.tfDynamicRNN, sequence),
         (.tfBidirectionalDynamicRNN, { try BidirectionalProblem($0) }),
-        (.kerasBidirectional, { try KerasBidirectionalProblem($0) }),
+        (.kerasBidirectional, { f in
+            f.model["x"]?.arrayValue != nil ? try ChunkedProblem(f) as any FixtureModel : try KerasBidirectionalProblem(f)
+        }),
         (.kerasSequential, { try KerasSequentialProblem($0) }),
         (.kerasEncoderDecoder, { try KerasEncoderDecoderProblem($0) }),
         (.numpyRNN, sequence),

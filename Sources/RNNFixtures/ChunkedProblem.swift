@@ -4,7 +4,8 @@ import RNNNumpy
 /// Consecutive calls with the state carried over: Keras `stateful=True` over consecutive
 /// batches (the three paragraphs of “Recurrent Neural Networks (RNN) with Keras” (003)), and truncated BPTT as
 /// min-char-rnn carries `hprev` and TF v1 programs feed the final state back in. Model: any
-/// sequence kind with `"x": [chunk names…]` (and Keras' `"stateful": true`); the first chunk
+/// sequence kind, or `keras.Bidirectional` (both layers stateful: each direction carries its
+/// own state), with `"x": [chunk names…]` (and Keras' `"stateful": true`); the first chunk
 /// starts from `initial_state` (zeros when absent), each next one from the state the previous
 /// one ended in, taken as a constant: no gradient flows from one call into the one before,
 /// exactly as a state kept in a Keras variable or fed back through a placeholder.
@@ -12,7 +13,14 @@ import RNNNumpy
 /// `gradients` sum over the calls. `upstream.outputs` lists one cotangent per call;
 /// `upstream.final_state` applies to the last call.
 public struct ChunkedProblem: Sendable {
-    public var base: SequenceProblem
+    /// The model one call runs.
+    public enum Call: Sendable {
+        case sequence(SequenceProblem)
+        /// A stateful `keras.Bidirectional` (one merged output per call).
+        case bidirectional(KerasBidirectionalProblem)
+    }
+
+    public var call: Call
     public var chunkNames: [String]
     public var upstreamChunks: [TensorData]?
 
@@ -41,12 +49,34 @@ public struct ChunkedProblem: Sendable {
         if f.kind.hasPrefix("keras.") && !stateful {
             throw RNNError(.invalid, "model.stateful", "a list of Keras calls carries state only with stateful=True")
         }
-        base = try SequenceProblem(g)
-        if chunks != nil { base.upstreamOutputs = chunks![0] }
+        if f.kind == "keras.Bidirectional" {
+            var b = try KerasBidirectionalProblem(g)
+            guard b.merge != .none else {
+                throw RNNError(.unsupported, "model.merge_mode", "a stateful Bidirectional call here returns one merged output; merge_mode None has two")
+            }
+            guard b.mask == nil else { throw RNNError(.unsupported, "model.mask", "a list of calls takes no single mask") }
+            if chunks != nil { b.upstreamOutputs = [chunks![0]] }
+            call = .bidirectional(b)
+        } else {
+            var p = try SequenceProblem(g)
+            if chunks != nil { p.upstreamOutputs = chunks![0] }
+            call = .sequence(p)
+        }
         chunkNames = names
         upstreamChunks = chunks
-        for n in names.dropFirst() where base.tensors[n]!.shape.count != 3 || base.tensors[n]!.shape[2] != base.x.shape[2] {
-            throw RNNError(.shape, "tensors.\(n)", "every chunk must be [·, ·, \(base.x.shape[2])] like the first")
+        let (tensors, width) = call.inputs
+        for n in names.dropFirst() where tensors[n]!.shape.count != 3 || tensors[n]!.shape[2] != width {
+            throw RNNError(.shape, "tensors.\(n)", "every chunk must be [·, ·, \(width)] like the first")
+        }
+    }
+}
+
+extension ChunkedProblem.Call {
+    /// Every tensor by name, and the first chunk's feature width.
+    var inputs: ([String: TensorData], Int) {
+        switch self {
+        case let .sequence(p): return (p.tensors, p.x.shape[2])
+        case let .bidirectional(b): return (b.tensors, b.tensors[b.xName]!.shape[2])
         }
     }
 }
