@@ -37,7 +37,9 @@ class MinimalRNNCell(keras.layers.Layer):
 
 
 def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document, n_states=1,
-             return_sequences=True, x_value=None, mask=None):
+             return_sequences=True, x_value=None, mask=None, cell_kind=None, layer_flags=None):
+    """One Keras layer call with autograd. With `cell_kind` the layer is `keras.layers.RNN(cell)`
+    and the fixture says so: `{"kind": "keras.RNN", "cell": {"kind": cell_kind, cfg…, "weights"}}`."""
     keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
@@ -80,6 +82,12 @@ def run_case(name, about, kind, make_layer, cfg, T, B, I, dtype, seed, document,
     if mask is not None:
         model["mask"] = "mask"
         model["zero_output_for_mask"] = bool(getattr(layer, "zero_output_for_mask", False))
+    if cell_kind is not None:
+        model["cell"] = dict(cfg, kind=cell_kind, weights=model.pop("weights"))
+        model["kind"] = "keras.RNN"
+        for k in cfg:
+            model.pop(k)
+    model.update(layer_flags or {})
     expected = {"outputs": common.tensor(seq.numpy()),
                 "final_state": [common.tensor(s.numpy()) for s in states],
                 "gradients": {n: common.tensor(g.numpy()) for n, g in zip(names, grads)}}
@@ -400,6 +408,28 @@ def keras_activation(name):
     return name
 
 
+def rnn_cell_cases():
+    """keras.layers.RNN around each Keras cell; and 003's claim that `RNN(LSTMCell(10))` gives the
+    same results as `LSTM(10)`: the two fixtures share the seed, hence weights, inputs, states and
+    cotangents (the weight paths differ: lstm_cell under rnn/ or lstm/)."""
+    doc = "“Recurrent Neural Networks (RNN) with Keras” (003)"
+    run_case("keras-003-lstm10", "003's LSTM(10) (one of a pair with keras-003-rnn-lstmcell10: same weights and inputs) (float32).",
+             "keras.LSTM", lambda d: keras.layers.LSTM(10, return_sequences=True, return_state=True, dtype=d), {"units": 10},
+             5, 3, 4, "float32", 130, doc, n_states=2)
+    run_case("keras-003-rnn-lstmcell10", "003's RNN(LSTMCell(10)), 'mathematically the same results as LSTM(10)': the pair of keras-003-lstm10 (float32).",
+             "keras.LSTM", lambda d: keras.layers.RNN(keras.layers.LSTMCell(10, dtype=d), return_sequences=True, return_state=True, dtype=d),
+             {"units": 10}, 5, 3, 4, "float32", 130, doc, n_states=2, cell_kind="keras.LSTMCell")
+    run_case("keras-rnn-grucell-f64", "keras.layers.RNN(GRUCell(3, reset_after=False), go_backwards=True, return_sequences=True, return_state=True) (float64).",
+             "keras.GRU", lambda d: keras.layers.RNN(keras.layers.GRUCell(3, reset_after=False, dtype=d), go_backwards=True,
+                                                    return_sequences=True, return_state=True, dtype=d),
+             {"units": 3, "reset_after": False}, 4, 2, 3, "float64", 131, doc, cell_kind="keras.GRUCell", layer_flags={"go_backwards": True})
+    run_case("keras-rnn-simplernncell-mask-f64", "keras.layers.RNN(SimpleRNNCell(4, activation='relu'), return_sequences=True, return_state=True) called with a mask (float64).",
+             "keras.SimpleRNN", lambda d: keras.layers.RNN(keras.layers.SimpleRNNCell(4, activation="relu", dtype=d),
+                                                          return_sequences=True, return_state=True, dtype=d),
+             {"units": 4, "activation": "relu"}, 5, 3, 2, "float64", 132, doc, cell_kind="keras.SimpleRNNCell",
+             mask=[[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
+
+
 def activation_cases():
     """Every activation twice: as the `activation` of a SimpleRNN, an LSTM and a GRU in turn
     (recurrent_activation left at sigmoid), and as the `recurrent_activation` of an LSTM and a GRU
@@ -469,6 +499,7 @@ if __name__ == "__main__":
     layer_cases()
     mask_cases()
     activation_cases()
+    rnn_cell_cases()
     sequential_case("keras-003-stacked-bidirectional-lstm", "003's Bidirectional(LSTM(64, return_sequences=True)) followed by Bidirectional(LSTM(32)), scaled down to 4 and 3 units, 5 features, batch 3, 6 steps (float32).",
                     lambda d: [keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True, dtype=d), dtype=d),
                                keras.layers.Bidirectional(keras.layers.LSTM(3, dtype=d), dtype=d)], 6, 3, 5, "float32", 104)

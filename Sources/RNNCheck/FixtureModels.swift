@@ -64,6 +64,7 @@ enum FixtureModels {
         (.kerasMinimalRNNCell, sequence),
         (.kerasLSTM, sequence),
         (.kerasGRU, sequence),
+        (.kerasRNN, { f in KerasNestedProblem.isNested(f) ? try KerasNestedProblem(f) as any FixtureModel : try sequence(f) }),
         (.torchRNN, sequence),
         (.torchLSTM, sequence),
         (.torchGRU, sequence),
@@ -93,6 +94,7 @@ extension SequenceProblem: FixtureModel {}
 extension ChunkedProblem: FixtureModel {}
 extension BidirectionalProblem: FixtureModel {}
 extension KerasBidirectionalProblem: FixtureModel {}
+extension KerasNestedProblem: FixtureModel {}
 extension KerasSequentialProblem: OneOutputModel {}
 extension KerasEncoderDecoderProblem: OneOutputModel {}
 extension MinCharProblem: FixtureModel {}

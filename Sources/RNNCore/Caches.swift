@@ -47,6 +47,8 @@ public enum StepCache<Scalar: RNNFloat>: Sendable {
     case lstm(LSTMStepCache<Scalar>)
     case gru(GRUStepCache<Scalar>)
     case cifg(CIFGStepCache<Scalar>)
+    /// 003's NestedCell: linear, its backward needs only x, which the caller keeps.
+    case nested
 
     // One accessor per family, alike on purpose: each names its family in its trap message.
 

@@ -71,6 +71,9 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// `1 − f`. See `CIFGConfig`.
     case cifgLSTM(CIFGConfig)
 
+    /// 003's `NestedCell` (nested inputs and states), run flat. See `NestedConfig`.
+    case kerasNested(NestedConfig)
+
     /// A GRU of any flavor: TF v1 `GRUCell`, Keras `GRUCell` with `reset_after` either way,
     /// one layer of PyTorch `nn.GRU`. See `GRUConfig`.
     case gru(GRUConfig)
@@ -88,6 +91,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case let .lstm(c): return c.flavor.rawValue
         case let .gru(c): return c.flavor.rawValue
         case .cifgLSTM: return CIFGConfig.kind
+        case .kerasNested: return NestedConfig.kind
         }
     }
 
@@ -108,6 +112,8 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             if c.activation != .tanh { parts.append("activation: \(c.activation.rawValue)") }
             if !c.stateIsTuple { parts.append("state_is_tuple: false") }
             return "\(c.flavor.rawValue)(\(parts.joined(separator: ", ")))"
+        case let .kerasNested(c):
+            return "NestedCell(unit_1: \(c.unit1), unit_2: \(c.unit2), unit_3: \(c.unit3); inputs \(c.input1), [\(c.input2), \(c.input3)])"
         case let .cifgLSTM(c):
             var parts = ["num_units: \(c.units)"]
             if let p = c.projection { parts.append("num_proj: \(p)") }
@@ -131,6 +137,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case let .lstm(c): return c.units
         case let .gru(c): return c.units
         case let .cifgLSTM(c): return c.units
+        case let .kerasNested(c): return c.flatOutput
         }
     }
 
@@ -140,6 +147,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case let .numpyRNN(_, o): return o
         case let .lstm(c): return c.outputWidth
         case let .cifgLSTM(c): return c.outputWidth
+        case let .kerasNested(c): return c.flatOutput
         default: return units
         }
     }
@@ -149,6 +157,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     public var stateSizes: [Int] {
         if case let .lstm(c) = self { return c.stateSizes }
         if case let .cifgLSTM(c) = self { return c.stateSizes }
+        if case let .kerasNested(c) = self { return [c.unit1, c.unit2 * c.unit3] }
         return [units]
     }
 
@@ -173,6 +182,8 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             return c.parameterShapes(inputSize: i)
         case let .cifgLSTM(c):
             return c.parameterShapes(inputSize: i)
+        case let .kerasNested(c):
+            return c.parameterShapes()
         }
     }
 
@@ -181,6 +192,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         if case let .lstm(c) = self { try c.validate() }
         if case let .gru(c) = self { try c.validate() }
         if case let .cifgLSTM(c) = self { try c.validate() }
+        if case let .kerasNested(c) = self { try c.validate(inputSize: inputSize) }
         if case let .torchRNN(_, a, _) = self, a != .tanh && a != .relu {
             throw RNNError(.invalid, kind, "nonlinearity must be 'tanh' or 'relu' (PyTorch's two), got '\(a.rawValue)'")
         }

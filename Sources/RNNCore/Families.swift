@@ -72,7 +72,7 @@ public struct ElmanLayout: CellLayout {
         case let .numpyRNN(h, _):
             // before_activation = state·w_cell_state + x·w_cell_input + b_cell
             self.init(units: h, activation: .tanh, wx: WeightBlock(index: 1, row: 0), wh: WeightBlock(index: 0, row: 0), biases: [2])
-        case .lstm, .gru, .cifgLSTM:
+        case .lstm, .gru, .cifgLSTM, .kerasNested:
             preconditionFailure("\(spec.kind) is not a tanh RNN")
         }
     }

@@ -1,7 +1,7 @@
 /// One of the two implementations of every cell: `RNNScalar.Implementation` (the plain-loop
 /// reference) or `RNNBLAS.Implementation` (OpenBLAS). Each provides the arithmetic of every
 /// family under the same names, as nested types (`Implementation.Elman`, `.NumpyRNN`, `.LSTM`,
-/// `.GRU`, `.CIFG`, `.Dense`, `.MinCharRNN`); the dispatch from a spec to a cell is here, once. Fixture
+/// `.GRU`, `.CIFG`, `.Nested`, `.Dense`, `.MinCharRNN`); the dispatch from a spec to a cell is here, once. Fixture
 /// runners, the CLI and the tests take an implementation as a value of this protocol's metatype.
 public protocol RNNImplementation: Sendable {
     /// `scalar` or `blas`.
@@ -12,6 +12,7 @@ public protocol RNNImplementation: Sendable {
     associatedtype LSTM: LSTMArithmetic
     associatedtype GRU: GRUArithmetic
     associatedtype CIFG: CIFGArithmetic
+    associatedtype Nested: NestedArithmetic
     associatedtype Dense: DenseArithmetic
     associatedtype MinCharRNN: MinCharRNNArithmetic
 }
@@ -26,6 +27,7 @@ extension RNNImplementation {
         case let .lstm(c): return FamilyCell<LSTM, T>(c, inputSize: inputSize, parameters: parameters)
         case let .gru(c): return FamilyCell<GRU, T>(c, inputSize: inputSize, parameters: parameters)
         case let .cifgLSTM(c): return FamilyCell<CIFG, T>(c, inputSize: inputSize, parameters: parameters)
+        case let .kerasNested(c): return FamilyCell<Nested, T>(c, inputSize: inputSize, parameters: parameters)
         }
     }
 

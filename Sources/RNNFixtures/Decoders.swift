@@ -234,6 +234,23 @@ func decodeKerasLayer(_ m: [String: JSONValue], kind: String, inputSize: Int, pa
                            goBackwards: try boolKey(m, "go_backwards", path: path, default: false))
 }
 
+/// `keras.RNN(cell)` with a Keras cell as the equivalent layer object: the cell's keys (its
+/// `units`, activations, `weights`) merged into the layer's, the kind the layer's of that cell.
+func kerasRNNAsLayer(_ m: [String: JSONValue]) throws -> ([String: JSONValue], String) {
+    guard let cell = m["cell"]?.objectValue else { throw RNNError(.missing, "model.cell", "keras.RNN needs its cell object") }
+    let layers = ["keras.LSTMCell": "keras.LSTM", "keras.GRUCell": "keras.GRU", "keras.SimpleRNNCell": "keras.SimpleRNN"]
+    guard let ck = cell["kind"]?.stringValue, let kind = layers[ck] else {
+        throw RNNError(.unsupported, "model.cell.kind", "keras.RNN takes keras.LSTMCell, keras.GRUCell, keras.SimpleRNNCell or NestedCell, got \(cell["kind"]?.serialized() ?? "none")")
+    }
+    var merged = m
+    merged["cell"] = nil
+    for (k, v) in cell where k != "kind" {
+        guard merged[k] == nil else { throw RNNError(.invalid, "model.cell.\(k)", "given on both the layer and its cell") }
+        merged[k] = v
+    }
+    return (merged, kind)
+}
+
 /// A sequence model from a fixture, in one of the kinds `tf.nn.dynamic_rnn`, `numpy.rnn`,
 /// `keras.SimpleRNN`, `keras.MinimalRNNCell`, ready to run in either precision.
 public struct SequenceProblem: Sendable {
@@ -352,8 +369,10 @@ public struct SequenceProblem: Sendable {
             guard ws.rank == 2, wo.rank == 2 else { throw RNNError(.shape, "model.weights", "w_cell_state and w_output must be matrices") }
             let spec = CellSpec.numpyRNN(units: ws.shape[0], outputs: wo.shape[1])
             cells = [CellEntry(spec: spec, inputSize: x.shape[2], weightNames: try weightNames(m, spec: spec, inputSize: x.shape[2], path: "model"))]
-        case "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU":
+        case "keras.SimpleRNN", "keras.MinimalRNNCell", "keras.LSTM", "keras.GRU", "keras.RNN":
             family = .keras
+            // keras.RNN(cell): the cell's keys are the layer's of the same kind (LSTM(10) is RNN(LSTMCell(10)))
+            let (layerObject, layerKind) = kind == "keras.RNN" ? try kerasRNNAsLayer(m) : (m, kind)
             if let (mn, md) = try f.namedTensor(m, "mask", path: "model") {
                 guard md.isInteger, md.shape == [x.shape[0], x.shape[1]] else {
                     throw RNNError(.shape, "tensors.\(mn)", "a Keras mask is an integer (0/1) tensor [B, T] = [\(x.shape[0]), \(x.shape[1])], got \(md.shape)")
@@ -361,7 +380,7 @@ public struct SequenceProblem: Sendable {
                 kerasMask = md.ints.map { $0 != 0 }
                 zeroOutputForMask = try boolKey(m, "zero_output_for_mask", path: "model", default: false)
             }
-            let layer = try decodeKerasLayer(m, kind: kind, inputSize: x.shape[2], path: "model",
+            let layer = try decodeKerasLayer(layerObject, kind: layerKind, inputSize: x.shape[2], path: "model",
                                              alsoKnown: ["x", "initial_state", "upstream", "mask", "zero_output_for_mask"])
             timeMajor = false
             returnSequences = layer.returnSequences

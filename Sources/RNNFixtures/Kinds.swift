@@ -15,6 +15,9 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case kerasMinimalRNNCell = "keras.MinimalRNNCell"
     case kerasLSTM = "keras.LSTM"
     case kerasGRU = "keras.GRU"
+    /// `keras.layers.RNN(cell)`: a Keras cell (`keras.LSTMCell`, `keras.GRUCell`,
+    /// `keras.SimpleRNNCell`) or 003's `NestedCell`.
+    case kerasRNN = "keras.RNN"
     case torchRNN = "torch.nn.RNN"
     case torchLSTM = "torch.nn.LSTM"
     case torchGRU = "torch.nn.GRU"

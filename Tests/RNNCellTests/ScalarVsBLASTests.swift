@@ -1,6 +1,7 @@
 import PropertyBased
 import RNNBLAS
 import RNNCore
+import RNNLayers
 import RNNScalar
 import RNNCheck
 import RNNFixtures
@@ -168,6 +169,40 @@ struct ScalarVsBLASTests {
             }
         }
         #expect(n == Activation.allCases.count * 9)
+    }
+
+    /// 003's NestedCell under `keras.RNN` (`KerasNestedRNN`), random sizes (1 to 3 each), with
+    /// and without sequences, go_backwards and a mask: outputs, states and every gradient agree.
+    @Test func nestedCells() throws {
+        for n in 0..<24 {
+            var rng = try numpyRandomState(seed: 900 + n)
+            func size() -> Int { 1 + Int(rng.source.nextUInt32() % 3) }
+            let cfg = NestedConfig(unit1: size(), unit2: size(), unit3: size(), input1: size(), input2: size(), input3: size())
+            let (b, t) = (size(), size() + 1)
+            func tensor(_ shape: [Int]) -> Tensor<Double> {
+                Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-1, 1) })
+            }
+            let weights = ["kernel_1": tensor([cfg.input1, cfg.unit1]), "kernel_2_3": tensor([cfg.input2, cfg.input3, cfg.unit2, cfg.unit3])]
+            let x = [tensor([b, t, cfg.input1]), tensor([b, t, cfg.input2, cfg.input3])]
+            let s0 = [tensor([b, cfg.unit1]), tensor([b, cfg.unit2, cfg.unit3])]
+            let mask: [[Bool]]? = n % 3 == 0 ? nil : (0..<b).map { _ in (0..<t).map { _ in rng.uniform(-1, 1) > -0.3 } }
+            let (sequences, backwards) = (n % 2 == 0, n % 4 >= 2)
+            func run(_ impl: any RNNImplementation.Type) throws -> [Tensor<Double>] {
+                let cell = try impl.buildCell(.kerasNested(cfg), inputSize: cfg.flatInput, given: weights)
+                let layer = try KerasNestedRNN(config: cfg, layer: KerasRNN(cell: cell, returnSequences: sequences, returnState: true,
+                                                                           goBackwards: backwards, zeroOutputForMask: n % 5 == 0))
+                let f = try layer.forward(x, initialState: s0, mask: mask)
+                let g = try layer.backward(f, dOutputs: f.outputs.map { Tensor(shape: $0.shape, repeating: 0.5) },
+                                           dFinalState: f.finalState.map { Tensor(shape: $0.shape, repeating: -0.25) })
+                return f.outputs + f.finalState + g.dx + g.dInitialState + g.dWeights.tensors
+            }
+            let a = try run(RNNScalar.Implementation.self), c = try run(RNNBLAS.Implementation.self)
+            #expect(a.count == c.count)
+            let scale = a.flatMap { $0.data.map(abs) }.max() ?? 0
+            for (k, (u, v)) in zip(a, c).enumerated() {
+                #expect(u.shape == v.shape && maxAbsError(u.data, v.data) <= 1e-12 * max(1, scale), "\(cfg) case \(n): result \(k)")
+            }
+        }
     }
 
     /// Every combination of the options `drawOptions` draws, for each kind that has them, both

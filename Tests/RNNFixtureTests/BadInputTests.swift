@@ -170,6 +170,33 @@ struct BadInputTests {
         #expect(error(d) == nil, "norm_gain only initialises gamma")
     }
 
+    /// keras.RNN: a nested x of the wrong arity or shape, a cell kind Keras has no layer for, a key
+    /// on both the layer and its cell: one line naming the key.
+    @Test func kerasRNNCells() throws {
+        let base = try loadFixture("keras-nested-cell-sequences-state-f64.json").document
+        var d = base
+        modify(&d, ["model", "x"], .array([.string("x/feature1")]))
+        #expect(error(d)?.description == "broken.json: model.x: NestedCell takes two inputs (feature1, feature2), got 1")
+        d = base
+        modify(&d, ["model", "x"], .string("x/feature1"))
+        #expect(error(d)?.location == "broken.json: model.x")
+        d = base
+        modify(&d, ["model", "x"], .array([.string("x/feature1"), .string("x/feature1")]))
+        #expect(error(d)?.description.hasPrefix("broken.json: model.x[1]: feature2 must be [B, T, I2, I3]") == true)
+        d = base
+        modify(&d, ["model", "initial_state"], .array([.string("initial_state/0")]))
+        #expect(error(d)?.location == "broken.json: model.initial_state")
+        d = base
+        modify(&d, ["model", "cell", "weights", "kernel_2_3"], nil)
+        #expect(error(d)?.location == "broken.json: model.cell.weights.kernel_2_3")
+        var l = try loadFixture("keras-003-rnn-lstmcell10.json").document
+        modify(&l, ["model", "cell", "kind"], .string("keras.ConvLSTM2DCell"))
+        #expect(error(l)?.location == "broken.json: model.cell.kind")
+        l = try loadFixture("keras-003-rnn-lstmcell10.json").document
+        modify(&l, ["model", "units"], .number(10))
+        #expect(error(l)?.description == "broken.json: model.cell.units: given on both the layer and its cell")
+    }
+
     @Test func nanInWeightsIsReportedWithItsIndex() throws {
         // Python's json module writes a bare NaN; we read it and refuse it by name and index.
         var text = try String(contentsOf: fixturesDir.appendingPathComponent("tf-basicrnn-f64-b1-t1-h1.json"), encoding: .utf8)

@@ -29,6 +29,23 @@ struct FixtureTests {
         }
     }
 
+    /// 003: "mathematically, RNN(LSTMCell(10)) produces the same result as LSTM(10)". Keras 3's
+    /// own numbers for the pair (same weights, inputs, states and cotangents; the layer may run
+    /// another kernel) agree to float32 rounding: outputs, final states and every gradient but
+    /// the weights', whose paths differ and are compared by their last component.
+    @Test func rnnOfLSTMCellIsLSTM() throws {
+        let a = try #require(try loadFixture("keras-003-lstm10.json").expected())
+        let b = try #require(try loadFixture("keras-003-rnn-lstmcell10.json").expected())
+        #expect(a.entries.count == b.entries.count)
+        func tail(_ key: String) -> String { key.split(separator: "/").suffix(1).joined() }
+        for e in a.entries {
+            let other = try #require(b.entries.first { $0.key == e.key || (e.key.hasPrefix("gradients/lstm") && tail($0.key) == tail(e.key) && $0.key.hasPrefix("gradients/rnn")) },
+                                     "no \(e.key) in the RNN(LSTMCell) fixture")
+            let scale = max(1, e.value.values.map(abs).max() ?? 0)
+            #expect(maxAbsError(e.value.values, other.value.values) <= 1e-6 * scale, "\(e.key)")
+        }
+    }
+
     /// Fixtures of differentiable models carry the gradient of every weight, of x and of every
     /// initial state: none may be skipped.
     @Test(arguments: fixtureNames.filter { $0.hasPrefix("tf-") || $0.hasPrefix("keras-") || $0.hasPrefix("numpy-004") })
