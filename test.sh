@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash ./deps.sh
+source ./openblas-env.sh
 exec swift test "$@"

@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash ./deps.sh
+source ./openblas-env.sh
 swift build -c release --product rnnref 2>&1 | grep -E "error|warning: |Compiling rnnref|Build complete" || true
 exec .build/release/rnnref verify "$@"

@@ -18,7 +18,8 @@ struct TrainingTests {
 
     /// `Fixtures/programs/min-char-rnn-sonnets-seed7.txt` is what numpy printed running the
     /// document's program (Fixtures/generate/min_char_rnn_program.py). Through iteration 500,
-    /// the Swift program prints exactly the same lines: samples and losses.
+    /// the Swift program prints exactly the same lines: samples and losses. Bit for bit needs
+    /// OpenBLAS's same kernels: `test.sh` pins `OPENBLAS_CORETYPE=Haswell` (`openblas-env.sh`).
     @Test func minCharRNNPrintsWhatNumpyPrints() throws {
         let transcript = try String(contentsOf: Self.root.appendingPathComponent("Fixtures/programs/min-char-rnn-sonnets-seed7.txt"), encoding: .utf8)
         let expected = transcript.components(separatedBy: "\n")
