@@ -6,47 +6,10 @@ own ops, and `tf.contrib.layers.layer_norm` as TF 1.x computes it (moments over 
 names (`W_0`, `B`, `W_F_diag`, `W_O_diag`, `W_P_0`, `transform/gamma`, ...), so a checkpoint of
 the contrib cell maps one to one.
 
-TF 1.x's source, quoted (the parts this file reproduces):
-
-    concat_w = _get_concat_variable("W", [input_size.value + num_proj, 3 * self._num_units], dtype, self._num_unit_shards)
-    b = vs.get_variable("B", shape=[3 * self._num_units], initializer=init_ops.zeros_initializer(), dtype=dtype)
-    # j = new_input, f = forget_gate, o = output_gate
-    cell_inputs = array_ops.concat([inputs, m_prev], 1)
-    lstm_matrix = math_ops.matmul(cell_inputs, concat_w)
-    # If layer nomalization is applied, do not add bias
-    if not self._layer_norm:
-      lstm_matrix = nn_ops.bias_add(lstm_matrix, b)
-    j, f, o = array_ops.split(value=lstm_matrix, num_or_size_splits=3, axis=1)
-    # Apply layer normalization
-    if self._layer_norm:
-      j = _norm(self._norm_gain, self._norm_shift, j, "transform")
-      f = _norm(self._norm_gain, self._norm_shift, f, "forget")
-      o = _norm(self._norm_gain, self._norm_shift, o, "output")
-    # Diagonal connections
-    if self._use_peepholes:
-      w_f_diag = vs.get_variable("W_F_diag", shape=[self._num_units], dtype=dtype)
-      w_o_diag = vs.get_variable("W_O_diag", shape=[self._num_units], dtype=dtype)
-    if self._use_peepholes:
-      f_act = sigmoid(f + self._forget_bias + w_f_diag * c_prev)
-    else:
-      f_act = sigmoid(f + self._forget_bias)
-    c = (f_act * c_prev + (1 - f_act) * self._activation(j))
-    # Apply layer normalization
-    if self._layer_norm:
-      c = _norm(self._norm_gain, self._norm_shift, c, "state")
-    if self._use_peepholes:
-      m = sigmoid(o + w_o_diag * c) * self._activation(c)
-    else:
-      m = sigmoid(o) * self._activation(c)
-    if self._num_proj is not None:
-      concat_w_proj = _get_concat_variable("W_P", [self._num_units, self._num_proj], dtype, self._num_proj_shards)
-      m = math_ops.matmul(m, concat_w_proj)
-      if self._proj_clip is not None:
-        m = clip_ops.clip_by_value(m, -self._proj_clip, self._proj_clip)
-    new_state = (rnn_cell_impl.LSTMStateTuple(c, m) if self._state_is_tuple else array_ops.concat([c, m], 1))
-    return m, new_state
-
-and `_norm` / `layers.layer_norm` (tensorflow/contrib/layers/python/layers/layers.py):
+The class's `call` below is TF 1.x's, line for line (`_get_concat_variable("W", ...)` with one
+shard is the variable `W_0`, `"W_P"` likewise `W_P_0`; `vs.get_variable` is
+`tf.compat.v1.get_variable`). What it calls from elsewhere, quoted: `_norm` and
+`layers.layer_norm` (tensorflow/contrib/layers/python/layers/layers.py):
 
     def _norm(g, b, inp, scope):
       shape = inp.get_shape()[-1:]

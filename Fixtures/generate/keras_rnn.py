@@ -221,59 +221,14 @@ def bidirectional_case(name, about, make_layer, kind, merge_mode, units, n_state
                                "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, model, tensors, expected)
 
 
-def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, seed, n_states):
-    """003's stateful layer over consecutive batches: each call starts from the state the
-    previous call left (a variable, so no gradient crosses calls); one tape around each call."""
+def run_stateful(name, about, make_layer, model, n_calls, T, B, I, dtype, seed):
+    """A stateful layer (or Bidirectional) over consecutive batches: each call starts from the
+    state the previous call left (a variable, so no gradient crosses calls); one tape around
+    each call. `model(layer)` gives the fixture's model object without x and upstream."""
     keras.backend.clear_session()     # layer names (hence weight paths) do not depend on earlier cases
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
     layer = make_layer(dtype)
-    xs = [rng.uniform(-1, 1, size=(B, T, I)).astype(npdt) for _ in range(n_calls)]
-    layer(xs[0])
-    tensors = {}
-    for w in layer.weights:
-        v = rng.uniform(-0.6, 0.6, size=tuple(w.shape)).astype(npdt)
-        w.assign(v)
-        tensors[w.path] = v
-    layer.reset_states()
-    outs, us, total = [], [], {}
-    names = [w.path for w in layer.trainable_weights]
-    states = None
-    for k, x in enumerate(xs):
-        tx = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(tx)
-            out = layer(tx)
-            seq = out[0] if isinstance(out, (list, tuple)) else out
-            u = rng.uniform(-1, 1, size=tuple(seq.shape)).astype(npdt)
-            loss = tf.reduce_sum(seq * u)
-        g = tape.gradient(loss, [w.value for w in layer.trainable_weights] + [tx])
-        for n, gv in zip(names, g[:-1]):
-            total[n] = total.get(n, 0) + gv.numpy()
-        total["x/%d" % k] = g[-1].numpy()
-        outs.append(seq.numpy())
-        us.append(u)
-        tensors["x/%d" % k] = x
-        tensors["upstream/outputs/%d" % k] = u
-    states = [s_.numpy() for s_ in layer.states] if hasattr(layer, "states") else []
-    layer.reset_states()
-    model = dict(cfg, kind=kind, stateful=True, return_sequences=layer.return_sequences, return_state=False,
-                 weights={w.path.split("/")[-1]: w.path for w in layer.weights},
-                 x=["x/%d" % k for k in range(n_calls)],
-                 upstream={"outputs": ["upstream/outputs/%d" % k for k in range(n_calls)]})
-    expected = {"outputs": [common.tensor(o) for o in outs],
-                "gradients": {n: common.tensor(v) for n, v in total.items()}}
-    common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
-                               "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, model, tensors, expected)
-
-
-def stateful_bidirectional_case(name, about, make_layer, kind, merge_mode, n_calls, T, B, I, dtype, seed):
-    """keras.layers.Bidirectional over a stateful layer across consecutive batches: both the
-    forward and the backward layer keep their final state for the next call."""
-    keras.backend.clear_session()
-    rng = np.random.RandomState(seed)
-    npdt = np.float32 if dtype == "float32" else np.float64
-    layer = keras.layers.Bidirectional(make_layer(dtype), merge_mode=merge_mode, dtype=dtype)
     xs = [rng.uniform(-1, 1, size=(B, T, I)).astype(npdt) for _ in range(n_calls)]
     layer(xs[0])
     tensors = {}
@@ -288,7 +243,8 @@ def stateful_bidirectional_case(name, about, make_layer, kind, merge_mode, n_cal
         tx = tf.constant(x)
         with tf.GradientTape() as tape:
             tape.watch(tx)
-            seq = layer(tx)
+            out = layer(tx)
+            seq = out[0] if isinstance(out, (list, tuple)) else out
             u = rng.uniform(-1, 1, size=tuple(seq.shape)).astype(npdt)
             loss = tf.reduce_sum(seq * u)
         g = tape.gradient(loss, [w.value for w in layer.trainable_weights] + [tx])
@@ -299,15 +255,31 @@ def stateful_bidirectional_case(name, about, make_layer, kind, merge_mode, n_cal
         tensors["x/%d" % k] = x
         tensors["upstream/outputs/%d" % k] = u
     layer.reset_states()
-    model = {"kind": "keras.Bidirectional", "merge_mode": merge_mode, "stateful": True,
-             "layer": layer_model(layer.forward_layer, kind), "backward_layer": layer_model(layer.backward_layer, kind),
-             "x": ["x/%d" % k for k in range(n_calls)],
-             "upstream": {"outputs": ["upstream/outputs/%d" % k for k in range(n_calls)]}}
-    model["backward_layer"]["go_backwards"] = False   # as the wrapped layer; Bidirectional flips it
+    m = dict(model(layer), x=["x/%d" % k for k in range(n_calls)],
+             upstream={"outputs": ["upstream/outputs/%d" % k for k in range(n_calls)]})
     expected = {"outputs": [common.tensor(o) for o in outs],
                 "gradients": {n: common.tensor(v) for n, v in total.items()}}
     common.write(name, about, {"generator": "Fixtures/generate/keras_rnn.py", "framework": common.versions(np, tf, keras),
-                               "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, model, tensors, expected)
+                               "seed": seed, "document": "“Recurrent Neural Networks (RNN) with Keras” (003)"}, dtype, m, tensors, expected)
+
+
+def stateful_case(name, about, make_layer, kind, cfg, n_calls, T, B, I, dtype, seed, n_states):
+    """003's stateful layer over consecutive batches."""
+    run_stateful(name, about, make_layer,
+                 lambda layer: dict(cfg, kind=kind, stateful=True, return_sequences=layer.return_sequences, return_state=False,
+                                    weights={w.path.split("/")[-1]: w.path for w in layer.weights}),
+                 n_calls, T, B, I, dtype, seed)
+
+
+def stateful_bidirectional_case(name, about, make_layer, kind, merge_mode, n_calls, T, B, I, dtype, seed):
+    """keras.layers.Bidirectional over a stateful layer across consecutive batches: both the
+    forward and the backward layer keep their final state for the next call."""
+    def model(layer):
+        return {"kind": "keras.Bidirectional", "merge_mode": merge_mode, "stateful": True,
+                "layer": layer_model(layer.forward_layer, kind),
+                "backward_layer": dict(layer_model(layer.backward_layer, kind), go_backwards=False)}   # Bidirectional flips it
+    run_stateful(name, about, lambda d: keras.layers.Bidirectional(make_layer(d), merge_mode=merge_mode, dtype=d), model,
+                 n_calls, T, B, I, dtype, seed)
 
 
 def sequential_case(name, about, make_layers, T, B, I, dtype, seed):

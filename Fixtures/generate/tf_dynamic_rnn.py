@@ -337,17 +337,22 @@ def gru_cases():
         run_case(name, about, cells, T, B, I, dt, tm, lens, seed, document="“基本概念” (002)", weight_scale=0.8)
 
 
+def run_random(r, name, about, cells, seed, document):
+    """The rest of a random configuration from the same stream `r`: T, B, I, dtype, major order,
+    lengths (half the time), then the case."""
+    T, B, I = int(r.randint(1, 7)), int(r.randint(1, 5)), int(r.randint(1, 5))
+    dt = str(r.choice(["float32", "float64"]))
+    tm = bool(r.randint(2))
+    lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
+    run_case(name, about, cells, T, B, I, dt, tm, lens, seed, weight_scale=0.8, document=document)
+
+
 def random_gru(seed):
     """One random tf.GRUCell configuration (one or two layers, random biases and state)."""
     r = np.random.RandomState(seed)
     layers = int(r.randint(1, 3))
     cells = [{"kind": "tf.GRUCell", "num_units": int(r.randint(1, 6))} for _ in range(layers)]
-    T, B, I = int(r.randint(1, 7)), int(r.randint(1, 5)), int(r.randint(1, 5))
-    dt = str(r.choice(["float32", "float64"]))
-    tm = bool(r.randint(2))
-    lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
-    run_case("tf-random-gru-%d" % seed, "random GRU configuration %d: %s" % (seed, cells), cells, T, B, I, dt, tm, lens, seed,
-             weight_scale=0.8, document="“基本概念” (002)")
+    run_random(r, "tf-random-gru-%d" % seed, "random GRU configuration %d: %s" % (seed, cells), cells, seed, "“基本概念” (002)")
 
 
 def bidirectional_case(name, about, cells_fw, cells_bw, T, B, I, dtype, time_major, lengths, seed, weight_scale=0.7):
@@ -651,12 +656,7 @@ def random_cifg(seed):
         cells.append(c)
     if r.randint(2):
         cells.append({"kind": "tf.LSTMCell", "num_units": int(r.randint(1, 5))})
-    T, B, I = int(r.randint(1, 7)), int(r.randint(1, 5)), int(r.randint(1, 5))
-    dt = str(r.choice(["float32", "float64"]))
-    tm = bool(r.randint(2))
-    lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
-    run_case("tf-random-cifg-%d" % seed, "random coupled-gate LSTM configuration %d: %s" % (seed, cells), cells, T, B, I, dt, tm, lens, seed,
-             weight_scale=0.8, document="“基本概念” (002)")
+    run_random(r, "tf-random-cifg-%d" % seed, "random coupled-gate LSTM configuration %d: %s" % (seed, cells), cells, seed, "“基本概念” (002)")
 
 
 def random_lstm(seed):
@@ -679,12 +679,7 @@ def random_lstm(seed):
         if r.randint(5) == 0:
             c["state_is_tuple"] = False
         cells.append(c)
-    T, B, I = int(r.randint(1, 7)), int(r.randint(1, 5)), int(r.randint(1, 5))
-    dt = str(r.choice(["float32", "float64"]))
-    tm = bool(r.randint(2))
-    lens = [int(v) for v in r.randint(0, T + 1, size=B)] if r.randint(2) else None
-    run_case("tf-random-lstm-%d" % seed, "random LSTM configuration %d: %s" % (seed, cells), cells, T, B, I, dt, tm, lens, seed,
-             weight_scale=0.8, document="“循环神经网络” (000)")
+    run_random(r, "tf-random-lstm-%d" % seed, "random LSTM configuration %d: %s" % (seed, cells), cells, seed, "“循环神经网络” (000)")
 
 
 if __name__ == "__main__":

@@ -9,16 +9,21 @@ extension Implementation {
     public enum CIFG: CIFGArithmetic {
         static let epsilon = 1e-12
 
-        /// Layer norm of `v[from ..< from + H]` in place (TF's `nn.batch_normalization` form:
-        /// inv = gamma/sqrt(var + ε), y = v·inv + (beta − mean·inv)); nothing without `norm`.
-        static func normalize<T: RNNFloat>(_ v: inout [T], from: Int, _ norm: (gamma: [T], beta: [T])?, units nH: Int) {
-            guard let norm else { return }
+        /// The mean of `v[from ..< from + H]` and 1/sqrt(var + ε) (the biased variance, as `nn.moments`).
+        static func moments<T: RNNFloat>(_ v: [T], from: Int, units nH: Int) -> (mean: T, r: T) {
             var mean: T = 0, variance: T = 0
             for u in 0..<nH { mean += v[from + u] }
             mean /= T(nH)
             for u in 0..<nH { let d = v[from + u] - mean; variance += d * d }
             variance /= T(nH)
-            let r = 1 / (variance + T(epsilon)).squareRoot()
+            return (mean, 1 / (variance + T(epsilon)).squareRoot())
+        }
+
+        /// Layer norm of `v[from ..< from + H]` in place (TF's `nn.batch_normalization` form:
+        /// inv = gamma/sqrt(var + ε), y = v·inv + (beta − mean·inv)); nothing without `norm`.
+        static func normalize<T: RNNFloat>(_ v: inout [T], from: Int, _ norm: (gamma: [T], beta: [T])?, units nH: Int) {
+            guard let norm else { return }
+            let (mean, r) = moments(v, from: from, units: nH)
             for u in 0..<nH {
                 let inv = r * norm.gamma[u]
                 v[from + u] = v[from + u] * inv + (norm.beta[u] - mean * inv)
@@ -30,12 +35,7 @@ extension Implementation {
         static func normalizeBackward<T: RNNFloat>(_ d: inout [T], _ dFrom: Int, _ v: [T], from: Int, _ norm: (gamma: [T], beta: [T])?,
                                                    units nH: Int, dGamma: inout [T], dBeta: inout [T]) {
             guard let norm else { return }
-            var mean: T = 0, variance: T = 0
-            for u in 0..<nH { mean += v[from + u] }
-            mean /= T(nH)
-            for u in 0..<nH { let e = v[from + u] - mean; variance += e * e }
-            variance /= T(nH)
-            let r = 1 / (variance + T(epsilon)).squareRoot()
+            let (mean, r) = moments(v, from: from, units: nH)
             var meanD: T = 0, meanDX: T = 0
             for u in 0..<nH {
                 let xHat = (v[from + u] - mean) * r, dy = d[dFrom + u]
@@ -98,13 +98,7 @@ extension Implementation {
                     go[r + u] = o; actC[r + u] = a; mh[r + u] = o * a
                 }
             }
-            var mRaw = mh, m = mh
-            if let pr = l.projection {
-                mRaw = [T](repeating: 0, count: batch * nP)
-                pr.multiply(p, mh, m: batch, k: nH, n: nP, beta: 0, into: &mRaw)
-                m = mRaw
-                if let pc = config.projClip.map({ T($0) }) { for k in m.indices { m[k] = clip(m[k], -pc, pc) } }
-            }
+            let (mRaw, m) = l.projection.map { project(mh, $0, p, rows: batch, units: nH, width: nP, clip: config.projClip) } ?? (mh, mh)
             let t = { (a: [T], w: Int) in Tensor(uncheckedShape: [batch, w], data: a) }
             return CellStep(output: t(m, nP), state: w.joinState(c: t(c, nH), h: t(m, nP)),
                             cache: .cifg(CIFGStepCache(z: t(z, n3), g: t(gg, nH), f: t(gf, nH), o: t(go, nH), j: t(jPre, nH), cRaw: t(cRaw, nH),
@@ -126,15 +120,10 @@ extension Implementation {
             let act = config.activation, gate = Activation.sigmoid
             var dm = dOutput.data
             for k in dm.indices { dm[k] += dmStateT.data[k] }
-            var dmh = dm
-            if let pr = l.projection {
-                if let pc = config.projClip.map({ T($0) }) {
-                    for k in dm.indices { dm[k] *= clipGradient(saved.mUnclipped.data[k], -pc, pc) }
-                }
-                dmh = [T](repeating: 0, count: batch * nH)
-                pr.multiplyTransposed(p, dm, m: batch, k: nH, n: nP, beta: 0, into: &dmh)
-                pr.accumulateGradient(&grads, saved.mh.data, dm, m: batch, k: nH, n: nP)
-            }
+            let dmh = l.projection.map {
+                projectBackward(dm, raw: saved.mUnclipped.data, mh: saved.mh.data, $0, p, rows: batch, units: nH, width: nP,
+                                clip: config.projClip, grads: &grads)
+            } ?? dm
             let norm = norms(w)
             var dGamma = [[T]](repeating: [T](repeating: 0, count: nH), count: 4), dBeta = dGamma
             let wF = l.peepholes.map { p.tensors[$0.f].data }, wO = l.peepholes.map { p.tensors[$0.o].data }

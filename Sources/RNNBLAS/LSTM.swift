@@ -49,13 +49,7 @@ extension Implementation {
                     cRaw[r + u] = raw; c[r + u] = cNew; actC[r + u] = a; mh[r + u] = o * a
                 }
             }
-            var mRaw = mh, m = mh
-            if let pr = projection {
-                mRaw = [T](repeating: 0, count: batch * nP)
-                pr.multiply(p, mh, m: batch, k: nH, n: nP, beta: 0, into: &mRaw)
-                m = mRaw
-                if let pc = config.projClip.map({ T($0) }) { for k in m.indices { m[k] = clip(m[k], -pc, pc) } }
-            }
+            let (mRaw, m) = projection.map { project(mh, $0, p, rows: batch, units: nH, width: nP, clip: config.projClip) } ?? (mh, mh)
             let t = { (a: [T], w: Int) in Tensor(uncheckedShape: [batch, w], data: a) }
             return CellStep(output: t(m, nP), state: w.joinState(c: c, h: m, batch: batch),
                             cache: .lstm(LSTMStepCache(i: t(gi, nH), f: t(gf, nH), g: t(gg, nH), o: t(go, nH), pre: t(pre, n4), cUnclipped: t(cRaw, nH),
@@ -80,15 +74,9 @@ extension Implementation {
             let act = config.activation, gate = config.recurrentActivation
             var dm = dOutput.data
             for k in dm.indices { dm[k] += dmState[k] }
-            var dmh = dm
-            if let pr = projection {
-                if let pc = config.projClip.map({ T($0) }) {
-                    for k in dm.indices { dm[k] *= clipGradient(mRaw[k], -pc, pc) }
-                }
-                dmh = [T](repeating: 0, count: batch * nH)
-                pr.multiplyTransposed(p, dm, m: batch, k: nH, n: nP, beta: 0, into: &dmh)
-                pr.accumulateGradient(&grads, mh, dm, m: batch, k: nH, n: nP)
-            }
+            let dmh = projection.map {
+                projectBackward(dm, raw: mRaw, mh: mh, $0, p, rows: batch, units: nH, width: nP, clip: config.projClip, grads: &grads)
+            } ?? dm
             let peep = w.peepholeVectors
             let (wI, wF, wO) = (peep?.i, peep?.f, peep?.o)
             var dwI = [T](repeating: 0, count: nH), dwF = dwI, dwO = dwI
@@ -137,4 +125,27 @@ extension Implementation {
         @inline(__always)
         static func flat<T: RNNFloat>(_ s: (c: Tensor<T>, h: Tensor<T>)) -> (c: [T], h: [T]) { (s.c.data, s.h.data) }
     }
+}
+
+/// An LSTM's output projection over flat rows (see RNNScalar's `project`): `m_raw = mh·W_P`
+/// [B, P] and `m = clip(m_raw, ±proj_clip)`.
+func project<T: RNNFloat>(_ mh: [T], _ pr: WeightBlock, _ p: Parameters<T>, rows: Int, units nH: Int, width nP: Int,
+                          clip projClip: Double?) -> (raw: [T], m: [T]) {
+    var raw = [T](repeating: 0, count: rows * nP)
+    pr.multiply(p, mh, m: rows, k: nH, n: nP, beta: 0, into: &raw)
+    var m = raw
+    if let pc = projClip.map({ T($0) }) { for k in m.indices { m[k] = clip(m[k], -pc, pc) } }
+    return (raw, m)
+}
+
+/// Its backward: `dm_raw = dm ⊙ 1[|m_raw| ≤ proj_clip]`, `dW_P += mhᵀ·dm_raw`, returns
+/// `dmh = dm_raw·W_Pᵀ`.
+func projectBackward<T: RNNFloat>(_ dm: [T], raw: [T], mh: [T], _ pr: WeightBlock, _ p: Parameters<T>, rows: Int, units nH: Int,
+                                  width nP: Int, clip projClip: Double?, grads: inout Parameters<T>) -> [T] {
+    var dmRaw = dm
+    if let pc = projClip.map({ T($0) }) { for k in dmRaw.indices { dmRaw[k] *= clipGradient(raw[k], -pc, pc) } }
+    var dmh = [T](repeating: 0, count: rows * nH)
+    pr.multiplyTransposed(p, dmRaw, m: rows, k: nH, n: nP, beta: 0, into: &dmh)
+    pr.accumulateGradient(&grads, mh, dmRaw, m: rows, k: nH, n: nP)
+    return dmh
 }

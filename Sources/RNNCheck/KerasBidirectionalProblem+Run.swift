@@ -61,19 +61,42 @@ extension KerasBidirectionalProblem {
         return r
     }
 
-    func loss<T: RNNFloat>(_ e: Evaluation<T>) -> T {
+    func listedRun<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>],
+                                gradients: Bool) throws -> (outputs: [Tensor<T>], finalState: [Tensor<T>], gradients: [String: Tensor<T>]?) {
+        let e = try evaluate(impl, t, gradients: gradients)
+        return (e.run.outputs, e.run.finalState, e.gradients)
+    }
+}
+
+extension KerasBidirectionalProblem: ListedResultsModel {}
+
+/// A model whose results are lists (outputs, final states) and whose loss is
+/// `L = Σ_k outputs[k] ⊙ upstream.outputs[k] + Σ_k final_state[k] ⊙ upstream.final_state[k]`:
+/// its gradient check follows from one run.
+protocol ListedResultsModel: FixtureModel {
+    var tensors: [String: TensorData] { get }
+    var upstreamOutputs: [TensorData]? { get }
+    var upstreamFinal: [TensorData]? { get }
+    var differentiableNames: [String] { get }
+    func listedRun<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>],
+                                gradients: Bool) throws -> (outputs: [Tensor<T>], finalState: [Tensor<T>], gradients: [String: Tensor<T>]?)
+}
+
+extension ListedResultsModel {
+    func loss<T: RNNFloat>(outputs: [Tensor<T>], finalState: [Tensor<T>]) -> T {
         var l: T = 0
-        if let u = upstreamOutputs { for (k, ut) in u.enumerated() { l += e.run.outputs[k].dot(ut.tensor(T.self)) } }
-        if let u = upstreamFinal { for (k, ut) in u.enumerated() { l += e.run.finalState[k].dot(ut.tensor(T.self)) } }
+        if let u = upstreamOutputs { for (k, ut) in u.enumerated() { l += outputs[k].dot(ut.tensor(T.self)) } }
+        if let u = upstreamFinal { for (k, ut) in u.enumerated() { l += finalState[k].dot(ut.tensor(T.self)) } }
         return l
     }
 
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let t = floatTensors(tensors, Double.self)
-        guard let g = try evaluate(impl, t, gradients: true).gradients else { return [] }
+        guard let g = try listedRun(impl, t, gradients: true).gradients else { return [] }
         return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates,
                                            useGSL: useGSL) { all in
-            loss(try evaluate(impl, all, gradients: false))
+            let e = try listedRun(impl, all, gradients: false)
+            return loss(outputs: e.outputs, finalState: e.finalState)
         }
     }
 }

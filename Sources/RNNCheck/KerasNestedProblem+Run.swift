@@ -45,18 +45,11 @@ extension KerasNestedProblem {
         return r
     }
 
-    func loss<T: RNNFloat>(_ e: Evaluation<T>) -> T {
-        var l: T = 0
-        if let u = upstreamOutputs { for (k, ut) in u.enumerated() { l += e.run.outputs[k].dot(ut.tensor(T.self)) } }
-        if let u = upstreamFinal { for (k, ut) in u.enumerated() { l += e.run.finalState[k].dot(ut.tensor(T.self)) } }
-        return l
-    }
-
-    public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let t = floatTensors(tensors, Double.self)
-        guard let g = try evaluate(impl, t, gradients: true).gradients else { return [] }
-        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates, useGSL: useGSL) { all in
-            loss(try evaluate(impl, all, gradients: false))
-        }
+    func listedRun<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>],
+                                gradients: Bool) throws -> (outputs: [Tensor<T>], finalState: [Tensor<T>], gradients: [String: Tensor<T>]?) {
+        let e = try evaluate(impl, t, gradients: gradients)
+        return (e.run.outputs, e.run.finalState, e.gradients)
     }
 }
+
+extension KerasNestedProblem: ListedResultsModel {}

@@ -42,16 +42,7 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
     /// Checks `x`, the initial state (nil: zeros) and `sequence_length` against the cells;
     /// returns (T, B).
     public func validate(x: Tensor<Scalar>, initialState: [Tensor<Scalar>]?, sequenceLength: [Int]?) throws -> (Int, Int) {
-        guard x.rank == 3 else {
-            throw RNNError(.shape, "x", "expected rank 3 (\(timeMajor ? "[T, B, I]" : "[B, T, I]")), got shape \(x.shape)")
-        }
-        let (tCount, batch) = timeMajor ? (x.shape[0], x.shape[1]) : (x.shape[1], x.shape[0])
-        guard x.shape[2] == cells[0].inputSize else {
-            throw RNNError(.shape, "x", "last dimension must be the input size \(cells[0].inputSize), got shape \(x.shape)")
-        }
-        if let bad = x.firstNonFinite() {
-            throw RNNError(.invalid, "x", "non-finite value \(bad.value) at index \(multiIndex(bad.index, shape: x.shape))")
-        }
+        let (tCount, batch) = try validateSequenceInput(x, timeMajor: timeMajor, inputSize: cells[0].inputSize)
         if let s = initialState {
             let sizes = stateSizes
             guard s.count == sizes.count else {
@@ -156,3 +147,18 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
     }
 }
 
+
+/// Checks a sequence input: rank 3 ([T, B, I] when `timeMajor`, else [B, T, I]), `inputSize`
+/// features, every value finite. Returns (T, B). Errors name `x`.
+public func validateSequenceInput<T: RNNFloat>(_ x: Tensor<T>, timeMajor: Bool, inputSize: Int) throws -> (steps: Int, batch: Int) {
+    guard x.rank == 3 else {
+        throw RNNError(.shape, "x", "expected rank 3 (\(timeMajor ? "[T, B, I]" : "[B, T, I]")), got shape \(x.shape)")
+    }
+    guard x.shape[2] == inputSize else {
+        throw RNNError(.shape, "x", "last dimension must be the input size \(inputSize), got shape \(x.shape)")
+    }
+    if let bad = x.firstNonFinite() {
+        throw RNNError(.invalid, "x", "non-finite value \(bad.value) at index \(multiIndex(bad.index, shape: x.shape))")
+    }
+    return timeMajor ? (x.shape[0], x.shape[1]) : (x.shape[1], x.shape[0])
+}

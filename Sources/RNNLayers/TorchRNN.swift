@@ -121,16 +121,7 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
     /// Checks x, the initial state and the lengths; returns (T, B). Errors name `x`,
     /// `initial_state[k]` and `lengths`.
     func validate(_ x: Tensor<T>, initialState: [Tensor<T>]?, lengths: [Int]?) throws -> (Int, Int) {
-        guard x.rank == 3 else {
-            throw RNNError(.shape, "x", "expected rank 3 (\(batchFirst ? "[B, T, I]" : "[T, B, I]")), got shape \(x.shape)")
-        }
-        let (steps, batch) = batchFirst ? (x.shape[1], x.shape[0]) : (x.shape[0], x.shape[1])
-        guard x.shape[2] == layers[0].inputSize else {
-            throw RNNError(.shape, "x", "last dimension must be the input size \(layers[0].inputSize), got shape \(x.shape)")
-        }
-        if let bad = x.firstNonFinite() {
-            throw RNNError(.invalid, "x", "non-finite value \(bad.value) at index \(multiIndex(bad.index, shape: x.shape))")
-        }
+        let (steps, batch) = try validateSequenceInput(x, timeMajor: !batchFirst, inputSize: layers[0].inputSize)
         if let s = initialState {
             guard s.count == stateCount else {
                 throw RNNError(.shape, "initial_state", "takes \(stateCount == 2 ? "(h_0, c_0)" : "h_0"), got \(s.count) tensors")

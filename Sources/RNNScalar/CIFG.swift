@@ -97,22 +97,8 @@ extension Implementation {
                     c[b, u] = cNew[u]; go[b, u] = o; actC[b, u] = a; mh[b, u] = o * a
                 }
             }
-            var mRaw = mh, m = mh
-            if let pr = l.projection {
-                // m = clip(m·W_P_0, −proj_clip, proj_clip)
-                mRaw = Tensor(zeros: [batch, nP])
-                for b in 0..<batch {
-                    for q in 0..<nP {
-                        var s: T = 0
-                        for u in 0..<nH { s += mh[b, u] * pr.at(p, u, q) }
-                        mRaw[b, q] = s
-                    }
-                }
-                m = mRaw
-                if let pc = config.projClip {
-                    for k in m.data.indices { m.data[k] = clip(m.data[k], T(-pc), T(pc)) }
-                }
-            }
+            // m = clip(m·W_P_0, −proj_clip, proj_clip)
+            let (mRaw, m) = l.projection.map { project(mh, $0, p, width: nP, clip: config.projClip) } ?? (mh, mh)
             return CellStep(output: m, state: w.joinState(c: c, h: m),
                             cache: .cifg(CIFGStepCache(z: z, g: gg, f: gf, o: go, j: jPre, cRaw: cRaw, c: c, actC: actC, mh: mh, mUnclipped: mRaw)))
         }
@@ -141,15 +127,7 @@ extension Implementation {
             // The output m and the state's m are one tensor: their cotangents add.
             var dm = dOutput
             dm.add(dmState)
-            var dmh = dm
-            if let pr = l.projection {
-                var dmRaw = dm
-                if let pc = config.projClip {
-                    for k in dmRaw.data.indices { dmRaw.data[k] *= clipGradient(saved.mUnclipped.data[k], T(-pc), T(pc)) }
-                }
-                dmh = pr.multiplyTransposed(p, dmRaw, k: nH)           // dmh = dm_raw·W_Pᵀ
-                pr.accumulateGradient(&grads, saved.mh, dmRaw)          // dW_P += mhᵀ·dm_raw
-            }
+            let dmh = l.projection.map { projectBackward(dm, raw: saved.mUnclipped, mh: saved.mh, $0, p, clip: config.projClip, grads: &grads) } ?? dm
             var dz = Tensor<T>(zeros: [batch, 3 * nH])
             var dcPrev = Tensor<T>(zeros: [batch, nH])
             for b in 0..<batch {

@@ -63,22 +63,8 @@ extension Implementation {
                     cRaw[b, u] = raw; c[b, u] = cNew; actC[b, u] = a; mh[b, u] = o * a
                 }
             }
-            var mRaw = mh, m = mh
-            if let pr = projection {
-                // m = clip(m·projection/kernel, −proj_clip, proj_clip)
-                mRaw = Tensor(zeros: [batch, nP])
-                for b in 0..<batch {
-                    for q in 0..<nP {
-                        var s: T = 0
-                        for u in 0..<nH { s += mh[b, u] * pr.at(p, u, q) }
-                        mRaw[b, q] = s
-                    }
-                }
-                m = mRaw
-                if let pc = config.projClip {
-                    for k in m.data.indices { m.data[k] = clip(m.data[k], T(-pc), T(pc)) }
-                }
-            }
+            // m = clip(m·projection/kernel, −proj_clip, proj_clip)
+            let (mRaw, m) = projection.map { project(mh, $0, p, width: nP, clip: config.projClip) } ?? (mh, mh)
             return CellStep(output: m, state: w.joinState(c: c, h: m),
                             cache: .lstm(LSTMStepCache(i: gi, f: gf, g: gg, o: go, pre: pre, cUnclipped: cRaw, c: c, actC: actC, mh: mh, mUnclipped: mRaw)))
         }
@@ -113,15 +99,7 @@ extension Implementation {
             // The output m and the state's m are one tensor: their cotangents add.
             var dm = dOutput
             dm.add(dmState)
-            var dmh = dm
-            if let pr = projection {
-                var dmRaw = dm
-                if let pc = config.projClip {
-                    for k in dmRaw.data.indices { dmRaw.data[k] *= clipGradient(mRaw.data[k], T(-pc), T(pc)) }
-                }
-                dmh = pr.multiplyTransposed(p, dmRaw, k: nH)           // dmh = dm_raw·W_projᵀ
-                pr.accumulateGradient(&grads, mh, dmRaw)                // dW_proj += mhᵀ·dm_raw
-            }
+            let dmh = projection.map { projectBackward(dm, raw: mRaw, mh: mh, $0, p, clip: config.projClip, grads: &grads) } ?? dm
             var dz = Tensor<T>(zeros: [batch, 4 * nH])
             var dcPrev = Tensor<T>(zeros: [batch, nH])
             for b in 0..<batch {

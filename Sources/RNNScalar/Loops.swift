@@ -56,3 +56,34 @@ func addColumnSums<T: RNNFloat>(_ d: Tensor<T>, into b: inout Tensor<T>, offset:
         b.data[offset + j] += s
     }
 }
+
+/// An LSTM's output projection (TF's `num_proj`, PyTorch's `proj_size`, the coupled-gate cell's
+/// `W_P_0`): `m_raw = mh·W_P` [B, P] and `m = clip(m_raw, −proj_clip, proj_clip)`.
+func project<T: RNNFloat>(_ mh: Tensor<T>, _ pr: WeightBlock, _ p: Parameters<T>, width nP: Int, clip projClip: Double?) -> (raw: Tensor<T>, m: Tensor<T>) {
+    let (batch, nH) = (mh.shape[0], mh.shape[1])
+    var raw = Tensor<T>(zeros: [batch, nP])
+    for b in 0..<batch {
+        for q in 0..<nP {
+            var s: T = 0
+            for u in 0..<nH { s += mh[b, u] * pr.at(p, u, q) }
+            raw[b, q] = s
+        }
+    }
+    var m = raw
+    if let pc = projClip {
+        for k in m.data.indices { m.data[k] = clip(m.data[k], T(-pc), T(pc)) }
+    }
+    return (raw, m)
+}
+
+/// Its backward: `dm_raw = dm ⊙ 1[|m_raw| ≤ proj_clip]`, `dW_P += mhᵀ·dm_raw`, returns
+/// `dmh = dm_raw·W_Pᵀ`.
+func projectBackward<T: RNNFloat>(_ dm: Tensor<T>, raw: Tensor<T>, mh: Tensor<T>, _ pr: WeightBlock, _ p: Parameters<T>,
+                                  clip projClip: Double?, grads: inout Parameters<T>) -> Tensor<T> {
+    var dmRaw = dm
+    if let pc = projClip {
+        for k in dmRaw.data.indices { dmRaw.data[k] *= clipGradient(raw.data[k], T(-pc), T(pc)) }
+    }
+    pr.accumulateGradient(&grads, mh, dmRaw)                   // dW_proj += mhᵀ·dm_raw
+    return pr.multiplyTransposed(p, dmRaw, k: mh.shape[1])      // dmh = dm_raw·W_projᵀ
+}
