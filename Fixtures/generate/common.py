@@ -27,7 +27,7 @@ def tensor(a, dtype=None):
     return {"shape": list(a.shape), "data": [float(v) for v in a.astype(np.float64).ravel()]}
 
 
-def write(name, about, provenance, dtype, model, tensors, expected, tolerance=None, subdir=""):
+def write(name, about, provenance, dtype, model, tensors, expected, tolerance=None, subdir="", tensors_file=None):
     doc = {
         "format": "rnnref-fixture/1",
         "name": name,
@@ -40,6 +40,8 @@ def write(name, about, provenance, dtype, model, tensors, expected, tolerance=No
     }
     if tolerance is not None:
         doc["tolerance"] = tolerance
+    if tensors_file is not None:
+        doc["tensors_file"] = tensors_file
     d = os.path.join(OUT, subdir)
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, name + ".json")
