@@ -101,6 +101,42 @@ struct IdentityTests {
         }
     }
 
+    /// A stateful layer called on a sequence in two halves returns what one call on the whole
+    /// sequence returns (the state carried from the first call is exactly where the second
+    /// starts), for every Keras kind.
+    @Test(arguments: [RandomCase.Kind.kerasSimpleRNN, .kerasLSTM, .kerasGRU, .kerasMinimalRNNCell])
+    func twoStatefulCallsAreOneCall(_ kind: RandomCase.Kind) throws {
+        var c = RandomCase(kind)
+        c.seed = 48; c.batch = 2; c.steps = 6; c.units = 3
+        guard case var doc? = try c.fixtureDocument().objectValue, var m = doc["model"]?.objectValue,
+              var tensors = doc["tensors"]?.objectValue else { Issue.record("not a document"); return }
+        let whole = try Fixture(source: "whole.json", json: .object(doc))
+        let x = try #require(whole.tensors["x"])
+        let (b, t, i) = (x.shape[0], x.shape[1], x.shape[2])
+        for (k, range) in [0..<3, 3..<6].enumerated() {
+            let values = (0..<b).flatMap { r in range.flatMap { s in (0..<i).map { x.values[(r * t + s) * i + $0] } } }
+            tensors["x/\(k)"] = TensorData(shape: [b, 3, i], values: values).json
+        }
+        m["x"] = .array([.string("x/0"), .string("x/1")])
+        m["stateful"] = .bool(true)
+        m["upstream"] = nil
+        doc["model"] = .object(m)
+        doc["tensors"] = .object(tensors)
+        let halves = try Fixture(source: "halves.json", json: .object(doc))
+        for impl in implementations {
+            let full = try #require(try FixtureRunner.run(whole, impl: impl).entry("outputs")).value
+            let r = try FixtureRunner.run(halves, impl: impl)
+            let (a, z) = (try #require(r.entry("outputs/0")).value, try #require(r.entry("outputs/1")).value)
+            let row = 3 * c.units           // one batch row of one half: 3 steps of H
+            var joined: [Double] = []
+            for r in 0..<b {
+                joined += a.values[(r * row)..<((r + 1) * row)]
+                joined += z.values[(r * row)..<((r + 1) * row)]
+            }
+            #expect(maxAbsError(joined, full.values) <= 1e-12, "\(kind.name) [\(impl.name)]")
+        }
+    }
+
     /// `forget_bias = b` is the same cell as `forget_bias = 0` with `b` added to the bias's f
     /// block (TF's gate order i, j, f, o): every output and every gradient.
     @Test(arguments: [(RandomCase.Kind.tfLSTMCell, 1.0), (.tfLSTMCell, 0.5), (.tfBasicLSTMCell, 1.0)])
