@@ -23,7 +23,7 @@ struct CLITests {
         (["check", "/nonexistent.json"], "/nonexistent.json: cannot read the file"),
         (["run", "Fixtures/tf-basicrnn-f64-lengths.json", "--out", "/nonexistent-dir/x.json"], "/nonexistent-dir/x.json: cannot write"),
         (["gradcheck", "--cell", "tf.NoSuchCell"], "unknown cell kind \"tf.NoSuchCell\""),
-        (["gradcheck", "--activation", "swish"], "unknown activation 'swish'"),
+        (["gradcheck", "--activation", "swoosh"], "unknown activation 'swoosh'"),
         (["verify", "--fixtures", "/nonexistent-dir"], "/nonexistent-dir: no such fixtures directory"),
         (["notebooks", "--only", "99"], "99: no notebook in Notebooks-md starts with that"),
     ])
