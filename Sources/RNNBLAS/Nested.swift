@@ -4,6 +4,8 @@ extension Implementation {
     /// 003's `NestedCell`, flat (see RNNScalar's `Nested` for the equations): two GEMMs forward
     /// into one [B, U1 + U2·U3] buffer, two for dx and two for the kernels' gradients backward.
     public enum Nested: NestedArithmetic {
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
         public static func forward<T: RNNFloat>(_ w: NestedWeights<T>, x: Tensor<T>, state: [Tensor<T>]) -> CellStep<T> {
             let (c, p) = (w.config, w.parameters)
             let (batch, n1, n23, i1, i23) = (x.shape[0], c.unit1, c.unit2 * c.unit3, c.input1, c.input2 * c.input3)
@@ -23,6 +25,8 @@ extension Implementation {
                             state: [Tensor(uncheckedShape: [batch, n1], data: s1), Tensor(uncheckedShape: [batch, n23], data: s2)], cache: .nested)
         }
 
+        @_specialize(where T == Float)
+        @_specialize(where T == Double)
         public static func backward<T: RNNFloat>(_ w: NestedWeights<T>, step: CellStep<T>, x: Tensor<T>, state: [Tensor<T>],
                                                  dOutput: Tensor<T>, dState: [Tensor<T>], grads: inout Parameters<T>) -> CellStepGradients<T> {
             let (c, p) = (w.config, w.parameters)
