@@ -123,7 +123,13 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     }
 
     /// Whether `derivative` reads the pre-activation z (false: the output y alone suffices).
-    public var derivativeNeedsInput: Bool { ![.tanh, .sigmoid, .relu, .linear].contains(self) }
+    @inlinable
+    public var derivativeNeedsInput: Bool {
+        switch self {
+        case .tanh, .sigmoid, .relu, .linear: return false
+        default: return true
+        }
+    }
 
     /// `dy/dz` at z, where `y = apply(z)`: from `y` for tanh, sigmoid, relu and linear (z is not
     /// read), from `z` for the others (see `derivativeNeedsInput`).

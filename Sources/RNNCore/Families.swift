@@ -129,6 +129,21 @@ extension CellWeights where Layout == LSTMLayout {
     }
 }
 
+/// TF's `LSTMStateTuple(c, m)` (Keras and PyTorch: `(h, c)`, `cellStateFirst` false) or, with
+/// `state_is_tuple=False`, one tensor `concat([c, m], 1)`, split into c [B, H] and m [B, P].
+public func splitCM<T: RNNFloat>(_ state: [Tensor<T>], units nH: Int, width nP: Int, isTuple: Bool,
+                                 cellStateFirst: Bool) -> (c: Tensor<T>, h: Tensor<T>) {
+    if isTuple { return cellStateFirst ? (state[0], state[1]) : (state[1], state[0]) }
+    let (c, h) = state[0].splittingLast(at: nH)
+    return (c, h)
+}
+
+/// The inverse of `splitCM`.
+public func joinCM<T: RNNFloat>(c: Tensor<T>, h: Tensor<T>, isTuple: Bool, cellStateFirst: Bool) -> [Tensor<T>] {
+    if isTuple { return cellStateFirst ? [c, h] : [h, c] }
+    return [Tensor.concatenatingLast(c, h)]
+}
+
 // MARK: - the arithmetic each implementation provides
 
 /// The arithmetic of a cell family: one step forward and its vector-Jacobian product, and
