@@ -1,6 +1,7 @@
 import RNNCore
 import RNNNumpy
 import RNNFixtures
+import RNNLayers
 
 /// A random model of one of the supported kinds, built as typed values (no JSON): what
 /// `rnnref gradcheck` checks and what the scalar-vs-BLAS property tests compare. Every number
@@ -191,11 +192,11 @@ public struct RandomCase: Sendable, CustomStringConvertible {
         var stateNames: [String] = []
         var width = input
         for j in 0..<(layerCount * directions) {
-            let (k, reverse) = (j / directions, j % directions == 1)
+            let k = j / directions
             var weightNames: [String: String] = [:]
             let inputWidth = j < directions ? input : directions * spec.outputSize
             for (v, shape) in spec.parameterShapes(inputSize: inputWidth) {
-                let name = torch ? "\(v)_l\(k)\(reverse ? "_reverse" : "")" : "layer\(k)/\(v)"
+                let name = torch ? v + torchKeySuffix(j, directions: directions) : "layer\(k)/\(v)"
                 put(name, shape, scale: weightScale)
                 weightNames[v] = name
             }

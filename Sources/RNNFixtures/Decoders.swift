@@ -431,7 +431,7 @@ public struct SequenceProblem: Sendable {
             var suffixes: [String] = []
             for j in 0..<(layers * directions) {
                 let input = j < directions ? x.shape[2] : directions * spec.outputSize
-                let suffix = "_l\(j / directions)" + (j % directions == 1 ? "_reverse" : "")
+                let suffix = torchKeySuffix(j, directions: directions)
                 do { try spec.validate(inputSize: input) } catch let e as RNNError { throw RNNError(e.kind, "model", e.reason) }
                 var names: [String: String] = [:]
                 for (v, _) in spec.parameterShapes(inputSize: input) {

@@ -1,4 +1,5 @@
 import RNNCore
+import RNNLayers
 
 /// Writing a sequence model built in code as a fixture document (the decoders' inverse), so a
 /// model made in Swift can be saved, run by `rnnref run` or handed to a framework script.
@@ -64,7 +65,7 @@ extension SequenceProblem {
             var all: [String: JSONValue] = [:]
             let d = bidirectional ? 2 : 1
             for (j, c) in cells.enumerated() {
-                for (v, n) in c.weightNames { all["\(v)_l\(j / d)" + (j % d == 1 ? "_reverse" : "")] = .string(n) }
+                for (v, n) in c.weightNames { all[v + torchKeySuffix(j, directions: d)] = .string(n) }
             }
             model["weights"] = .object(all)
             model["num_layers"] = .number(Double(cells.count / d))

@@ -60,7 +60,7 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
     }
 
     /// The `state_dict` key suffix of cell `j`: `_l{k}` or `_l{k}_reverse`.
-    public func keySuffix(_ j: Int) -> String { "_l\(j / directions)" + (j % directions == 1 ? "_reverse" : "") }
+    public func keySuffix(_ j: Int) -> String { torchKeySuffix(j, directions: directions) }
 
     /// A module from its `state_dict` (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, …,
     /// `weight_ih_l0_reverse`, …): `spec` is one layer's cell (`.torchRNN`, `.lstm` with flavor
@@ -73,7 +73,7 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
         var cells: [any RecurrentCell<T>] = []
         for j in 0..<(numLayers * d) {
             let input = j < d ? inputSize : d * spec.outputSize
-            let suffix = "_l\(j / d)" + (j % d == 1 ? "_reverse" : "")
+            let suffix = torchKeySuffix(j, directions: d)
             var given: [String: Tensor<T>] = [:]
             for (v, _) in spec.parameterShapes(inputSize: input) {
                 guard let t = stateDict[v + suffix] else { throw RNNError(.missing, v + suffix, "missing from the state dict") }
@@ -207,6 +207,12 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
         return Gradients(dx: batchFirst ? dAbove.swappingLeadingAxes() : dAbove, dInitialState: packStacked(dInit, perLayer: n),
                          dParameters: dParams, suffixes: layers.indices.map(keySuffix))
     }
+}
+
+/// The `state_dict` key suffix of a module's cell `j` (layers in order, each layer's directions
+/// in order): `_l{k}`, or `_l{k}_reverse` for the second direction of a bidirectional module.
+public func torchKeySuffix(_ j: Int, directions: Int) -> String {
+    "_l\(j / directions)" + (j % directions == 1 ? "_reverse" : "")
 }
 
 /// PyTorch's `(h [L, B, P], c [L, B, H])` → per-layer `[h_l, c_l]` (each [B, ·]).
