@@ -11,6 +11,7 @@ fi
 .venv/bin/python numpy_examples.py
 TF_USE_LEGACY_KERAS=1 .venv/bin/python tf_dynamic_rnn.py
 .venv/bin/python keras_rnn.py
+.venv/bin/python keras_models.py
 TF_USE_LEGACY_KERAS=1 .venv/bin/python keras_nested.py
 .venv/bin/python torch_rnn.py
 TF_USE_LEGACY_KERAS=1 .venv/bin/python training.py

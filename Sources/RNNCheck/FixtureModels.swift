@@ -41,7 +41,8 @@ extension OneOutputModel {
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let t = floatTensors(tensors, Double.self)
         guard let g = try gradients(impl, t), let u = upstream else { return [] }
-        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: maxCoordinates, useGSL: useGSL) {
+        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: coordinateBudget(tensors, maxCoordinates),
+                                          useGSL: useGSL) {
             try output(impl, $0).dot(u.tensor(Double.self))
         }
     }

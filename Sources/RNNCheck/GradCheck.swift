@@ -121,6 +121,13 @@ func gradientCheck(_ names: [String], of t: [String: Tensor<Double>], analytic: 
     }
 }
 
+/// How many coordinates per tensor a fixture's gradient check takes: each costs two forward
+/// passes, so a model whose tensors hold over 200,000 values (001's [100, 400, 300] stack, 003's
+/// models at the document's sizes) checks a couple per tensor; its scaled-down twins check all.
+func coordinateBudget(_ tensors: [String: TensorData], _ maxCoordinates: Int) -> Int {
+    tensors.values.reduce(0) { $0 + $1.values.count } > 200_000 ? min(maxCoordinates, 2) : maxCoordinates
+}
+
 /// A fixture's float tensors in precision `T` (integer tensors, such as ids and lengths, are
 /// read where they are used).
 func floatTensors<T: RNNFloat>(_ tensors: [String: TensorData], _: T.Type) -> [String: Tensor<T>] {

@@ -95,8 +95,7 @@ extension ListedResultsModel {
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
         let t = floatTensors(tensors, Double.self)
         guard let g = try listedRun(impl, t, gradients: true).gradients else { return [] }
-        let size = tensors.values.reduce(0) { $0 + $1.values.count }
-        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: size > 200_000 ? min(maxCoordinates, 2) : maxCoordinates,
+        return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: g, maxCoordinates: coordinateBudget(tensors, maxCoordinates),
                                            useGSL: useGSL) { all in
             let e = try listedRun(impl, all, gradients: false)
             return loss(outputs: e.outputs, finalState: e.finalState)

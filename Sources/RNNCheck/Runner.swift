@@ -150,8 +150,7 @@ extension SequenceProblem {
     /// Each coordinate costs two forward passes: for models with very many parameters (001's
     /// [100, 400, 300] stack has 1.7M) a couple of coordinates per tensor are checked.
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool) throws -> [GradCheckEntry] {
-        let size = tensors.values.reduce(0) { $0 + $1.values.count }
-        return try gradientCheck(impl, maxCoordinates: size > 200_000 ? min(maxCoordinates, 2) : maxCoordinates, useGSL: useGSL, relativeStep: 1e-5)
+        try gradientCheck(impl, maxCoordinates: coordinateBudget(tensors, maxCoordinates), useGSL: useGSL, relativeStep: 1e-5)
     }
 
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool,

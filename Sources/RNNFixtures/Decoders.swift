@@ -236,16 +236,16 @@ func decodeKerasLayer(_ m: [String: JSONValue], kind: String, inputSize: Int, pa
 
 /// `keras.RNN(cell)` with a Keras cell as the equivalent layer object: the cell's keys (its
 /// `units`, activations, `weights`) merged into the layer's, the kind the layer's of that cell.
-func kerasRNNAsLayer(_ m: [String: JSONValue]) throws -> ([String: JSONValue], String) {
-    guard let cell = m["cell"]?.objectValue else { throw RNNError(.missing, "model.cell", "keras.RNN needs its cell object") }
+func kerasRNNAsLayer(_ m: [String: JSONValue], path: String = "model") throws -> ([String: JSONValue], String) {
+    guard let cell = m["cell"]?.objectValue else { throw RNNError(.missing, "\(path).cell", "keras.RNN needs its cell object") }
     let layers = ["keras.LSTMCell": "keras.LSTM", "keras.GRUCell": "keras.GRU", "keras.SimpleRNNCell": "keras.SimpleRNN"]
     guard let ck = cell["kind"]?.stringValue, let kind = layers[ck] else {
-        throw RNNError(.unsupported, "model.cell.kind", "keras.RNN takes keras.LSTMCell, keras.GRUCell, keras.SimpleRNNCell or NestedCell, got \(cell["kind"]?.serialized() ?? "none")")
+        throw RNNError(.unsupported, "\(path).cell.kind", "keras.RNN takes keras.LSTMCell, keras.GRUCell, keras.SimpleRNNCell or NestedCell, got \(cell["kind"]?.serialized() ?? "none")")
     }
     var merged = m
     merged["cell"] = nil
     for (k, v) in cell where k != "kind" {
-        guard merged[k] == nil else { throw RNNError(.invalid, "model.cell.\(k)", "given on both the layer and its cell") }
+        guard merged[k] == nil else { throw RNNError(.invalid, "\(path).cell.\(k)", "given on both the layer and its cell") }
         merged[k] = v
     }
     return (merged, kind)

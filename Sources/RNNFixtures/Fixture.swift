@@ -231,7 +231,7 @@ public struct Fixture: Sendable {
     /// The expected results, flattened to `key/sub` paths (see `ResultSet`).
     public func expected() throws -> ResultSet? {
         guard let e = document["expected"] else { return nil }
-        return try ResultSet(json: e, what: "expected")
+        return try ResultSet(json: e, what: "expected", tensors: tensors)
     }
 
     /// The document with `expected` replaced by `results` (what `rnnref run` writes).
@@ -274,24 +274,29 @@ public struct ResultSet: Sendable {
 
     public func entry(_ key: String) -> Entry? { entries.first { $0.key == key } }
 
-    init(json: JSONValue, what: String) throws {
+    /// `tensors` resolve `{"tensor": NAME}` values: an expected array kept in the fixture's
+    /// sidecar `.npz` (or its `tensors`) under NAME.
+    init(json: JSONValue, what: String, tensors: [String: TensorData] = [:]) throws {
         guard let o = json.objectValue else { throw RNNError(.malformed, what, "must be an object") }
-        for k in o.keys.sorted() { try flatten(o[k]!, path: [k], what: "\(what).\(k)") }
+        for k in o.keys.sorted() { try flatten(o[k]!, path: [k], what: "\(what).\(k)", tensors: tensors) }
     }
 
-    private mutating func flatten(_ v: JSONValue, path: [String], what: String) throws {
+    private mutating func flatten(_ v: JSONValue, path: [String], what: String, tensors: [String: TensorData]) throws {
         if let o = v.objectValue {
             if o["shape"] != nil && o["data"] != nil {
                 add(path, try TensorData(json: v, what: what))
+            } else if o.count == 1, let name = o["tensor"]?.stringValue {
+                guard let t = tensors[name] else { throw RNNError(.missing, "\(what).tensor", "tensor \"\(name)\" is not in tensors (nor in the tensors_file)") }
+                add(path, t)
             } else {
-                for k in o.keys.sorted() { try flatten(o[k]!, path: path + [k], what: "\(what).\(k)") }
+                for k in o.keys.sorted() { try flatten(o[k]!, path: path + [k], what: "\(what).\(k)", tensors: tensors) }
             }
         } else if let a = v.arrayValue {
             if path.count == 1 { listKeys.insert(path[0]) }
             if a.allSatisfy({ $0.numberValue != nil }) {
                 add(path, TensorData(shape: [a.count], values: a.map { $0.numberValue! }))
             } else {
-                for (i, e) in a.enumerated() { try flatten(e, path: path + [String(i)], what: "\(what)[\(i)]") }
+                for (i, e) in a.enumerated() { try flatten(e, path: path + [String(i)], what: "\(what)[\(i)]", tensors: tensors) }
             }
         } else if let n = v.numberValue {
             add(path, TensorData(scalar: n))

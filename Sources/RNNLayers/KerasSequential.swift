@@ -1,19 +1,36 @@
 import RNNCore
 
-/// `keras.Sequential([layer, layer, …])` of recurrent layers and `Bidirectional` wrappers, each
-/// layer's output the next one's input, as in the Keras RNN guide's
-/// `Bidirectional(LSTM(64, return_sequences=True))` followed by `Bidirectional(LSTM(32))`.
-/// Every layer but the last must return sequences (the next one needs [B, T, ·]) and merge
-/// its directions into one output.
+/// `keras.Sequential([layer, layer, …])`, each layer's output the next one's input, as in the
+/// Keras RNN guide's models:
+///
+///     Embedding(1000, 64) → LSTM(128) → Dense(10, activation='softmax')
+///     Embedding(1000, 64) → GRU(256, return_sequences=True) → SimpleRNN(128) → Dense(10, 'softmax')
+///     LSTM(64) → BatchNormalization() → Dense(10, activation='softmax')            (MNIST)
+///     Bidirectional(LSTM(64, return_sequences=True)) → Bidirectional(LSTM(32)) → Dense(10, …)
+///
+/// Layers: Keras recurrent layers, `Bidirectional` wrappers, `Embedding` (first only: it reads
+/// token ids [B, T]), `Dense` and `BatchNormalization`. A layer that feeds a recurrent layer must
+/// return sequences, and a `Bidirectional` must merge its directions into one output. Keras'
+/// masks flow as Keras passes them: an `Embedding` with `mask_zero` makes one ([B][T], from
+/// `ids != 0`), recurrent layers read it and pass it on only when they return sequences
+/// (`RNN.compute_mask`), `Dense` and `BatchNormalization` pass it on (the latter's training-mode
+/// statistics skip masked steps).
 public struct KerasSequential<T: RNNFloat>: Sendable {
     public enum Layer: Sendable {
         case rnn(KerasRNN<T>)
         case bidirectional(KerasBidirectional<T>)
+        case embedding(KerasEmbedding<T>)
+        case dense(KerasDense<T>)
+        case batchNormalization(KerasBatchNormalization<T>)
 
+        /// The input width it needs (the last axis).
         public var inputSize: Int {
             switch self {
             case let .rnn(l): return l.cell.inputSize
             case let .bidirectional(l): return l.forwardLayer.cell.inputSize
+            case let .embedding(l): return l.inputDim
+            case let .dense(l): return l.inputSize
+            case let .batchNormalization(l): return l.channels
             }
         }
 
@@ -22,13 +39,26 @@ public struct KerasSequential<T: RNNFloat>: Sendable {
             switch self {
             case let .rnn(l): return l.outputSize
             case let .bidirectional(l): return l.outputSize
+            case let .embedding(l): return l.outputDim
+            case let .dense(l): return l.units
+            case let .batchNormalization(l): return l.channels
             }
         }
 
-        var returnSequences: Bool {
+        var isRecurrent: Bool {
+            switch self {
+            case .rnn, .bidirectional: return true
+            case .embedding, .dense, .batchNormalization: return false
+            }
+        }
+
+        /// Whether the output is a sequence [B, T, ·], given whether the input is.
+        func outputIsSequence(input: Bool) -> Bool {
             switch self {
             case let .rnn(l): return l.returnSequences
             case let .bidirectional(l): return l.forwardLayer.returnSequences
+            case .embedding: return true
+            case .dense, .batchNormalization: return input
             }
         }
     }
@@ -38,28 +68,47 @@ public struct KerasSequential<T: RNNFloat>: Sendable {
     /// Errors name `layers[k]`.
     public init(_ layers: [Layer]) throws {
         guard !layers.isEmpty else { throw RNNError(.invalid, "layers", "needs at least one layer") }
+        var sequence = true
         for (k, l) in layers.enumerated() {
             guard l.outputSize != nil else { throw RNNError(.unsupported, "layers[\(k)]", "a Sequential layer has one output: merge_mode None has two") }
+            if case .embedding = l, k > 0 {
+                throw RNNError(.invalid, "layers[\(k)]", "an Embedding reads token ids, so it must be the first layer")
+            }
             if k > 0 {
-                guard layers[k - 1].returnSequences else {
-                    throw RNNError(.invalid, "layers[\(k - 1)]", "feeds another recurrent layer, so it must return sequences")
+                guard sequence || !l.isRecurrent else {
+                    throw RNNError(.invalid, "layers[\(k - 1)]", "feeds a recurrent layer, so it must return sequences")
                 }
                 guard l.inputSize == layers[k - 1].outputSize else {
                     throw RNNError(.shape, "layers[\(k)]", "input size \(l.inputSize) does not match the output size \(layers[k - 1].outputSize!) of the layer below")
                 }
             }
+            sequence = l.outputIsSequence(input: sequence)
         }
         self.layers = layers
+    }
+
+    /// The model's input: values [B, T, I], or token ids [B, T] when the first layer is an
+    /// `Embedding`.
+    public enum Input: Sendable {
+        case values(Tensor<T>)
+        case tokens(TokenIds)
     }
 
     public enum LayerForward: Sendable {
         case rnn(KerasRNN<T>.Forward)
         case bidirectional(KerasBidirectional<T>.Forward)
+        case embedding(TokenIds)
+        case dense(KerasDense<T>.Forward)
+        case batchNormalization(KerasBatchNormalization<T>.Forward)
     }
 
     public enum LayerGradients: Sendable {
         case rnn(KerasRNN<T>.Gradients)
         case bidirectional(KerasBidirectional<T>.Gradients)
+        /// dL/d(embeddings).
+        case embedding(Tensor<T>)
+        case dense(KerasDense<T>.Gradients)
+        case batchNormalization(KerasBatchNormalization<T>.Gradients)
     }
 
     public struct Forward: Sendable {
@@ -69,48 +118,92 @@ public struct KerasSequential<T: RNNFloat>: Sendable {
     }
 
     public struct Gradients: Sendable {
-        public var dx: Tensor<T>
+        /// dL/dx; nil for token ids.
+        public var dx: Tensor<T>?
         /// Per layer (each layer's `dx` is the cotangent of the layer below's output).
         public var layers: [LayerGradients]
     }
 
-    public func forward(_ x: Tensor<T>) throws -> Forward {
-        var input = x
+    public func forward(_ x: Tensor<T>) throws -> Forward { try forward(.values(x)) }
+
+    /// Errors name `x` or `layers[k]` and the key within.
+    public func forward(_ input: Input) throws -> Forward {
+        var values: Tensor<T>
+        var mask: [[Bool]]?
         var runs: [LayerForward] = []
-        for (k, layer) in layers.enumerated() {
+        var start = 0
+        switch (input, layers[0]) {
+        case let (.tokens(ids), .embedding(e)):
+            do { (values, mask) = try e.forward(ids) } catch let err as RNNError { throw err.within("layers[0]") }
+            runs.append(.embedding(ids))
+            start = 1
+        case (.tokens, _):
+            throw RNNError(.invalid, "x", "token ids need an Embedding as the first layer")
+        case (.values, .embedding):
+            throw RNNError(.invalid, "x", "the first layer is an Embedding: the input must be token ids")
+        case let (.values(x), _):
+            values = x
+        }
+        for k in start..<layers.count {
             do {
-                switch layer {
+                switch layers[k] {
                 case let .rnn(l):
-                    let f = try l.forward(input)
+                    let f = try l.forward(values, mask: mask)
                     runs.append(.rnn(f))
-                    input = f.outputs
+                    values = f.outputs
+                    if !l.returnSequences { mask = nil }
                 case let .bidirectional(l):
-                    let f = try l.forward(input)
+                    let f = try l.forward(values, mask: mask)
                     runs.append(.bidirectional(f))
-                    input = f.outputs[0]
+                    values = f.outputs[0]
+                    if !l.forwardLayer.returnSequences { mask = nil }
+                case let .dense(l):
+                    let f = try l.forward(values)
+                    runs.append(.dense(f))
+                    values = f.output
+                case let .batchNormalization(l):
+                    let f = try l.forward(values, mask: values.rank == 3 ? mask : nil)
+                    runs.append(.batchNormalization(f))
+                    values = f.output
+                case .embedding:
+                    throw RNNError(.invalid, "kind", "an Embedding reads token ids, so it must be the first layer")
                 }
             } catch let e as RNNError { throw e.within("layers[\(k)]") }
         }
-        return Forward(output: input, layers: runs)
+        return Forward(output: values, layers: runs)
     }
 
     /// The VJP of `forward` for `L = Σ output ⊙ dOutput`.
     public func backward(_ f: Forward, dOutput: Tensor<T>) throws -> Gradients {
-        var d = dOutput
+        var d: Tensor<T>? = dOutput
         var grads: [LayerGradients] = []
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
-            switch (layers[k], f.layers[k]) {
-            case let (.rnn(l), .rnn(run)):
-                let g = try l.backward(run, dOutputs: d)
-                grads.append(.rnn(g))
-                d = g.dx
-            case let (.bidirectional(l), .bidirectional(run)):
-                let g = try l.backward(run, dOutputs: [d])
-                grads.append(.bidirectional(g))
-                d = g.dx
-            default:
-                throw RNNError(.invalid, "layers[\(k)]", "this forward pass was not run by this model")
-            }
+            guard let dk = d else { break }
+            do {
+                switch (layers[k], f.layers[k]) {
+                case let (.rnn(l), .rnn(run)):
+                    let g = try l.backward(run, dOutputs: dk)
+                    grads.append(.rnn(g))
+                    d = g.dx
+                case let (.bidirectional(l), .bidirectional(run)):
+                    let g = try l.backward(run, dOutputs: [dk])
+                    grads.append(.bidirectional(g))
+                    d = g.dx
+                case let (.embedding(l), .embedding(ids)):
+                    grads.append(.embedding(try l.backward(ids, dOutput: dk)))
+                    d = nil
+                case let (.dense(l), .dense(run)):
+                    let g = try l.backward(run, dOutput: dk)
+                    grads.append(.dense(g))
+                    d = g.dx
+                case let (.batchNormalization(l), .batchNormalization(run)):
+                    let g = try l.backward(run, dOutput: dk)
+                    grads.append(.batchNormalization(g))
+                    d = g.dx
+                default:
+                    throw RNNError(.invalid, "", "this forward pass was not run by this model")
+                }
+            } catch let e as RNNError { throw e.within("layers[\(k)]") }
         }
         return Gradients(dx: d, layers: grads.reversed())
     }
