@@ -92,7 +92,7 @@ let package = Package(
         // `rnnref` executable, both implementations).
         .target(
             name: "RNNTestSupport",
-            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck"],
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNLayers"],
             path: "Tests/RNNTestSupport"
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "COpenBLAS", "RNNNumpy"]),

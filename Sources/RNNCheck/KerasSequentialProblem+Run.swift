@@ -6,17 +6,25 @@ import RNNFixtures
 extension KerasSequentialProblem {
     /// The typed model in precision `T`, computed by `impl`.
     func model<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> KerasSequential<T> {
-        try KerasSequential(try layers.map { l -> KerasSequential<T>.Layer in
-            switch l {
-            case let .rnn(e, zeroOutputForMask): return .rnn(try e.layer(impl, t, zeroOutputForMask: zeroOutputForMask))
-            case let .bidirectional(b): return .bidirectional(try b.layer(impl, t))
-            case let .embedding(e): return .embedding(try KerasEmbedding(embeddings: t[e.embeddingsName]!, maskZero: e.maskZero))
-            case let .dense(d):
-                return .dense(try KerasDense(impl, kernel: t[d.kernelName]!, bias: d.biasName.map { t[$0]! }, activation: d.activation))
-            case let .batchNormalization(b):
-                return .batchNormalization(try KerasBatchNormalization(
-                    gamma: b.gammaName.map { t[$0]! }, beta: b.betaName.map { t[$0]! }, movingMean: t[b.movingMeanName]!,
-                    movingVariance: t[b.movingVarianceName]!, epsilon: b.epsilon, momentum: b.momentum, training: b.training))
+        try KerasSequential(try layers.enumerated().map { k, l -> KerasSequential<T>.Layer in
+            do {
+                switch l {
+                case let .rnn(e, zeroOutputForMask): return .rnn(try e.layer(impl, t, zeroOutputForMask: zeroOutputForMask))
+                case let .bidirectional(b): return .bidirectional(try b.layer(impl, t))
+                case let .embedding(e): return .embedding(try KerasEmbedding(embeddings: t[e.embeddingsName]!, maskZero: e.maskZero))
+                case let .dense(d):
+                    return .dense(try KerasDense(impl, kernel: t[d.kernelName]!, bias: d.biasName.map { t[$0]! }, activation: d.activation))
+                case let .batchNormalization(b):
+                    return .batchNormalization(try KerasBatchNormalization(
+                        gamma: b.gammaName.map { t[$0]! }, beta: b.betaName.map { t[$0]! }, movingMean: t[b.movingMeanName]!,
+                        movingVariance: t[b.movingVarianceName]!, epsilon: b.epsilon, momentum: b.momentum, training: b.training))
+                }
+            } catch let e as RNNError {
+                // the heads name their weights by Keras' variable names
+                switch l {
+                case .embedding, .dense, .batchNormalization: throw RNNError(e.kind, "model.layers[\(k)].weights.\(e.location)", e.reason)
+                case .rnn, .bidirectional: throw e.within("model.layers[\(k)]")
+                }
             }
         })
     }

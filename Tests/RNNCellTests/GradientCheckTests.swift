@@ -129,6 +129,22 @@ struct GradientCheckTests {
         }
     }
 
+    /// 003's whole models at random (`RandomSequential`): every weight of the Embedding, the
+    /// recurrent layers, BatchNormalization (batch statistics and masked moments included) and
+    /// the Dense head, and x, against central differences in both implementations.
+    @Test(arguments: 0..<16)
+    func sequentialModelsWithHeads(_ seed: Int) throws {
+        let m = try RandomSequential(seed: seed)
+        for impl in implementations {
+            let g = try m.run(impl).gradients
+            #expect(Set(g.keys) == Set(m.weights.keys), "\(m)")
+            let entries = try gradientCheck(variables: m.weights.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, analytic: g,
+                                            maxCoordinates: 40, useGSL: seed % 2 == 0) { try m.loss(impl, $0) }
+            #expect(entries.count == m.weights.count)
+            for e in entries { #expect(e.fdRelError <= 1e-7, "\(m) [\(impl.name)] \(e.name): \(e.fdRelError)") }
+        }
+    }
+
     /// Every fixture's own model and weights, gradient-checked (coordinate-sampled for the
     /// larger ones).
     @Test(arguments: fixtureNames.filter { !$0.hasPrefix("numpy-random") && !$0.hasSuffix("-full.json") })

@@ -205,6 +205,31 @@ struct ScalarVsBLASTests {
         }
     }
 
+    /// 003's whole models: random `keras.Sequential` models with Embedding (and `mask_zero`),
+    /// recurrent layers, BatchNormalization in either mode and Dense heads (`RandomSequential`):
+    /// outputs, the moving statistics and every gradient agree.
+    @Test func sequentialModelsWithHeads() throws {
+        var drawn = Set<String>()
+        for seed in 0..<40 {
+            let m = try RandomSequential(seed: seed)
+            let a = try m.run(RNNScalar.Implementation.self), c = try m.run(RNNBLAS.Implementation.self)
+            let all = a.results.merging(a.gradients.map { ("d" + $0.key, $0.value) }) { x, _ in x }
+            let other = c.results.merging(c.gradients.map { ("d" + $0.key, $0.value) }) { x, _ in x }
+            #expect(Set(all.keys) == Set(other.keys), "\(m)")
+            let scale = all.values.flatMap { $0.data.map(abs) }.max() ?? 0
+            for (k, u) in all {
+                let v = try #require(other[k])
+                #expect(u.shape == v.shape && maxAbsError(u.data, v.data) <= 1e-12 * max(1, scale), "\(m): \(k)")
+            }
+            drawn.formUnion(m.description.split(separator: " ").map(String.init))
+        }
+        // the draws cover every head option
+        for word in ["mask_zero=true)", "training=true,", "training=false,", "center=false,", "scale=false)", "softmax,", "logSoftmax,",
+                     "return_sequences=true)", "use_bias=false)"] {
+            #expect(drawn.contains { $0.hasSuffix(word) }, "no draw has \(word)")
+        }
+    }
+
     /// Every combination of the options `drawOptions` draws, for each kind that has them, both
     /// precisions, two shapes (H = 3 with lengths 0…T, and H = 1): all 128 option words of
     /// tf.LSTMCell, and every combination of the other kinds' own bits (the Keras layer flags

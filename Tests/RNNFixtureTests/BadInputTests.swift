@@ -197,6 +197,61 @@ struct BadInputTests {
         #expect(error(l)?.description == "broken.json: model.cell.units: given on both the layer and its cell")
     }
 
+    /// 003's whole models: the heads' keys, shapes and ids, each refused in one line naming it.
+    @Test func kerasModelHeads() throws {
+        let emb = try loadFixture("keras-003-embedding-lstm-dense-f64.json").document
+        let bn = try loadFixture("keras-003-mnist-lstm-bn-dense-training-f64.json").document
+        /// `expected` nil: the change is accepted.
+        func check(_ base: [String: JSONValue], _ path: [String], _ value: JSONValue?, _ expected: String?,
+                   sourceLocation: SourceLocation = #_sourceLocation) {
+            var d = base
+            modify(&d, path, value)
+            #expect(error(d)?.description == expected, sourceLocation: sourceLocation)
+        }
+        let ids = JSONValue.object(["shape": .array([.number(1), .number(2)]), "dtype": .string("int64"), "data": .array([.number(3), .number(20)])])
+        check(emb, ["tensors", "x"], ids, "broken.json: tensors.x: token id 20 at [0, 1] is outside 0..<20 (input_dim)")
+        check(emb, ["model", "layers", "0", "input_dim"], .number(30),
+              "broken.json: tensors.sequential/embedding/embeddings: expected a float tensor of shape [30, 4] (model.layers[0].weights.embeddings), got [20, 4]")
+        check(emb, ["model", "layers", "0", "weights", "embeddings"], nil, "broken.json: model.layers[0].weights.embeddings: missing variable of keras.Embedding")
+        check(emb, ["model", "layers", "0", "embeddings_regularizer"], .null, nil)   // harmless
+        check(emb, ["model", "layers", "0", "sparse"], .bool(true), "broken.json: model.layers[0].sparse: keras.Embedding does not take 'sparse' (or this version does not support it)")
+        check(emb, ["model", "layers", "2", "activation"], .string("glu"),
+              "broken.json: model.layers[2].activation: Dense activation 'glu' is not supported in this version (softmax, log_softmax and every elementwise activation are)")
+        check(emb, ["model", "layers", "2", "units"], .number(4),
+              "broken.json: tensors.sequential/dense/kernel: expected a float tensor of shape [5, 4] (model.layers[2].weights.kernel), got [5, 3]")
+        check(emb, ["model", "layers", "2", "use_bias"], .bool(false),
+              "broken.json: model.layers[2].weights.bias: keras.Dense here has no variable 'bias' (its variables: kernel)")
+        var swapped = emb
+        modify(&swapped, ["model", "layers", "1", "kind"], .string("keras.Embedding"))
+        #expect(error(swapped)?.description == "broken.json: model.layers[1].kind: an Embedding reads token ids, so it must be the first layer")
+        var float = emb
+        modify(&float, ["tensors", "x"], .object(["shape": .array([.number(1), .number(2)]), "data": .array([.number(3), .number(2)])]))
+        #expect(error(float)?.description == "broken.json: tensors.x: the first layer is an Embedding: x must be int64 token ids [B, T], got float [1, 2]")
+        var noEmbedding = emb
+        modify(&noEmbedding, ["model", "layers", "0", "kind"], .string("keras.Dense"))
+        #expect(error(noEmbedding)?.description == "broken.json: tensors.x: x must be a float tensor [B, T, I] (token ids need an Embedding first), got shape [3, 6]")
+        check(bn, ["model", "layers", "1", "axis"], .number(1), "broken.json: model.layers[1].axis: only axis -1 (the features) is supported, got 1")
+        check(bn, ["model", "layers", "1", "axis"], .number(-1), nil)
+        check(bn, ["model", "layers", "1", "renorm"], .bool(true), "broken.json: model.layers[1].renorm: batch renormalization is not supported in this version")
+        check(bn, ["model", "layers", "1", "epsilon"], .number(0), "broken.json: model.layers[1].epsilon: must be positive, got 0.0")
+        check(bn, ["model", "layers", "1", "weights", "moving_variance"], nil,
+              "broken.json: model.layers[1].weights.moving_variance: missing variable of keras.BatchNormalization")
+        check(bn, ["model", "layers", "1", "center"], .bool(false),
+              "broken.json: model.layers[1].weights.beta: keras.BatchNormalization here has no variable 'beta' (its variables: moving_mean, moving_variance, gamma)")
+        check(bn, ["model", "layers", "1", "training"], .number(1), "broken.json: model.layers[1].training: must be true or false, got 1")
+        var negative = bn
+        modify(&negative, ["model", "layers", "1", "training"], .bool(false))
+        modify(&negative, ["tensors", "sequential/batch_normalization/moving_variance", "data", "2"], .number(-2))
+        #expect(error(negative)?.description == "broken.json: model.layers[1].weights.moving_variance: moving_variance[2] + epsilon = -1.999 is not positive: no square root")
+        check(bn, ["model", "layers", "0", "kind"], .string("keras.RNN"), "broken.json: model.layers[0].cell: keras.RNN needs its cell object")
+        var nested = bn
+        modify(&nested, ["model", "layers", "0", "kind"], .string("keras.RNN"))
+        modify(&nested, ["model", "layers", "0", "cell"], .object(["kind": .string("NestedCell")]))
+        #expect(error(nested)?.description == "broken.json: model.layers[0].cell.kind: a NestedCell reads nested inputs: its keras.RNN is a model of its own, not a Sequential layer")
+        check(bn, ["model", "layers", "2", "kind"], .string("keras.Flatten"),
+              "broken.json: model.layers[2].kind: keras.Sequential takes Keras RNN layers, Bidirectional, Embedding, Dense and BatchNormalization, not keras.Flatten")
+    }
+
     @Test func nanInWeightsIsReportedWithItsIndex() throws {
         // Python's json module writes a bare NaN; we read it and refuse it by name and index.
         var text = try String(contentsOf: fixturesDir.appendingPathComponent("tf-basicrnn-f64-b1-t1-h1.json"), encoding: .utf8)
