@@ -1,6 +1,8 @@
 import RNNCheck
 import RNNCore
 import RNNFixtures
+import RNNLayers
+import RNNNumpy
 import RNNTestSupport
 import Testing
 
@@ -285,5 +287,80 @@ struct IdentityTests {
             }
             #expect(a.entry("final_state/0")?.value == z.entry("final_state/0")?.value)
         }
+    }
+
+    // MARK: 003's whole models
+
+    /// `Embedding(mask_zero=True)` then a layer is the layer on the looked-up rows called with
+    /// the mask `ids != 0`; and the embeddings' gradient is the layer's dx summed into the rows
+    /// of the ids.
+    @Test func maskZeroIsTheExplicitMask() throws {
+        var rng = try numpyRandomState(seed: 77)
+        func tensor(_ shape: [Int]) -> Tensor<Double> { Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-0.6, 0.6) }) }
+        let table = tensor([5, 3])
+        let ids = try TokenIds(batch: 3, steps: 4, ids: [1, 2, 0, 0, 0, 4, 4, 1, 3, 0, 2, 0])
+        let spec = CellSpec.gru(GRUConfig(flavor: .kerasResetBefore, units: 2))
+        let given = Dictionary(uniqueKeysWithValues: spec.parameterShapes(inputSize: 3).map { ($0.name, tensor($0.shape)) })
+        let up = tensor([3, 4, 2])
+        for impl in implementations {
+            let layer = KerasRNN(cell: try impl.buildCell(spec, inputSize: 3, given: given), returnSequences: true)
+            let model = try KerasSequential([.embedding(try KerasEmbedding(embeddings: table, maskZero: true)), .rnn(layer)])
+            let f = try model.forward(.tokens(ids))
+            let g = try model.backward(f, dOutput: up)
+            let rows = try Embedding.lookup(table, ids.ids).reshaped([3, 4, 3])
+            let mask = (0..<3).map { b in (0..<4).map { t in ids.ids[b * 4 + t] != 0 } }
+            let direct = try layer.forward(rows, mask: mask)
+            let dg = try layer.backward(direct, dOutputs: up)
+            #expect(maxAbsError(f.output.data, direct.outputs.data) == 0)
+            var dTable = Tensor<Double>(zeros: [5, 3])
+            Embedding.accumulate(try dg.dx.reshaped([12, 3]), ids: ids.ids, into: &dTable)
+            guard case let .embedding(dE) = g.layers[0] else { Issue.record("no embedding gradient"); continue }
+            #expect(maxAbsError(dE.data, dTable.data) <= 1e-15)
+            #expect(g.dx == nil)
+        }
+    }
+
+    /// BatchNormalization in training mode normalises with the batch statistics; in inference
+    /// mode with the moving ones. So: inference with the moving statistics set to the batch's
+    /// gives the training output; with momentum 0 the update *is* the batch statistics, with
+    /// momentum 1 it leaves them unchanged. With a mask, training statistics are those of the
+    /// unmasked rows alone (up to Keras' 1e-7 in the count).
+    @Test func batchNormalizationModesMeetAtTheBatchStatistics() throws {
+        var rng = try numpyRandomState(seed: 78)
+        func tensor(_ shape: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Tensor<Double> {
+            Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(lo, hi) })
+        }
+        let x = tensor([2, 3, 4]), gamma = tensor([4]), beta = tensor([4])
+        let (mm, mv) = (tensor([4]), tensor([4], 0.5, 1.5))
+        let train = try KerasBatchNormalization(gamma: gamma, beta: beta, movingMean: mm, movingVariance: mv, epsilon: 0.01, momentum: 0, training: true)
+        let f = try train.forward(x)
+        let infer = try KerasBatchNormalization(gamma: gamma, beta: beta, movingMean: f.updatedMovingMean, movingVariance: f.updatedMovingVariance,
+                                                epsilon: 0.01, training: false)
+        #expect(maxAbsError(try infer.forward(x).output.data, f.output.data) <= 1e-14)
+        var still = train
+        still.momentum = 1
+        let g = try still.forward(x)
+        #expect(g.updatedMovingMean == mm && g.updatedMovingVariance == mv)
+        // a mask that drops row 1, step 2: the statistics of the five other rows
+        let mask = [[true, true, true], [true, true, false]]
+        let masked = try train.forward(x, mask: mask)
+        let kept = Tensor(uncheckedShape: [5, 4], data: Array(x.data[0..<20]))
+        let (mean, variance) = BatchNormalization.moments(kept, rowWeights: nil)
+        let shrink = 5 / (5 + 1e-7)                                                  // Σw / (Σw + 1e-7)
+        #expect(maxAbsError(masked.mean, mean.map { $0 * shrink }) <= 1e-15 && maxAbsError(masked.mean, mean) > 1e-10)
+        #expect(maxAbsError(masked.variance, variance.map { $0 * shrink }) <= 1e-15)
+    }
+
+    /// `log_softmax` is the log of `softmax`, forward and backward: its VJP of dy is softmax's VJP
+    /// of dy / softmax(z).
+    @Test func logSoftmaxIsTheLogOfSoftmax() throws {
+        var rng = try numpyRandomState(seed: 79)
+        let z = Tensor(uncheckedShape: [3, 5], data: (0..<15).map { _ in rng.uniform(-4, 4) })
+        let dy = Tensor(uncheckedShape: [3, 5], data: (0..<15).map { _ in rng.uniform(-1, 1) })
+        let p = DenseActivation.softmax.apply(z), l = DenseActivation.logSoftmax.apply(z)
+        #expect(maxAbsError(l.data, p.data.map { Double.log($0) }) <= 1e-14)
+        for r in 0..<3 { #expect(abs(p.data[(r * 5)..<(r * 5 + 5)].reduce(0, +) - 1) <= 1e-15) }
+        let viaSoftmax = DenseActivation.softmax.backward(z: z, y: p, dy: Tensor(uncheckedShape: [3, 5], data: zip(dy.data, p.data).map { $0 / $1 }))
+        #expect(maxAbsError(DenseActivation.logSoftmax.backward(z: z, y: l, dy: dy).data, viaSoftmax.data) <= 1e-14)
     }
 }
