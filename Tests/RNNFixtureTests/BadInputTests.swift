@@ -252,6 +252,29 @@ struct BadInputTests {
               "broken.json: model.layers[2].kind: keras.Sequential takes Keras RNN layers, Bidirectional, Embedding, Dense and BatchNormalization, not keras.Flatten")
     }
 
+    /// An expected value may name an array (`{"tensor": NAME}`, as the sidecar fixtures do): it
+    /// is compared like a written-out one, and a name that is not there is one line.
+    @Test func expectedValuesByName() throws {
+        var d = try loadFixture("keras-random-sequential-7.json").document
+        guard case let .object(e)? = d["expected"], let outputs = e["outputs"] else { Issue.record("no expected outputs"); return }
+        modify(&d, ["tensors", "expected/outputs"], outputs)
+        modify(&d, ["expected", "outputs"], .object(["tensor": .string("expected/outputs")]))
+        let f = try Fixture(source: "named.json", json: .object(d))
+        let report = try FixtureRunner.compare(f, computed: try FixtureRunner.run(f, impl: RNNScalar.Implementation.self), implementation: "scalar")
+        #expect(report.passed && report.comparisons.contains { $0.key == "outputs" })
+        var wrong = d
+        modify(&wrong, ["tensors", "expected/outputs", "data", "0"], .number(7))
+        let bad = try Fixture(source: "named.json", json: .object(wrong))
+        #expect(try !FixtureRunner.compare(bad, computed: try FixtureRunner.run(bad, impl: RNNScalar.Implementation.self), implementation: "scalar").passed)
+        modify(&d, ["expected", "outputs"], .object(["tensor": .string("expected/nothing")]))
+        do {
+            _ = try Fixture(source: "named.json", json: .object(d)).expected()
+            Issue.record("no error")
+        } catch let e as RNNError {
+            #expect(e.description == "expected.outputs.tensor: tensor \"expected/nothing\" is not in tensors (nor in the tensors_file)")
+        }
+    }
+
     @Test func nanInWeightsIsReportedWithItsIndex() throws {
         // Python's json module writes a bare NaN; we read it and refuse it by name and index.
         var text = try String(contentsOf: fixturesDir.appendingPathComponent("tf-basicrnn-f64-b1-t1-h1.json"), encoding: .utf8)
