@@ -19,6 +19,12 @@ public struct KerasSequentialProblem: Sendable {
         case batchNormalization(KerasBatchNormalizationEntry)
     }
 
+    /// What a layer object's `kind` names.
+    enum LayerRole {
+        case recurrent(ModelKind)
+        case head(KerasHeadKind)
+    }
+
     public var layers: [Layer]
     public var xName: String
     /// The token ids when the first layer is an Embedding (x is then not differentiable).
@@ -37,12 +43,14 @@ public struct KerasSequentialProblem: Sendable {
         var built: [Layer] = []
         var inputSize: Int
         var sequence = true
-        let startsWithEmbedding = ls[0].objectValue?["kind"]?.stringValue == "keras.Embedding"
+        let startsWithEmbedding = ls[0].objectValue?["kind"]?.stringValue == KerasHeadKind.embedding.rawValue
         if startsWithEmbedding {
             guard xd.isInteger, xd.rank == 2 else {
                 throw RNNError(.shape, "tensors.\(xn)", "the first layer is an Embedding: x must be int64 token ids [B, T], got \(xd.isInteger ? "int64" : "float") \(xd.shape)")
             }
-            tokens = try TokenIds(batch: xd.shape[0], steps: xd.shape[1], ids: xd.ints)
+            do { tokens = try TokenIds(batch: xd.shape[0], steps: xd.shape[1], ids: xd.ints) } catch let e as RNNError {
+                throw RNNError(e.kind, "tensors.\(xn)", e.reason)
+            }
             inputSize = 0
         } else {
             guard !xd.isInteger, xd.rank == 3 else {
@@ -53,12 +61,19 @@ public struct KerasSequentialProblem: Sendable {
         for (k, l) in ls.enumerated() {
             let path = "model.layers[\(k)]"
             guard let lo = l.objectValue, let kind = lo["kind"]?.stringValue else { throw RNNError(.malformed, path, "a layer needs a kind") }
-            let recurrent = ["keras.Bidirectional", "keras.SimpleRNN", "keras.LSTM", "keras.GRU", "keras.MinimalRNNCell", "keras.RNN"].contains(kind)
-            if k > 0, recurrent, !sequence {
+            let role: LayerRole
+            if let m = ModelKind(rawValue: kind), ([.kerasBidirectional, .kerasRNN] + ModelKind.kerasLayers).contains(m) {
+                role = .recurrent(m)
+            } else if let h = KerasHeadKind(rawValue: kind) {
+                role = .head(h)
+            } else {
+                throw RNNError(.unsupported, "\(path).kind", "keras.Sequential takes Keras RNN layers, Bidirectional, Embedding, Dense and BatchNormalization, not \(kind)")
+            }
+            if k > 0, case .recurrent = role, !sequence {
                 throw RNNError(.invalid, "model.layers[\(k - 1)]", "feeds a recurrent layer, so it must return sequences")
             }
-            switch kind {
-            case "keras.Bidirectional":
+            switch role {
+            case .recurrent(.kerasBidirectional):
                 try rejectUnknownKeys(lo, known: ["kind", "merge_mode", "layer", "backward_layer"], path: path, kind: kind)
                 let b = try KerasBidirectionalProblem(f, lo, path: path, xName: xn, inputSize: inputSize)
                 guard b.merge != .none else { throw RNNError(.unsupported, "\(path).merge_mode", "a Sequential layer has one output: merge_mode None has two") }
@@ -66,17 +81,17 @@ public struct KerasSequentialProblem: Sendable {
                 inputSize = b.merge == .concat ? fw + bw : fw
                 sequence = b.forwardLayer.returnSequences
                 built.append(.bidirectional(b))
-            case "keras.SimpleRNN", "keras.LSTM", "keras.GRU", "keras.MinimalRNNCell", "keras.RNN":
-                if kind == "keras.RNN", lo["cell"]?.objectValue?["kind"]?.stringValue == NestedConfig.kind {
+            case let .recurrent(m):
+                if m == .kerasRNN, lo["cell"]?.objectValue?["kind"]?.stringValue == NestedConfig.kind {
                     throw RNNError(.unsupported, "\(path).cell.kind", "a NestedCell reads nested inputs: its keras.RNN is a model of its own, not a Sequential layer")
                 }
-                let (object, layerKind) = kind == "keras.RNN" ? try kerasRNNAsLayer(lo, path: path) : (lo, kind)
-                let e = try decodeKerasLayer(object, kind: layerKind, inputSize: inputSize, path: path, alsoKnown: ["zero_output_for_mask"])
+                let (object, cellLayer) = m == .kerasRNN ? try kerasRNNAsLayer(lo, path: path) : (lo, kind)
+                let e = try decodeKerasLayer(object, kind: cellLayer, inputSize: inputSize, path: path, alsoKnown: ["zero_output_for_mask"])
                 for (v, t) in e.cell.weightNames { _ = try f.tensor(t, key: "\(path).weights.\(v)") }
                 inputSize = e.cell.spec.outputSize
                 sequence = e.returnSequences
                 built.append(.rnn(e, zeroOutputForMask: try boolKey(lo, "zero_output_for_mask", path: path, default: false)))
-            case "keras.Embedding":
+            case .head(.embedding):
                 guard k == 0 else { throw RNNError(.invalid, "\(path).kind", "an Embedding reads token ids, so it must be the first layer") }
                 let e = try KerasEmbeddingEntry(f, lo, path: path)
                 if let bad = tokens!.ids.firstIndex(where: { $0 < 0 || $0 >= e.inputDim }) {
@@ -84,14 +99,12 @@ public struct KerasSequentialProblem: Sendable {
                 }
                 inputSize = e.outputDim
                 built.append(.embedding(e))
-            case "keras.Dense":
+            case .head(.dense):
                 let d = try KerasDenseEntry(f, lo, path: path, inputSize: inputSize)
                 inputSize = d.units
                 built.append(.dense(d))
-            case "keras.BatchNormalization":
+            case .head(.batchNormalization):
                 built.append(.batchNormalization(try KerasBatchNormalizationEntry(f, lo, path: path, inputSize: inputSize)))
-            default:
-                throw RNNError(.unsupported, "\(path).kind", "keras.Sequential takes Keras RNN layers, Bidirectional, Embedding, Dense and BatchNormalization, not \(kind)")
             }
         }
         layers = built
@@ -106,11 +119,11 @@ public struct KerasEmbeddingEntry: Sendable {
     public var maskZero: Bool
 
     init(_ f: Fixture, _ o: [String: JSONValue], path: String) throws {
-        try rejectUnknownKeys(o, known: ["kind", "input_dim", "output_dim", "mask_zero", "weights"], path: path, kind: "keras.Embedding")
+        try rejectUnknownKeys(o, known: ["kind", "input_dim", "output_dim", "mask_zero", "weights"], path: path, kind: KerasHeadKind.embedding.rawValue)
         inputDim = try intKey(o, "input_dim", path: path)
         outputDim = try intKey(o, "output_dim", path: path)
         maskZero = try boolKey(o, "mask_zero", path: path, default: false)
-        let names = try headWeightNames(o, required: ["embeddings"], optional: [], path: path, kind: "keras.Embedding")
+        let names = try headWeightNames(o, required: ["embeddings"], optional: [], path: path, kind: KerasHeadKind.embedding.rawValue)
         embeddingsName = names["embeddings"]!
         try expectHeadShape(f, embeddingsName, [inputDim, outputDim], key: "\(path).weights.embeddings")
     }
@@ -125,7 +138,7 @@ public struct KerasDenseEntry: Sendable {
     public var activation: DenseActivation
 
     init(_ f: Fixture, _ o: [String: JSONValue], path: String, inputSize: Int) throws {
-        try rejectUnknownKeys(o, known: ["kind", "units", "activation", "use_bias", "weights"], path: path, kind: "keras.Dense")
+        try rejectUnknownKeys(o, known: ["kind", "units", "activation", "use_bias", "weights"], path: path, kind: KerasHeadKind.dense.rawValue)
         units = try intKey(o, "units", path: path)
         guard units > 0 else { throw RNNError(.invalid, "\(path).units", "must be positive, got \(units)") }
         switch o["activation"] {
@@ -135,7 +148,7 @@ public struct KerasDenseEntry: Sendable {
             do { activation = try DenseActivation(name: s) } catch let e as RNNError { throw RNNError(e.kind, "\(path).activation", e.reason) }
         }
         let useBias = try boolKey(o, "use_bias", path: path, default: true)
-        let names = try headWeightNames(o, required: useBias ? ["kernel", "bias"] : ["kernel"], optional: [], path: path, kind: "keras.Dense")
+        let names = try headWeightNames(o, required: useBias ? ["kernel", "bias"] : ["kernel"], optional: [], path: path, kind: KerasHeadKind.dense.rawValue)
         kernelName = names["kernel"]!
         biasName = names["bias"]
         try expectHeadShape(f, kernelName, [inputSize, units], key: "\(path).weights.kernel")
@@ -156,7 +169,7 @@ public struct KerasBatchNormalizationEntry: Sendable {
     public var training: Bool
 
     init(_ f: Fixture, _ o: [String: JSONValue], path: String, inputSize: Int) throws {
-        let kind = "keras.BatchNormalization"
+        let kind = KerasHeadKind.batchNormalization.rawValue
         try rejectUnknownKeys(o, known: ["kind", "epsilon", "momentum", "center", "scale", "axis", "training", "weights",
                                          "synchronized", "renorm"], path: path, kind: kind)
         if let a = o["axis"], a != .null {

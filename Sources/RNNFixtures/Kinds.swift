@@ -36,6 +36,14 @@ public enum ModelKind: String, Sendable, CaseIterable {
     public static let torchModules: [ModelKind] = [.torchRNN, .torchLSTM, .torchGRU]
 }
 
+/// The layers of 003's whole models that `keras.Sequential` takes besides the recurrent ones
+/// (`layers[k].kind`).
+public enum KerasHeadKind: String, Sendable, CaseIterable {
+    case embedding = "keras.Embedding"
+    case dense = "keras.Dense"
+    case batchNormalization = "keras.BatchNormalization"
+}
+
 /// The cells `tf.nn.dynamic_rnn` and `tf.nn.bidirectional_dynamic_rnn` stack (`cells[k].kind`).
 public enum TFCellKind: String, Sendable, CaseIterable {
     case basicRNN = "tf.BasicRNNCell"
