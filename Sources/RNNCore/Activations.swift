@@ -11,18 +11,18 @@ import RealModule
 /// and mish are not monotonic), from the pre-activation z, which their cells then keep
 /// (`derivativeNeedsInput`). At a kink the derivative is TF's autograd's: the side its `where`
 /// or `clip_by_value` passes (noted per case).
-public enum Activation: String, Sendable, CaseIterable, Codable {
+public enum Activation: Sendable, Hashable, CaseIterable, RawRepresentable {
     case tanh, sigmoid, relu, linear
     /// `relu6(x + 3)/6`: Keras 3's (Keras 2's was `0.2x + 0.5` clipped, a different function).
-    case hardSigmoid = "hard_sigmoid"
+    case hardSigmoid
     /// `x·hard_sigmoid(x)` (alias `hard_swish`).
-    case hardSilu = "hard_silu"
+    case hardSilu
     /// `clip(x, −1, 1)`.
-    case hardTanh = "hard_tanh"
+    case hardTanh
     /// `x` where `|x| > 0.5`, else 0.
-    case hardShrink = "hard_shrink"
+    case hardShrink
     /// `x − 0.5` above 0.5, `x + 0.5` below −0.5, else 0.
-    case softShrink = "soft_shrink"
+    case softShrink
     /// `x` for x > 0, `e^x − 1` else (alpha 1).
     case elu
     /// `scale·x` for x > 0, `scale·alpha·(e^x − 1)` else (scale 1.0507009873554805, alpha 1.6732632423543772).
@@ -41,26 +41,74 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case gelu
     /// `x/2·(1 + tanh(0.7978845608028654·(x + 0.044715x³)))`: `gelu(x, approximate=True)`
     /// (no Keras name: a fixture names it so). TF casts 0.044715 the same way (`geluCoeff`).
-    case geluApproximate = "gelu_approximate"
+    case geluApproximate
     /// `e^x`.
     case exponential
     /// `x` for x > 0, `0.2·x` else (negative_slope 0.2; TF's `LeakyRelu` op holds it as a
     /// float32 attribute, so in float64 the slope is 0.20000000298023224, `leakySlope`).
-    case leakyRelu = "leaky_relu"
+    case leakyRelu
     /// `min(max(x, 0), 6)`.
     case relu6
     /// `x·tanh(softplus(x))`.
     case mish
     /// `log σ(x) = −softplus(−x)`.
-    case logSigmoid = "log_sigmoid"
+    case logSigmoid
     /// `x − tanh x`.
-    case tanhShrink = "tanh_shrink"
+    case tanhShrink
     /// 0 for x ≤ −1, `(x + 1)²/4` for −1 < x < 1, `x` for x ≥ 1.
-    case sparsePlus = "sparse_plus"
+    case sparsePlus
     /// 0 for x ≤ −1, `(x + 1)/2` for −1 < x < 1, 1 for x ≥ 1.
-    case sparseSigmoid = "sparse_sigmoid"
+    case sparseSigmoid
     /// `(x + √(x² + 4))/2` (b 4).
     case squareplus
+
+    /// One of ONNX's parameterised activations (`Affine`, `LeakyRelu`, `ThresholdedRelu`,
+    /// `ScaledTanh`, `HardSigmoid`, `Elu` with their alpha and beta), which the recurrent
+    /// operators name in `activations`. Not a Keras name: not among `allCases`.
+    case onnx(ONNXActivation)
+
+    /// Keras' activations, by the names Keras serialises (ONNX's parameterised ones are a family,
+    /// not a list).
+    public static let allCases: [Activation] = [.tanh, .sigmoid, .relu, .linear, .hardSigmoid, .hardSilu, .hardTanh, .hardShrink, .softShrink, .elu, .selu, .celu, .softplus, .softsign, .silu, .gelu, .geluApproximate, .exponential, .leakyRelu, .relu6, .mish, .logSigmoid, .tanhShrink, .sparsePlus, .sparseSigmoid, .squareplus]
+
+    /// The name Keras serialises (for an ONNX function, its ONNX name with alpha and beta).
+    public var rawValue: String {
+        switch self {
+        case .tanh: return "tanh"
+        case .sigmoid: return "sigmoid"
+        case .relu: return "relu"
+        case .linear: return "linear"
+        case .hardSigmoid: return "hard_sigmoid"
+        case .hardSilu: return "hard_silu"
+        case .hardTanh: return "hard_tanh"
+        case .hardShrink: return "hard_shrink"
+        case .softShrink: return "soft_shrink"
+        case .elu: return "elu"
+        case .selu: return "selu"
+        case .celu: return "celu"
+        case .softplus: return "softplus"
+        case .softsign: return "softsign"
+        case .silu: return "silu"
+        case .gelu: return "gelu"
+        case .geluApproximate: return "gelu_approximate"
+        case .exponential: return "exponential"
+        case .leakyRelu: return "leaky_relu"
+        case .relu6: return "relu6"
+        case .mish: return "mish"
+        case .logSigmoid: return "log_sigmoid"
+        case .tanhShrink: return "tanh_shrink"
+        case .sparsePlus: return "sparse_plus"
+        case .sparseSigmoid: return "sparse_sigmoid"
+        case .squareplus: return "squareplus"
+        case let .onnx(f): return f.description
+        }
+    }
+
+    /// The activation of a Keras name (`allCases`' names), else nil.
+    public init?(rawValue: String) {
+        guard let a = Activation.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = a
+    }
 
     /// Parses a framework's activation name: Keras 3's (`"swish"` and `"hard_swish"` are its
     /// aliases of `silu` and `hard_silu`), `"linear"` (also `"identity"` and `"None"`, as Keras'
@@ -119,6 +167,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         case .sparsePlus: return z <= -1 ? 0 : (z < 1 ? (z + 1) * (z + 1) / 4 : z)
         case .sparseSigmoid: return z <= -1 ? 0 : (z >= 1 ? 1 : (z + 1) / 2)
         case .squareplus: return (z + T.sqrt(z * z + 4)) / 2
+        case let .onnx(f): return f.apply(z)
         }
     }
 
@@ -168,6 +217,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         case .sparsePlus: return z <= -1 ? 0 : (z < 1 ? (z + 1) / 2 : 1)
         case .sparseSigmoid: return z <= -1 || z >= 1 ? 0 : T(0.5)
         case .squareplus: return (1 + z / T.sqrt(z * z + 4)) / 2
+        case let .onnx(f): return f.derivative(z)
         }
     }
 

@@ -106,4 +106,42 @@ struct NumericsTests {
             #expect(throws: RNNError.self) { try Activation(name: name) }
         }
     }
+
+    /// ONNX's parameterised activations: derivatives against central differences away from
+    /// their kinks, and the kinks on the side onnxruntime's comparison passes.
+    @Test func onnxActivations() {
+        let fs: [ONNXActivation] = [.init(.affine, alpha: 0.7, beta: -0.3), .init(.leakyRelu, alpha: 0.05),
+                                    .init(.thresholdedRelu, alpha: 0.6), .init(.scaledTanh, alpha: 1.5, beta: 0.8),
+                                    .init(.hardSigmoid, alpha: 0.2, beta: 0.5), .init(.elu, alpha: 0.9)]
+        for f in fs {
+            let act = Activation.onnx(f)
+            #expect(act.derivativeNeedsInput && !Activation.allCases.contains(act))
+            for z in [-3.4, -1.3, -0.7, -0.2, 0.4, 0.8, 2.1] {
+                let h = 1e-6
+                let fd = (act.apply(z + h) - act.apply(z - h)) / (2 * h)
+                #expect(abs(act.derivative(z: z, y: act.apply(z)) - fd) < 1e-8 * max(1, abs(fd)), "\(f) at \(z)")
+            }
+        }
+        // onnxruntime: LeakyRelu and Elu take x >= 0 as the positive side; ThresholdedRelu passes x > alpha
+        #expect(Activation.onnx(.init(.leakyRelu, alpha: 0.05)).derivative(z: 0.0, y: 0) == 1)
+        #expect(Activation.onnx(.init(.elu, alpha: 0.9)).derivative(z: 0.0, y: 0) == 1)
+        let tr = Activation.onnx(.init(.thresholdedRelu, alpha: 0.5))
+        #expect(tr.apply(0.5) == 0.0 && tr.derivative(z: 0.5, y: 0) == 0 && tr.apply(0.50001) == 0.50001)
+        // alpha and beta are float32 attributes
+        #expect(ONNXActivation(.affine, alpha: 0.1, beta: 0.3).alpha == Double(Float(0.1)))
+    }
+
+    /// onnxruntime's reading of `activations` / `activation_alpha` / `activation_beta`
+    /// (rnn_helpers.cc): the lists are consumed in order, only by functions that take the
+    /// parameter; a function that finds its list used up gets ORT's default (LeakyRelu 0.01,
+    /// HardSigmoid 0.2/0.5, Elu 1.0, else 0).
+    @Test func onnxActivationLists() throws {
+        let a = try ONNXActivations.parse(["sigmoid", "LeakyRelu", "Tanh", "HardSigmoid", "affine", "Elu"], alpha: [0.3, 0.4], beta: [])
+        #expect(a == [.sigmoid, .onnx(.init(.leakyRelu, alpha: 0.3)), .tanh, .onnx(.init(.hardSigmoid, alpha: 0.4, beta: 0.5)),
+                      .onnx(.init(.affine, alpha: 0, beta: 0)), .onnx(.init(.elu, alpha: 1))])
+        let b = try ONNXActivations.parse(["ScaledTanh", "Relu", "Affine"], alpha: [2, 3, 9], beta: [0.5])
+        #expect(b == [.onnx(.init(.scaledTanh, alpha: 2, beta: 0.5)), .relu, .onnx(.init(.affine, alpha: 3, beta: 0))])
+        #expect(try ONNXActivations.parse(["Softsign", "Softplus"], alpha: [], beta: []) == [.softsign, .softplus])
+        #expect(throws: RNNError.self) { try ONNXActivations.parse(["Swish"], alpha: [], beta: []) }
+    }
 }
