@@ -19,9 +19,10 @@ extension Implementation {
             wx.multiply(p, x.data, m: batch, k: nI, n: n4, beta: 0, into: &z)
             wh.multiply(p, hPrev, m: batch, k: nP, n: n4, beta: 1, into: &z)
             let (ci, cj, cf, co) = config.gateOffsets
-            let act = config.activation, gate = config.recurrentActivation
+            let act = config.activation, gate = config.recurrentActivation, outAct = config.cellOutputActivation
             let forgetBias = T(config.forgetBias)
             let clipC = config.cellClip.map { T($0) }
+            let gateClip = config.gateClip.map { T($0) }
             var bias = [T](repeating: 0, count: n4)
             for bi in biases { for k in 0..<n4 { bias[k] += p.tensors[bi].data[k] } }
             let peep = w.peepholeVectors
@@ -29,6 +30,7 @@ extension Implementation {
             let n = batch * nH
             var gi = [T](repeating: 0, count: n), gf = gi, gg = gi, go = gi, cRaw = gi, c = gi, actC = gi, mh = gi
             var pre = [T](repeating: 0, count: batch * n4)
+            var preRaw: [T] = gateClip == nil ? [] : pre
             // one fused pass over the gates
             for b in 0..<batch {
                 let zr = b * n4, r = b * nH
@@ -37,13 +39,19 @@ extension Implementation {
                     var zi = z[zr + ci + u] + bias[ci + u]
                     var zf = z[zr + cf + u] + bias[cf + u] + forgetBias
                     if let wI, let wF { zi += wI[u] * cp; zf += wF[u] * cp }
-                    let zj = z[zr + cj + u] + bias[cj + u]
-                    let i = gate.apply(zi), f = gate.apply(zf), g = act.apply(zj)
+                    var zj = z[zr + cj + u] + bias[cj + u]
+                    if let k = gateClip {                    // ONNX: clip(gate input, −clip, clip)
+                        preRaw[zr + ci + u] = zi; preRaw[zr + cj + u] = zj; preRaw[zr + cf + u] = zf
+                        (zi, zj, zf) = (clip(zi, -k, k), clip(zj, -k, k), clip(zf, -k, k))
+                    }
+                    let i = gate.apply(zi), g = act.apply(zj)
+                    let f = config.inputForget ? 1 - i : gate.apply(zf)      // ONNX input_forget
                     let raw = f * cp + i * g
                     let cNew = clipC.map { clip(raw, -$0, $0) } ?? raw
                     var zo = z[zr + co + u] + bias[co + u]
                     if let wO { zo += wO[u] * cNew }
-                    let o = gate.apply(zo), a = act.apply(cNew)
+                    if let k = gateClip { preRaw[zr + co + u] = zo; zo = clip(zo, -k, k) }
+                    let o = gate.apply(zo), a = outAct.apply(cNew)
                     gi[r + u] = i; gf[r + u] = f; gg[r + u] = g; go[r + u] = o
                     pre[zr + ci + u] = zi; pre[zr + cj + u] = zj; pre[zr + cf + u] = zf; pre[zr + co + u] = zo
                     cRaw[r + u] = raw; c[r + u] = cNew; actC[r + u] = a; mh[r + u] = o * a
@@ -53,7 +61,8 @@ extension Implementation {
             let t = { (a: [T], w: Int) in Tensor(uncheckedShape: [batch, w], data: a) }
             return CellStep(output: t(m, nP), state: w.joinState(c: c, h: m, batch: batch),
                             cache: .lstm(LSTMStepCache(i: t(gi, nH), f: t(gf, nH), g: t(gg, nH), o: t(go, nH), pre: t(pre, n4), cUnclipped: t(cRaw, nH),
-                                                       c: t(c, nH), actC: t(actC, nH), mh: t(mh, nH), mUnclipped: t(mRaw, nP))))
+                                                       c: t(c, nH), actC: t(actC, nH), mh: t(mh, nH), mUnclipped: t(mRaw, nP),
+                                                       preUnclipped: gateClip == nil ? nil : t(preRaw, n4))))
         }
 
         @_specialize(where T == Float)
@@ -71,7 +80,13 @@ extension Implementation {
             let (cRaw, c, actC, mh, mRaw) = (saved.cUnclipped.data, saved.c.data, saved.actC.data, saved.mh.data, saved.mUnclipped.data)
             let pre = saved.pre.data
             let (ci, cj, cf, co) = config.gateOffsets
-            let act = config.activation, gate = config.recurrentActivation
+            let act = config.activation, gate = config.recurrentActivation, outAct = config.cellOutputActivation
+            let gateClip = config.gateClip.map { T($0) }, preRaw = saved.preUnclipped?.data
+            /// 1, or 0 where ONNX's clip bound the gate input at flat index `k`.
+            @inline(__always) func passed(_ k: Int) -> T {
+                guard let c = gateClip, let preRaw else { return 1 }
+                return clipGradient(preRaw[k], -c, c)
+            }
             var dm = dOutput.data
             for k in dm.indices { dm[k] += dmState[k] }
             let dmh = projection.map {
@@ -88,13 +103,14 @@ extension Implementation {
                 for u in 0..<nH {
                     let k = r + u
                     let (i, f, g, o) = (gi[k], gf[k], gg[k], go[k])
-                    let dzo = dmh[k] * actC[k] * gate.derivative(z: pre[zr + co + u], y: o)
-                    var dc = dcNext[k] + dmh[k] * o * act.derivative(z: c[k], y: actC[k])
+                    let dzo = dmh[k] * actC[k] * gate.derivative(z: pre[zr + co + u], y: o) * passed(zr + co + u)
+                    var dc = dcNext[k] + dmh[k] * o * outAct.derivative(z: c[k], y: actC[k])
                     if let wO { dc += dzo * wO[u]; dwO[u] += dzo * c[k] }
                     if let clipC { dc *= clipGradient(cRaw[k], -clipC, clipC) }
-                    let dzf = dc * cPrev[k] * gate.derivative(z: pre[zr + cf + u], y: f)
-                    let dzi = dc * g * gate.derivative(z: pre[zr + ci + u], y: i)
-                    let dzj = dc * i * act.derivative(z: pre[zr + cj + u], y: g)
+                    let dzf = config.inputForget ? 0 : dc * cPrev[k] * gate.derivative(z: pre[zr + cf + u], y: f) * passed(zr + cf + u)
+                    let di = config.inputForget ? dc * (g - cPrev[k]) : dc * g           // f = 1 − i: df/di = −1
+                    let dzi = di * gate.derivative(z: pre[zr + ci + u], y: i) * passed(zr + ci + u)
+                    let dzj = dc * i * act.derivative(z: pre[zr + cj + u], y: g) * passed(zr + cj + u)
                     var dcp = dc * f
                     if let wI, let wF {
                         dcp += dzf * wF[u] + dzi * wI[u]

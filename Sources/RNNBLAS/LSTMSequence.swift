@@ -21,6 +21,8 @@ extension Implementation.LSTM {
                                                     lengths: [Int]?) -> SequenceForward<T>? {
         // the schedule keeps outputs only; an activation whose derivative needs its input steps
         guard ![w.config.activation, w.config.recurrentActivation].contains(where: \.derivativeNeedsInput) else { return nil }
+        // ONNX's gate clip, input_forget and third activation: the step path
+        guard w.config.gateClip == nil, !w.config.inputForget, w.config.outputActivation == nil else { return nil }
         let (config, p, inputSize) = (w.config, w.parameters, w.inputSize)
         let (wx, wh, biases, projection) = (w.layout.wx, w.layout.wh, w.layout.biases, w.layout.projection)
         let (tCount, batch, nI) = (x.shape[0], x.shape[1], inputSize)

@@ -69,6 +69,7 @@ enum FixtureModels {
         (.torchRNN, sequence),
         (.torchLSTM, sequence),
         (.torchGRU, sequence),
+        (.onnxLSTM, { try ONNXProblem($0) }),
         (.numpyMinCharRNN, { try MinCharProblem($0) }),
         (.numpyRandom, { try NumpyRandomProblem($0) }),
         (.optimizer, { try OptimizerProblem($0) }),
@@ -96,6 +97,7 @@ extension ChunkedProblem: FixtureModel {}
 extension BidirectionalProblem: FixtureModel {}
 extension KerasBidirectionalProblem: FixtureModel {}
 extension KerasNestedProblem: FixtureModel {}
+extension ONNXProblem: FixtureModel {}
 extension KerasSequentialProblem: OneOutputModel {}
 extension KerasEncoderDecoderProblem: OneOutputModel {}
 extension MinCharProblem: FixtureModel {}

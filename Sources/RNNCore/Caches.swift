@@ -14,11 +14,14 @@ public struct LSTMStepCache<Scalar: RNNFloat>: Sendable {
     public var actC, mh: Tensor<Scalar>
     /// m = mh·W_proj before `proj_clip` (mh itself without a projection).
     public var mUnclipped: Tensor<Scalar>
+    /// With ONNX's `clip`: the gates' inputs before it [B, 4H] (`pre` holds them after it).
+    public var preUnclipped: Tensor<Scalar>?
 
     public init(i: Tensor<Scalar>, f: Tensor<Scalar>, g: Tensor<Scalar>, o: Tensor<Scalar>, pre: Tensor<Scalar>, cUnclipped: Tensor<Scalar>,
-                c: Tensor<Scalar>, actC: Tensor<Scalar>, mh: Tensor<Scalar>, mUnclipped: Tensor<Scalar>) {
+                c: Tensor<Scalar>, actC: Tensor<Scalar>, mh: Tensor<Scalar>, mUnclipped: Tensor<Scalar>, preUnclipped: Tensor<Scalar>? = nil) {
         (self.i, self.f, self.g, self.o, self.pre) = (i, f, g, o, pre)
         (self.cUnclipped, self.c, self.actC, self.mh, self.mUnclipped) = (cUnclipped, c, actC, mh, mUnclipped)
+        self.preUnclipped = preUnclipped
     }
 }
 

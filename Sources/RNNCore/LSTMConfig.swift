@@ -1,13 +1,14 @@
 /// The four LSTM gates, by role. Frameworks name and order them differently:
 ///
-/// | role      | TensorFlow v1 | Keras | PyTorch |
-/// | --------- | ------------- | ----- | ------- |
-/// | input     | `i`           | `i`   | `i`     |
-/// | candidate | `j`           | `c`   | `g`     |
-/// | forget    | `f`           | `f`   | `f`     |
-/// | output    | `o`           | `o`   | `o`     |
+/// | role      | TensorFlow v1 | Keras | PyTorch | ONNX |
+/// | --------- | ------------- | ----- | ------- | ---- |
+/// | input     | `i`           | `i`   | `i`     | `i`  |
+/// | candidate | `j`           | `c`   | `g`     | `c`  |
+/// | forget    | `f`           | `f`   | `f`     | `f`  |
+/// | output    | `o`           | `o`   | `o`     | `o`  |
 ///
-/// Column blocks of the fused [.., 4H] matrices: TF `i, j, f, o`; Keras and PyTorch `i, f, c|g, o`.
+/// Column blocks of the fused [.., 4H] matrices: TF `i, j, f, o`; Keras and PyTorch `i, f, c|g, o`;
+/// ONNX `i, o, f, c` (and its peepholes `P` [3H] `i, o, f`).
 public enum LSTMGate: Int, Sendable, CaseIterable {
     case input, candidate, forget, output
 }
@@ -93,12 +94,29 @@ public enum LSTMFlavor: String, Sendable, Equatable, CaseIterable {
     /// [4H], `weight_hr` [P, H]; state `(h [B, P], c [B, H])`. `num_layers` stacks these cells.
     /// The arithmetic is `LSTM`'s.
     case torch = "torch.nn.LSTM"
+    /// One direction of ONNX's `LSTM` operator (opset 22; onnx/defs/rnn/defs.cc), Default:
+    /// f=Sigmoid, g=Tanh, h=Tanh:
+    ///
+    ///     it = f(Xt·Wiᵀ + Ht-1·Riᵀ + Pi⊙Ct-1 + Wbi + Rbi)
+    ///     ft = f(Xt·Wfᵀ + Ht-1·Rfᵀ + Pf⊙Ct-1 + Wbf + Rbf)
+    ///     ct = g(Xt·Wcᵀ + Ht-1·Rcᵀ + Wbc + Rbc)
+    ///     Ct = ft⊙Ct-1 + it⊙ct
+    ///     ot = f(Xt·Woᵀ + Ht-1·Roᵀ + Po⊙Ct + Wbo + Rbo)
+    ///     Ht = ot⊙h(Ct)
+    ///
+    /// with `clip` bounding every gate's input (after the bias and peephole terms, as
+    /// onnxruntime's `clip_with_bias` does; never the cell state) and `input_forget` replacing
+    /// ft by 1 − it (onnxruntime's `pf[i] = 1.0f - pi[i]`). Gate order `i, o, f, c`; parameters of
+    /// one direction: `W` [4H, I], `R` [4H, H], `Wb`, `Rb` [4H] (B's two halves), `P_i`, `P_o`,
+    /// `P_f` [H] (P's thirds). State `(h, c)`. The arithmetic is `LSTM`'s.
+    case onnx = "onnx.LSTM"
 
     /// Column order of the gate blocks in the fused [.., 4H] matrices.
     public var gateOrder: [LSTMGate] {
         switch self {
         case .tfLSTMCell, .tfBasicLSTMCell: return [.input, .candidate, .forget, .output]
         case .keras, .torch: return [.input, .forget, .candidate, .output]
+        case .onnx: return [.input, .output, .forget, .candidate]
         }
     }
 
@@ -131,6 +149,15 @@ public struct LSTMConfig: Sendable, Equatable {
     public var useBias: Bool = true
     /// TF `state_is_tuple`: false concatenates the state as one tensor `[c, m]`.
     public var stateIsTuple: Bool = true
+    /// ONNX `clip`: every gate's input is clipped to [−clip, clip] (not the cell state).
+    public var gateClip: Double?
+    /// ONNX's third activation `h`, of the cell state in `Ht = ot⊙h(Ct)` (nil: `activation`).
+    public var outputActivation: Activation?
+    /// ONNX `input_forget`: the forget gate is `1 − i` (its own block is computed by no one).
+    public var inputForget: Bool = false
+
+    /// The activation of the cell state in the output.
+    public var cellOutputActivation: Activation { outputActivation ?? activation }
 
     public init(flavor: LSTMFlavor, units: Int) {
         self.flavor = flavor
@@ -169,6 +196,11 @@ public struct LSTMConfig: Sendable, Equatable {
             if useBias { out += [("bias_ih", [4 * h]), ("bias_hh", [4 * h])] }
             if let pr = projection { out.append(("weight_hr", [pr, h])) }
             return out
+        case .onnx:
+            var out: [(String, [Int])] = [("W", [4 * h, i]), ("R", [4 * h, h])]
+            if useBias { out += [("Wb", [4 * h]), ("Rb", [4 * h])] }
+            if usePeepholes { out += [("P_i", [h]), ("P_o", [h]), ("P_f", [h])] }
+            return out
         }
     }
 
@@ -184,10 +216,18 @@ public struct LSTMConfig: Sendable, Equatable {
         if let p = projection, p <= 0 { throw RNNError(.invalid, k, "the projection size must be positive, got \(p)") }
         if let c = cellClip, !(c > 0) { throw RNNError(.invalid, k, "cell_clip must be positive, got \(c)") }
         if let c = projClip, !(c > 0) { throw RNNError(.invalid, k, "proj_clip must be positive, got \(c)") }
+        if let c = gateClip, !(c > 0) { throw RNNError(.invalid, k, "clip must be positive, got \(c)") }
+        if flavor != .onnx && (gateClip != nil || outputActivation != nil || inputForget) {
+            throw RNNError(.unsupported, k, "clip, a third activation and input_forget are ONNX's")
+        }
         if projClip != nil && projection == nil { throw RNNError(.invalid, k, "proj_clip needs num_proj") }
         guard forgetBias.isFinite else { throw RNNError(.invalid, k, "forget_bias must be finite") }
         switch flavor {
         case .tfLSTMCell: break
+        case .onnx:
+            if cellClip != nil || projClip != nil || projection != nil || forgetBias != 0 {
+                throw RNNError(.unsupported, k, "ONNX's LSTM has no cell_clip, projection or forget_bias constant")
+            }
         case .tfBasicLSTMCell, .keras, .torch:
             if usePeepholes || cellClip != nil || projClip != nil {
                 throw RNNError(.unsupported, k, "\(k) has no peepholes, cell_clip or proj_clip")

@@ -38,21 +38,31 @@ public enum LSTMConversion {
         target.recurrentActivation = config.recurrentActivation
         target.useBias = true
         let from = config.flavor.rawValue, to = flavor.rawValue
-        if flavor == .tfLSTMCell {
+        if config.gateClip != nil { throw RNNError(.unsupported, "convert", "\(from) clips every gate's input (ONNX clip), which \(to) cannot express (TF's cell_clip clips the cell state)") }
+        if config.inputForget { throw RNNError(.unsupported, "convert", "\(from) couples the forget gate to the input gate (f = 1 − i), which \(to) cannot express") }
+        if config.outputActivation.map({ $0 != config.activation }) ?? false {
+            throw RNNError(.unsupported, "convert", "\(from) applies a third activation to the cell state, which \(to) cannot express")
+        }
+        if flavor == .onnx {
+            target.usePeepholes = config.usePeepholes
+            if config.cellClip != nil { throw RNNError(.unsupported, "convert", "\(from) uses cell_clip, which \(to) cannot express (its clip bounds the gates' inputs)") }
+            if config.projection != nil { throw RNNError(.unsupported, "convert", "\(from) projects its output, which \(to) cannot express") }
+        } else if flavor == .tfLSTMCell {
             target.usePeepholes = config.usePeepholes
             target.cellClip = config.cellClip
             target.projClip = config.projClip
         } else {
-            if config.usePeepholes { throw RNNError(.unsupported, "convert", "\(from) uses peepholes, which \(to) has not") }
+            if config.usePeepholes && flavor != .onnx { throw RNNError(.unsupported, "convert", "\(from) uses peepholes, which \(to) has not") }
             if config.cellClip != nil { throw RNNError(.unsupported, "convert", "\(from) uses cell_clip, which \(to) cannot express") }
             if config.projClip != nil { throw RNNError(.unsupported, "convert", "\(from) uses proj_clip, which \(to) cannot express") }
         }
         if !config.stateIsTuple && flavor != .tfLSTMCell && flavor != .tfBasicLSTMCell {
             throw RNNError(.unsupported, "convert", "state_is_tuple=False is TensorFlow's; convert the concatenated state by hand")
         }
-        if config.recurrentActivation != .sigmoid && flavor != .keras {
+        if config.recurrentActivation != .sigmoid && flavor != .keras && flavor != .onnx {
             throw RNNError(.unsupported, "convert", "\(to) gates use the sigmoid; \(from) uses \(config.recurrentActivation.rawValue)")
         }
+        if flavor == .onnx { target.outputActivation = nil }
         if config.activation != .tanh && flavor == .torch {
             throw RNNError(.unsupported, "convert", "torch.nn.LSTM uses tanh; \(from) uses \(config.activation.rawValue)")
         }
@@ -85,6 +95,13 @@ public enum LSTMConversion {
             for j in c.columns(.forget) { bias[j] += T(c.forgetBias) }
             if c.projection != nil { out.projection = p["projection/kernel"].data }
             if c.usePeepholes { out.peepholes = (p["w_i_diag"].data, p["w_f_diag"].data, p["w_o_diag"].data) }
+        case .onnx:
+            for g in LSTMGate.allCases {
+                out.wx[g] = block(p["W"], rows: 0..<i, gate: g, transposed: true)
+                out.wh[g] = block(p["R"], rows: 0..<pw, gate: g, transposed: true)
+            }
+            if c.useBias { for j in 0..<(4 * h) { bias[j] = p["Wb"].data[j] + p["Rb"].data[j] } }
+            if c.usePeepholes { out.peepholes = (p["P_i"].data, p["P_f"].data, p["P_o"].data) }
         case .keras:
             for g in LSTMGate.allCases {
                 out.wx[g] = block(p["kernel"], rows: 0..<i, gate: g, transposed: false)
@@ -141,6 +158,14 @@ public enum LSTMConversion {
         case .torch:
             var out = ["weight_ih": transposed(wx), "weight_hh": transposed(wh), "bias_ih": bias, "bias_hh": Tensor(zeros: [4 * h])]
             if let pr = k.projection { out["weight_hr"] = transposed(Tensor(uncheckedShape: [h, pw], data: pr)) }
+            return out
+        case .onnx:
+            var out = ["W": transposed(wx), "R": transposed(wh), "Wb": bias, "Rb": Tensor(zeros: [4 * h])]
+            if c.usePeepholes, let ph = k.peepholes {
+                out["P_i"] = Tensor(uncheckedShape: [h], data: ph.i)
+                out["P_o"] = Tensor(uncheckedShape: [h], data: ph.o)
+                out["P_f"] = Tensor(uncheckedShape: [h], data: ph.f)
+            }
             return out
         }
     }

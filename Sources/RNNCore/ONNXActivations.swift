@@ -116,3 +116,8 @@ public enum ONNXActivations {
         }
     }
 }
+
+/// ONNX's `direction` attribute of the recurrent operators.
+public enum ONNXDirection: String, Sendable, CaseIterable {
+    case forward, reverse, bidirectional
+}

@@ -60,6 +60,11 @@ public struct LSTMLayout: Sendable {
             wh = WeightBlock(index: ix("weight_hh"), row: 0, transposed: true)
             biases = config.useBias ? [ix("bias_ih"), ix("bias_hh")] : []
             projection = config.projection == nil ? nil : WeightBlock(index: ix("weight_hr"), row: 0, transposed: true)
+        case .onnx:
+            wx = WeightBlock(index: ix("W"), row: 0, transposed: true)
+            wh = WeightBlock(index: ix("R"), row: 0, transposed: true)
+            biases = config.useBias ? [ix("Wb"), ix("Rb")] : []
+            if config.usePeepholes { peepholes = (ix("P_i"), ix("P_f"), ix("P_o")) }
         }
     }
 }

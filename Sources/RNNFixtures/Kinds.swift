@@ -21,6 +21,8 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case torchRNN = "torch.nn.RNN"
     case torchLSTM = "torch.nn.LSTM"
     case torchGRU = "torch.nn.GRU"
+    /// ONNX's `LSTM` operator (opset 22), every attribute and input.
+    case onnxLSTM = "onnx.LSTM"
     case numpyMinCharRNN = "numpy.min_char_rnn"
     case numpyRandom = "numpy.random"
     case optimizer = "optimizer"

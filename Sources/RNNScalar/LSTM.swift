@@ -15,9 +15,11 @@ extension Implementation {
     ///     return m, (c, m)
     ///
     /// (the peephole terms only with `use_peepholes`). σ is the gate activation (Keras'
-    /// `recurrent_activation`). Shapes: x [B, I], c [B, H], m and h [B, P] (P = H without a
-    /// projection). Cache, per step: `LSTMStepCache` (g = act(j); mh = o⊙act(c) is the output
-    /// before the projection).
+    /// `recurrent_activation`). ONNX's operator adds three options: `clip` bounds every gate's
+    /// input after its bias and peephole terms, `input_forget` makes f = 1 − i, and a third
+    /// activation h replaces act in m = o⊙h(c). Shapes: x [B, I], c [B, H], m and h [B, P]
+    /// (P = H without a projection). Cache, per step: `LSTMStepCache` (g = act(j); mh = o⊙act(c)
+    /// is the output before the projection).
     public enum LSTM: LSTMArithmetic {
         @_specialize(where T == Float)
         @_specialize(where T == Double)
@@ -27,11 +29,13 @@ extension Implementation {
             let (cPrev, hPrev) = w.splitState(state)
             let (batch, nI, nH, nP) = (x.shape[0], inputSize, config.units, config.outputWidth)
             let (ci, cj, cf, co) = config.gateOffsets
-            let act = config.activation, gate = config.recurrentActivation
+            let act = config.activation, gate = config.recurrentActivation, outAct = config.cellOutputActivation
             let forgetBias = T(config.forgetBias)
+            let gateClip = config.gateClip.map { T($0) }
             var gi = Tensor<T>(zeros: [batch, nH]), gf = gi, gg = gi, go = gi
             var cRaw = gi, c = gi, actC = gi, mh = gi
             var pre = Tensor<T>(zeros: [batch, 4 * nH])
+            var preRaw: Tensor<T>? = gateClip == nil ? nil : pre
             var z = [T](repeating: 0, count: 4 * nH)
             for b in 0..<batch {
                 // lstm_matrix = concat([inputs, m_prev], 1)·kernel + bias
@@ -50,23 +54,31 @@ extension Implementation {
                         zi += p.tensors[ph.i].data[u] * cp
                         zf += p.tensors[ph.f].data[u] * cp
                     }
-                    let i = gate.apply(zi), f = gate.apply(zf), g = act.apply(z[cj + u])
+                    var zj = z[cj + u]
+                    if let k = gateClip {                    // ONNX: clip(gate input, −clip, clip)
+                        preRaw![b, ci + u] = zi; preRaw![b, cj + u] = zj; preRaw![b, cf + u] = zf
+                        (zi, zj, zf) = (clip(zi, -k, k), clip(zj, -k, k), clip(zf, -k, k))
+                    }
+                    let i = gate.apply(zi), g = act.apply(zj)
+                    let f = config.inputForget ? 1 - i : gate.apply(zf)      // ONNX input_forget: f = 1 − i
                     // c = f⊙c_prev + i⊙g, then clip(c, −cell_clip, cell_clip)
                     let raw = f * cp + i * g
                     let cNew = config.cellClip.map { clip(raw, T(-$0), T($0)) } ?? raw
                     // m = σ(o + w_o_diag⊙c)⊙act(c)
                     var zo = z[co + u]
                     if let ph = peepholes { zo += p.tensors[ph.o].data[u] * cNew }
-                    let o = gate.apply(zo), a = act.apply(cNew)
+                    if let k = gateClip { preRaw![b, co + u] = zo; zo = clip(zo, -k, k) }
+                    let o = gate.apply(zo), a = outAct.apply(cNew)
                     gi[b, u] = i; gf[b, u] = f; gg[b, u] = g; go[b, u] = o
-                    pre[b, ci + u] = zi; pre[b, cj + u] = z[cj + u]; pre[b, cf + u] = zf; pre[b, co + u] = zo
+                    pre[b, ci + u] = zi; pre[b, cj + u] = zj; pre[b, cf + u] = zf; pre[b, co + u] = zo
                     cRaw[b, u] = raw; c[b, u] = cNew; actC[b, u] = a; mh[b, u] = o * a
                 }
             }
             // m = clip(m·projection/kernel, −proj_clip, proj_clip)
             let (mRaw, m) = projection.map { project(mh, $0, p, width: nP, clip: config.projClip) } ?? (mh, mh)
             return CellStep(output: m, state: w.joinState(c: c, h: m),
-                            cache: .lstm(LSTMStepCache(i: gi, f: gf, g: gg, o: go, pre: pre, cUnclipped: cRaw, c: c, actC: actC, mh: mh, mUnclipped: mRaw)))
+                            cache: .lstm(LSTMStepCache(i: gi, f: gf, g: gg, o: go, pre: pre, cUnclipped: cRaw, c: c, actC: actC, mh: mh,
+                                                       mUnclipped: mRaw, preUnclipped: preRaw)))
         }
 
         /// The backward pass of `forward`, gate by gate in reverse (d· is dL/d·):
@@ -79,6 +91,8 @@ extension Implementation {
         ///     dc_prev = dc_raw ⊙ f + dz_f ⊙ w_f + dz_i ⊙ w_i;  dw_f += Σ_b dz_f ⊙ c_prev;  dw_i += Σ_b dz_i ⊙ c_prev
         ///     dkernel += [x, m_prev]ᵀ·dz;  dbias += Σ_b dz;  [dx, dm_prev] = dz·kernelᵀ
         ///
+        /// ONNX: with `clip` each dz is masked by 1[|gate input| ≤ clip]; with `input_forget`
+        /// (f = 1 − i) dz_f = 0 and dz_i = dc_raw ⊙ (g − c_prev) ⊙ σ'(i).
         /// where σ' and act' are taken from outputs (or, for an activation whose derivative needs
     /// its input, from the cached pre-activations). The clip masks follow TF's
         /// `_ClipByValueGrad`: zero only strictly outside the bounds.
@@ -95,7 +109,13 @@ extension Implementation {
             let (gi, gf, gg, go, cRaw, c, actC, mh, mRaw) = (saved.i, saved.f, saved.g, saved.o, saved.cUnclipped, saved.c, saved.actC, saved.mh, saved.mUnclipped)
             let pre = saved.pre
             let (ci, cj, cf, co) = config.gateOffsets
-            let act = config.activation, gate = config.recurrentActivation
+            let act = config.activation, gate = config.recurrentActivation, outAct = config.cellOutputActivation
+            let gateClip = config.gateClip.map { T($0) }
+            /// 1, or 0 where ONNX's clip bound the gate input in column `col`.
+            func passed(_ b: Int, _ col: Int) -> T {
+                guard let k = gateClip, let raw = saved.preUnclipped else { return 1 }
+                return clipGradient(raw[b, col], -k, k)
+            }
             // The output m and the state's m are one tensor: their cotangents add.
             var dm = dOutput
             dm.add(dmState)
@@ -106,8 +126,8 @@ extension Implementation {
                 for u in 0..<nH {
                     let (i, f, g, o) = (gi[b, u], gf[b, u], gg[b, u], go[b, u])
                     // m = o⊙act(c)
-                    let dzo = dmh[b, u] * actC[b, u] * gate.derivative(z: pre[b, co + u], y: o)
-                    var dc = dcNext[b, u] + dmh[b, u] * o * act.derivative(z: c[b, u], y: actC[b, u])
+                    let dzo = dmh[b, u] * actC[b, u] * gate.derivative(z: pre[b, co + u], y: o) * passed(b, co + u)
+                    var dc = dcNext[b, u] + dmh[b, u] * o * outAct.derivative(z: c[b, u], y: actC[b, u])
                     if let ph = peepholes {
                         dc += dzo * p.tensors[ph.o].data[u]
                         grads.tensors[ph.o].data[u] += dzo * c[b, u]
@@ -115,9 +135,10 @@ extension Implementation {
                     // c = clip(c_raw)
                     if let cc = config.cellClip { dc *= clipGradient(cRaw[b, u], T(-cc), T(cc)) }
                     // c_raw = f⊙c_prev + i⊙g
-                    let dzf = dc * cPrev[b, u] * gate.derivative(z: pre[b, cf + u], y: f)
-                    let dzi = dc * g * gate.derivative(z: pre[b, ci + u], y: i)
-                    let dzj = dc * i * act.derivative(z: pre[b, cj + u], y: g)
+                    let dzf = config.inputForget ? 0 : dc * cPrev[b, u] * gate.derivative(z: pre[b, cf + u], y: f) * passed(b, cf + u)
+                    let di = config.inputForget ? dc * (g - cPrev[b, u]) : dc * g          // f = 1 − i: df/di = −1
+                    let dzi = di * gate.derivative(z: pre[b, ci + u], y: i) * passed(b, ci + u)
+                    let dzj = dc * i * act.derivative(z: pre[b, cj + u], y: g) * passed(b, cj + u)
                     var dcp = dc * f
                     if let ph = peepholes {
                         dcp += dzf * p.tensors[ph.f].data[u] + dzi * p.tensors[ph.i].data[u]

@@ -1,0 +1,336 @@
+"""ONNX recurrent-operator fixtures (opset 22): `onnx.LSTM`.
+
+1. ONNX's own node tests. The onnx wheel no longer ships their data files, but
+   `onnx.backend.test.case.node.lstm` still generates them: each `export_*` calls `expect(node,
+   inputs, outputs, name)`, which is captured here and written as a fixture under the test's
+   ONNX name, forward only, as ONNX gives it (its numpy reference `LSTMHelper`).
+2. Random configurations of every attribute (direction, layout, activations with alpha/beta,
+   clip, input_forget, B, P, sequence_lens with 0, initial states), float32: outputs from
+   onnxruntime (pinned); gradients from PyTorch autograd through `onnx_lstm` below, a
+   transcription of the operator that must first agree with onnxruntime's forward (≤ 1e-5 of
+   max(1, |Y|))
+   before anything is written. onnxruntime refuses layout=1, so a layout-1 case is checked
+   against onnxruntime on the transposed (layout 0) input. float64 twins come from the
+   transcription in float64.
+
+Run with the pinned versions of requirements.txt:  python onnx_rnn.py
+"""
+import os
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from onnx import TensorProto, helper
+from onnx.backend.test.case.node import lstm as onnx_lstm_tests
+
+import common
+
+torch.set_num_threads(1)
+FRAMEWORK = None
+
+
+def framework():
+    return common.versions(np, onnx, ort, torch)
+
+
+# --- the transcription ----------------------------------------------------------------------
+
+def activation(name, alpha, beta):
+    """ONNX's activation of that name, as onnxruntime computes it (rnn_activation_functors.h)."""
+    n = name.lower()
+    if n == "relu":
+        return torch.relu
+    if n == "tanh":
+        return torch.tanh
+    if n == "sigmoid":
+        return torch.sigmoid
+    if n == "affine":
+        return lambda x: alpha * x + beta
+    if n == "leakyrelu":
+        return lambda x: torch.where(x >= 0, x, alpha * x)
+    if n == "thresholdedrelu":
+        return lambda x: torch.where(x > alpha, x, torch.zeros_like(x))
+    if n == "scaledtanh":
+        return lambda x: alpha * torch.tanh(beta * x)
+    if n == "hardsigmoid":
+        return lambda x: torch.clamp(alpha * x + beta, 0, 1)
+    if n == "elu":
+        return lambda x: torch.where(x >= 0, x, alpha * torch.expm1(torch.clamp(x, max=0)))
+    if n == "softsign":
+        return lambda x: x / (1 + torch.abs(x))
+    if n == "softplus":
+        return torch.nn.functional.softplus
+    raise ValueError(name)
+
+
+def read_activations(names, alphas, betas):
+    """onnxruntime's reading (rnn_helpers.cc): alpha/beta consumed in order, only by functions
+    taking them; defaults LeakyRelu 0.01, HardSigmoid 0.2/0.5, Elu 1.0, else 0."""
+    takes_alpha = {"affine", "leakyrelu", "thresholdedrelu", "scaledtanh", "hardsigmoid", "elu"}
+    takes_beta = {"affine", "scaledtanh", "hardsigmoid"}
+    defaults = {"leakyrelu": (0.01, 0.0), "hardsigmoid": (0.2, 0.5), "elu": (1.0, 0.0)}
+    ai = bi = 0
+    out = []
+    for name in names:
+        n = name.lower()
+        a, b = defaults.get(n, (0.0, 0.0))
+        if n in takes_alpha and ai < len(alphas):
+            a = alphas[ai]; ai += 1
+        if n in takes_beta and bi < len(betas):
+            b = betas[bi]; bi += 1
+        out.append(activation(name, float(np.float32(a)), float(np.float32(b))))
+    return out
+
+
+def reverse_sequence(x, lens):
+    """tf.reverse_sequence on [T, B, ...]: each row's first len steps reversed."""
+    T = x.shape[0]
+    idx = []
+    for b in range(x.shape[1]):
+        L = int(lens[b])
+        idx.append([L - 1 - t if t < L else t for t in range(T)])
+    idx = torch.tensor(idx).T        # [T, B]
+    return torch.stack([x[idx[:, b], b] for b in range(x.shape[1])], dim=1)
+
+
+def onnx_lstm(X, W, R, B, lens, h0, c0, P, attrs):
+    """The LSTM operator of ONNX (onnx/defs/rnn/defs.cc), written out: gates i, o, f, c; clip on
+    each gate's input after bias and peepholes; input_forget: f = 1 − i; Y past a row's length
+    is 0; a reversed direction runs within each length; a length-0 row's Y_h, Y_c are 0."""
+    layout = attrs.get("layout", 0)
+    direction = attrs.get("direction", "forward")
+    D = 2 if direction == "bidirectional" else 1
+    if layout == 1:
+        X = X.transpose(0, 1)
+        h0 = None if h0 is None else h0.transpose(0, 1)
+        c0 = None if c0 is None else c0.transpose(0, 1)
+    T, Bn, _ = X.shape
+    H = R.shape[-1]
+    names = attrs.get("activations", ["Sigmoid", "Tanh", "Tanh"] * D)
+    acts = read_activations(names, attrs.get("activation_alpha", []), attrs.get("activation_beta", []))
+    clip = attrs.get("clip")
+    clipf = (lambda v: torch.clamp(v, -clip, clip)) if clip is not None else (lambda v: v)
+    lens_t = torch.tensor(lens if lens is not None else [T] * Bn)
+    Ys, Yh, Yc = [], [], []
+    for d in range(D):
+        f, g, hact = acts[3 * d:3 * d + 3]
+        rev = direction == "reverse" or d == 1
+        x = reverse_sequence(X, lens_t) if rev else X
+        h = h0[d] if h0 is not None else torch.zeros(Bn, H, dtype=X.dtype)
+        c = c0[d] if c0 is not None else torch.zeros(Bn, H, dtype=X.dtype)
+        bias = B[d][:4 * H] + B[d][4 * H:] if B is not None else torch.zeros(4 * H, dtype=X.dtype)
+        pi, po, pf = (P[d][:H], P[d][H:2 * H], P[d][2 * H:]) if P is not None else (0, 0, 0)
+        ys = []
+        for t in range(T):
+            z = x[t] @ W[d].T + h @ R[d].T + bias
+            zi, zo, zf, zc = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
+            i = f(clipf(zi + pi * c))
+            ff = 1 - i if attrs.get("input_forget", 0) else f(clipf(zf + pf * c))
+            cc = g(clipf(zc))
+            C = ff * c + i * cc
+            o = f(clipf(zo + po * C))
+            Hn = o * hact(C)
+            live = (t < lens_t).unsqueeze(1)
+            h = torch.where(live, Hn, h)
+            c = torch.where(live, C, c)
+            ys.append(torch.where(live, Hn, torch.zeros_like(Hn)))
+        y = torch.stack(ys)
+        if rev:
+            y = reverse_sequence(y, lens_t)
+        zero = (lens_t == 0).unsqueeze(1)
+        Ys.append(y)
+        Yh.append(torch.where(zero, torch.zeros_like(h), h))
+        Yc.append(torch.where(zero, torch.zeros_like(c), c))
+    Y = torch.stack(Ys, dim=1)                 # [T, D, B, H]
+    Y_h, Y_c = torch.stack(Yh), torch.stack(Yc)
+    if layout == 1:
+        Y = Y.permute(2, 0, 1, 3)
+        Y_h, Y_c = Y_h.transpose(0, 1), Y_c.transpose(0, 1)
+    return Y, Y_h, Y_c
+
+
+# --- onnxruntime ----------------------------------------------------------------------------
+
+def ort_lstm(arrays, attrs):
+    """onnxruntime's Y, Y_h, Y_c for a layout-0 float32 node."""
+    names = ["X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"]
+    node_inputs = [n if n in arrays else "" for n in names]
+    while node_inputs and node_inputs[-1] == "":
+        node_inputs.pop()
+    node = helper.make_node("LSTM", inputs=node_inputs, outputs=["Y", "Y_h", "Y_c"],
+                            **{k: v for k, v in attrs.items() if k != "layout"})
+    inputs = []
+    for n in node_inputs:
+        if n == "":
+            continue
+        a = arrays[n]
+        dt = TensorProto.INT32 if n == "sequence_lens" else TensorProto.FLOAT
+        inputs.append(helper.make_tensor_value_info(n, dt, list(a.shape)))
+    outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ["Y", "Y_h", "Y_c"]]
+    graph = helper.make_graph([node], "lstm", inputs, outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    feed = {n: (arrays[n].astype(np.int32) if n == "sequence_lens" else arrays[n].astype(np.float32)) for n in node_inputs if n}
+    return sess.run(None, feed)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def write_fixture(name, about, dtype, attrs, arrays, Y, Y_h, Y_c, grads=None, upstream=None, seed=None, source=None):
+    inputs = {n: n for n in ["X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"] if n in arrays}
+    model = {"kind": "onnx.LSTM", "attributes": attrs, "inputs": inputs}
+    tensors = {n: (np.asarray(a, dtype=np.int64) if n == "sequence_lens" else np.asarray(a)) for n, a in arrays.items()}
+    expected = {}
+    if Y is not None:
+        expected["outputs"] = common.tensor(Y)
+    expected["final_state"] = [common.tensor(s) if s is not None else None for s in (Y_h, Y_c)]
+    if upstream is not None:
+        model["upstream"] = {"outputs": "upstream/Y", "final_state": ["upstream/Y_h", "upstream/Y_c"]}
+        tensors.update({"upstream/Y": upstream[0], "upstream/Y_h": upstream[1], "upstream/Y_c": upstream[2]})
+        expected["gradients"] = {inputs[n]: common.tensor(g) for n, g in grads.items()}
+    common.write(name, about, {"generator": "Fixtures/generate/onnx_rnn.py", "framework": framework(), "seed": seed,
+                               "source": source or "random configuration"}, dtype, model, tensors, expected)
+
+
+def node_tests():
+    """ONNX's test_lstm_* node tests, captured from their generators."""
+    captured = []
+    onnx_lstm_tests.expect = lambda node, inputs, outputs, name, **kw: captured.append((node, inputs, outputs, name))
+    for fn in sorted(n for n in dir(onnx_lstm_tests.LSTM) if n.startswith("export")):
+        getattr(onnx_lstm_tests.LSTM, fn)()
+    for node, ins, outs, name in captured:
+        attrs = {}
+        for a in node.attribute:
+            v = helper.get_attribute_value(a)
+            attrs[a.name] = v.decode() if isinstance(v, bytes) else ([s.decode() for s in v] if isinstance(v, list) and v and isinstance(v[0], bytes) else v)
+        arrays = {n: np.asarray(v) for n, v in zip(node.input, ins) if n}
+        got = dict(zip([o for o in node.output if o], outs))      # outputs are given for the named ones
+        Y, Y_h, Y_c = got.get("Y"), got.get("Y_h"), got.get("Y_c")
+        dtype = "float32" if arrays["X"].dtype == np.float32 else "float64"
+        write_fixture("onnx-node-" + name.replace("_", "-"), "ONNX's own node test %s (onnx.backend.test.case.node.lstm), forward only as ONNX gives it." % name,
+                      dtype, attrs, arrays, Y, Y_h, Y_c, source="onnx %s, %s" % (onnx.__version__, name))
+
+
+def random_case(seed, dtype="float32", check_ort=True):
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    direction = ["forward", "reverse", "bidirectional"][rng.randint(3)]
+    D = 2 if direction == "bidirectional" else 1
+    layout = int(rng.randint(2))
+    T, Bn, I, H = rng.randint(1, 5), rng.randint(1, 4), rng.randint(1, 4), rng.randint(1, 4)
+    attrs = {"hidden_size": int(H), "direction": direction}
+    if layout or rng.rand() < 0.3:
+        attrs["layout"] = layout
+    smooth = ["Sigmoid", "Tanh", "Affine", "ScaledTanh", "Softsign", "Softplus", "Elu", "LeakyRelu"]
+    kinked = ["Relu", "ThresholdedRelu", "HardSigmoid"]
+    if rng.rand() < 0.7:
+        # the gate activation f from the bounded ones (an unbounded gate lets c grow without
+        # limit, and float32 then says little); g and h from all eleven
+        gates = ["Sigmoid", "HardSigmoid", "Tanh", "Softsign", "ScaledTanh"]
+        pool = smooth + kinked
+        attrs["activations"] = [(gates if k % 3 == 0 else pool)[rng.randint(len(gates if k % 3 == 0 else pool))] for k in range(3 * D)]
+        # enough alpha/beta values for every function that takes one (ORT's fill-ins, 0 for
+        # Affine, ScaledTanh and ThresholdedRelu, make degenerate functions: the dedicated
+        # fixtures below pin that rule)
+        names = [a.lower() for a in attrs["activations"]]
+        n_alpha = sum(n in ("affine", "leakyrelu", "thresholdedrelu", "scaledtanh", "hardsigmoid", "elu") for n in names)
+        n_beta = sum(n in ("affine", "scaledtanh", "hardsigmoid") for n in names)
+        if n_alpha:
+            attrs["activation_alpha"] = [float(np.float32(v)) for v in rng.uniform(0.2, 1.5, n_alpha)]
+        if n_beta:
+            attrs["activation_beta"] = [float(np.float32(v)) for v in rng.uniform(0.2, 1.5, n_beta)]
+    if rng.rand() < 0.5:
+        attrs["clip"] = float(np.float32(rng.uniform(0.5, 2.0)))
+    if rng.rand() < 0.3:
+        attrs["input_forget"] = 1
+    arrays = {"X": rng.uniform(-1, 1, (T, Bn, I) if layout == 0 else (Bn, T, I)).astype(npdt),
+              "W": rng.uniform(-0.8, 0.8, (D, 4 * H, I)).astype(npdt),
+              "R": rng.uniform(-0.8, 0.8, (D, 4 * H, H)).astype(npdt)}
+    if rng.rand() < 0.8:
+        arrays["B"] = rng.uniform(-0.5, 0.5, (D, 8 * H)).astype(npdt)
+    if rng.rand() < 0.5:
+        lens = rng.randint(0, T + 1, Bn)
+        lens[0] = T
+        arrays["sequence_lens"] = lens.astype(np.int64)
+    shape = (D, Bn, H) if layout == 0 else (Bn, D, H)
+    if rng.rand() < 0.7:
+        arrays["initial_h"] = rng.uniform(-1, 1, shape).astype(npdt)
+    if rng.rand() < 0.7:
+        arrays["initial_c"] = rng.uniform(-1, 1, shape).astype(npdt)
+    if rng.rand() < 0.5:
+        arrays["P"] = rng.uniform(-0.6, 0.6, (D, 3 * H)).astype(npdt)
+    return attrs, arrays
+
+
+def run_random(name, seed, dtype):
+    attrs, arrays = random_case(seed, dtype)
+    run_given(name, None, seed, dtype, attrs, arrays)
+
+
+def run_given(name, about, seed, dtype, attrs, arrays):
+    tdt = torch.float32 if dtype == "float32" else torch.float64
+    t = {n: torch.tensor(a, dtype=tdt if n != "sequence_lens" else torch.int64, requires_grad=(n != "sequence_lens")) for n, a in arrays.items()}
+    lens = arrays.get("sequence_lens")
+    Y, Y_h, Y_c = onnx_lstm(t["X"], t["W"], t["R"], t.get("B"), None if lens is None else list(lens), t.get("initial_h"), t.get("initial_c"), t.get("P"), attrs)
+    # onnxruntime's forward, on the layout-0 form of the same inputs
+    a0 = {n: np.asarray(v, dtype=np.float32) if n != "sequence_lens" else v for n, v in arrays.items()}
+    if attrs.get("layout", 0) == 1:
+        a0["X"] = np.swapaxes(a0["X"], 0, 1)
+        for k in ("initial_h", "initial_c"):
+            if k in a0:
+                a0[k] = np.swapaxes(a0[k], 0, 1)
+    oY, oYh, oYc = ort_lstm(a0, attrs)
+    if attrs.get("layout", 0) == 1:
+        oY, oYh, oYc = np.transpose(oY, (2, 0, 1, 3)), np.swapaxes(oYh, 0, 1), np.swapaxes(oYc, 0, 1)
+    for mine, theirs, what in ((Y, oY, "Y"), (Y_h, oYh, "Y_h"), (Y_c, oYc, "Y_c")):
+        m64, t64 = mine.detach().numpy().astype(np.float64), theirs.astype(np.float64)
+        err = np.max(np.abs(m64 - t64)) / max(1.0, np.max(np.abs(t64))) if theirs.size else 0
+        assert err <= 1e-5, "%s: the transcription parts from onnxruntime in %s by %g (relative to max(1, |Y|))" % (name, what, err)
+    rng = np.random.RandomState(seed + 1000)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    ups = [rng.uniform(-1, 1, tuple(v.shape)).astype(npdt) for v in (Y, Y_h, Y_c)]
+    loss = sum((v * torch.tensor(u)).sum() for v, u in zip((Y, Y_h, Y_c), ups))
+    diff = [n for n in ["X", "W", "R", "B", "initial_h", "initial_c", "P"] if n in t]
+    gs = torch.autograd.grad(loss, [t[n] for n in diff])
+    grads = {n: g.numpy() for n, g in zip(diff, gs)}
+    if dtype == "float32":
+        outs = (oY, oYh, oYc)          # onnxruntime's numbers are the expected ones
+    else:
+        outs = tuple(v.detach().numpy() for v in (Y, Y_h, Y_c))
+    about = (about + " " if about else "A random onnx.LSTM (seed %d, %s): " % (seed, dtype)) + "%s; inputs %s. %s" % ( ", ".join("%s=%s" % kv for kv in sorted(attrs.items())), ", ".join(sorted(arrays)),
+        "Outputs from onnxruntime, gradients from PyTorch autograd through the transcription (which agrees with onnxruntime's forward to 1e-5)."
+        if dtype == "float32" else "Outputs and gradients from the transcription in float64 (which agrees with onnxruntime's float32 forward to 1e-5).")
+    write_fixture(name, about, dtype, attrs, arrays, *outs, grads=grads, upstream=ups, seed=seed)
+
+
+def fixed_case(name, about, attrs, seed, D=1, T=3, Bn=2, I=2, H=2, dtype="float32", lens=None):
+    """A hand-chosen attribute set on random weights, checked against onnxruntime like the random ones."""
+    rng = np.random.RandomState(seed)
+    npdt = np.float32 if dtype == "float32" else np.float64
+    arrays = {"X": rng.uniform(-1, 1, (T, Bn, I)).astype(npdt), "W": rng.uniform(-0.8, 0.8, (D, 4 * H, I)).astype(npdt),
+              "R": rng.uniform(-0.8, 0.8, (D, 4 * H, H)).astype(npdt), "B": rng.uniform(-0.5, 0.5, (D, 8 * H)).astype(npdt),
+              "initial_h": rng.uniform(-1, 1, (D, Bn, H)).astype(npdt), "initial_c": rng.uniform(-1, 1, (D, Bn, H)).astype(npdt)}
+    if lens is not None:
+        arrays["sequence_lens"] = np.asarray(lens, dtype=np.int64)
+    run_given(name, about, seed, dtype, attrs, arrays)
+
+
+if __name__ == "__main__":
+    node_tests()
+    fixed_case("onnx-lstm-alpha-beta-defaults",
+               "How onnxruntime reads activation_alpha/beta (the spec leaves it open): values are consumed in order only by functions taking them; LeakyRelu takes 0.3, HardSigmoid 0.4 and falls back to its default beta 0.5, Elu finds the alpha list used up and takes its default 1.0.",
+               {"hidden_size": 2, "activations": ["HardSigmoid", "LeakyRelu", "Elu"], "activation_alpha": [0.4, 0.3]}, 700)
+    fixed_case("onnx-lstm-affine-without-alpha-beta",
+               "An Affine with no alpha/beta left: onnxruntime fills both with 0, so g = 0 and the cell state only decays (c_t = f⊙c_t-1); the specification gives no default.",
+               {"hidden_size": 2, "activations": ["Sigmoid", "Affine", "Tanh"]}, 701)
+    fixed_case("onnx-lstm-zero-length-rows",
+               "sequence_lens with rows of length 0 and T, bidirectional: onnxruntime gives a length-0 row Y = 0 and Y_h = Y_c = 0, not its initial state (the specification does not say).",
+               {"hidden_size": 2, "direction": "bidirectional"}, 702, D=2, Bn=3, lens=[0, 3, 1])
+    fixed_case("onnx-lstm-clip-bites",
+               "clip = 0.25, small enough to bound most gate inputs: onnxruntime clips each gate's input after bias and peephole terms, never the cell state (c here grows past 0.25).",
+               {"hidden_size": 2, "clip": 0.25}, 703, T=4)
+    for k in range(16):
+        run_random("onnx-random-lstm-%d" % k, 500 + k, "float32")
+    for k in range(8):
+        run_random("onnx-random-lstm-f64-%d" % k, 600 + k, "float64")
