@@ -252,6 +252,36 @@ struct BadInputTests {
               "broken.json: model.layers[2].kind: keras.Sequential takes Keras RNN layers, Bidirectional, Embedding, Dense and BatchNormalization, not keras.Flatten")
     }
 
+    /// ONNX's LSTM operator: attributes and inputs refused in one line naming the key.
+    @Test func onnxOperators() throws {
+        let base = try loadFixture("onnx-lstm-zero-length-rows.json").document
+        func check(_ path: [String], _ value: JSONValue?, _ expected: String?, sourceLocation: SourceLocation = #_sourceLocation) {
+            var d = base
+            modify(&d, path, value)
+            #expect(error(d)?.description == expected, sourceLocation: sourceLocation)
+        }
+        check(["model", "attributes", "direction"], .string("both"), "broken.json: model.attributes.direction: must be forward, reverse or bidirectional, got \"both\"")
+        check(["model", "attributes", "activations"], .array(["Sigmoid", "Tanh", "Tanh", "Sigmoid", "Swish", "Tanh"].map { .string($0) }),
+              "broken.json: model.attributes.activations[4]: unknown activation \"Swish\" (ONNX's: Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus)")
+        check(["model", "attributes", "activations"], .array(["Sigmoid", "Tanh", "Tanh"].map { .string($0) }),
+              "broken.json: model.attributes.activations: a bidirectional onnx.LSTM needs 6 activations (3 per direction), got 3")
+        check(["model", "attributes", "activations"], .array(["sigmoid", "TANH", "tanh", "Sigmoid", "tanh", "Tanh"].map { .string($0) }), nil)   // any case
+        check(["model", "attributes", "layout"], .number(2), "broken.json: model.attributes.layout: must be 0 or 1, got 2")
+        check(["model", "attributes", "hidden_size"], .number(3), "broken.json: model.attributes.hidden_size: is 3, but R is [2, 4·2, 2]")
+        check(["model", "attributes", "clip"], .number(0), "broken.json: model.attributes.clip: must be positive, got 0.0")
+        check(["model", "attributes", "input_forget"], .number(2), "broken.json: model.attributes.input_forget: must be 0 or 1, got 2")
+        check(["model", "attributes", "linear_before_reset"], .number(1),
+              "broken.json: model.attributes.linear_before_reset: onnx.LSTM does not take 'linear_before_reset' (or this version does not support it)")
+        check(["tensors", "sequence_lens", "data", "1"], .number(4), "broken.json: tensors.sequence_lens: sequence_lens[1] = 4 is outside 0…3 (X's sequence length)")
+        check(["tensors", "W", "shape"], .array([.number(2), .number(4), .number(4)]),
+              "broken.json: tensors.W: W must be a float tensor of shape [2, 8, 2], got [2, 4, 4]")
+        check(["tensors", "initial_c", "shape"], .array([.number(3), .number(2), .number(2)]),
+              "broken.json: tensors.initial_c: initial_c must be a float tensor of shape [2, 3, 2], got [3, 2, 2]")
+        check(["model", "inputs", "R"], nil, "broken.json: model.inputs.R: the operator needs R")
+        check(["model", "inputs", "P"], .string("nowhere"), "broken.json: model.inputs.P: tensor \"nowhere\" is not in tensors")
+        check(["model", "inputs", "B"], .string(""), nil)                 // ONNX's empty name: an absent optional input
+    }
+
     /// An expected value may name an array (`{"tensor": NAME}`, as the sidecar fixtures do): it
     /// is compared like a written-out one, and a name that is not there is one line.
     @Test func expectedValuesByName() throws {
