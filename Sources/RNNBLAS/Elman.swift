@@ -71,7 +71,7 @@ extension Implementation {
                 for j in 0..<nH {
                     let s = z[r * nH + j] + (b?[j] ?? 0)
                     z[r * nH + j] = s
-                    hNew[r * nH + j] = activation.apply(s)
+                    hNew[r * nH + j] = activation.apply(l.clip.map { clip(s, T(-$0), T($0)) } ?? s)      // ONNX clip
                 }
             }
             return (Tensor(uncheckedShape: [batch, nH], data: z), Tensor(uncheckedShape: [batch, nH], data: hNew))
@@ -84,7 +84,11 @@ extension Implementation {
             let (batch, nI, nH) = (x.shape[0], x.shape[1], l.units)
             let (wx, wh, activation) = (l.wx, l.wh, l.activation)
             var dz = dhNew.data
-            for i in dz.indices { dz[i] *= activation.derivative(z: z.data[i], y: hNew.data[i]) }
+            if let c = l.clip.map({ T($0) }) {
+                for i in dz.indices { dz[i] *= activation.derivative(z: clip(z.data[i], -c, c), y: hNew.data[i]) * clipGradient(z.data[i], -c, c) }
+            } else {
+                for i in dz.indices { dz[i] *= activation.derivative(z: z.data[i], y: hNew.data[i]) }
+            }
             var dx = [T](repeating: 0, count: batch * nI)
             var dh = [T](repeating: 0, count: batch * nH)
             wx.multiplyTransposed(p, dz, m: batch, k: nI, n: nH, beta: 0, into: &dx)    // dx = dz·W_xᵀ

@@ -13,6 +13,7 @@ extension Implementation.Elman {
                                                     lengths: [Int]?) -> SequenceForward<T>? {
         // the schedule keeps outputs only; an activation whose derivative needs its input steps
         guard ![w.layout.activation].contains(where: \.derivativeNeedsInput) else { return nil }
+        guard w.layout.clip == nil else { return nil }           // ONNX's clip: the step path
         let (p, l) = (w.parameters, w.layout)
         let (wx, wh, activation) = (l.wx, l.wh, l.activation)
         let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], w.inputSize, l.units)

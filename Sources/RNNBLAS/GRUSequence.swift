@@ -35,6 +35,8 @@ extension Implementation.GRU {
                                                     lengths: [Int]?) -> SequenceForward<T>? {
         // the schedule keeps outputs only; an activation whose derivative needs its input steps
         guard ![cell.config.activation, cell.config.recurrentActivation].contains(where: \.derivativeNeedsInput) else { return nil }
+        // ONNX's operator (clip, the reset-before form's outside bias): the step path
+        guard !cell.config.flavor.isONNX else { return nil }
         let (config, p, inputSize) = (cell.config, cell.parameters, cell.inputSize)
         let (wx, wh, bx, bh) = (cell.layout.wx, cell.layout.wh, cell.layout.bx, cell.layout.bh)
         let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], inputSize, config.units)

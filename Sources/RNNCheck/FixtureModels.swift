@@ -70,6 +70,8 @@ enum FixtureModels {
         (.torchLSTM, sequence),
         (.torchGRU, sequence),
         (.onnxLSTM, { try ONNXProblem($0) }),
+        (.onnxGRU, { try ONNXProblem($0) }),
+        (.onnxRNN, { try ONNXProblem($0) }),
         (.numpyMinCharRNN, { try MinCharProblem($0) }),
         (.numpyRandom, { try NumpyRandomProblem($0) }),
         (.optimizer, { try OptimizerProblem($0) }),

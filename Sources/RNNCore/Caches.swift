@@ -34,9 +34,12 @@ public struct GRUStepCache<Scalar: RNNFloat>: Sendable {
     /// What the activations were applied to [B, 3H]: r's, u's and c's pre-activations, in that
     /// order (for an activation whose derivative needs its input).
     public var pre: Tensor<Scalar>
+    /// With ONNX's `clip`: the activations' inputs before it [B, 3H] (`pre` holds them after it).
+    public var preUnclipped: Tensor<Scalar>?
 
-    public init(r: Tensor<Scalar>, u: Tensor<Scalar>, c: Tensor<Scalar>, hcOrRh: Tensor<Scalar>, pre: Tensor<Scalar>) {
-        (self.r, self.u, self.c, self.hcOrRh, self.pre) = (r, u, c, hcOrRh, pre)
+    public init(r: Tensor<Scalar>, u: Tensor<Scalar>, c: Tensor<Scalar>, hcOrRh: Tensor<Scalar>, pre: Tensor<Scalar>,
+                preUnclipped: Tensor<Scalar>? = nil) {
+        (self.r, self.u, self.c, self.hcOrRh, self.pre, self.preUnclipped) = (r, u, c, hcOrRh, pre, preUnclipped)
     }
 }
 

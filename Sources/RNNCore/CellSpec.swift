@@ -63,6 +63,11 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     /// biases).
     case torchRNN(hiddenSize: Int, nonlinearity: Activation, bias: Bool)
 
+    /// One direction of ONNX's `RNN` operator (opset 22): `Ht = f(clip(Xt·Wᵀ + Ht-1·Rᵀ + Wb + Rb))`,
+    /// f any ONNX activation (Tanh by default), `clip` optional. Shapes: `W` [H, I], `R` [H, H],
+    /// `Wb`, `Rb` [H] (B's halves). The arithmetic is `Elman`'s.
+    case onnxRNN(hiddenSize: Int, activation: Activation, bias: Bool, clip: Double?)
+
     /// An LSTM of any flavor: TF `LSTMCell` (every option) and `BasicLSTMCell`, Keras
     /// `LSTMCell`, one layer of PyTorch `nn.LSTM`. See `LSTMConfig`.
     case lstm(LSTMConfig)
@@ -88,6 +93,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case .kerasSimpleRNN: return "keras.SimpleRNNCell"
         case .kerasMinimalRNN: return "keras.MinimalRNNCell"
         case .torchRNN: return "torch.nn.RNN"
+        case .onnxRNN: return "onnx.RNN"
         case let .lstm(c): return c.flavor.rawValue
         case let .gru(c): return c.flavor.rawValue
         case .cifgLSTM: return CIFGConfig.kind
@@ -102,6 +108,8 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         case let .kerasSimpleRNN(h, a, b): return "keras.SimpleRNNCell(units: \(h), activation: \(a.rawValue), use_bias: \(b))"
         case let .kerasMinimalRNN(h): return "keras.MinimalRNNCell(units: \(h))"
         case let .torchRNN(h, a, b): return "torch.nn.RNN(hidden_size: \(h), nonlinearity: \(a.rawValue)\(b ? "" : ", bias: false"))"
+        case let .onnxRNN(h, a, b, c):
+            return "onnx.RNN(hidden_size: \(h), activation: \(a.rawValue)\(b ? "" : ", no B")\(c.map { ", clip: \($0)" } ?? ""))"
         case let .lstm(c):
             var parts = ["units: \(c.units)"]
             if let p = c.projection { parts.append("proj: \(p)") }
@@ -133,7 +141,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
     public var units: Int {
         switch self {
         case let .numpyRNN(h, _), let .tfBasicRNN(h, _), let .kerasSimpleRNN(h, _, _), let .kerasMinimalRNN(h),
-             let .torchRNN(h, _, _): return h
+             let .torchRNN(h, _, _), let .onnxRNN(h, _, _, _): return h
         case let .lstm(c): return c.units
         case let .gru(c): return c.units
         case let .cifgLSTM(c): return c.units
@@ -176,6 +184,8 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
             return [("kernel", [i, h]), ("recurrent_kernel", [h, h])]
         case let .torchRNN(h, _, bias):
             return [("weight_ih", [h, i]), ("weight_hh", [h, h])] + (bias ? [("bias_ih", [h]), ("bias_hh", [h])] : [])
+        case let .onnxRNN(h, _, bias, _):
+            return [("W", [h, i]), ("R", [h, h])] + (bias ? [("Wb", [h]), ("Rb", [h])] : [])
         case let .lstm(c):
             return c.parameterShapes(inputSize: i)
         case let .gru(c):
@@ -196,6 +206,7 @@ public enum CellSpec: Sendable, Equatable, CustomStringConvertible {
         if case let .torchRNN(_, a, _) = self, a != .tanh && a != .relu {
             throw RNNError(.invalid, kind, "nonlinearity must be 'tanh' or 'relu' (PyTorch's two), got '\(a.rawValue)'")
         }
+        if case let .onnxRNN(_, _, _, c?) = self, !(c > 0) { throw RNNError(.invalid, kind, "clip must be positive, got \(c)") }
         guard units > 0 else { throw RNNError(.invalid, kind, "units must be positive, got \(units)") }
         guard outputSize > 0 else { throw RNNError(.invalid, kind, "outputs must be positive, got \(outputSize)") }
         guard inputSize > 0 else { throw RNNError(.invalid, kind, "input size must be positive, got \(inputSize)") }

@@ -49,6 +49,8 @@ public struct ElmanLayout: CellLayout {
     public var wh: WeightBlock
     /// Bias vectors added to z (TF, Keras: at most one; PyTorch: `bias_ih` and `bias_hh`).
     public var biases: [Int]
+    /// ONNX's `clip`: h' = act(clip(z, −clip, clip)).
+    public var clip: Double?
 
     public init(units: Int, activation: Activation, wx: WeightBlock, wh: WeightBlock, biases: [Int]) {
         (self.units, self.activation, self.wx, self.wh, self.biases) = (units, activation, wx, wh, biases)
@@ -69,6 +71,11 @@ public struct ElmanLayout: CellLayout {
             // x·weight_ihᵀ + bias_ih + h·weight_hhᵀ + bias_hh
             self.init(units: h, activation: act, wx: WeightBlock(index: 0, row: 0, transposed: true),
                       wh: WeightBlock(index: 1, row: 0, transposed: true), biases: bias ? [2, 3] : [])
+        case let .onnxRNN(h, act, bias, clip):
+            // Xt·Wᵀ + Ht-1·Rᵀ + Wb + Rb
+            self.init(units: h, activation: act, wx: WeightBlock(index: 0, row: 0, transposed: true),
+                      wh: WeightBlock(index: 1, row: 0, transposed: true), biases: bias ? [2, 3] : [])
+            self.clip = clip
         case let .numpyRNN(h, _):
             // before_activation = state·w_cell_state + x·w_cell_input + b_cell
             self.init(units: h, activation: .tanh, wx: WeightBlock(index: 1, row: 0), wh: WeightBlock(index: 0, row: 0), biases: [2])

@@ -1,13 +1,13 @@
 /// The three GRU gates by role, and their names:
 ///
-/// | role      | TensorFlow v1 `GRUCell` | Keras `GRUCell` | PyTorch `nn.GRU` |
-/// | --------- | ----------------------- | --------------- | ---------------- |
-/// | reset     | `r`                     | `r`             | `r`              |
-/// | update    | `u`                     | `z`             | `z`              |
-/// | candidate | `c`                     | `hh` (`h`)      | `n`              |
+/// | role      | TensorFlow v1 `GRUCell` | Keras `GRUCell` | PyTorch `nn.GRU` | ONNX `GRU` |
+/// | --------- | ----------------------- | --------------- | ---------------- | ---------- |
+/// | reset     | `r`                     | `r`             | `r`              | `r`        |
+/// | update    | `u`                     | `z`             | `z`              | `z`        |
+/// | candidate | `c`                     | `hh` (`h`)      | `n`              | `h`        |
 ///
-/// Column (PyTorch: row) blocks of the fused matrices: TF `gates/kernel` `r, u` and a separate
-/// `candidate/kernel`; Keras `z, r, h`; PyTorch `r, z, n`.
+/// Column (PyTorch, ONNX: row) blocks of the fused matrices: TF `gates/kernel` `r, u` and a
+/// separate `candidate/kernel`; Keras `z, r, h`; PyTorch `r, z, n`; ONNX `z, r, h`.
 public enum GRUGate: Int, Sendable, CaseIterable {
     case reset, update, candidate
 }
@@ -50,8 +50,25 @@ public enum GRUFlavor: String, Sendable, Equatable, CaseIterable {
     /// Gate order `r, z, n`; `weight_ih` [3H, I], `weight_hh` [3H, H], `bias_ih`, `bias_hh` [3H].
     /// `num_layers` stacks these cells. The arithmetic is `GRU`'s (reset after).
     case torch = "torch.nn.GRU"
+    /// One direction of ONNX's `GRU` operator (opset 22), `linear_before_reset=0` (its default),
+    /// Default: f=Sigmoid, g=Tanh:
+    ///
+    ///     zt = f(Xt·Wzᵀ + Ht-1·Rzᵀ + Wbz + Rbz)
+    ///     rt = f(Xt·Wrᵀ + Ht-1·Rrᵀ + Wbr + Rbr)
+    ///     ht = g(Xt·Whᵀ + (rt⊙Ht-1)·Rhᵀ + Rbh + Wbh)          reset before the matmul, Rbh outside it
+    ///     Ht = (1 − zt)⊙ht + zt⊙Ht-1
+    ///
+    /// with `clip` bounding each activation's input. Gate order `z, r, h`; parameters of one
+    /// direction: `W` [3H, I], `R` [3H, H], `Wb`, `Rb` [3H] (B's halves). The arithmetic is `GRU`'s.
+    case onnx = "onnx.GRU"
+    /// ONNX's `GRU` with `linear_before_reset=1`: `ht = g(Xt·Whᵀ + Wbh + rt⊙(Ht-1·Rhᵀ + Rbh))`,
+    /// PyTorch's reset (gate order still `z, r, h`).
+    case onnxLinearBeforeReset = "onnx.GRU(linear_before_reset=1)"
 
-    public var resetAfter: Bool { self == .kerasResetAfter || self == .torch }
+    public var resetAfter: Bool { self == .kerasResetAfter || self == .torch || self == .onnxLinearBeforeReset }
+
+    /// ONNX's operator, either reset.
+    public var isONNX: Bool { self == .onnx || self == .onnxLinearBeforeReset }
 
     /// Block order of the fused matrices (TF: of `gates/kernel`, then the candidate kernel).
     public var gateOrder: [GRUGate] {
@@ -59,6 +76,7 @@ public enum GRUFlavor: String, Sendable, Equatable, CaseIterable {
         case .tf: return [.reset, .update, .candidate]
         case .kerasResetAfter, .kerasResetBefore: return [.update, .reset, .candidate]
         case .torch: return [.reset, .update, .candidate]
+        case .onnx, .onnxLinearBeforeReset: return [.update, .reset, .candidate]
         }
     }
 }
@@ -71,8 +89,10 @@ public struct GRUConfig: Sendable, Equatable {
     public var activation: Activation = .tanh
     /// Gate activation (σ; Keras' `recurrent_activation`).
     public var recurrentActivation: Activation = .sigmoid
-    /// Keras `use_bias`, PyTorch `bias` (TF always has biases).
+    /// Keras `use_bias`, PyTorch `bias` (TF always has biases); ONNX: B given.
     public var useBias: Bool = true
+    /// ONNX `clip`: each activation's input is clipped to [−clip, clip].
+    public var gateClip: Double?
 
     public init(flavor: GRUFlavor, units: Int) {
         self.flavor = flavor
@@ -93,12 +113,16 @@ public struct GRUConfig: Sendable, Equatable {
             return [("kernel", [i, 3 * h]), ("recurrent_kernel", [h, 3 * h])] + b
         case .torch:
             return [("weight_ih", [3 * h, i]), ("weight_hh", [3 * h, h])] + (useBias ? [("bias_ih", [3 * h]), ("bias_hh", [3 * h])] : [])
+        case .onnx, .onnxLinearBeforeReset:
+            return [("W", [3 * h, i]), ("R", [3 * h, h])] + (useBias ? [("Wb", [3 * h]), ("Rb", [3 * h])] : [])
         }
     }
 
     func validate() throws {
         guard units > 0 else { throw RNNError(.invalid, flavor.rawValue, "units must be positive, got \(units)") }
         if flavor == .tf && !useBias { throw RNNError(.unsupported, flavor.rawValue, "TF's GRUCell always has biases") }
+        if let c = gateClip, !(c > 0) { throw RNNError(.invalid, flavor.rawValue, "clip must be positive, got \(c)") }
+        if gateClip != nil && !flavor.isONNX { throw RNNError(.unsupported, flavor.rawValue, "clip is ONNX's") }
         if flavor == .torch && (activation != .tanh || recurrentActivation != .sigmoid) {
             throw RNNError(.unsupported, flavor.rawValue, "torch.nn.GRU uses tanh and the sigmoid")
         }

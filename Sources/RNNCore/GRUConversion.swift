@@ -32,6 +32,9 @@ public enum GRUConversion {
             throw RNNError(.unsupported, "convert",
                            "\(config.flavor.rawValue) resets \(config.flavor.resetAfter ? "after" : "before") the recurrent matmul and \(flavor.rawValue) \(flavor.resetAfter ? "after" : "before"): no weights make them agree (measure the drift with `rnnref gru-drift`)")
         }
+        if config.gateClip != nil {
+            throw RNNError(.unsupported, "convert", "\(config.flavor.rawValue) clips its activations' inputs (ONNX clip), which \(flavor.rawValue) cannot express")
+        }
         if flavor == .torch && (config.activation != .tanh || config.recurrentActivation != .sigmoid) {
             throw RNNError(.unsupported, "convert", "torch.nn.GRU uses tanh and the sigmoid")
         }
@@ -75,11 +78,17 @@ public enum GRUConversion {
                 } else {
                     k.bx[g] = zero; k.bh[g] = zero
                 }
-            case .torch:
-                k.wx[g] = cols(p["weight_ih"], rows: 0..<i, col: col, transposed: true)
-                k.wh[g] = cols(p["weight_hh"], rows: 0..<h, col: col, transposed: true)
-                k.bx[g] = c.useBias ? Array(p["bias_ih"].data[col..<(col + h)]) : zero
-                k.bh[g] = c.useBias ? Array(p["bias_hh"].data[col..<(col + h)]) : zero
+            case .torch, .onnx, .onnxLinearBeforeReset:
+                let onnx = c.flavor.isONNX
+                k.wx[g] = cols(p[onnx ? "W" : "weight_ih"], rows: 0..<i, col: col, transposed: true)
+                k.wh[g] = cols(p[onnx ? "R" : "weight_hh"], rows: 0..<h, col: col, transposed: true)
+                k.bx[g] = c.useBias ? Array(p[onnx ? "Wb" : "bias_ih"].data[col..<(col + h)]) : zero
+                k.bh[g] = c.useBias ? Array(p[onnx ? "Rb" : "bias_hh"].data[col..<(col + h)]) : zero
+                if c.flavor == .onnx {
+                    // reset before: every recurrent bias, Rbh too, adds outside a product: fold it
+                    k.bx[g] = zip(k.bx[g]!, k.bh[g]!).map { $0 + $1 }
+                    k.bh[g] = zero
+                }
             }
         }
         return k
@@ -119,6 +128,10 @@ public enum GRUConversion {
             return ["weight_ih": transposed(fused(k.wx, rows: i, gates: order)), "weight_hh": transposed(fused(k.wh, rows: h, gates: order)),
                     "bias_ih": Tensor(uncheckedShape: [3 * h], data: vec(bx, order)),
                     "bias_hh": Tensor(uncheckedShape: [3 * h], data: vec(bh, order))]
+        case .onnx, .onnxLinearBeforeReset:
+            return ["W": transposed(fused(k.wx, rows: i, gates: order)), "R": transposed(fused(k.wh, rows: h, gates: order)),
+                    "Wb": Tensor(uncheckedShape: [3 * h], data: vec(bx, order)),
+                    "Rb": Tensor(uncheckedShape: [3 * h], data: vec(bh, order))]
         }
     }
 }

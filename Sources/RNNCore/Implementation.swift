@@ -23,7 +23,7 @@ extension RNNImplementation {
     public static func makeCell<T: RNNFloat>(_ spec: CellSpec, inputSize: Int, parameters: Parameters<T>) -> any RecurrentCell<T> {
         switch spec {
         case .numpyRNN: return FamilyCell<NumpyRNN, T>(spec, inputSize: inputSize, parameters: parameters)
-        case .tfBasicRNN, .kerasSimpleRNN, .kerasMinimalRNN, .torchRNN: return FamilyCell<Elman, T>(spec, inputSize: inputSize, parameters: parameters)
+        case .tfBasicRNN, .kerasSimpleRNN, .kerasMinimalRNN, .torchRNN, .onnxRNN: return FamilyCell<Elman, T>(spec, inputSize: inputSize, parameters: parameters)
         case let .lstm(c): return FamilyCell<LSTM, T>(c, inputSize: inputSize, parameters: parameters)
         case let .gru(c): return FamilyCell<GRU, T>(c, inputSize: inputSize, parameters: parameters)
         case let .cifgLSTM(c): return FamilyCell<CIFG, T>(c, inputSize: inputSize, parameters: parameters)

@@ -99,12 +99,13 @@ public struct GRULayout: Sendable {
             } else {
                 bx = [nil, nil, nil]; bh = [nil, nil, nil]
             }
-        case .torch:
-            let wi = ix("weight_ih"), whh = ix("weight_hh")
+        case .torch, .onnx, .onnxLinearBeforeReset:
+            let onnx = config.flavor.isONNX
+            let wi = ix(onnx ? "W" : "weight_ih"), whh = ix(onnx ? "R" : "weight_hh")
             wx = roles.map { WeightBlock(index: wi, row: 0, transposed: true, col: config.block($0) * h) }
             wh = roles.map { WeightBlock(index: whh, row: 0, transposed: true, col: config.block($0) * h) }
             if config.useBias {
-                let bi = ix("bias_ih"), bhh = ix("bias_hh")
+                let bi = ix(onnx ? "Wb" : "bias_ih"), bhh = ix(onnx ? "Rb" : "bias_hh")
                 bx = roles.map { BiasBlock(index: bi, offset: config.block($0) * h) }
                 bh = roles.map { BiasBlock(index: bhh, offset: config.block($0) * h) }
             } else {

@@ -23,6 +23,10 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case torchGRU = "torch.nn.GRU"
     /// ONNX's `LSTM` operator (opset 22), every attribute and input.
     case onnxLSTM = "onnx.LSTM"
+    /// ONNX's `GRU` operator, either `linear_before_reset`.
+    case onnxGRU = "onnx.GRU"
+    /// ONNX's `RNN` operator.
+    case onnxRNN = "onnx.RNN"
     case numpyMinCharRNN = "numpy.min_char_rnn"
     case numpyRandom = "numpy.random"
     case optimizer = "optimizer"

@@ -17,13 +17,29 @@ import RNNCore
 public struct ONNXProblem: Sendable {
     public enum Operator: String, Sendable {
         case lstm = "onnx.LSTM"
+        case gru = "onnx.GRU"
+        case rnn = "onnx.RNN"
 
         /// Gate blocks in W's and R's rows.
-        public var gates: Int { 4 }
-        /// Activations per direction (f, g, h).
-        public var activationsPerDirection: Int { 3 }
-        public var defaultActivations: [String] { ["Sigmoid", "Tanh", "Tanh"] }
-        public var stateNames: [String] { ["initial_h", "initial_c"] }
+        public var gates: Int { self == .lstm ? 4 : self == .gru ? 3 : 1 }
+        /// Activations per direction (LSTM f, g, h; GRU f, g; RNN f), and their defaults.
+        public var defaultActivations: [String] {
+            switch self {
+            case .lstm: return ["Sigmoid", "Tanh", "Tanh"]
+            case .gru: return ["Sigmoid", "Tanh"]
+            case .rnn: return ["Tanh"]
+            }
+        }
+        public var activationsPerDirection: Int { defaultActivations.count }
+        public var stateNames: [String] { self == .lstm ? ["initial_h", "initial_c"] : ["initial_h"] }
+        /// The attributes beyond the common ones.
+        public var ownAttributes: [String] {
+            switch self {
+            case .lstm: return ["input_forget"]
+            case .gru: return ["linear_before_reset"]
+            case .rnn: return []
+            }
+        }
     }
 
     public var op: Operator
@@ -47,8 +63,8 @@ public struct ONNXProblem: Sendable {
         let m = f.model
         try rejectUnknownKeys(m, known: ["kind", "attributes", "inputs", "upstream"], path: "model", kind: f.kind)
         let a = m["attributes"]?.objectValue ?? [:]
-        try rejectUnknownKeys(a, known: ["hidden_size", "direction", "layout", "activations", "activation_alpha", "activation_beta",
-                                         "clip", "input_forget"], path: "model.attributes", kind: f.kind)
+        try rejectUnknownKeys(a, known: Set(["hidden_size", "direction", "layout", "activations", "activation_alpha", "activation_beta",
+                                             "clip"] + op.ownAttributes), path: "model.attributes", kind: f.kind)
         guard let io = m["inputs"]?.objectValue else { throw RNNError(.missing, "model.inputs", "needs the operator's inputs (X, W, R, …)") }
         let known = ["X", "W", "R", "B", "sequence_lens", "initial_h"] + (op == .lstm ? ["initial_c", "P"] : [])
         try rejectUnknownKeys(io, known: Set(known), path: "model.inputs", kind: f.kind)
@@ -137,19 +153,32 @@ public struct ONNXProblem: Sendable {
         }
         let clip = try optionalNumber(a, "clip", path: "model.attributes")
         if let c = clip, !(c > 0) { throw RNNError(.invalid, "model.attributes.clip", "must be positive, got \(c)") }
-        let inputForget = try intKey(a, "input_forget", path: "model.attributes", default: 0)
-        guard inputForget == 0 || inputForget == 1 else { throw RNNError(.invalid, "model.attributes.input_forget", "must be 0 or 1, got \(inputForget)") }
-
+        func flag(_ k: String) throws -> Bool {
+            let v = try intKey(a, k, path: "model.attributes", default: 0)
+            guard v == 0 || v == 1 else { throw RNNError(.invalid, "model.attributes.\(k)", "must be 0 or 1, got \(v)") }
+            return v == 1
+        }
+        let (inputForget, linearBeforeReset) = (try flag("input_forget"), try flag("linear_before_reset"))
+        let gateClip = clip.map { Double(Float($0)) }                     // a float attribute
+        let n = op.activationsPerDirection
         specs = (0..<d).map { k in
-            var c = LSTMConfig(flavor: .onnx, units: h)
-            let per = Array(acts[(k * 3)..<(k * 3 + 3)])
-            (c.recurrentActivation, c.activation) = (per[0], per[1])
-            c.outputActivation = per[2] == per[1] ? nil : per[2]
-            c.gateClip = clip.map { Double(Float($0)) }               // a float attribute
-            c.inputForget = inputForget == 1
-            c.useBias = data["B"] != nil
-            c.usePeepholes = data["P"] != nil
-            return .lstm(c)
+            let per = Array(acts[(k * n)..<(k * n + n)])
+            switch op {
+            case .lstm:
+                var c = LSTMConfig(flavor: .onnx, units: h)
+                (c.recurrentActivation, c.activation) = (per[0], per[1])
+                c.outputActivation = per[2] == per[1] ? nil : per[2]
+                (c.gateClip, c.inputForget) = (gateClip, inputForget)
+                c.useBias = data["B"] != nil
+                c.usePeepholes = data["P"] != nil
+                return .lstm(c)
+            case .gru:
+                var c = GRUConfig(flavor: linearBeforeReset ? .onnxLinearBeforeReset : .onnx, units: h)
+                (c.recurrentActivation, c.activation, c.gateClip, c.useBias) = (per[0], per[1], gateClip, data["B"] != nil)
+                return .gru(c)
+            case .rnn:
+                return .onnxRNN(hiddenSize: h, activation: per[0], bias: data["B"] != nil, clip: gateClip)
+            }
         }
         for s in specs { do { try s.validate(inputSize: inSize) } catch let e as RNNError { throw RNNError(e.kind, "model.attributes", e.reason) } }
 

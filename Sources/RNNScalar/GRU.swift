@@ -23,8 +23,10 @@ extension Implementation {
     ///     c = self._activation(candidate)
     ///     new_h = u * state + (1 - u) * c
     ///
-    /// Shapes: x [B, I], h [B, H]. Cache per step: `GRUStepCache` (`hcOrRh` is `h·U_c + b_hc`
-    /// with the reset after, `r⊙h` with it before).
+    /// ONNX's operator adds `clip`: each activation's input (r's, u's, c's) is clipped to
+    /// [−clip, clip]; its reset-before form keeps a recurrent bias outside the reset product,
+    /// `c = act(x·W_c + b_c + (r⊙h)·U_c + b_hc)`. Shapes: x [B, I], h [B, H]. Cache per step:
+    /// `GRUStepCache` (`hcOrRh` is `h·U_c + b_hc` with the reset after, `r⊙h` with it before).
     public enum GRU: GRUArithmetic {
         @inline(__always)
         static func bias<T: RNNFloat>(_ p: Parameters<T>, _ b: BiasBlock?, _ j: Int) -> T {
@@ -56,10 +58,18 @@ extension Implementation {
             let act = config.activation, gate = config.recurrentActivation
             var r = Tensor<T>(zeros: [batch, nH]), u = r, c = r, hc = r, hNew = r
             var pre = Tensor<T>(zeros: [batch, 3 * nH])      // r's, u's, c's pre-activations
+            let gateClip = config.gateClip.map { T($0) }
+            var preRaw: Tensor<T>? = gateClip == nil ? nil : pre
+            /// ONNX: clip(activation input, −clip, clip), keeping the input for the backward pass.
+            func clipped(_ v: T, _ b: Int, _ col: Int) -> T {
+                guard let k = gateClip else { return v }
+                preRaw![b, col] = v
+                return clip(v, -k, k)
+            }
             for b in 0..<batch {
                 for j in 0..<nH {
-                    pre[b, j] = inputPart(p, l, x, b, .reset, j) + recurrentPart(p, l, h, b, .reset, j)
-                    pre[b, nH + j] = inputPart(p, l, x, b, .update, j) + recurrentPart(p, l, h, b, .update, j)
+                    pre[b, j] = clipped(inputPart(p, l, x, b, .reset, j) + recurrentPart(p, l, h, b, .reset, j), b, j)
+                    pre[b, nH + j] = clipped(inputPart(p, l, x, b, .update, j) + recurrentPart(p, l, h, b, .update, j), b, nH + j)
                     r[b, j] = gate.apply(pre[b, j])
                     u[b, j] = gate.apply(pre[b, nH + j])
                 }
@@ -70,15 +80,15 @@ extension Implementation {
                     let xc = inputPart(p, l, x, b, .candidate, j)
                     if config.flavor.resetAfter {
                         hc[b, j] = recurrentPart(p, l, h, b, .candidate, j)      // h·U_c + b_hc
-                        pre[b, 2 * nH + j] = xc + r[b, j] * hc[b, j]
+                        pre[b, 2 * nH + j] = clipped(xc + r[b, j] * hc[b, j], b, 2 * nH + j)
                     } else {
-                        pre[b, 2 * nH + j] = xc + recurrentPart(p, l, hc, b, .candidate, j)   // (r⊙h)·U_c
+                        pre[b, 2 * nH + j] = clipped(xc + recurrentPart(p, l, hc, b, .candidate, j), b, 2 * nH + j)   // (r⊙h)·U_c [+ b_hc]
                     }
                     c[b, j] = act.apply(pre[b, 2 * nH + j])
                     hNew[b, j] = u[b, j] * h[b, j] + (1 - u[b, j]) * c[b, j]   // new_h = u*state + (1-u)*c
                 }
             }
-            return CellStep(output: hNew, state: [hNew], cache: .gru(GRUStepCache(r: r, u: u, c: c, hcOrRh: hc, pre: pre)))
+            return CellStep(output: hNew, state: [hNew], cache: .gru(GRUStepCache(r: r, u: u, c: c, hcOrRh: hc, pre: pre, preUnclipped: preRaw)))
         }
 
         /// Backward of `forward`: with dh' the cotangent of h',
@@ -89,6 +99,8 @@ extension Implementation {
         ///     dz_r = dr⊙σ'(r);  dz_u = du⊙σ'(u)
         ///     for each gate g: dW_g += xᵀ·dz_g;  db_g += Σ dz_g;  dx += dz_g·W_gᵀ
         ///     for r, u:        dU_g += hᵀ·dz_g;  db_hg += Σ dz_g;  dh += dz_g·U_gᵀ
+        ///
+        /// (with ONNX's `clip`, each dz masked by 1[|activation input| ≤ clip])
         @_specialize(where T == Float)
         @_specialize(where T == Double)
         public static func backward<T: RNNFloat>(_ cell: GRUWeights<T>, step: CellStep<T>, x: Tensor<T>, h: Tensor<T>,
@@ -99,14 +111,20 @@ extension Implementation {
             let saved = step.cache.gru
             let (r, u, c, hc, pre) = (saved.r, saved.u, saved.c, saved.hcOrRh, saved.pre)
             let (ir, iu, ic) = (GRUGate.reset.rawValue, GRUGate.update.rawValue, GRUGate.candidate.rawValue)
+            let gateClip = config.gateClip.map { T($0) }
+            /// 1, or 0 where ONNX's clip bound the activation input in column `col`.
+            func passed(_ b: Int, _ col: Int) -> T {
+                guard let k = gateClip, let raw = saved.preUnclipped else { return 1 }
+                return clipGradient(raw[b, col], -k, k)
+            }
             var dz = [Tensor<T>](repeating: Tensor(zeros: [batch, nH]), count: 3)   // by role
             var dh = Tensor<T>(zeros: [batch, nH])
             // h' = u⊙h + (1 − u)⊙c
             for b in 0..<batch {
                 for j in 0..<nH {
                     let g = dhNew[b, j]
-                    dz[iu][b, j] = g * (h[b, j] - c[b, j]) * gate.derivative(z: pre[b, nH + j], y: u[b, j])
-                    dz[ic][b, j] = g * (1 - u[b, j]) * act.derivative(z: pre[b, 2 * nH + j], y: c[b, j])
+                    dz[iu][b, j] = g * (h[b, j] - c[b, j]) * gate.derivative(z: pre[b, nH + j], y: u[b, j]) * passed(b, nH + j)
+                    dz[ic][b, j] = g * (1 - u[b, j]) * act.derivative(z: pre[b, 2 * nH + j], y: c[b, j]) * passed(b, 2 * nH + j)
                     dh[b, j] = g * u[b, j]
                 }
             }
@@ -116,14 +134,14 @@ extension Implementation {
                 for b in 0..<batch {
                     for j in 0..<nH {
                         dHC[b, j] = dz[ic][b, j] * r[b, j]
-                        dz[ir][b, j] = dz[ic][b, j] * hc[b, j] * gate.derivative(z: pre[b, j], y: r[b, j])
+                        dz[ir][b, j] = dz[ic][b, j] * hc[b, j] * gate.derivative(z: pre[b, j], y: r[b, j]) * passed(b, j)
                     }
                 }
             } else {
                 dHC = wh[ic].multiplyTransposed(p, dz[ic], k: nH)          // d(r⊙h) = dz_c·U_cᵀ
                 for b in 0..<batch {
                     for k in 0..<nH {
-                        dz[ir][b, k] = dHC[b, k] * h[b, k] * gate.derivative(z: pre[b, k], y: r[b, k])
+                        dz[ir][b, k] = dHC[b, k] * h[b, k] * gate.derivative(z: pre[b, k], y: r[b, k]) * passed(b, k)
                         dh[b, k] += dHC[b, k] * r[b, k]
                     }
                 }
