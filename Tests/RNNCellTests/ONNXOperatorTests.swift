@@ -7,7 +7,7 @@ import RNNScalar
 import RNNTestSupport
 import Testing
 
-/// ONNX's LSTM operator as a typed value (`ONNXRecurrent` over `.lstm(LSTMConfig(flavor: .onnx))`
+/// ONNX's LSTM, GRU and RNN operators as typed values (`ONNXRecurrent` over ONNX-flavored
 /// cells): random configurations of every attribute through both implementations and against
 /// central differences, and `clip`'s zero gradient.
 @Suite("ONNX operators")
@@ -21,10 +21,12 @@ struct ONNXOperatorTests {
         var directions = 1
         var direction = ONNXDirection.forward
         var layout = 0
-        var configs: [LSTMConfig] = []
+        var specs: [CellSpec] = []
         var input = 2
+        var states = 2
 
-        init(seed: Int) throws {
+        /// `op`: 0 LSTM, 1 GRU, 2 RNN.
+        init(seed: Int, op: Int = 0) throws {
             var rng = try numpyRandomState(seed: seed)
             func draw(_ n: Int) -> Int { Int(rng.source.nextUInt32() % UInt32(n)) }
             func put(_ name: String, _ shape: [Int], _ scale: Double = 0.8) {
@@ -39,20 +41,33 @@ struct ONNXOperatorTests {
                                         .onnx(.init(.affine, alpha: 0.6, beta: 0.1)), .onnx(.init(.elu, alpha: 0.8)),
                                         .onnx(.init(.leakyRelu, alpha: 0.2))]
             let clip: Double? = seed % 4 == 1 ? 0.6 : nil
-            let inputForget = seed % 5 == 2, peepholes = seed % 2 == 0, bias = seed % 7 != 3
+            let inputForget = seed % 5 == 2, peepholes = seed % 2 == 0, bias = seed % 7 != 3, linearBeforeReset = seed % 2 == 1
+            let gates: [Activation] = [.sigmoid, .onnx(.init(.scaledTanh, alpha: 0.5, beta: 1.1)), .softsign]
+            states = op == 0 ? 2 : 1
             for d in 0..<directions {
-                var c = LSTMConfig(flavor: .onnx, units: h)
-                c.recurrentActivation = [.sigmoid, .onnx(.init(.scaledTanh, alpha: 0.5, beta: 1.1)), .softsign][draw(3)]
-                c.activation = smooth[draw(smooth.count)]
-                let third = smooth[draw(smooth.count)]
-                c.outputActivation = third == c.activation ? nil : third
-                (c.gateClip, c.inputForget, c.usePeepholes, c.useBias) = (clip, inputForget, peepholes, bias)
-                configs.append(c)
-                for (n, shape) in c.parameterShapes(inputSize: input) { put("\(d)/\(n)", shape) }
+                let spec: CellSpec
+                switch op {
+                case 0:
+                    var c = LSTMConfig(flavor: .onnx, units: h)
+                    c.recurrentActivation = gates[draw(3)]
+                    c.activation = smooth[draw(smooth.count)]
+                    let third = smooth[draw(smooth.count)]
+                    c.outputActivation = third == c.activation ? nil : third
+                    (c.gateClip, c.inputForget, c.usePeepholes, c.useBias) = (clip, inputForget, peepholes, bias)
+                    spec = .lstm(c)
+                case 1:
+                    var c = GRUConfig(flavor: linearBeforeReset ? .onnxLinearBeforeReset : .onnx, units: h)
+                    (c.recurrentActivation, c.activation, c.gateClip, c.useBias) = (gates[draw(3)], smooth[draw(smooth.count)], clip, bias)
+                    spec = .gru(c)
+                default:
+                    spec = .onnxRNN(hiddenSize: h, activation: smooth[draw(smooth.count)], bias: bias, clip: clip)
+                }
+                specs.append(spec)
+                for (n, shape) in spec.parameterShapes(inputSize: input) { put("\(d)/\(n)", shape) }
             }
             put("X", layout == 0 ? [t, b, input] : [b, t, input], 1)
             put("initial_h", layout == 0 ? [directions, b, h] : [b, directions, h], 1)
-            put("initial_c", layout == 0 ? [directions, b, h] : [b, directions, h], 1)
+            if op == 0 { put("initial_c", layout == 0 ? [directions, b, h] : [b, directions, h], 1) }
             if seed % 3 != 0 {
                 var l = (0..<b).map { _ in draw(t + 1) }
                 l[0] = t
@@ -60,62 +75,69 @@ struct ONNXOperatorTests {
             }
             put("dY", layout == 0 ? [t, directions, b, h] : [b, t, directions, h], 1)
             put("dY_h", layout == 0 ? [directions, b, h] : [b, directions, h], 1)
-            put("dY_c", layout == 0 ? [directions, b, h] : [b, directions, h], 1)
-            options = ["direction=\(direction)", "layout=\(layout)", "clip=\(clip != nil)", "input_forget=\(inputForget)",
-                       "P=\(peepholes)", "B=\(bias)", "lens=\(lens != nil)"]
+            if op == 0 { put("dY_c", layout == 0 ? [directions, b, h] : [b, directions, h], 1) }
+            options = ["direction=\(direction)", "layout=\(layout)", "clip=\(clip != nil)", "B=\(bias)", "lens=\(lens != nil)"]
+            if op == 0 { options.formUnion(["input_forget=\(inputForget)", "P=\(peepholes)"]) }
+            if op == 1 { options.insert("linear_before_reset=\(linearBeforeReset)") }
         }
 
         func model(_ impl: any RNNImplementation.Type, _ w: [String: Tensor<Double>]) throws -> ONNXRecurrent<Double> {
             let cells = try (0..<directions).map { d -> any RecurrentCell<Double> in
-                let c = configs[d]
-                let given = Dictionary(uniqueKeysWithValues: c.parameterShapes(inputSize: input).map { ($0.name, w["\(d)/\($0.name)"]!) })
-                return try impl.buildCell(.lstm(c), inputSize: input, given: given)
+                let given = Dictionary(uniqueKeysWithValues: specs[d].parameterShapes(inputSize: input).map { ($0.name, w["\(d)/\($0.name)"]!) })
+                return try impl.buildCell(specs[d], inputSize: input, given: given)
             }
             return try ONNXRecurrent(cells: cells, direction: direction, layout: layout)
         }
 
         /// Y, Y_h, Y_c and every gradient, by name.
+        var stateNames: [String] { ["initial_h", "initial_c"].prefix(states).map { $0 } }
+
         func run(_ impl: any RNNImplementation.Type) throws -> [String: Tensor<Double>] {
             let m = try model(impl, weights)
-            let f = try m.forward(weights["X"]!, initialState: [weights["initial_h"]!, weights["initial_c"]!], sequenceLens: lens)
-            let g = try m.backward(f, dOutput: weights["dY"]!, dFinalState: [weights["dY_h"]!, weights["dY_c"]!])
-            var out = ["Y": f.output, "Y_h": f.finalState[0], "Y_c": f.finalState[1], "dX": g.dx, "dinitial_h": g.dInitialState[0],
-                       "dinitial_c": g.dInitialState[1]]
+            let f = try m.forward(weights["X"]!, initialState: stateNames.map { weights[$0]! }, sequenceLens: lens)
+            let g = try m.backward(f, dOutput: weights["dY"]!, dFinalState: ["dY_h", "dY_c"].prefix(states).map { weights[$0]! })
+            var out = ["Y": f.output, "dX": g.dx]
+            for (k, n) in stateNames.enumerated() { (out["Y_state\(k)"], out["d" + n]) = (f.finalState[k], g.dInitialState[k]) }
             for d in 0..<directions { for (n, t) in zip(g.dParameters[d].names, g.dParameters[d].tensors) { out["d\(d)/\(n)"] = t } }
             return out
         }
 
         func loss(_ impl: any RNNImplementation.Type, _ perturbed: [String: Tensor<Double>]) throws -> Double {
             let w = weights.merging(perturbed) { $1 }
-            let f = try model(impl, w).forward(w["X"]!, initialState: [w["initial_h"]!, w["initial_c"]!], sequenceLens: lens)
-            return f.output.dot(w["dY"]!) + f.finalState[0].dot(w["dY_h"]!) + f.finalState[1].dot(w["dY_c"]!)
+            let f = try model(impl, w).forward(w["X"]!, initialState: stateNames.map { w[$0]! }, sequenceLens: lens)
+            var l = f.output.dot(w["dY"]!)
+            for (k, n) in ["dY_h", "dY_c"].prefix(states).enumerated() { l += f.finalState[k].dot(w[n]!) }
+            return l
         }
 
         var differentiable: [String] { weights.keys.filter { !$0.hasPrefix("dY") }.sorted() }
     }
 
-    /// 36 random operators: scalar and BLAS agree on Y, Y_h, Y_c and every gradient, and every
-    /// attribute value is drawn.
-    @Test func scalarAndBLASAgree() throws {
+    /// 36 random operators of each kind: scalar and BLAS agree on Y, Y_h (Y_c) and every
+    /// gradient, and every attribute value is drawn.
+    @Test(arguments: [0, 1, 2])
+    func scalarAndBLASAgree(_ op: Int) throws {
         var drawn = Set<String>()
         for seed in 0..<36 {
-            let c = try Case(seed: seed)
+            let c = try Case(seed: seed, op: op)
             let a = try c.run(RNNScalar.Implementation.self), b = try c.run(RNNBLAS.Implementation.self)
             #expect(Set(a.keys) == Set(b.keys))
             let scale = a.values.flatMap { $0.data.map(abs) }.max() ?? 0
             for (k, u) in a { #expect(maxAbsError(u.data, b[k]!.data) <= 1e-12 * max(1, scale), "seed \(seed) \(c.options): \(k)") }
             drawn.formUnion(c.options)
         }
-        for o in ["direction=forward", "direction=reverse", "direction=bidirectional", "layout=0", "layout=1", "clip=true", "clip=false",
-                  "input_forget=true", "input_forget=false", "P=true", "P=false", "B=true", "B=false", "lens=true", "lens=false"] {
-            #expect(drawn.contains(o), "never drawn: \(o)")
-        }
+        var all = ["direction=forward", "direction=reverse", "direction=bidirectional", "layout=0", "layout=1", "clip=true", "clip=false",
+                   "B=true", "B=false", "lens=true", "lens=false"]
+        if op == 0 { all += ["input_forget=true", "input_forget=false", "P=true", "P=false"] }
+        if op == 1 { all += ["linear_before_reset=true", "linear_before_reset=false"] }
+        for o in all { #expect(drawn.contains(o), "never drawn: \(o)") }
     }
 
     /// The same operators against central differences (float64, ≤ 1e-7), both implementations.
-    @Test(arguments: 0..<18)
-    func gradientCheck(_ seed: Int) throws {
-        let c = try Case(seed: seed)
+    @Test(arguments: 0..<36)
+    func gradientCheck(_ n: Int) throws {
+        let (seed, op) = (n % 18, n / 18 == 0 ? 0 : (n % 2 == 0 ? 1 : 2))
+        let c = try Case(seed: seed + 100 * op, op: op)
         for impl in implementations {
             let g = try c.run(impl)
             var analytic: [String: Tensor<Double>] = [:]
