@@ -77,7 +77,7 @@ let package = Package(
                 swiftSettings: crossModule),
         .target(
             name: "RNNNotebooks",
-            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain"],
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNLayers"],
             swiftSettings: crossModule
         ),
         .target(
