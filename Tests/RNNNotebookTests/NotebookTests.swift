@@ -15,8 +15,8 @@ struct NotebookTests {
         return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
     }()
 
-    @Test func theCourseHasElevenNotebooks() {
-        #expect(Self.names.count == 11, "the course has eleven notebooks: \(Self.names)")
+    @Test func theCourseHasTwelveNotebooks() {
+        #expect(Self.names.count == 12, "the course has twelve notebooks: \(Self.names)")
     }
 
     /// Every notebook, in one regeneration each (the notebooks run as parallel cases): one digit
