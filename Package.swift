@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // OpenBLAS's CBLAS. Linked by name so that `cblas_*` resolve to OpenBLAS (see CGSL).
@@ -80,10 +81,15 @@ let package = Package(
             dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNLayers"],
             swiftSettings: crossModule
         ),
+        // onnx.proto's messages, generated once by protoc-gen-swift (see the file's header).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // .onnx models: their recurrent nodes as fixtures.
+        .target(name: "RNNONNX", dependencies: ["ONNXProto", "RNNCore", "RNNNumpy", "RNNFixtures",
+                                               .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(
             name: "RNNRefCLI",
             dependencies: [
-                "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks",
+                "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks", "RNNONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

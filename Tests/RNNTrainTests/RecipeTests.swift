@@ -40,6 +40,44 @@ struct RecipeTests {
         #expect(keys >= 6, "\(stem): only \(keys) expected tensors")
     }
 
+    /// `torch_onnx_export.py`: PyTorch's bidirectional two-layer LSTM and GRU through
+    /// `torch.onnx.export`; every LSTM/GRU node of the exported graphs becomes a fixture
+    /// (`rnnref fixture --onnx`) whose expected numbers are PyTorch's, and `rnnref check` passes.
+    /// The same GRU written with `linear_before_reset=0` (the exporter bug the flag guards
+    /// against) is caught, naming the tensors that differ.
+    @Test(arguments: ["torch_lstm_export", "torch_gru_export"])
+    func onnxExportsComputeWhatPyTorchDoes(_ stem: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-onnx-recipe-\(getpid())-\(stem)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let recipes = packageRoot.appendingPathComponent("Fixtures/recipes")
+        let out = dir.appendingPathComponent("\(stem).json").path
+        let f = try runCLI(["fixture", "--onnx", recipes.appendingPathComponent("\(stem).onnx").path,
+                            "--arrays", recipes.appendingPathComponent("\(stem).npz").path, "--out", out])
+        #expect(f.status == 0, "\(f.err)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(written.count == 2, "one fixture per layer's node: \(written)")
+        for name in written {
+            let path = dir.appendingPathComponent(name).path
+            let c = try runCLI(["check", path, "--impl", "both"])
+            #expect(c.status == 0 && c.out.contains("2 passed, 0 failed"), "\(c.out)\(c.err)")
+            let fixture = try Fixture.load(path: path)
+            #expect(try #require(try fixture.expected()).entries.count == (stem.contains("lstm") ? 3 : 2))
+            guard stem.contains("gru") else { continue }
+            var doc = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: path)))
+            guard case var .object(o) = doc, case var .object(m)? = o["model"], case var .object(a)? = m["attributes"] else {
+                Issue.record("no attributes"); continue
+            }
+            #expect(a["linear_before_reset"] == .number(1), "PyTorch's reset is ONNX's linear_before_reset=1")
+            a["linear_before_reset"] = .number(0)
+            m["attributes"] = .object(a); o["model"] = .object(m); doc = .object(o)
+            let wrong = dir.appendingPathComponent("wrong-\(name)").path
+            try Data(doc.serialized().utf8).write(to: URL(fileURLWithPath: wrong))
+            let w = try runCLI(["check", wrong, "--impl", "both"])
+            #expect(w.status != 0 && w.out.contains("0 passed, 2 failed") && w.out.contains("outputs"), "\(w.out)")
+        }
+    }
+
     @Test func readmeShowsTheScripts() throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         for stem in Self.stems {
