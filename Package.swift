@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "RNNTrain", targets: ["RNNTrain"]),
         .library(name: "RNNNotebooks", targets: ["RNNNotebooks"]),
         .library(name: "RNNRefCLI", targets: ["RNNRefCLI"]),
+        .library(name: "RNNONNX", targets: ["RNNONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

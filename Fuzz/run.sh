@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # libFuzzer over every reader rnnref has. Usage:
-#   Fuzz/run.sh [SECONDS] [TARGET ...]      default: 600 seconds each, all five targets
-# Targets: json (fixture files), npy, npz, text (training corpora), cli (command-line arguments).
+#   Fuzz/run.sh [SECONDS] [TARGET ...]      default: 600 seconds each, all six targets
+# Targets: json (fixture files), npy, npz, text (training corpora), cli (command-line arguments),
+# onnx (.onnx models through `rnnref fixture --onnx`'s reader).
 # Builds Fuzz/ (a package over the parent) with -sanitize=fuzzer,address, linked by lld
 # (toolset.json; gold crashes on these objects), then runs each target on a copy of its seed corpus (Fuzz/corpus/NAME, committed; new inputs go to Fuzz/.work/NAME)
 # with a 10 s per-input timeout (a hang) and a 2 GB RSS / 1 GB single-allocation limit
@@ -10,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-600}; shift || true
-targets=("${@:-json npy npz text cli}")
+targets=("${@:-json npy npz text cli onnx}")
 targets=(${targets[@]})
 bash ../deps.sh
 mkdir -p .work
