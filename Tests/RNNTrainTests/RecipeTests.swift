@@ -78,6 +78,30 @@ struct RecipeTests {
         }
     }
 
+    /// Malformed ONNX models and missing arrays: one line naming the file and what is wrong,
+    /// exit 2, nothing written.
+    @Test func badONNXModelsAreOneLineErrors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-onnx-bad-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let recipes = packageRoot.appendingPathComponent("Fixtures/recipes")
+        let model = try Data(contentsOf: recipes.appendingPathComponent("torch_lstm_export.onnx"))
+        let truncated = dir.appendingPathComponent("truncated.onnx"), garbage = dir.appendingPathComponent("garbage.onnx")
+        try model.prefix(200).write(to: truncated)
+        try Data("not a protobuf at all\u{1}\u{2}".utf8).write(to: garbage)
+        let lstmArrays = recipes.appendingPathComponent("torch_lstm_export.npz").path, gruArrays = recipes.appendingPathComponent("torch_gru_export.npz").path
+        for (path, arrays, message) in [(truncated.path, lstmArrays, "not an ONNX model"), (garbage.path, lstmArrays, "not an ONNX model"),
+                                        (recipes.appendingPathComponent("torch_lstm_export.onnx").path, gruArrays,
+                                         "is neither an initializer of the graph nor an array in the arrays file")] {
+            let out = dir.appendingPathComponent("f.json").path
+            let r = try runCLI(["fixture", "--onnx", path, "--arrays", arrays, "--out", out])
+            #expect(r.status == 2, "\(r.err)")
+            #expect(r.err.split(separator: "\n").count == 1, "\(r.err)")
+            #expect(r.err.contains(message) && r.err.contains(URL(fileURLWithPath: path).lastPathComponent), "\(r.err)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     @Test func readmeShowsTheScripts() throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         for stem in Self.stems {
