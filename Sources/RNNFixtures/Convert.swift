@@ -32,7 +32,10 @@ extension LayerKind {
 /// framework's numbers. Gradients are dropped (their names change).
 public enum FixtureConversion {
     public static func convert(_ f: Fixture, to target: String) throws -> JSONValue {
-        try located(f) { try convertUnlocated(f, to: try LayerKind(name: target, among: LayerKind.conversionTargets, option: "--to", what: "target")) }
+        if let op = ONNXProblem.Operator(rawValue: target) { return try located(f) { try ONNXConversion.convert(f, to: op) } }
+        return try located(f) {
+            try convertUnlocated(f, to: try LayerKind(name: target, among: LayerKind.conversionTargets, option: "--to", what: "target (or onnx.LSTM, onnx.GRU)"))
+        }
     }
 
     public static func convert(_ f: Fixture, to target: LayerKind) throws -> JSONValue {

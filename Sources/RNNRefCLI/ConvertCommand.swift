@@ -12,7 +12,7 @@ struct Convert: ParsableCommand {
     @Argument(help: "A fixture of LSTMs or GRUs (tf.nn.dynamic_rnn of tf.LSTMCell/BasicLSTMCell/GRUCell, keras.LSTM, keras.GRU, torch.nn.LSTM, torch.nn.GRU).")
     var fixture: String
 
-    @Option(help: "Target: \(LayerKind.conversionTargets.map(\.name).joined(separator: ", ")).")
+    @Option(help: "Target: \(LayerKind.conversionTargets.map(\.name).joined(separator: ", ")), onnx.LSTM, onnx.GRU.")
     var to: String
 
     @Option(help: "Where to write the converted fixture.")

@@ -1,6 +1,7 @@
 import RNNBLAS
 import RNNCheck
 import RNNCore
+import RNNFixtures
 import RNNLayers
 import RNNNumpy
 import RNNScalar
@@ -165,6 +166,37 @@ struct ONNXOperatorTests {
             for (n, d) in zip(g.dParameters[0].names, g.dParameters[0].tensors) { #expect(d.data.allSatisfy { $0 == 0 }, "\(impl.name) \(n)") }
             #expect(g.dx.data.allSatisfy { $0 == 0 } && g.dInitialState[0].data.allSatisfy { $0 == 0 })
             #expect(g.dInitialState[1].data.contains { $0 != 0 })
+        }
+    }
+
+    /// `rnnref convert --to onnx.LSTM|onnx.GRU`: TF, Keras and PyTorch layers written as the ONNX
+    /// node of the same function; the result reproduces the source framework's outputs and final
+    /// state (both implementations).
+    @Test(arguments: [("tf-gru-f64", "onnx.GRU"), ("tf-001-lstmcell5-dynamic-rnn", "onnx.LSTM"), ("keras-lstm-f64", "onnx.LSTM"),
+                      ("keras-gru-resetafter-f64", "onnx.GRU"), ("keras-gru-resetbefore-f64", "onnx.GRU"), ("torch-lstm-f32", "onnx.LSTM"),
+                      ("torch-gru-nobias-f64", "onnx.GRU"), ("tf-lstm-peep-noproj-fb1-f32", "onnx.LSTM")])
+    func conversionToONNXReproducesTheSource(_ name: String, _ target: String) throws {
+        let src = try loadFixture(name + ".json")
+        let converted = try Fixture(source: "converted.json", json: try FixtureConversion.convert(src, to: target))
+        #expect(converted.kind == target)
+        for impl in implementations {
+            let report = try FixtureRunner.compare(converted, computed: try FixtureRunner.run(converted, impl: impl), implementation: impl.name)
+            #expect(report.passed && report.comparisons.count >= 2, "\(name) → \(target) [\(impl.name)]: \(report.comparisons.filter { !$0.passed }.map(\.key))")
+        }
+    }
+
+    /// What no ONNX node computes is refused, with the reason.
+    @Test func conversionToONNXRefusals() throws {
+        for (name, target, reason) in [("tf-lstm-clip-noproj-fb0-f32", "onnx.LSTM", "cell_clip"), ("tf-lstm-proj-fb1-f32", "onnx.LSTM", "no projection"),
+                                       ("tf-gru-2layer-f32", "onnx.GRU", "one direction of one layer"),
+                                       ("tf-gru-f32-lengths", "onnx.GRU", "a row of length 0"),
+                                       ("tf-cifg-noproj-f32", "onnx.LSTM", "input_forget"), ("tf-gru-f64", "onnx.LSTM", "does not convert")] {
+            do {
+                _ = try FixtureConversion.convert(try loadFixture(name + ".json"), to: target)
+                Issue.record("\(name) → \(target) was not refused")
+            } catch let e as RNNError {
+                #expect(e.description.contains(reason) && !e.description.contains("\n"), "\(name): \(e)")
+            }
         }
     }
 }

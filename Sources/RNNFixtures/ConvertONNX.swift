@@ -1,0 +1,112 @@
+import RNNCore
+import RNNLayers
+
+/// `rnnref convert FIXTURE --to onnx.LSTM|onnx.GRU`: a one-layer, one-direction LSTM or GRU of
+/// TensorFlow v1, Keras or PyTorch written as the ONNX node that computes the same function:
+/// weights through `LSTMConversion`/`GRUConversion` (gate order `i, o, f, c` or `z, r, h`, W and
+/// R transposed, the biases in B's `Wb` half and `Rb` zero, or both halves for a reset-after GRU;
+/// TF's `forget_bias` folded into Wb; peepholes as P `i, o, f`), the reset placement as
+/// `linear_before_reset`, TF's time-major x as `layout` 0 and a batch-major one as 1, the
+/// activations by their ONNX names. `expected` keeps the source's outputs and final state,
+/// reshaped to Y [T, 1, B, H] (or [B, T, 1, H]) and [1, B, H], so `rnnref check` on the result
+/// proves the conversion. Refused with the reason: stacks and bidirectional modules (one ONNX
+/// node is one direction of one layer here), TF's `cell_clip`, projections, a coupled gate,
+/// activations ONNX has no name for, and `sequence_length` rows of length 0 when the final
+/// state is compared (TensorFlow returns the initial state, onnxruntime zeros).
+enum ONNXConversion {
+    static let names: [Activation: String] = [.sigmoid: "Sigmoid", .tanh: "Tanh", .relu: "Relu", .softsign: "Softsign", .softplus: "Softplus"]
+
+    static func convert(_ f: Fixture, to op: ONNXProblem.Operator) throws -> JSONValue {
+        let p = try SequenceProblem(f)
+        guard op != .rnn else { throw RNNError(.unsupported, "--to", "convert writes onnx.LSTM and onnx.GRU") }
+        guard p.cells.count == 1, !p.bidirectional else {
+            throw RNNError(.unsupported, "model.cells", "one ONNX node is one direction of one layer; this model has \(p.cells.count) cells\(p.bidirectional ? " per direction" : "")")
+        }
+        guard p.returnSequences else { throw RNNError(.unsupported, "model.return_sequences", "convert needs the whole output sequence") }
+        if p.family == .torch && p.sequenceLength != nil {
+            throw RNNError(.unsupported, "model.lengths", "packed sequences are PyTorch's; convert takes unpacked modules")
+        }
+        let c = p.cells[0]
+        var given: [String: Tensor<Double>] = [:]
+        for (v, n) in c.weightNames { given[v] = p.tensors[n]!.tensor(Double.self) }
+        func onnxName(_ a: Activation) throws -> String {
+            guard let n = names[a] else { throw RNNError(.unsupported, "model.activation", "ONNX's operators have no activation '\(a.rawValue)'") }
+            return n
+        }
+        var attributes: [String: JSONValue] = ["hidden_size": .number(Double(c.spec.units)), "direction": .string("forward"),
+                                                "layout": .number(p.timeMajor ? 0 : 1)]
+        var weights: [String: Tensor<Double>]
+        var stateFrom: LSTMConfig?
+        let gates: Int
+        switch (op, c.spec) {
+        case let (.lstm, .lstm(cfg)):
+            if cfg.projection != nil { throw RNNError(.unsupported, "model.num_proj", "ONNX's LSTM has no projection") }
+            let (n, w) = try LSTMConversion.convert(cfg, inputSize: c.inputSize, parameters: given, to: .onnx)
+            attributes["activations"] = .array(try [n.recurrentActivation, n.activation, n.activation].map { .string(try onnxName($0)) })
+            (weights, stateFrom, gates) = (w, cfg, 4)
+        case let (.gru, .gru(cfg)):
+            let target: GRUFlavor = cfg.flavor.resetAfter ? .onnxLinearBeforeReset : .onnx
+            let (n, w) = try GRUConversion.convert(cfg, inputSize: c.inputSize, parameters: given, to: target)
+            attributes["activations"] = .array(try [n.recurrentActivation, n.activation].map { .string(try onnxName($0)) })
+            attributes["linear_before_reset"] = .number(cfg.flavor.resetAfter ? 1 : 0)
+            (weights, gates) = (w, 3)
+        case (_, .cifgLSTM):
+            throw RNNError(.unsupported, "model.cells[0]", "TF's coupled gate is i = 1 − f; ONNX's input_forget is f = 1 − i: no weights convert one into the other")
+        default:
+            throw RNNError(.unsupported, "model.cells[0]", "\(c.spec.kind) does not convert to \(op.rawValue)")
+        }
+        let h = c.spec.units
+        func row(_ t: Tensor<Double>) -> Tensor<Double> { Tensor(uncheckedShape: [1] + t.shape, data: t.data) }
+        var tensors: [String: TensorData] = [:]
+        tensors["X"] = p.x
+        tensors["W"] = TensorData(row(weights["W"]!))
+        tensors["R"] = TensorData(row(weights["R"]!))
+        tensors["B"] = TensorData(Tensor(uncheckedShape: [1, 2 * gates * h], data: weights["Wb"]!.data + weights["Rb"]!.data))
+        var inputs: [String: JSONValue] = ["X": .string("X"), "W": .string("W"), "R": .string("R"), "B": .string("B")]
+        if let ph = weights["P_i"] {
+            tensors["P"] = TensorData(Tensor(uncheckedShape: [1, 3 * h], data: ph.data + weights["P_o"]!.data + weights["P_f"]!.data))
+            inputs["P"] = .string("P")
+        }
+        // states in ONNX's order (h, c), each [1, B, H] (layout 1: [B, 1, H], the same numbers)
+        func onnxState(_ s: [Tensor<Double>]) -> [Tensor<Double>] {
+            let ordered = stateFrom.map { from in LSTMConversion.convertState(s, from: from, to: LSTMConfig(flavor: .onnx, units: h)) } ?? s
+            return ordered.map { t in Tensor(uncheckedShape: p.timeMajor ? [1] + t.shape : [t.shape[0], 1, t.shape[1]], data: t.data) }
+        }
+        let stateNames = op == .lstm ? ["initial_h", "initial_c"] : ["initial_h"]
+        // PyTorch's states are stacked [L·D, B, H]: one [B, H] per cell first
+        func flat(_ s: [Tensor<Double>]) -> [Tensor<Double>] { p.stacked ? unpackStacked(s) : s }
+        if let s = p.initialState {
+            for (n, t) in zip(stateNames, onnxState(flat(s.map { $0.tensor(Double.self) }))) { tensors[n] = TensorData(t); inputs[n] = .string(n) }
+        }
+        if let l = p.sequenceLength {
+            tensors["sequence_lens"] = TensorData(shape: [l.count], values: l.map(Double.init), isInteger: true)
+            inputs["sequence_lens"] = .string("sequence_lens")
+        }
+        var expected: [String: JSONValue] = [:]
+        if let e = try f.expected() {
+            if let o = e.entry("outputs") {
+                // [T, B, H] → [T, 1, B, H]; [B, T, H] → [B, T, 1, H]
+                let s = o.value.shape
+                expected["outputs"] = TensorData(shape: p.timeMajor ? [s[0], 1, s[1], s[2]] : [s[0], s[1], 1, s[2]], values: o.value.values).json
+            }
+            let fin = flat(e.entries.filter { $0.path.first == "final_state" }.map { $0.value.tensor(Double.self) })
+            if fin.count == stateNames.count {
+                if let l = p.sequenceLength, l.contains(0) {
+                    throw RNNError(.unsupported, "model.sequence_length", "a row of length 0 keeps its initial state in TensorFlow and gets zeros in ONNX (onnxruntime): the final states cannot match")
+                }
+                expected["final_state"] = .array(onnxState(fin).map { TensorData($0).json })
+            }
+        }
+        var doc = f.document
+        doc["model"] = .object(["kind": .string(op.rawValue), "attributes": .object(attributes), "inputs": .object(inputs)])
+        doc["tensors"] = .object(tensors.mapValues(\.json))
+        doc["tensors_file"] = nil
+        doc["expected"] = .object(expected)
+        doc["name"] = .string("\(f.name)-as-\(op.rawValue)")
+        doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(op.rawValue); expected outputs and final state are the source framework's.")
+        var prov = doc["provenance"]?.objectValue ?? [:]
+        prov["converted_to"] = .string(op.rawValue)
+        doc["provenance"] = .object(prov)
+        return .object(doc)
+    }
+}
