@@ -109,7 +109,7 @@ let package = Package(
                            .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "RNNLayerTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNFixtures", "RNNCheck"]),
-        .testTarget(name: "RNNFixtureTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain"]),
+        .testTarget(name: "RNNFixtureTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNONNX"]),
         .testTarget(name: "RNNTrainTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain"]),
         .testTarget(name: "RNNCLITests", dependencies: ["RNNTestSupport", "RNNCore", "RNNFixtures", "RNNCheck", "RNNRefCLI", "rnnref"]),
         .testTarget(name: "RNNNotebookTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks"]),

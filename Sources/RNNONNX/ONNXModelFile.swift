@@ -42,6 +42,9 @@ public enum ONNXModelFile {
             count[node.opType, default: 0] += 1
             let nodeWhat = "\(what): node \(k) (\(node.opType) \"\(label)\")"
             let inputNames = ["X", "W", "R", "B", "sequence_lens", "initial_h"] + (node.opType == "LSTM" ? ["initial_c", "P"] : [])
+            for (i, required) in ["X", "W", "R"].enumerated() where i >= node.input.count || node.input[i].isEmpty {
+                throw RNNError(.missing, "\(nodeWhat): input \(required)", "the node has no \(required) (an \(node.opType) needs X, W and R)")
+            }
             var inputs: [String: JSONValue] = [:], used: [String: NPYArray] = [:]
             for (i, tensorName) in node.input.enumerated() where !tensorName.isEmpty {
                 guard i < inputNames.count else { throw RNNError(.malformed, nodeWhat, "has \(node.input.count) inputs; \(node.opType) takes \(inputNames.count)") }

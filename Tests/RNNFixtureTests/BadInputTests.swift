@@ -6,6 +6,7 @@ import RNNTrain
 import RNNCheck
 import RNNFixtures
 import RNNNumpy
+import RNNONNX
 import RNNTestSupport
 import Testing
 
@@ -374,6 +375,7 @@ struct FuzzRegressionTests {
                 case "npz": _ = try NPZ.read(url)
                 case "npy": _ = try NPYArray(npy: data, what: name)
                 case "text": _ = try Corpus.decode(data, what: name)
+                case "onnx": _ = try ONNXModelFile.nodes(data, arrays: [:], modelName: "m", what: name)
                 default: Issue.record("\(name): no reader for this prefix")
                 }
             } catch let e as RNNError { refused = e }
