@@ -107,10 +107,15 @@ public enum ONNXModelFile {
     /// little-endian bytes. External data is refused.
     static func array(_ t: Onnx_TensorProto) throws -> NPYArray {
         let shape = t.dims.map { Int($0) }
-        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) < 1 << 31 else {
-            throw RNNError(.shape, "dims", "bad dimensions \(t.dims)")
+        // every partial product bounded (a later 0 must not hide an overflow before it)
+        var n = 1
+        for d in shape {
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, p < 1 << 31 else {
+                throw RNNError(.shape, "dims", "\(t.dims.count) dimensions \(t.dims.prefix(6))\(t.dims.count > 6 ? "…" : ""): negative, or over 2^31 elements")
+            }
+            n = p
         }
-        let n = shape.reduce(1, *)
         if t.dataLocation == .external { throw RNNError(.unsupported, "data_location", "external data is not read; save the model with its weights inside") }
         let raw = t.rawData
         func fromRaw(_ size: Int, _ conv: (UnsafeRawBufferPointer, Int) -> Double) throws -> [Double] {
