@@ -145,21 +145,23 @@ public struct ONNXRecurrent<T: RNNFloat>: Sendable {
     }
 
     /// [T, D, B, H] → [B, T, D, H].
-    func batchMajor(_ y: Tensor<T>) throws -> Tensor<T> {
-        let (t, d, b, h) = (y.shape[0], y.shape[1], y.shape[2], y.shape[3])
-        var out = Tensor<T>(zeros: [b, t, d, h])
-        for ti in 0..<t { for di in 0..<d { for bi in 0..<b { for j in 0..<h {
-            out.data[((bi * t + ti) * d + di) * h + j] = y.data[((ti * d + di) * b + bi) * h + j]
-        } } } }
-        return out
-    }
+    func batchMajor(_ y: Tensor<T>) throws -> Tensor<T> { permuted(y, [2, 0, 1, 3]) }
 
     /// [B, T, D, H] → [T, D, B, H].
-    func timeMajor(_ y: Tensor<T>) throws -> Tensor<T> {
-        let (b, t, d, h) = (y.shape[0], y.shape[1], y.shape[2], y.shape[3])
-        var out = Tensor<T>(zeros: [t, d, b, h])
-        for ti in 0..<t { for di in 0..<d { for bi in 0..<b { for j in 0..<h {
-            out.data[((ti * d + di) * b + bi) * h + j] = y.data[((bi * t + ti) * d + di) * h + j]
+    func timeMajor(_ y: Tensor<T>) throws -> Tensor<T> { permuted(y, [1, 2, 0, 3]) }
+
+    /// The rank-4 tensor with its axes in `order` (out axis k is in axis `order[k]`).
+    func permuted(_ y: Tensor<T>, _ order: [Int]) -> Tensor<T> {
+        let s = y.shape, shape = order.map { s[$0] }
+        let stride = [s[1] * s[2] * s[3], s[2] * s[3], s[3], 1]
+        var out = Tensor<T>(zeros: shape)
+        var k = 0
+        for a in 0..<shape[0] { for b in 0..<shape[1] { for c in 0..<shape[2] { for d in 0..<shape[3] {
+            let idx = [a, b, c, d]
+            var src = 0
+            for (axis, i) in zip(order, idx) { src += i * stride[axis] }
+            out.data[k] = y.data[src]
+            k += 1
         } } } }
         return out
     }
