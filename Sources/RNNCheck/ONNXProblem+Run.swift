@@ -3,17 +3,6 @@ import RNNLayers
 import RNNFixtures
 
 extension ONNXProblem {
-    /// Direction `d`'s parameters, by the cell's names, cut from the operator's inputs:
-    /// W[d] [4H, I], R[d] [4H, H], B[d] = [Wb, Rb], P[d] = [P_i, P_o, P_f].
-    func parameters<T: RNNFloat>(_ t: [String: Tensor<T>], direction d: Int) -> [String: Tensor<T>] {
-        let h = hiddenSize, g = op.gates
-        var p = ["W": t[inputs["W"]!]!.slice(d), "R": t[inputs["R"]!]!.slice(d)]
-        func part(_ v: Tensor<T>, _ k: Int, _ n: Int) -> Tensor<T> { Tensor(uncheckedShape: [n], data: Array(v.data[(k * n)..<((k + 1) * n)])) }
-        if let b = inputs["B"].map({ t[$0]!.slice(d) }) { (p["Wb"], p["Rb"]) = (part(b, 0, g * h), part(b, 1, g * h)) }
-        if let ph = inputs["P"].map({ t[$0]!.slice(d) }) { (p["P_i"], p["P_o"], p["P_f"]) = (part(ph, 0, h), part(ph, 1, h), part(ph, 2, h)) }
-        return p
-    }
-
     /// The typed operator in precision `T`, computed by `impl`.
     func model<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>]) throws -> ONNXRecurrent<T> {
         let cells = try (0..<directions).map { d in try impl.buildCell(specs[d], inputSize: inputSize, given: parameters(t, direction: d)) }

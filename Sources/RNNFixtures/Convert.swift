@@ -33,6 +33,11 @@ extension LayerKind {
 public enum FixtureConversion {
     public static func convert(_ f: Fixture, to target: String) throws -> JSONValue {
         if let op = ONNXProblem.Operator(rawValue: target) { return try located(f) { try ONNXConversion.convert(f, to: op) } }
+        if ONNXProblem.Operator(rawValue: f.kind) != nil {
+            return try located(f) {
+                try ONNXConversion.fromONNX(f, to: try LayerKind(name: target, among: LayerKind.conversionTargets, option: "--to", what: "target"))
+            }
+        }
         return try located(f) {
             try convertUnlocated(f, to: try LayerKind(name: target, among: LayerKind.conversionTargets, option: "--to", what: "target (or onnx.LSTM, onnx.GRU)"))
         }

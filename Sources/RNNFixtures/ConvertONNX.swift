@@ -109,4 +109,121 @@ enum ONNXConversion {
         doc["provenance"] = .object(prov)
         return .object(doc)
     }
+
+    /// `rnnref convert ONNX_FIXTURE --to tf.LSTMCell|…|torch.nn.GRU`: one forward direction of
+    /// an `onnx.LSTM` or `onnx.GRU` node written as the other framework's layer of the same
+    /// function (`LSTMConversion`/`GRUConversion` from the ONNX flavors), the layout as the
+    /// target keeps it. Refused with the reason: reverse and bidirectional nodes, `clip`,
+    /// `input_forget`, a third activation of its own, `linear_before_reset` against the
+    /// target's reset, `sequence_lens` outside TensorFlow, and rows of length 0 when final
+    /// states are compared. `expected` keeps ONNX's Y (as [T, B, H] or [B, T, H]) and Y_h (Y_c).
+    static func fromONNX(_ f: Fixture, to target: LayerKind) throws -> JSONValue {
+        let p = try ONNXProblem(f)
+        guard LayerKind.conversionTargets.contains(target), let family = target.family else {
+            throw RNNError(.unsupported, "--to", "\(target.name) is not a target of convert")
+        }
+        guard p.direction == .forward else {
+            throw RNNError(.unsupported, "model.attributes.direction", "convert writes one forward direction; this node is \(p.direction.rawValue)")
+        }
+        if p.sequenceLens != nil && family != .tf {
+            throw RNNError(.unsupported, "model.inputs.sequence_lens", "\(target.name) has no sequence lengths of this kind (PyTorch packs, Keras masks)")
+        }
+        let isGRU = LayerKind.gru.contains(target)
+        let acts: [Activation] = switch p.specs[0] {
+        case let .lstm(c): [c.recurrentActivation, c.activation, c.cellOutputActivation]
+        case let .gru(c): [c.recurrentActivation, c.activation]
+        default: []
+        }
+        if let a = acts.first(where: { !Activation.allCases.contains($0) }) {
+            throw RNNError(.unsupported, "model.attributes.activations", "ONNX's \(a.rawValue) has no equivalent in \(target.name)")
+        }
+        let t = p.tensors.filter { !$0.value.isInteger }.mapValues { $0.tensor(Double.self) }
+        let given = p.parameters(t, direction: 0)
+        let spec: CellSpec, weights: [String: Tensor<Double>]
+        var fromLSTM: LSTMConfig?, toLSTM: LSTMConfig?
+        switch p.specs[0] {
+        case let .lstm(cfg) where !isGRU:
+            let flavor: LSTMFlavor = switch target {
+            case .tfLSTMCell: .tfLSTMCell
+            case .tfBasicLSTMCell: .tfBasicLSTMCell
+            case .kerasLSTM: .keras
+            default: .torch
+            }
+            let (n, w) = try LSTMConversion.convert(cfg, inputSize: p.inputSize, parameters: given, to: flavor)
+            (spec, weights, fromLSTM, toLSTM) = (.lstm(n), w, cfg, n)
+        case let .gru(cfg) where isGRU:
+            let flavor: GRUFlavor = switch target {
+            case .tfGRUCell: .tf
+            case .torchGRU: .torch
+            default: cfg.flavor.resetAfter ? .kerasResetAfter : .kerasResetBefore
+            }
+            let (n, w) = try GRUConversion.convert(cfg, inputSize: p.inputSize, parameters: given, to: flavor)
+            (spec, weights) = (.gru(n), w)
+        default:
+            throw RNNError(.unsupported, "model.kind", "\(p.op.rawValue) does not convert to \(target.name)")
+        }
+        var tensors: [String: TensorData] = [:], names: [String: String] = [:]
+        for (v, w) in weights {
+            let name = switch family {
+            case .torch: "\(v)_l0"
+            case .keras: "\(target.scope)/\(v)"
+            default: "rnn/\(target.scope)/\(v)"
+            }
+            tensors[name] = TensorData(w)
+            names[v] = name
+        }
+        let sourceTimeMajor = p.layout == 0
+        let timeMajor = family == .keras ? false : sourceTimeMajor
+        func relayout(_ x: Tensor<Double>) -> Tensor<Double> { timeMajor == sourceTimeMajor ? x : x.swappingLeadingAxes() }
+        tensors["x"] = TensorData(relayout(t[p.inputs["X"]!]!))
+        // ONNX's states [1, B, H] (layout 1: [B, 1, H]) as the target's: [B, H] per cell, in its
+        // order; PyTorch's stacked [1, B, H]
+        func targetState(_ s: [Tensor<Double>]) -> [Tensor<Double>] {
+            let flat = s.map { x in Tensor<Double>(uncheckedShape: [x.count / p.hiddenSize, p.hiddenSize], data: x.data) }
+            let ordered = fromLSTM.flatMap { from in toLSTM.map { LSTMConversion.convertState(flat, from: from, to: $0) } } ?? flat
+            return family == .torch ? packStacked(ordered, perLayer: ordered.count) : ordered
+        }
+        let stateInputs = p.op.stateNames.compactMap { p.inputs[$0] }
+        var initialNames: [String]?
+        if !stateInputs.isEmpty {
+            let given = p.op.stateNames.map { n in p.inputs[n].map { t[$0]! } ?? Tensor(zeros: t[stateInputs[0]]!.shape) }
+            let names = family == .torch ? (isGRU ? ["h_0"] : ["h_0", "c_0"]) : given.indices.map { "initial_state/\($0)" }
+            for (n, s) in zip(names, targetState(given)) { tensors[n] = TensorData(s) }
+            initialNames = names
+        }
+        let converted = try SequenceProblem(family: family, cells: [CellEntry(spec: spec, inputSize: p.inputSize, weightNames: names)],
+                                            tensors: tensors, x: "x", timeMajor: timeMajor, initialState: initialNames,
+                                            sequenceLength: p.sequenceLens)
+        var expected: [String: JSONValue] = [:]
+        if let e = try f.expected() {
+            if let y = e.entry("outputs") {
+                // Y [T, 1, B, H] or [B, T, 1, H]: the one direction's [T, B, H] or [B, T, H]
+                let s = y.value.shape
+                let seq = Tensor<Double>(uncheckedShape: sourceTimeMajor ? [s[0], s[2], s[3]] : [s[0], s[1], s[3]], data: y.value.values)
+                expected["outputs"] = TensorData(relayout(seq)).json
+            }
+            // Y_h and Y_c as given (a node test may give only one), moved to the target's order
+            let given = p.op.stateNames.indices.map { k in e.entry("final_state/\(k)")?.value.tensor(Double.self) }
+            if let some = given.compactMap({ $0 }).first {
+                if let l = p.sequenceLens, l.contains(0) {
+                    throw RNNError(.unsupported, "model.inputs.sequence_lens", "a row of length 0 gets zeros in ONNX (onnxruntime) and keeps its initial state in TensorFlow: the final states cannot match")
+                }
+                let states = targetState(given.map { $0 ?? Tensor(zeros: some.shape) })
+                let present = targetState(given.map { Tensor(shape: some.shape, repeating: $0 == nil ? 0 : 1) })
+                expected["final_state"] = .array(zip(states, present).map { s, m in m.data.first == 1 ? TensorData(s).json : .null })
+            }
+        }
+        var doc = f.document
+        let encoded = try converted.fixtureDocument(name: f.name, about: "", dtype: f.dtype)
+        doc["model"] = encoded["model"]
+        doc["tensors"] = encoded["tensors"]
+        doc["tensors_file"] = nil
+        doc["expected"] = .object(expected)
+        doc["name"] = .string("\(f.name)-as-\(target.name)")
+        doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(target.name); expected outputs and final state are ONNX's.")
+        var prov = doc["provenance"]?.objectValue ?? [:]
+        prov["converted_to"] = .string(target.name)
+        doc["provenance"] = .object(prov)
+        return .object(doc)
+    }
 }

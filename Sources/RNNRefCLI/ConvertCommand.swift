@@ -9,7 +9,7 @@ struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite an LSTM or GRU fixture in another framework's layout (weights, gate order, biases, state order); `rnnref check` the result to prove it.")
 
-    @Argument(help: "A fixture of LSTMs or GRUs (tf.nn.dynamic_rnn of tf.LSTMCell/BasicLSTMCell/GRUCell, keras.LSTM, keras.GRU, torch.nn.LSTM, torch.nn.GRU).")
+    @Argument(help: "A fixture of LSTMs or GRUs (tf.nn.dynamic_rnn of tf.LSTMCell/BasicLSTMCell/GRUCell, keras.LSTM, keras.GRU, torch.nn.LSTM, torch.nn.GRU, onnx.LSTM, onnx.GRU).")
     var fixture: String
 
     @Option(help: "Target: \(LayerKind.conversionTargets.map(\.name).joined(separator: ", ")), onnx.LSTM, onnx.GRU.")

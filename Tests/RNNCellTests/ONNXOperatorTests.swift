@@ -199,4 +199,35 @@ struct ONNXOperatorTests {
             }
         }
     }
+
+    /// `rnnref convert ONNX_FIXTURE --to …`: forward ONNX nodes (ONNX's node tests and random
+    /// configurations) as TF, Keras and PyTorch layers, reproducing ONNX's Y and final state;
+    /// what no such layer computes is refused with the reason.
+    @Test(arguments: [("onnx-node-test-lstm-defaults", "tf.LSTMCell"), ("onnx-node-test-lstm-with-initial-bias", "keras.LSTM"),
+                      ("onnx-node-test-lstm-batchwise", "torch.nn.LSTM"), ("onnx-node-test-gru-defaults", "keras.GRU"),
+                      ("onnx-node-test-gru-seq-length", "tf.GRUCell"), ("onnx-random-gru-f64-3", "tf.GRUCell"),
+                      ("onnx-random-gru-f64-5", "keras.GRU")])
+    func conversionFromONNXReproducesONNX(_ name: String, _ target: String) throws {
+        let converted = try Fixture(source: "converted.json", json: try FixtureConversion.convert(try loadFixture(name + ".json"), to: target))
+        for impl in implementations {
+            let report = try FixtureRunner.compare(converted, computed: try FixtureRunner.run(converted, impl: impl), implementation: impl.name)
+            #expect(report.passed, "\(name) → \(target) [\(impl.name)]: \(report.comparisons.filter { !$0.passed }.map(\.key))")
+        }
+    }
+
+    @Test func conversionFromONNXRefusals() throws {
+        for (name, target, reason) in [("onnx-lstm-zero-length-rows", "tf.LSTMCell", "one forward direction"),
+                                       ("onnx-lstm-clip-bites", "tf.LSTMCell", "clips every gate"),
+                                       ("onnx-random-lstm-f64-0", "keras.LSTM", "third activation"),
+                                       ("onnx-node-test-gru-defaults", "torch.nn.GRU", "resets before"),
+                                       ("onnx-random-gru-7", "tf.GRUCell", "has no equivalent"),
+                                       ("onnx-node-test-lstm-with-peepholes", "keras.LSTM", "no sequence lengths")] {
+            do {
+                _ = try FixtureConversion.convert(try loadFixture(name + ".json"), to: target)
+                Issue.record("\(name) → \(target) was not refused")
+            } catch let e as RNNError {
+                #expect(e.description.contains(reason) && !e.description.contains("\n"), "\(name): \(e)")
+            }
+        }
+    }
 }
