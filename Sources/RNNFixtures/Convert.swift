@@ -9,6 +9,34 @@ extension LayerKind {
     /// The targets `rnnref convert` writes.
     public static let conversionTargets = lstm + gru
 
+    /// The LSTM flavor an LSTM target writes.
+    var lstmFlavor: LSTMFlavor {
+        switch self {
+        case .tfLSTMCell: .tfLSTMCell
+        case .tfBasicLSTMCell: .tfBasicLSTMCell
+        case .kerasLSTM: .keras
+        default: .torch
+        }
+    }
+
+    /// The GRU flavor a GRU target writes (Keras keeps the source's reset placement).
+    func gruFlavor(resetAfter: Bool) -> GRUFlavor {
+        switch self {
+        case .tfGRUCell: .tf
+        case .torchGRU: .torch
+        default: resetAfter ? .kerasResetAfter : .kerasResetBefore
+        }
+    }
+
+    /// The tensor name of variable `v` of cell `k` (of `cells`) as the target's framework names it.
+    func weightName(_ v: String, cell k: Int, cells: Int) -> String {
+        switch family {
+        case .torch?: "\(v)_l\(k)"
+        case .keras?: "\(scope)/\(v)"
+        default: cells == 1 ? "rnn/\(scope)/\(v)" : "rnn/multi_rnn_cell/cell_\(k)/\(scope)/\(v)"
+        }
+    }
+
     /// The variable scope TF and Keras put a cell's weights under.
     var scope: String {
         switch self {
@@ -93,32 +121,17 @@ public enum FixtureConversion {
             let weights: [String: Tensor<Double>]
             switch c.spec {
             case let .lstm(cfg) where !isGRU:
-                let flavor: LSTMFlavor = switch target {
-                case .tfLSTMCell: .tfLSTMCell
-                case .tfBasicLSTMCell: .tfBasicLSTMCell
-                case .kerasLSTM: .keras
-                default: .torch
-                }
-                let (n, w) = try LSTMConversion.convert(cfg, inputSize: c.inputSize, parameters: given, to: flavor)
+                let (n, w) = try LSTMConversion.convert(cfg, inputSize: c.inputSize, parameters: given, to: target.lstmFlavor)
                 (spec, weights) = (.lstm(n), w)
             case let .gru(cfg) where isGRU:
-                let flavor: GRUFlavor = switch target {
-                case .tfGRUCell: .tf
-                case .torchGRU: .torch
-                default: cfg.flavor.resetAfter ? .kerasResetAfter : .kerasResetBefore
-                }
-                let (n, w) = try GRUConversion.convert(cfg, inputSize: c.inputSize, parameters: given, to: flavor)
+                let (n, w) = try GRUConversion.convert(cfg, inputSize: c.inputSize, parameters: given, to: target.gruFlavor(resetAfter: cfg.flavor.resetAfter))
                 (spec, weights) = (.gru(n), w)
             default:
                 throw RNNError(.invalid, "model.cells[\(k)]", "checked above")
             }
             var names: [String: String] = [:]
             for (v, t) in weights {
-                let name = switch family {
-                case .torch: "\(v)_l\(k)"
-                case .keras: "\(target.scope)/\(v)"
-                default: p.cells.count == 1 ? "rnn/\(target.scope)/\(v)" : "rnn/multi_rnn_cell/cell_\(k)/\(target.scope)/\(v)"
-                }
+                let name = target.weightName(v, cell: k, cells: p.cells.count)
                 tensors[name] = TensorData(t)
                 names[v] = name
             }

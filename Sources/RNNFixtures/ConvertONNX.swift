@@ -143,32 +143,17 @@ enum ONNXConversion {
         var fromLSTM: LSTMConfig?, toLSTM: LSTMConfig?
         switch p.specs[0] {
         case let .lstm(cfg) where !isGRU:
-            let flavor: LSTMFlavor = switch target {
-            case .tfLSTMCell: .tfLSTMCell
-            case .tfBasicLSTMCell: .tfBasicLSTMCell
-            case .kerasLSTM: .keras
-            default: .torch
-            }
-            let (n, w) = try LSTMConversion.convert(cfg, inputSize: p.inputSize, parameters: given, to: flavor)
+            let (n, w) = try LSTMConversion.convert(cfg, inputSize: p.inputSize, parameters: given, to: target.lstmFlavor)
             (spec, weights, fromLSTM, toLSTM) = (.lstm(n), w, cfg, n)
         case let .gru(cfg) where isGRU:
-            let flavor: GRUFlavor = switch target {
-            case .tfGRUCell: .tf
-            case .torchGRU: .torch
-            default: cfg.flavor.resetAfter ? .kerasResetAfter : .kerasResetBefore
-            }
-            let (n, w) = try GRUConversion.convert(cfg, inputSize: p.inputSize, parameters: given, to: flavor)
+            let (n, w) = try GRUConversion.convert(cfg, inputSize: p.inputSize, parameters: given, to: target.gruFlavor(resetAfter: cfg.flavor.resetAfter))
             (spec, weights) = (.gru(n), w)
         default:
             throw RNNError(.unsupported, "model.kind", "\(p.op.rawValue) does not convert to \(target.name)")
         }
         var tensors: [String: TensorData] = [:], names: [String: String] = [:]
         for (v, w) in weights {
-            let name = switch family {
-            case .torch: "\(v)_l0"
-            case .keras: "\(target.scope)/\(v)"
-            default: "rnn/\(target.scope)/\(v)"
-            }
+            let name = target.weightName(v, cell: 0, cells: 1)
             tensors[name] = TensorData(w)
             names[v] = name
         }
