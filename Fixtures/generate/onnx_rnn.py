@@ -96,26 +96,33 @@ def reverse_sequence(x, lens):
     return torch.stack([x[idx[:, b], b] for b in range(x.shape[1])], dim=1)
 
 
-def onnx_op(op, X, W, R, B, lens, h0, c0, P, attrs):
-    """The operator `op` ("LSTM", "GRU", "RNN") written out (see onnx_lstm for the loop's rules):
-    GRU: z, r, h with either linear_before_reset; RNN: Ht = f(Xt·Wᵀ + Ht-1·Rᵀ + Wb + Rb); clip on
-    every activation's input."""
-    if op == "LSTM":
-        return onnx_lstm(X, W, R, B, lens, h0, c0, P, attrs)
+def setup(X, R, lens, h0, c0, attrs, default_activations):
+    """What every operator's loop starts from: layout 0 inputs, D, T, B, H, the activations
+    (ORT's reading), the clip and the lengths."""
     layout = attrs.get("layout", 0)
     direction = attrs.get("direction", "forward")
     D = 2 if direction == "bidirectional" else 1
     if layout == 1:
         X = X.transpose(0, 1)
         h0 = None if h0 is None else h0.transpose(0, 1)
+        c0 = None if c0 is None else c0.transpose(0, 1)
     T, Bn, _ = X.shape
-    H = R.shape[-1]
-    per = 2 if op == "GRU" else 1
-    names = attrs.get("activations", (["Sigmoid", "Tanh"] if op == "GRU" else ["Tanh"]) * D)
+    names = attrs.get("activations", default_activations * D)
     acts = read_activations(names, attrs.get("activation_alpha", []), attrs.get("activation_beta", []))
     clip = attrs.get("clip")
     clipf = (lambda v: torch.clamp(v, -clip, clip)) if clip is not None else (lambda v: v)
     lens_t = torch.tensor(lens if lens is not None else [T] * Bn)
+    return X, h0, c0, layout, direction, D, T, Bn, R.shape[-1], acts, clipf, lens_t
+
+
+def onnx_op(op, X, W, R, B, lens, h0, c0, P, attrs):
+    """The operator `op` ("LSTM", "GRU", "RNN") written out (see onnx_lstm for the loop's rules):
+    GRU: z, r, h with either linear_before_reset; RNN: Ht = f(Xt·Wᵀ + Ht-1·Rᵀ + Wb + Rb); clip on
+    every activation's input."""
+    if op == "LSTM":
+        return onnx_lstm(X, W, R, B, lens, h0, c0, P, attrs)
+    X, h0, _, layout, direction, D, T, Bn, H, acts, clipf, lens_t = setup(
+        X, R, lens, h0, None, attrs, ["Sigmoid", "Tanh"] if op == "GRU" else ["Tanh"])
     G = 3 if op == "GRU" else 1
     Ys, Yh = [], []
     for d in range(D):
@@ -158,20 +165,7 @@ def onnx_lstm(X, W, R, B, lens, h0, c0, P, attrs):
     """The LSTM operator of ONNX (onnx/defs/rnn/defs.cc), written out: gates i, o, f, c; clip on
     each gate's input after bias and peepholes; input_forget: f = 1 − i; Y past a row's length
     is 0; a reversed direction runs within each length; a length-0 row's Y_h, Y_c are 0."""
-    layout = attrs.get("layout", 0)
-    direction = attrs.get("direction", "forward")
-    D = 2 if direction == "bidirectional" else 1
-    if layout == 1:
-        X = X.transpose(0, 1)
-        h0 = None if h0 is None else h0.transpose(0, 1)
-        c0 = None if c0 is None else c0.transpose(0, 1)
-    T, Bn, _ = X.shape
-    H = R.shape[-1]
-    names = attrs.get("activations", ["Sigmoid", "Tanh", "Tanh"] * D)
-    acts = read_activations(names, attrs.get("activation_alpha", []), attrs.get("activation_beta", []))
-    clip = attrs.get("clip")
-    clipf = (lambda v: torch.clamp(v, -clip, clip)) if clip is not None else (lambda v: v)
-    lens_t = torch.tensor(lens if lens is not None else [T] * Bn)
+    X, h0, c0, layout, direction, D, T, Bn, H, acts, clipf, lens_t = setup(X, R, lens, h0, c0, attrs, ["Sigmoid", "Tanh", "Tanh"])
     Ys, Yh, Yc = [], [], []
     for d in range(D):
         f, g, hact = acts[3 * d:3 * d + 3]

@@ -13,12 +13,12 @@ extension ONNXProblem {
         do {
             let m = try model(impl, t)
             let s = op.stateNames.compactMap { inputs[$0] }.map { t[$0]! }
-            return (m, try m.forward(t[inputs["X"]!]!, initialState: s.isEmpty ? nil : padState(s, m, t), sequenceLens: sequenceLens))
+            return (m, try m.forward(t[inputs["X"]!]!, initialState: s.isEmpty ? nil : padState(s, t), sequenceLens: sequenceLens))
         } catch let e as RNNError { throw e.location.hasPrefix("model") || e.location.hasPrefix("tensors") ? e : e.within("model") }
     }
 
     /// initial_h given without initial_c (or the reverse): the missing one is zeros.
-    func padState<T: RNNFloat>(_ given: [Tensor<T>], _ m: ONNXRecurrent<T>, _ t: [String: Tensor<T>]) -> [Tensor<T>] {
+    func padState<T: RNNFloat>(_ given: [Tensor<T>], _ t: [String: Tensor<T>]) -> [Tensor<T>] {
         op.stateNames.map { n in inputs[n].map { t[$0]! } ?? Tensor(zeros: given[0].shape) }
     }
 

@@ -39,8 +39,8 @@ public struct ONNXActivation: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch function {
-        case .affine, .scaledTanh, .hardSigmoid: return "\(function.rawValue)(alpha: \(alpha), beta: \(beta))"
-        case .leakyRelu, .thresholdedRelu, .elu: return "\(function.rawValue)(alpha: \(alpha))"
+        case .affine, .scaledTanh, .hardSigmoid: return "\(function.rawValue)(alpha: \(Float(alpha)), beta: \(Float(beta)))"
+        case .leakyRelu, .thresholdedRelu, .elu: return "\(function.rawValue)(alpha: \(Float(alpha)))"
         }
     }
 

@@ -217,13 +217,22 @@ public enum FixtureConversion {
                 expected["final_state"] = .array(targetState(p.stacked ? unpackStacked(fin) : fin).map { TensorData($0).json })
             }
         }
-        var doc = f.document
         let encoded = try converted.fixtureDocument(name: f.name, about: "", dtype: f.dtype)
-        doc["model"] = encoded["model"]
-        doc["tensors"] = encoded["tensors"]
+        return Self.converted(f, model: encoded["model"]!, tensors: encoded["tensors"]!, expected: expected, target: target,
+                         whose: "the source framework's", keepsTensorsFile: true)
+    }
+
+    /// The source document with the converted model, tensors and expected results, renamed and
+    /// with `provenance.converted_to`. `whose`: whose numbers `expected` holds.
+    static func converted(_ f: Fixture, model: JSONValue, tensors: JSONValue, expected: [String: JSONValue], target: String,
+                          whose: String, keepsTensorsFile: Bool = false) -> JSONValue {
+        var doc = f.document
+        doc["model"] = model
+        doc["tensors"] = tensors
+        if !keepsTensorsFile { doc["tensors_file"] = nil }
         doc["expected"] = .object(expected)
         doc["name"] = .string("\(f.name)-as-\(target)")
-        doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(target); expected outputs and final state are the source framework's.")
+        doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(target); expected outputs and final state are \(whose).")
         var prov = doc["provenance"]?.objectValue ?? [:]
         prov["converted_to"] = .string(target)
         doc["provenance"] = .object(prov)

@@ -97,17 +97,8 @@ enum ONNXConversion {
                 expected["final_state"] = .array(onnxState(fin).map { TensorData($0).json })
             }
         }
-        var doc = f.document
-        doc["model"] = .object(["kind": .string(op.rawValue), "attributes": .object(attributes), "inputs": .object(inputs)])
-        doc["tensors"] = .object(tensors.mapValues(\.json))
-        doc["tensors_file"] = nil
-        doc["expected"] = .object(expected)
-        doc["name"] = .string("\(f.name)-as-\(op.rawValue)")
-        doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(op.rawValue); expected outputs and final state are the source framework's.")
-        var prov = doc["provenance"]?.objectValue ?? [:]
-        prov["converted_to"] = .string(op.rawValue)
-        doc["provenance"] = .object(prov)
-        return .object(doc)
+        return FixtureConversion.converted(f, model: .object(["kind": .string(op.rawValue), "attributes": .object(attributes), "inputs": .object(inputs)]),
+                                           tensors: .object(tensors.mapValues(\.json)), expected: expected, target: op.rawValue, whose: "the source framework's")
     }
 
     /// `rnnref convert ONNX_FIXTURE --to tf.LSTMCell|…|torch.nn.GRU`: one forward direction of
@@ -198,17 +189,8 @@ enum ONNXConversion {
                 expected["final_state"] = .array(zip(states, present).map { s, m in m.data.first == 1 ? TensorData(s).json : .null })
             }
         }
-        var doc = f.document
         let encoded = try converted.fixtureDocument(name: f.name, about: "", dtype: f.dtype)
-        doc["model"] = encoded["model"]
-        doc["tensors"] = encoded["tensors"]
-        doc["tensors_file"] = nil
-        doc["expected"] = .object(expected)
-        doc["name"] = .string("\(f.name)-as-\(target.name)")
-        doc["about"] = .string("\(f.document["about"]?.stringValue ?? f.name) Converted by rnnref to \(target.name); expected outputs and final state are ONNX's.")
-        var prov = doc["provenance"]?.objectValue ?? [:]
-        prov["converted_to"] = .string(target.name)
-        doc["provenance"] = .object(prov)
-        return .object(doc)
+        return FixtureConversion.converted(f, model: encoded["model"]!, tensors: encoded["tensors"]!, expected: expected,
+                                           target: target.name, whose: "ONNX's")
     }
 }

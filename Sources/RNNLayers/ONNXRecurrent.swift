@@ -154,13 +154,11 @@ public struct ONNXRecurrent<T: RNNFloat>: Sendable {
     func permuted(_ y: Tensor<T>, _ order: [Int]) -> Tensor<T> {
         let s = y.shape, shape = order.map { s[$0] }
         let stride = [s[1] * s[2] * s[3], s[2] * s[3], s[3], 1]
+        let st = order.map { stride[$0] }            // the source stride of each output axis
         var out = Tensor<T>(zeros: shape)
         var k = 0
         for a in 0..<shape[0] { for b in 0..<shape[1] { for c in 0..<shape[2] { for d in 0..<shape[3] {
-            let idx = [a, b, c, d]
-            var src = 0
-            for (axis, i) in zip(order, idx) { src += i * stride[axis] }
-            out.data[k] = y.data[src]
+            out.data[k] = y.data[a * st[0] + b * st[1] + c * st[2] + d * st[3]]
             k += 1
         } } } }
         return out

@@ -79,12 +79,7 @@ extension Notebooks {
         ]
         for (names, alpha, beta) in cases {
             let acts = try ONNXActivations.parse(names, alpha: alpha, beta: beta)
-            let got = acts.map { a -> String in
-                if case let .onnx(f) = a { return f.description.replacingOccurrences(of: "0.4000000059604645", with: "0.4 (float32)")
-                    .replacingOccurrences(of: "0.30000001192092896", with: "0.3 (float32)")
-                    .replacingOccurrences(of: "0.009999999776482582", with: "0.01 (float32)") }
-                return a.rawValue
-            }
+            let got = acts.map(\.rawValue)      // alpha and beta shown as the float32 values they are
             let list = { (v: [Double]) in v.isEmpty ? "(none)" : "[" + v.map { String($0) }.joined(separator: ", ") + "]" }
             s += "| \(names.joined(separator: ", ")) | \(list(alpha)) | \(list(beta)) | \(got.joined(separator: "; ")) |\n"
         }

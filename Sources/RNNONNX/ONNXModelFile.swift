@@ -48,7 +48,7 @@ public enum ONNXModelFile {
             var inputs: [String: JSONValue] = [:], used: [String: NPYArray] = [:]
             for (i, tensorName) in node.input.enumerated() where !tensorName.isEmpty {
                 guard i < inputNames.count else { throw RNNError(.malformed, nodeWhat, "has \(node.input.count) inputs; \(node.opType) takes \(inputNames.count)") }
-                let key = safeName(tensorName)
+                let key = tensorName
                 if let a = arrays[tensorName] {
                     used[key] = a
                 } else if let t = initializers[tensorName] {
@@ -76,15 +76,15 @@ public enum ONNXModelFile {
             var expected: [String: JSONValue] = [:]
             let outs = Array(node.output) + Array(repeating: "", count: 3)
             if !outs[0].isEmpty, arrays[outs[0]] != nil {
-                expected["outputs"] = .string(safeName(outs[0])); used[safeName(outs[0])] = arrays[outs[0]]
+                expected["outputs"] = .string(outs[0]); used[outs[0]] = arrays[outs[0]]
             }
             let states = (node.opType == "LSTM" ? [outs[1], outs[2]] : [outs[1]]).map { n -> JSONValue in
                 guard !n.isEmpty, let a = arrays[n] else { return .null }
-                used[safeName(n)] = a
-                return .string(safeName(n))
+                used[n] = a
+                return .string(n)
             }
             if states.contains(where: { $0 != .null }) { expected["final_state"] = .array(states) }
-            let dtype = used[safeName(node.input[0])]?.dtype == .float64 ? "float64" : "float32"
+            let dtype = used[node.input[0]]?.dtype == .float64 ? "float64" : "float32"
             let description: JSONValue = .object([
                 "name": .string("\(modelName)-\(label)"),
                 "about": .string("\(node.opType) node \"\(node.name)\" of \(modelName).onnx"),
@@ -99,9 +99,6 @@ public enum ONNXModelFile {
         if out.isEmpty { throw RNNError(.missing, what, "the graph has no LSTM, GRU or RNN node") }
         return out
     }
-
-    /// A tensor name usable as a fixture tensor name (ONNX names may hold anything).
-    static func safeName(_ n: String) -> String { n }
 
     /// An initializer's values: float, double, int32 or int64, from its typed field or its raw
     /// little-endian bytes. External data is refused.
