@@ -402,9 +402,13 @@ def fixed_case(name, about, attrs, seed, D=1, T=3, Bn=2, I=2, H=2, dtype="float3
 
 if __name__ == "__main__":
     node_tests()
+    fixed_case("onnx-lstm-alpha-beta-order",
+               "How onnxruntime reads activation_alpha/beta (the spec leaves it open): values are consumed in order, each only by a function that takes it: HardSigmoid gets alpha 0.4 and the only beta 0.6, LeakyRelu 0.3, Elu 0.7; the extra alpha 9 is ignored.",
+               {"hidden_size": 2, "activations": ["HardSigmoid", "LeakyRelu", "Elu"], "activation_alpha": [0.4, 0.3, 0.7, 9.0],
+                "activation_beta": [0.6]}, 700)
     fixed_case("onnx-lstm-alpha-beta-defaults",
-               "How onnxruntime reads activation_alpha/beta (the spec leaves it open): values are consumed in order only by functions taking them; LeakyRelu takes 0.3, HardSigmoid 0.4 and falls back to its default beta 0.5, Elu finds the alpha list used up and takes its default 1.0.",
-               {"hidden_size": 2, "activations": ["HardSigmoid", "LeakyRelu", "Elu"], "activation_alpha": [0.4, 0.3]}, 700)
+               "No activation_alpha/beta: each function takes its ONNX operator's default (HardSigmoid 0.2 and 0.5, LeakyRelu 0.01, Elu 1.0), as onnxruntime does.",
+               {"hidden_size": 2, "activations": ["HardSigmoid", "LeakyRelu", "Elu"]}, 704)
     fixed_case("onnx-lstm-affine-without-alpha-beta",
                "An Affine with no alpha/beta left: onnxruntime fills both with 0, so g = 0 and the cell state only decays (c_t = f⊙c_t-1); the specification gives no default.",
                {"hidden_size": 2, "activations": ["Sigmoid", "Affine", "Tanh"]}, 701)

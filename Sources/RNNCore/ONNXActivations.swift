@@ -24,6 +24,11 @@ public struct ONNXActivation: Sendable, Hashable, CustomStringConvertible {
         case scaledTanh = "ScaledTanh"
         case hardSigmoid = "HardSigmoid"
         case elu = "Elu"
+
+        /// Every one of these takes an alpha (the parameterless ones are plain `Activation`s).
+        public var takesAlpha: Bool { true }
+        /// Affine, ScaledTanh and HardSigmoid also take a beta.
+        public var takesBeta: Bool { self == .affine || self == .scaledTanh || self == .hardSigmoid }
     }
 
     public var function: Function
@@ -79,8 +84,13 @@ public struct ONNXActivation: Sendable, Hashable, CustomStringConvertible {
 /// parameter (Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu take alpha;
 /// Affine, ScaledTanh, HardSigmoid take beta); a function whose value has run out gets its
 /// default: LeakyRelu 0.01, HardSigmoid 0.2 and 0.5, Elu 1.0, every other 0 (so an `Affine`
-/// with no values left computes 0). Values left over are ignored. The specification leaves all
-/// of this open.
+/// with no values computes 0). Values left over are ignored. The specification leaves all of
+/// this open.
+///
+/// One reading is refused: a list that is given but runs out before the last function that
+/// takes its parameter. onnxruntime fills the rest with defaults; the specification does not
+/// say, and such a list is far more often a mistake than a choice, so it is an error naming
+/// the list (give a value for every such function, or no list for every default).
 public enum ONNXActivations {
     /// onnxruntime's defaults for a missing alpha and beta.
     public static func defaults(_ f: ONNXActivation.Function) -> (alpha: Double, beta: Double) {
@@ -96,7 +106,8 @@ public enum ONNXActivations {
     /// Errors name `activations[k]`.
     public static func parse(_ names: [String], alpha: [Double], beta: [Double]) throws -> [Activation] {
         var (ai, bi) = (0, 0)
-        return try names.enumerated().map { k, name in
+        var (alphaTakers, betaTakers) = ([String](), [String]())
+        let acts: [Activation] = try names.enumerated().map { k, name in
             switch name.lowercased() {
             case "relu": return .relu
             case "tanh": return .tanh
@@ -107,13 +118,23 @@ public enum ONNXActivations {
                 guard let f = ONNXActivation.Function.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else {
                     throw RNNError(.unknown, "activations[\(k)]", "unknown activation \"\(name)\" (ONNX's: Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus)")
                 }
-                let d = defaults(f)
-                var (a, b) = d
-                if [.affine, .leakyRelu, .thresholdedRelu, .scaledTanh, .hardSigmoid, .elu].contains(f), ai < alpha.count { a = alpha[ai]; ai += 1 }
-                if [.affine, .scaledTanh, .hardSigmoid].contains(f), bi < beta.count { b = beta[bi]; bi += 1 }
+                var (a, b) = defaults(f)
+                if f.takesAlpha {
+                    alphaTakers.append(name)
+                    if ai < alpha.count { a = alpha[ai]; ai += 1 }
+                }
+                if f.takesBeta {
+                    betaTakers.append(name)
+                    if bi < beta.count { b = beta[bi]; bi += 1 }
+                }
                 return .onnx(ONNXActivation(f, alpha: a, beta: b))
             }
         }
+        for (key, list, takers) in [("activation_alpha", alpha, alphaTakers), ("activation_beta", beta, betaTakers)]
+        where !list.isEmpty && list.count < takers.count {
+            throw RNNError(.invalid, key, "\(list.count) value\(list.count == 1 ? "" : "s") for \(takers.count) functions that take one (\(takers.joined(separator: ", "))): the specification does not say what the rest get (onnxruntime gives them their defaults); give one value per function, or no list for the defaults")
+        }
+        return acts
     }
 }
 

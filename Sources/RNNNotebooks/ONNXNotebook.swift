@@ -11,7 +11,7 @@ extension Notebooks {
     static let onnxOutputs: [String: Output] = [
         "12-fixtures": { root in try fixtureTable(root, ["onnx-node-test-lstm-with-peepholes", "onnx-node-test-lstm-bidirectional",
                                                         "onnx-node-test-gru-seq-length", "onnx-node-test-simple-rnn-batchwise",
-                                                        "onnx-lstm-clip-bites", "onnx-lstm-zero-length-rows", "onnx-lstm-alpha-beta-defaults",
+                                                        "onnx-lstm-clip-bites", "onnx-lstm-zero-length-rows", "onnx-lstm-alpha-beta-order", "onnx-lstm-alpha-beta-defaults",
                                                         "onnx-lstm-affine-without-alpha-beta", "onnx-gru-linear-before-reset-0-vs-1",
                                                         "onnx-gru-linear-before-reset-1", "onnx-rnn-zero-length-rows",
                                                         "onnx-random-lstm-4", "onnx-random-lstm-f64-7", "onnx-random-gru-3", "onnx-random-rnn-f64-2"]) },
@@ -73,15 +73,21 @@ extension Notebooks {
     static func alphaBetaReading() throws -> String {
         var s = "| activations | activation_alpha | activation_beta | what each function gets |\n| --- | --- | --- | --- |\n"
         let cases: [([String], [Double], [Double])] = [
-            (["HardSigmoid", "LeakyRelu", "Elu"], [0.4, 0.3], []),
+            (["HardSigmoid", "LeakyRelu", "Elu"], [0.4, 0.3, 0.7, 9], [0.6]),
+            (["HardSigmoid", "LeakyRelu", "Elu"], [], []),
             (["Sigmoid", "Affine", "Tanh"], [], []),
-            (["ScaledTanh", "Relu", "Affine", "ThresholdedRelu"], [2, 3, 0.5, 9], [0.5]),
+            (["ScaledTanh", "Relu", "Affine", "ThresholdedRelu"], [2, 3, 0.5], [0.5, 0.25]),
+            (["HardSigmoid", "LeakyRelu", "Elu"], [0.4, 0.3], []),
         ]
         for (names, alpha, beta) in cases {
-            let acts = try ONNXActivations.parse(names, alpha: alpha, beta: beta)
-            let got = acts.map(\.rawValue)      // alpha and beta shown as the float32 values they are
+            let got: String
+            do {        // alpha and beta shown as the float32 values they are
+                got = try ONNXActivations.parse(names, alpha: alpha, beta: beta).map(\.rawValue).joined(separator: "; ")
+            } catch let e as RNNError {
+                got = "refused: `\(e.location)`: \(e.reason)"
+            }
             let list = { (v: [Double]) in v.isEmpty ? "(none)" : "[" + v.map { String($0) }.joined(separator: ", ") + "]" }
-            s += "| \(names.joined(separator: ", ")) | \(list(alpha)) | \(list(beta)) | \(got.joined(separator: "; ")) |\n"
+            s += "| \(names.joined(separator: ", ")) | \(list(alpha)) | \(list(beta)) | \(got) |\n"
         }
         return s.trimmingCharacters(in: .newlines)
     }

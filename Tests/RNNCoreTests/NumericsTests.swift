@@ -133,15 +133,23 @@ struct NumericsTests {
 
     /// onnxruntime's reading of `activations` / `activation_alpha` / `activation_beta`
     /// (rnn_helpers.cc): the lists are consumed in order, only by functions that take the
-    /// parameter; a function that finds its list used up gets ORT's default (LeakyRelu 0.01,
-    /// HardSigmoid 0.2/0.5, Elu 1.0, else 0).
+    /// parameter; without a list each function gets ORT's default (LeakyRelu 0.01, HardSigmoid
+    /// 0.2/0.5, Elu 1.0, else 0); values left over are ignored. A list that runs out early is
+    /// refused (ORT would fill in defaults; the specification does not say).
     @Test func onnxActivationLists() throws {
-        let a = try ONNXActivations.parse(["sigmoid", "LeakyRelu", "Tanh", "HardSigmoid", "affine", "Elu"], alpha: [0.3, 0.4], beta: [])
-        #expect(a == [.sigmoid, .onnx(.init(.leakyRelu, alpha: 0.3)), .tanh, .onnx(.init(.hardSigmoid, alpha: 0.4, beta: 0.5)),
+        let a = try ONNXActivations.parse(["sigmoid", "LeakyRelu", "Tanh", "HardSigmoid", "affine", "Elu"], alpha: [], beta: [])
+        #expect(a == [.sigmoid, .onnx(.init(.leakyRelu, alpha: 0.01)), .tanh, .onnx(.init(.hardSigmoid, alpha: 0.2, beta: 0.5)),
                       .onnx(.init(.affine, alpha: 0, beta: 0)), .onnx(.init(.elu, alpha: 1))])
-        let b = try ONNXActivations.parse(["ScaledTanh", "Relu", "Affine"], alpha: [2, 3, 9], beta: [0.5])
-        #expect(b == [.onnx(.init(.scaledTanh, alpha: 2, beta: 0.5)), .relu, .onnx(.init(.affine, alpha: 3, beta: 0))])
+        let b = try ONNXActivations.parse(["ScaledTanh", "Relu", "Affine"], alpha: [2, 3, 9], beta: [0.5, 0.25])
+        #expect(b == [.onnx(.init(.scaledTanh, alpha: 2, beta: 0.5)), .relu, .onnx(.init(.affine, alpha: 3, beta: 0.25))])
+        let c = try ONNXActivations.parse(["HardSigmoid", "Tanh", "Tanh"], alpha: [0.3], beta: [])
+        #expect(c == [.onnx(.init(.hardSigmoid, alpha: 0.3, beta: 0.5)), .tanh, .tanh])
         #expect(try ONNXActivations.parse(["Softsign", "Softplus"], alpha: [], beta: []) == [.softsign, .softplus])
+        for (alpha, beta, key) in [([0.3], [Double](), "activation_alpha"), ([0.3, 0.4, 0.5], [0.5], "activation_beta")] {
+            #expect { try ONNXActivations.parse(["ScaledTanh", "LeakyRelu", "Affine"], alpha: alpha, beta: beta) } throws: {
+                ($0 as? RNNError)?.location == key
+            }
+        }
         #expect(throws: RNNError.self) { try ONNXActivations.parse(["Swish"], alpha: [], beta: []) }
     }
 }

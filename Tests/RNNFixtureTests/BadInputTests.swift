@@ -267,6 +267,14 @@ struct BadInputTests {
         check(["model", "attributes", "activations"], .array(["Sigmoid", "Tanh", "Tanh"].map { .string($0) }),
               "broken.json: model.attributes.activations: a bidirectional onnx.LSTM needs 6 activations (3 per direction), got 3")
         check(["model", "attributes", "activations"], .array(["sigmoid", "TANH", "tanh", "Sigmoid", "tanh", "Tanh"].map { .string($0) }), nil)   // any case
+        var withAlpha = base
+        modify(&withAlpha, ["model", "attributes", "activations"], .array(["Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "Elu", "Tanh"].map { .string($0) }))
+        for (alpha, expected) in [([0.1, 0.2], "broken.json: model.attributes.activation_alpha: 2 values for 3 functions that take one (LeakyRelu, HardSigmoid, Elu): the specification does not say what the rest get (onnxruntime gives them their defaults); give one value per function, or no list for the defaults"),
+                                  ([0.1, 0.2, 0.3], nil), ([], nil)] {
+            var d = withAlpha
+            modify(&d, ["model", "attributes", "activation_alpha"], .array(alpha.map { .number($0) }))
+            #expect(error(d)?.description == expected)
+        }
         check(["model", "attributes", "layout"], .number(2), "broken.json: model.attributes.layout: must be 0 or 1, got 2")
         check(["model", "attributes", "hidden_size"], .number(3), "broken.json: model.attributes.hidden_size: is 3, but R is [2, 4·2, 2]")
         check(["model", "attributes", "clip"], .number(0), "broken.json: model.attributes.clip: must be positive, got 0.0")
