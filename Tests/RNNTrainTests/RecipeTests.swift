@@ -41,12 +41,14 @@ struct RecipeTests {
     }
 
     /// `torch_onnx_export.py`: PyTorch's bidirectional two-layer LSTM and GRU through
-    /// `torch.onnx.export`; every LSTM/GRU node of the exported graphs becomes a fixture
-    /// (`rnnref fixture --onnx`) whose expected numbers are PyTorch's, and `rnnref check` passes.
-    /// The same GRU written with `linear_before_reset=0` (the exporter bug the flag guards
-    /// against) is caught, naming the tensors that differ.
-    @Test(arguments: ["torch_lstm_export", "torch_gru_export"])
-    func onnxExportsComputeWhatPyTorchDoes(_ stem: String) throws {
+    /// `torch.onnx.export`; `keras_onnx_export.py`: a Keras LSTM and a Bidirectional LSTM through
+    /// tf2onnx. Every LSTM/GRU node of the exported graphs becomes a fixture (`rnnref fixture
+    /// --onnx`) whose expected numbers are the framework's, and `rnnref check` passes. Two
+    /// deliberately wrong exports are caught, naming the tensors that differ: the GRU written
+    /// with `linear_before_reset=0` (the exporter bug the flag guards against), and the Keras
+    /// LSTM's weights left in Keras' gate order i, f, c, o instead of ONNX's i, o, f, c.
+    @Test(arguments: [("torch_lstm_export", 2), ("torch_gru_export", 2), ("keras_lstm_export", 1), ("keras_bilstm_export", 1)])
+    func onnxExportsComputeWhatTheFrameworkDoes(_ stem: String, _ nodes: Int) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-onnx-recipe-\(getpid())-\(stem)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -56,24 +58,46 @@ struct RecipeTests {
                             "--arrays", recipes.appendingPathComponent("\(stem).npz").path, "--out", out])
         #expect(f.status == 0, "\(f.err)")
         let written = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
-        #expect(written.count == 2, "one fixture per layer's node: \(written)")
+        #expect(written.count == nodes, "one fixture per layer's node: \(written)")
         for name in written {
             let path = dir.appendingPathComponent(name).path
             let c = try runCLI(["check", path, "--impl", "both"])
             #expect(c.status == 0 && c.out.contains("2 passed, 0 failed"), "\(c.out)\(c.err)")
             let fixture = try Fixture.load(path: path)
             #expect(try #require(try fixture.expected()).entries.count == (stem.contains("lstm") ? 3 : 2))
-            guard stem.contains("gru") else { continue }
-            var doc = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: path)))
-            guard case var .object(o) = doc, case var .object(m)? = o["model"], case var .object(a)? = m["attributes"] else {
-                Issue.record("no attributes"); continue
+            let doc = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: path)))
+            guard case let .object(o) = doc, case let .object(m)? = o["model"], case let .object(a)? = m["attributes"],
+                  case let .object(inputs)? = m["inputs"], case let .object(tensors)? = o["tensors"] else {
+                Issue.record("no attributes, inputs or tensors"); continue
             }
-            #expect(a["linear_before_reset"] == .number(1), "PyTorch's reset is ONNX's linear_before_reset=1")
-            a["linear_before_reset"] = .number(0)
-            m["attributes"] = .object(a); o["model"] = .object(m); doc = .object(o)
-            let wrong = dir.appendingPathComponent("wrong-\(name)").path
-            try Data(doc.serialized().utf8).write(to: URL(fileURLWithPath: wrong))
-            let w = try runCLI(["check", wrong, "--impl", "both"])
+            var wrong = o
+            if stem.contains("gru") {
+                #expect(a["linear_before_reset"] == .number(1), "PyTorch's reset is ONNX's linear_before_reset=1")
+                var (m2, a2) = (m, a)
+                a2["linear_before_reset"] = .number(0)
+                m2["attributes"] = .object(a2); wrong["model"] = .object(m2)
+            } else if stem.hasPrefix("keras") {
+                // Keras' i, f, c, o blocks written where ONNX reads i, o, f, c (W, R, and B's two halves)
+                var t2 = tensors
+                for key in ["W", "R", "B"] {
+                    guard case let .string(tname)? = inputs[key], case var .object(t)? = tensors[tname],
+                          case let .array(data)? = t["data"], case let .array(shape)? = t["shape"], case let .number(d)? = shape.first
+                    else { Issue.record("no \(key)"); continue }
+                    let blocks = Int(d) * (key == "B" ? 8 : 4), size = data.count / blocks     // [D, 4H, ·] or [D, 8H]
+                    let keras = [0, 2, 3, 1]       // ONNX i, o, f, c → Keras i, f, c, o
+                    var permuted: [JSONValue] = []
+                    for k in 0..<blocks {
+                        let from: Int = (k / 4) * 4 + keras[k % 4]
+                        permuted += data[from * size..<(from + 1) * size]
+                    }
+                    t["data"] = .array(permuted)
+                    t2[tname] = .object(t)
+                }
+                wrong["tensors"] = .object(t2)
+            } else { continue }
+            let path2 = dir.appendingPathComponent("wrong-\(name)").path
+            try Data(JSONValue.object(wrong).serialized().utf8).write(to: URL(fileURLWithPath: path2))
+            let w = try runCLI(["check", path2, "--impl", "both"])
             #expect(w.status != 0 && w.out.contains("0 passed, 2 failed") && w.out.contains("outputs"), "\(w.out)")
         }
     }
@@ -104,7 +128,7 @@ struct RecipeTests {
 
     @Test func readmeShowsTheScripts() throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        for stem in Self.stems + ["torch_onnx_export"] {
+        for stem in Self.stems + ["torch_onnx_export", "keras_onnx_export"] {
             let path = "Fixtures/recipes/\(stem).py"
             let file = try String(contentsOf: packageRoot.appendingPathComponent(path), encoding: .utf8)
             let marker = "<!-- recipe: \(path) -->\n```python\n"
