@@ -384,7 +384,7 @@ def run_given(name, about, seed, dtype, attrs, arrays, op="LSTM"):
     write_fixture(name, about, dtype, attrs, arrays, *outs, grads=grads, upstream=ups, seed=seed, op=op)
 
 
-def fixed_case(name, about, attrs, seed, D=1, T=3, Bn=2, I=2, H=2, dtype="float32", lens=None, op="LSTM"):
+def fixed_case(name, about, attrs, seed, D=1, T=3, Bn=2, I=2, H=2, dtype="float32", lens=None, op="LSTM", peepholes=False):
     """A hand-chosen attribute set on random weights, checked against onnxruntime like the random ones."""
     rng = np.random.RandomState(seed)
     npdt = np.float32 if dtype == "float32" else np.float64
@@ -397,6 +397,8 @@ def fixed_case(name, about, attrs, seed, D=1, T=3, Bn=2, I=2, H=2, dtype="float3
         arrays["initial_c"] = c0
     if lens is not None:
         arrays["sequence_lens"] = np.asarray(lens, dtype=np.int64)
+    if peepholes:
+        arrays["P"] = rng.uniform(-0.8, 0.8, (D, 3 * H)).astype(npdt)
     run_given(name, about, seed, dtype, attrs, arrays, op)
 
 
@@ -412,6 +414,12 @@ if __name__ == "__main__":
     fixed_case("onnx-lstm-affine-without-alpha-beta",
                "An Affine with no alpha/beta left: onnxruntime fills both with 0, so g = 0 and the cell state only decays (c_t = f⊙c_t-1); the specification gives no default.",
                {"hidden_size": 2, "activations": ["Sigmoid", "Affine", "Tanh"]}, 701)
+    fixed_case("onnx-lstm-issue-example",
+               "The model block a reader writes (the example of the issue that introduced the onnx kinds, key for key): bidirectional, per-direction activations with HardSigmoid 0.2/0.5 and Softsign, clip 2, input_forget 1, peepholes and sequence_lens.",
+               {"hidden_size": 3, "direction": "bidirectional", "layout": 0,
+                "activations": ["Sigmoid", "Tanh", "Tanh", "HardSigmoid", "Tanh", "Softsign"],
+                "activation_alpha": [0.2], "activation_beta": [0.5], "clip": 2.0, "input_forget": 1},
+               705, D=2, T=4, Bn=3, I=2, H=3, lens=[4, 2, 3], peepholes=True)
     fixed_case("onnx-lstm-zero-length-rows",
                "sequence_lens with rows of length 0 and T, bidirectional: onnxruntime gives a length-0 row Y = 0 and Y_h = Y_c = 0, not its initial state (the specification does not say).",
                {"hidden_size": 2, "direction": "bidirectional"}, 702, D=2, Bn=3, lens=[0, 3, 1])

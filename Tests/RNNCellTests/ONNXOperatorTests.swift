@@ -1,3 +1,4 @@
+import Foundation
 import RNNBLAS
 import RNNCheck
 import RNNCore
@@ -147,6 +148,30 @@ struct ONNXOperatorTests {
                                                      maxCoordinates: 40, useGSL: seed % 2 == 0) { try c.loss(impl, $0) }
             for e in entries { #expect(e.fdRelError <= 1e-7, "seed \(seed) \(c.options) [\(impl.name)] \(e.name): \(e.fdRelError)") }
         }
+    }
+
+    /// A fixture written by a reader with exactly the keys of the issue that introduced the
+    /// onnx kinds (its example model block, verbatim below) runs unchanged: `rnnref check`
+    /// compares Y, Y_h, Y_c and the gradients keyed by the input names with onnxruntime's and
+    /// PyTorch's numbers (fixture `onnx-lstm-issue-example`).
+    @Test func readerWrittenFixtureRunsUnchanged() throws {
+        let issueExample = #"""
+            {"kind": "onnx.LSTM",
+             "attributes": {"hidden_size": 3, "direction": "bidirectional", "layout": 0,
+                            "activations": ["Sigmoid", "Tanh", "Tanh", "HardSigmoid", "Tanh", "Softsign"],
+                            "activation_alpha": [0.2], "activation_beta": [0.5],
+                            "clip": 2.0, "input_forget": 1},
+             "inputs": {"X": "X", "W": "W", "R": "R", "B": "B", "sequence_lens": "sequence_lens",
+                        "initial_h": "initial_h", "initial_c": "initial_c", "P": "P"},
+             "upstream": {"outputs": "upstream/Y", "final_state": ["upstream/Y_h", "upstream/Y_c"]}}
+            """#
+        let fixture = try loadFixture("onnx-lstm-issue-example.json")
+        #expect(fixture.document["model"] == (try JSONValue.parse(Data(issueExample.utf8))))
+        let expected = try #require(try fixture.expected())
+        #expect(Set(expected.entries.map(\.key)) == Set(["outputs", "final_state/0", "final_state/1"] +
+                                                           ["X", "W", "R", "B", "initial_h", "initial_c", "P"].map { "gradients/\($0)" }))
+        let c = try runCLI(["check", fixturesDir.appendingPathComponent("onnx-lstm-issue-example.json").path, "--impl", "both"])
+        #expect(c.status == 0 && c.out.contains("2 passed, 0 failed"), "\(c.out)\(c.err)")
     }
 
     /// `clip` bounds each gate's input: where every input is beyond it, no gradient reaches the
