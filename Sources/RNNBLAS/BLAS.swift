@@ -9,37 +9,55 @@ import RNNCore
 @inline(__always)
 private func transpose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
-/// `C = alpha·op(A)·op(B) + beta·C`, op(A) [m, k], op(B) [k, n], C [m, n] (cblas_?gemm).
+/// `C = alpha·op(A)·op(B) + beta·C`, op(A) [m, k], op(B) [k, n], C [m, n] (cblas_?gemm), on
+/// pointers: what the step workers call, each on its own slice of C.
+func gemm<T: RNNFloat>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: T = 1,
+                       _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
+                       beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
+        return
+    }
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), rc = UnsafeMutableRawPointer(c)
+    // T is Double (or Float) in its branch, so Double(alpha) is alpha itself: no rounding, no cast.
+    if T.self == Double.self {
+        cblas_dgemm(CblasRowMajor, transpose(transA), transpose(transB), blasint(m), blasint(n), blasint(k), Double(alpha),
+                    ra.assumingMemoryBound(to: Double.self), blasint(lda), rb.assumingMemoryBound(to: Double.self), blasint(ldb),
+                    Double(beta), rc.assumingMemoryBound(to: Double.self), blasint(ldc))
+    } else if T.self == Float.self {
+        cblas_sgemm(CblasRowMajor, transpose(transA), transpose(transB), blasint(m), blasint(n), blasint(k), Float(alpha),
+                    ra.assumingMemoryBound(to: Float.self), blasint(lda), rb.assumingMemoryBound(to: Float.self), blasint(ldb),
+                    Float(beta), rc.assumingMemoryBound(to: Float.self), blasint(ldc))
+    } else {
+        preconditionFailure("BLAS supports Float and Double only")
+    }
+}
+
+/// `body` with the array's base address (a one-element stand-in for an empty array, which no
+/// GEMM with a zero dimension reads).
+@inline(__always)
+func withBase<T: RNNFloat, R>(_ a: [T], _ body: (UnsafePointer<T>) -> R) -> R {
+    if a.isEmpty { return [T(0)].withUnsafeBufferPointer { body($0.baseAddress!) } }
+    return a.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// `C = alpha·op(A)·op(B) + beta·C` on blocks of flat arrays (from the offsets).
 func gemm<T: RNNFloat>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: T = 1,
                        _ a: [T], _ aOffset: Int = 0, lda: Int,
                        _ b: [T], _ bOffset: Int = 0, ldb: Int,
                        beta: T, _ c: inout [T], _ cOffset: Int = 0, ldc: Int) {
     if m == 0 || n == 0 { return }
-    if k == 0 {
-        for i in 0..<m { for j in 0..<n { c[cOffset + i * ldc + j] *= beta } }
-        return
-    }
-    a.withUnsafeBufferPointer { pa in
-        b.withUnsafeBufferPointer { pb in
-            c.withUnsafeMutableBufferPointer { pc in
-                let ra = UnsafeRawPointer(pa.baseAddress!), rb = UnsafeRawPointer(pb.baseAddress!)
-                let rc = UnsafeMutableRawPointer(pc.baseAddress!)
-                // T is Double (or Float) in its branch, so Double(alpha) is alpha itself: no rounding, no cast.
-                if T.self == Double.self {
-                    cblas_dgemm(CblasRowMajor, transpose(transA), transpose(transB),
-                                blasint(m), blasint(n), blasint(k), Double(alpha),
-                                ra.assumingMemoryBound(to: Double.self) + aOffset, blasint(lda),
-                                rb.assumingMemoryBound(to: Double.self) + bOffset, blasint(ldb),
-                                Double(beta), rc.assumingMemoryBound(to: Double.self) + cOffset, blasint(ldc))
-                } else if T.self == Float.self {
-                    cblas_sgemm(CblasRowMajor, transpose(transA), transpose(transB),
-                                blasint(m), blasint(n), blasint(k), Float(alpha),
-                                ra.assumingMemoryBound(to: Float.self) + aOffset, blasint(lda),
-                                rb.assumingMemoryBound(to: Float.self) + bOffset, blasint(ldb),
-                                Float(beta), rc.assumingMemoryBound(to: Float.self) + cOffset, blasint(ldc))
-                } else {
-                    preconditionFailure("BLAS supports Float and Double only")
-                }
+    c.withUnsafeMutableBufferPointer { pc in
+        if k == 0 {
+            gemm(transA, transB, m: m, n: n, k: 0, alpha: alpha, pc.baseAddress! + cOffset, lda: lda, pc.baseAddress!, ldb: ldb,
+                 beta: beta, pc.baseAddress! + cOffset, ldc: ldc)
+            return
+        }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, pa.baseAddress! + aOffset, lda: lda, pb.baseAddress! + bOffset, ldb: ldb,
+                     beta: beta, pc.baseAddress! + cOffset, ldc: ldc)
             }
         }
     }

@@ -14,6 +14,73 @@ extension WeightBlock {
         return (row * l + col, l)
     }
 
+    /// Offset and leading dimension of columns `c0…` of the logical W [k, n], and whether they
+    /// are stored transposed (rows of the stored matrix).
+    @inline(__always)
+    func columns(from c0: Int, k: Int, n: Int) -> (offset: Int, ld: Int) {
+        let (o, l) = layout(k: k, n: n)
+        return (transposed ? o + c0 * l : o + c0, l)
+    }
+
+    /// Columns `cols` of each block starting at `offsets` (a gate's first column) of the
+    /// logical W [k, n], side by side: [k, offsets.count·cols.count], a worker's slice of W_h.
+    func packColumns<T: RNNFloat>(_ w: UnsafePointer<T>, k: Int, n: Int, offsets: [Int], cols: Range<Int>) -> [T] {
+        let (o, l) = layout(k: k, n: n), len = cols.count, nc = offsets.count * len
+        var out = [T](repeating: 0, count: k * nc)
+        for i in 0..<k {
+            for (g, off) in offsets.enumerated() {
+                for j in 0..<len {
+                    let col = off + cols.lowerBound + j
+                    out[i * nc + g * len + j] = transposed ? w[o + col * l + i] : w[o + i * l + col]
+                }
+            }
+        }
+        return out
+    }
+
+    /// `c = a·W[:, cols] + beta·c` for the logical W [k, n] (stored at `w`); a [m, k] (rows
+    /// `lda` apart), c [m, cols.count] (rows `ldc` apart).
+    func multiply<T: RNNFloat>(_ w: UnsafePointer<T>, _ a: UnsafePointer<T>, lda: Int? = nil, m: Int, k: Int, n: Int, cols: Range<Int>,
+                               beta: T, into c: UnsafeMutablePointer<T>, ldc: Int) {
+        let (o, l) = columns(from: cols.lowerBound, k: k, n: n)
+        gemm(false, transposed, m: m, n: cols.count, k: k, a, lda: lda ?? k, w + o, ldb: l, beta: beta, c, ldc: ldc)
+    }
+
+    /// `c = d·W[rows, :]ᵀ + beta·c` for the logical W [k, n] (stored at `w`): the columns `rows`
+    /// of d·Wᵀ; d [m, n] (rows `ldd` apart), c [m, rows.count] (rows `ldc` apart).
+    func multiplyTransposed<T: RNNFloat>(_ w: UnsafePointer<T>, _ d: UnsafePointer<T>, ldd: Int? = nil, m: Int, k: Int, n: Int,
+                                         rows: Range<Int>, beta: T, into c: UnsafeMutablePointer<T>, ldc: Int) {
+        let (o, l) = layout(k: k, n: n)
+        let start = transposed ? o + rows.lowerBound : o + rows.lowerBound * l
+        gemm(false, !transposed, m: m, n: rows.count, k: n, d, lda: ldd ?? n, w + start, ldb: l, beta: beta, c, ldc: ldc)
+    }
+
+    /// `dW[:, cols] += aᵀ·d[:, cols]` for the logical W [k, n] whose gradient is stored at `g`;
+    /// a [m, k], d [m, n] (rows `ldd` apart): a worker's columns of a weight gradient.
+    func accumulateGradient<T: RNNFloat>(into g: UnsafeMutablePointer<T>, _ a: UnsafePointer<T>, _ d: UnsafePointer<T>, m: Int, k: Int,
+                                         n: Int, cols: Range<Int>, ldd: Int? = nil) {
+        let (o, l) = columns(from: cols.lowerBound, k: k, n: n)
+        if transposed {
+            gemm(true, false, m: cols.count, n: k, k: m, d + cols.lowerBound, lda: ldd ?? n, a, ldb: k, beta: 1, g + o, ldc: l)
+        } else {
+            gemm(true, false, m: k, n: cols.count, k: m, a, lda: k, d + cols.lowerBound, ldb: ldd ?? n, beta: 1, g + o, ldc: l)
+        }
+    }
+
+    /// `dW += aᵀ·d` for the logical W [k, n]; a [m, k], d [m, n] (rows `ldd` apart), on pointers.
+    func accumulateGradient<T: RNNFloat>(_ g: inout Parameters<T>, _ a: UnsafePointer<T>, _ d: UnsafePointer<T>, m: Int, k: Int, n: Int,
+                                         ldd: Int? = nil) {
+        let (o, l) = layout(k: k, n: n)
+        g.tensors[index].data.withUnsafeMutableBufferPointer { gb in
+            let out = gb.baseAddress! + o
+            if transposed {
+                gemm(true, false, m: n, n: k, k: m, d, lda: ldd ?? n, a, ldb: k, beta: 1, out, ldc: l)
+            } else {
+                gemm(true, false, m: k, n: n, k: m, a, lda: k, d, ldb: ldd ?? n, beta: 1, out, ldc: l)
+            }
+        }
+    }
+
     /// `c = a·W + beta·c` for the logical W [k, n]; a [m, k].
     func multiply<T: RNNFloat>(_ p: Parameters<T>, _ a: [T], _ aOffset: Int = 0, m: Int, k: Int, n: Int, beta: T,
                                into c: inout [T], _ cOffset: Int = 0, ldc: Int? = nil) {

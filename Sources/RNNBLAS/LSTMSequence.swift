@@ -1,15 +1,18 @@
 import RNNCore
 
 /// The BLAS LSTM over a whole sequence, scheduled for speed (same numbers as stepping
-/// `LSTM.forward` T times, see RNNCore's `stepwiseForwardSequence`):
+/// `LSTM.forward` T times up to rounding, see RNNCore's `stepwiseForwardSequence`):
 ///
-/// - forward: the input projection of all T steps is one GEMM, `XW = X·W_x + b` [T·B, 4H];
-///   then per step one GEMM adds `h_{t−1}·W_h` into that step's slice, one fused pass turns it
-///   into the gates, c and h in place, and (with a projection) one GEMM projects;
-/// - backward: per step one fused pass gives dz_t and dc_{t−1}, one GEMM gives dh_{t−1}
-///   (and one the projection's dmh); the weight gradients, the bias gradient and dX are each
-///   one GEMM (or one column sum) per chunk of `backwardChunkSteps` steps (≈2048 rows), so
-///   dz never needs more than one chunk of memory;
+/// - forward: the input projection of all T steps is one GEMM, `XW = X·W_x` [T·B, 4H] (with
+///   OpenBLAS's threads); then the step workers (`StepWorkers`), each owning a slice of the
+///   units with their columns of all four gates: per step one GEMM `h_{t−1}·W_h` on the
+///   worker's packed slice of W_h, at once the gates (+ XW + b), c and h of its units, and (with
+///   a projection) after a barrier its columns of `m = mh·W_P`; one barrier per step;
+/// - backward: per step each worker turns its columns of dm (and, with a projection, after a
+///   barrier its units of dmh = dm·W_Pᵀ) into its units' dz_t and dc_{t−1}; after a barrier,
+///   its columns of dh_{t−1} = dz_t·W_hᵀ. The weight gradients and dX are each one GEMM over a
+///   chunk of `backwardChunkSteps` steps (≈2048 rows, OpenBLAS's threads), so dz never needs more
+///   than one chunk of memory; the bias and peephole gradients are summed by the workers;
 /// - every buffer is allocated once per call, before the time loop.
 ///
 /// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
@@ -29,90 +32,123 @@ extension Implementation.LSTM {
         let (nH, nP) = (config.units, config.outputWidth)
         let n4 = 4 * nH, rows = tCount * batch
         let (c0, h0) = flat(w.splitState(initialState))
-        // one GEMM for the input projection of every step, plus the biases and forget_bias
-        var gates = [T](repeating: 0, count: rows * n4)
-        wx.multiply(p, x.data, m: rows, k: nI, n: n4, beta: 0, into: &gates)
-        var bias = [T](repeating: 0, count: n4)
-        for bi in biases { for k in 0..<n4 { bias[k] += p.tensors[bi].data[k] } }
-        for j in config.columns(.forget) { bias[j] += T(config.forgetBias) }
-        for r in 0..<rows { for k in 0..<n4 { gates[r * n4 + k] += bias[k] } }
-        var c = [T](repeating: 0, count: (tCount + 1) * batch * nH)
-        var h = [T](repeating: 0, count: (tCount + 1) * batch * nP)
-        for k in 0..<(batch * nH) { c[k] = c0[k] }
-        for k in 0..<(batch * nP) { h[k] = h0[k] }
-        var cRaw = [T](repeating: 0, count: config.cellClip == nil ? 0 : rows * nH)
-        var mh = [T](repeating: 0, count: projection == nil ? 0 : rows * nH)
-        var actC = [T](repeating: 0, count: nH)             // act(c) of one row
-        var mRaw = [T](repeating: 0, count: config.projClip == nil ? 0 : rows * nP)
+        let workers = StepWorkers(batch: batch, units: nH, width: nP, gates: 4)
+        let gates = TapeBuffer<T>(count: rows * n4)
+        var biasSum = [T](repeating: 0, count: n4)
+        for bi in biases { for k in 0..<n4 { biasSum[k] += p.tensors[bi].data[k] } }
+        for j in config.columns(.forget) { biasSum[j] += T(config.forgetBias) }
+        let bias = biasSum
+        let c = TapeBuffer<T>(count: (tCount + 1) * batch * nH)
+        for k in 0..<(batch * nH) { c.pointer[k] = c0[k] }
+        let cRaw = TapeBuffer<T>(count: config.cellClip == nil ? 0 : rows * nH)
+        let mh = TapeBuffer<T>(count: projection == nil ? 0 : rows * nH)
+        let mRaw = TapeBuffer<T>(count: config.projClip == nil ? 0 : rows * nP)
         var outputs = [T](repeating: 0, count: rows * nP)
         let (ci, cj, cf, co) = config.gateOffsets
+        let offsets = [ci, cj, cf, co]
         let act = config.activation, gate = config.recurrentActivation
         let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
         let peep = w.peepholeVectors
-        let (wI, wF, wO) = (peep?.i, peep?.f, peep?.o)
-        let whData = p.tensors[wh.index].data
-        let projData = projection.map { p.tensors[$0.index].data }
-        for t in 0..<tCount {
-            let g0 = t * batch * n4
-            // z_t += h_{t−1}·W_h, straight into this step's slice of the gate buffer
-            if wh.transposed {
-                gemm(false, true, m: batch, n: n4, k: nP, h, t * batch * nP, lda: nP, whData, ldb: nP, beta: 1, &gates, g0, ldc: n4)
-            } else {
-                gemm(false, false, m: batch, n: n4, k: nP, h, t * batch * nP, lda: nP, whData, wh.row * n4, ldb: n4, beta: 1, &gates, g0, ldc: n4)
-            }
-            // per row: the gates (vectorised over each block), then c, act(c) and o⊙act(c)
-            for b in 0..<batch {
-                let zr = g0 + b * n4, r = (t * batch + b) * nH, prev = r, next = r + batch * nH
-                if let wI, let wF {
-                    for u in 0..<nH { gates[zr + ci + u] += wI[u] * c[prev + u]; gates[zr + cf + u] += wF[u] * c[prev + u] }
-                }
-                gate.applyInPlace(&gates, zr + ci, nH)
-                gate.applyInPlace(&gates, zr + cf, nH)
-                act.applyInPlace(&gates, zr + cj, nH)
-                for u in 0..<nH {
-                    let raw = gates[zr + cf + u] * c[prev + u] + gates[zr + ci + u] * gates[zr + cj + u]
-                    if let clipC { cRaw[r + u] = raw; c[next + u] = clip(raw, -clipC, clipC) } else { c[next + u] = raw }
-                }
-                if let wO { for u in 0..<nH { gates[zr + co + u] += wO[u] * c[next + u] } }
-                gate.applyInPlace(&gates, zr + co, nH)
-                for u in 0..<nH { actC[u] = c[next + u] }
-                act.applyInPlace(&actC, 0, nH)
-                if projection == nil {
-                    let hr = (t + 1) * batch * nP + b * nP
-                    for u in 0..<nH { h[hr + u] = gates[zr + co + u] * actC[u] }
-                } else {
-                    for u in 0..<nH { mh[r + u] = gates[zr + co + u] * actC[u] }
-                }
-            }
-            if let pr = projection, let projData {
-                let hOff = (t + 1) * batch * nP
-                if pr.transposed {
-                    gemm(false, true, m: batch, n: nP, k: nH, mh, t * batch * nH, lda: nH, projData, ldb: nH, beta: 0, &h, hOff, ldc: nP)
-                } else {
-                    gemm(false, false, m: batch, n: nP, k: nH, mh, t * batch * nH, lda: nH, projData, ldb: nP, beta: 0, &h, hOff, ldc: nP)
-                }
-                if let clipP {
-                    for k in 0..<(batch * nP) {
-                        mRaw[t * batch * nP + k] = h[hOff + k]
-                        h[hOff + k] = clip(h[hOff + k], -clipP, clipP)
+        let (wI, wF, wO) = (peep?.i ?? [], peep?.f ?? [], peep?.o ?? [])
+        let hasPeepholes = peep != nil
+        let whData = p.tensors[wh.index].data, projData = projection.map { p.tensors[$0.index].data } ?? []
+        let (G, C, CR, MH, MR) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw))
+        withBase(h0) { h0p in
+        withBase(x.data) { xp in
+        withBase(p.tensors[wx.index].data) { wxp in
+        withBase(whData) { whp in
+            withBase(projData) { wpp in
+                outputs.withUnsafeMutableBufferPointer { ob in
+                    let (WH, WP) = (Shared(UnsafeMutablePointer(mutating: whp)), Shared(UnsafeMutablePointer(mutating: wpp)))
+                    let (X, WX) = (Shared(UnsafeMutablePointer(mutating: xp)), Shared(UnsafeMutablePointer(mutating: wxp)))
+                    // h_t is the output row (index t − 1), h_0 the initial state
+                    let (out, H0) = (Shared(ob.baseAddress ?? WH.p), Shared(UnsafeMutablePointer(mutating: h0p)))
+                    workers.run { worker, barrier in
+                        let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
+                        let (u0, len) = (u.lowerBound, u.count), nc = 4 * len
+                        // this worker's columns of the input projection of every step, XW = X·W_x (the
+                        // biases join in the gate pass)
+                        for off in offsets {
+                            wx.multiply(WX.p, X.p, m: rows, k: nI, n: n4, cols: (off + u0)..<(off + u0 + len), beta: 0, into: G + (off + u0), ldc: n4)
+                        }
+                        // this worker's columns of the four gates of W_h, side by side [P, 4·len]
+                        var whS = wh.packColumns(WH.p, k: nP, n: n4, offsets: offsets, cols: u)
+                        var zBuf = [T](repeating: 0, count: batch * nc), actBuf = [T](repeating: 0, count: Swift.max(1, len))
+                        whS.withUnsafeMutableBufferPointer { whsb in
+                            zBuf.withUnsafeMutableBufferPointer { zb in
+                                actBuf.withUnsafeMutableBufferPointer { ab in
+                                    let (z, actC, ws) = (zb.baseAddress ?? WH.p, ab.baseAddress!, whsb.baseAddress ?? WH.p)
+                                    for t in 0..<tCount {
+                                        // z = h_{t−1}·W_h for this worker's columns of the four gates
+                                        let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
+                                        gemm(false, false, m: batch, n: nc, k: nP, hPrev, lda: nP, ws, ldb: nc, beta: 0, z, ldc: nc)
+                                        for b in 0..<batch {
+                                            let zr = (t * batch + b) * n4, zs = b * nc, r = (t * batch + b) * nH, next = r + batch * nH
+                                            for (g, off) in offsets.enumerated() {
+                                                for k in 0..<len { G[zr + off + u0 + k] += z[zs + g * len + k] + bias[off + u0 + k] }
+                                            }
+                                            let (gi, gj, gf, go) = (G + (zr + ci + u0), G + (zr + cj + u0), G + (zr + cf + u0), G + (zr + co + u0))
+                                            if hasPeepholes {
+                                                for k in 0..<len { gi[k] += wI[u0 + k] * C[r + u0 + k]; gf[k] += wF[u0 + k] * C[r + u0 + k] }
+                                            }
+                                            gate.applyInPlace(gi, len)
+                                            gate.applyInPlace(gf, len)
+                                            act.applyInPlace(gj, len)
+                                            for k in 0..<len {
+                                                let raw = gf[k] * C[r + u0 + k] + gi[k] * gj[k]
+                                                if let clipC { CR[r + u0 + k] = raw; C[next + u0 + k] = clip(raw, -clipC, clipC) } else { C[next + u0 + k] = raw }
+                                            }
+                                            if hasPeepholes { for k in 0..<len { go[k] += wO[u0 + k] * C[next + u0 + k] } }
+                                            gate.applyInPlace(go, len)
+                                            for k in 0..<len { actC[k] = C[next + u0 + k] }
+                                            act.applyInPlace(actC, len)
+                                            if projection == nil {
+                                                let hr = (t * batch + b) * nP + u0
+                                                for k in 0..<len { out[hr + k] = go[k] * actC[k] }
+                                            } else {
+                                                for k in 0..<len { MH[r + u0 + k] = go[k] * actC[k] }
+                                            }
+                                        }
+                                        let hOff = t * batch * nP
+                                        if let pr = projection {
+                                            barrier.wait()                  // every unit's mh_t
+                                            pr.multiply(WP.p, MH + t * batch * nH, m: batch, k: nH, n: nP, cols: q, beta: 0,
+                                                        into: out + (hOff + q.lowerBound), ldc: nP)
+                                            if let clipP {
+                                                for b in 0..<batch {
+                                                    for j in q {
+                                                        MR[hOff + b * nP + j] = out[hOff + b * nP + j]
+                                                        out[hOff + b * nP + j] = clip(out[hOff + b * nP + j], -clipP, clipP)
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        // rows past their length output zero and copy c through (their h is
+                                        // read from the last live output at the end)
+                                        for b in 0..<batch where !(lengths.map { t < $0[b] } ?? true) {
+                                            let cNext = (t + 1) * batch * nH + b * nH, cPrev = t * batch * nH + b * nH
+                                            for j in q { out[hOff + b * nP + j] = 0 }
+                                            for k in u { C[cNext + k] = C[cPrev + k] }
+                                        }
+                                        barrier.wait()                      // every unit's h_t
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-            // outputs; rows past their length copy the state through and output zero
-            for b in 0..<batch {
-                let live = lengths.map { t < $0[b] } ?? true
-                let hNext = (t + 1) * batch * nP + b * nP, hPrev = t * batch * nP + b * nP
-                let cNext = (t + 1) * batch * nH + b * nH, cPrev = t * batch * nH + b * nH
-                if live {
-                    for q in 0..<nP { outputs[(t * batch + b) * nP + q] = h[hNext + q] }
-                } else {
-                    for q in 0..<nP { h[hNext + q] = h[hPrev + q] }
-                    for u in 0..<nH { c[cNext + u] = c[cPrev + u] }
-                }
-            }
         }
-        let cT = Array(c[(tCount * batch * nH)...]), hT = Array(h[(tCount * batch * nP)...])
-        let tape = LSTMTape(gates: gates, c: c, h: h, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data)
+        }
+        }
+        }
+        let cT = Array(UnsafeBufferPointer(start: c.pointer + tCount * batch * nH, count: batch * nH))
+        var hT = [T](repeating: 0, count: batch * nP)
+        for b in 0..<batch {
+            let last = (lengths?[b] ?? tCount) - 1       // the row's last step, or −1: the initial state
+            for j in 0..<nP { hT[b * nP + j] = last < 0 ? h0[b * nP + j] : outputs[(last * batch + b) * nP + j] }
+        }
+        let tape = LSTMTape(gates: gates, c: c, h0: h0, outputs: outputs, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data)
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nP], data: outputs),
                                finalState: w.joinState(c: cT, h: hT, batch: batch), inputs: [], statesBefore: [], steps: [],
                                sequenceLength: lengths, tape: .lstm(tape))
@@ -130,104 +166,149 @@ extension Implementation.LSTM {
         let n4 = 4 * nH, rows = tCount * batch
         let chunk = backwardChunkSteps(batch: batch, steps: tCount)
         let lengths = fwd.sequenceLength
-        var (dc, dh) = flat(w.splitState(dFinalState))
+        let workers = StepWorkers(batch: batch, units: nH, width: nP, gates: 4)
+        let (dcFinal, dhFinal) = flat(w.splitState(dFinalState))
+        let dc = TapeBuffer<T>(count: batch * nH), dh = TapeBuffer<T>(count: batch * nP)
+        for k in 0..<(batch * nH) { dc.pointer[k] = dcFinal[k] }
+        for k in 0..<(batch * nP) { dh.pointer[k] = dhFinal[k] }
         var grads = Parameters<T>(zerosLike: p)
         // dz and dm of one chunk of steps; row (t − t0)·B + b
-        var dz = [T](repeating: 0, count: chunk * batch * n4)
-        var dmRaw = [T](repeating: 0, count: projection == nil ? 0 : chunk * batch * nP)
-        var dm = [T](repeating: 0, count: batch * nP)
-        var dmh = [T](repeating: 0, count: batch * nH)
-        var dhPrev = [T](repeating: 0, count: batch * nP)
-        var actC = [T](repeating: 0, count: nH)
+        let dz = TapeBuffer<T>(count: chunk * batch * n4)
+        let dmRaw = TapeBuffer<T>(count: projection == nil ? 0 : chunk * batch * nP)
+        let dm = TapeBuffer<T>(count: batch * nP), dmh = TapeBuffer<T>(count: projection == nil ? 0 : batch * nH)
+        let dhPrev = TapeBuffer<T>(count: batch * nP)
+        let dBias = TapeBuffer<T>(count: n4)
+        let (dwI, dwF, dwO) = (TapeBuffer<T>(count: nH), TapeBuffer<T>(count: nH), TapeBuffer<T>(count: nH))
         var dx = [T](repeating: 0, count: rows * nI)
         let (ci, cj, cf, co) = config.gateOffsets
+        let offsets = [ci, cj, cf, co]
         let act = config.activation, gate = config.recurrentActivation
         let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
         let peep = w.peepholeVectors
-        let (wI, wF, wO) = (peep?.i, peep?.f, peep?.o)
-        var dwI = [T](repeating: 0, count: nH), dwF = dwI, dwO = dwI
-        let whData = p.tensors[wh.index].data
-        let projData = projection.map { p.tensors[$0.index].data }
-        var tEnd = tCount                                   // the chunk is steps t0 ..< tEnd
-        for t in stride(from: tCount - 1, through: 0, by: -1) {
-            let t0 = (t / chunk) * chunk, zt = (t - t0) * batch * n4
-            // row b runs at step t (no array: nothing is allocated inside the time loop)
-            @inline(__always) func live(_ b: Int) -> Bool { lengths.map { t < $0[b] } ?? true }
-            // dm = upstream output + carried dh (live rows only)
-            for b in 0..<batch {
-                for q in 0..<nP { dm[b * nP + q] = live(b) ? dOutputs.data[(t * batch + b) * nP + q] + dh[b * nP + q] : 0 }
-            }
-            if let pr = projection, let projData {
-                if let clipP {
-                    for k in 0..<(batch * nP) { dm[k] *= clipGradient(tape.mRaw[t * batch * nP + k], -clipP, clipP) }
-                }
-                for k in 0..<(batch * nP) { dmRaw[(t - t0) * batch * nP + k] = dm[k] }
-                if pr.transposed {
-                    gemm(false, false, m: batch, n: nH, k: nP, dm, lda: nP, projData, ldb: nH, beta: 0, &dmh, ldc: nH)
-                } else {
-                    gemm(false, true, m: batch, n: nH, k: nP, dm, lda: nP, projData, ldb: nP, beta: 0, &dmh, ldc: nH)
-                }
-            } else {
-                for k in 0..<(batch * nH) { dmh[k] = dm[k] }
-            }
-            // one fused pass: dz_t and dc_{t−1}
-            for b in 0..<batch {
-                let zr = (t * batch + b) * n4, dr = zt + b * n4, r = (t * batch + b) * nH
-                guard live(b) else {                        // dz is 0; dc and dh pass through
-                    for k in 0..<n4 { dz[dr + k] = 0 }
-                    continue
-                }
-                for u in 0..<nH { actC[u] = tape.c[r + batch * nH + u] }
-                act.applyInPlace(&actC, 0, nH)              // act(c) is recomputed, not kept
-                for u in 0..<nH {
-                    let (i, f, g, o) = (tape.gates[zr + ci + u], tape.gates[zr + cf + u], tape.gates[zr + cj + u], tape.gates[zr + co + u])
-                    let cp = tape.c[r + u], cNew = tape.c[r + batch * nH + u]
-                    let a = actC[u]
-                    let dzo = dmh[b * nH + u] * a * gate.derivative(fromOutput: o)
-                    var dcu = dc[b * nH + u] + dmh[b * nH + u] * o * act.derivative(fromOutput: a)
-                    if let wO { dcu += dzo * wO[u]; dwO[u] += dzo * cNew }
-                    if let clipC { dcu *= clipGradient(tape.cRaw[r + u], -clipC, clipC) }
-                    let dzf = dcu * cp * gate.derivative(fromOutput: f)
-                    let dzi = dcu * g * gate.derivative(fromOutput: i)
-                    let dzj = dcu * i * act.derivative(fromOutput: g)
-                    var dcp = dcu * f
-                    if let wI, let wF {
-                        dcp += dzf * wF[u] + dzi * wI[u]
-                        dwF[u] += dzf * cp
-                        dwI[u] += dzi * cp
+        let (wI, wF, wO) = (peep?.i ?? [], peep?.f ?? [], peep?.o ?? [])
+        let hasPeepholes = peep != nil
+        let whData = p.tensors[wh.index].data, projData = projection.map { p.tensors[$0.index].data } ?? []
+        let (G, C, CR, MR) = (Shared(tape.gates), Shared(tape.c), Shared(tape.cRaw), Shared(tape.mRaw))
+        let (DZ, DMR, DM, DMH, DHP, DC, DH) = (Shared(dz), Shared(dmRaw), Shared(dm), Shared(dmh), Shared(dhPrev), Shared(dc), Shared(dh))
+        let (DB, DWI, DWF, DWO) = (Shared(dBias), Shared(dwI), Shared(dwF), Shared(dwO))
+        let gradBuffers = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }     // the weight gradients, written by the workers
+        let GB = gradBuffers.map { Shared($0) }
+        let MH = Shared(tape.mh)
+        withBase(whData) { whp in
+        withBase(projData) { wpp in
+        withBase(p.tensors[wx.index].data) { wxp in
+        withBase(tape.x) { xp in
+        withBase(dOutputs.data) { dop in
+        withBase(tape.h0) { h0p in
+        withBase(tape.outputs) { outp in
+        dx.withUnsafeMutableBufferPointer { dxb in
+            let (WH, WP, DO) = (Shared(UnsafeMutablePointer(mutating: whp)), Shared(UnsafeMutablePointer(mutating: wpp)),
+                                Shared(UnsafeMutablePointer(mutating: dop)))
+            let (WX, X) = (Shared(UnsafeMutablePointer(mutating: wxp)), Shared(UnsafeMutablePointer(mutating: xp)))
+            let DX = Shared(dxb.baseAddress ?? WX.p)                   // T·B·I = 0: never written
+            let (H0, HS) = (Shared(UnsafeMutablePointer(mutating: h0p)), Shared(UnsafeMutablePointer(mutating: outp)))
+            workers.run { worker, barrier in
+                let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
+                let (u0, len) = (u.lowerBound, u.count), inputs = workers.slice(worker, of: nI)
+                for t0 in stride(from: ((tCount - 1) / chunk) * chunk, through: 0, by: -chunk) where tCount > 0 {
+                    let tEnd = Swift.min(tCount, t0 + chunk)        // the chunk is steps t0 ..< tEnd
+                    for t in stride(from: tEnd - 1, through: t0, by: -1) {
+                        let zt = (t - t0) * batch * n4
+                        // dm = upstream output + carried dh (live rows only), this worker's columns
+                        for b in 0..<batch {
+                            let live = lengths.map { t < $0[b] } ?? true
+                            for j in q {
+                                var g = live ? DO[(t * batch + b) * nP + j] + DH[b * nP + j] : 0
+                                if let clipP { g *= clipGradient(MR[t * batch * nP + b * nP + j], -clipP, clipP) }
+                                DM[b * nP + j] = g
+                                if projection != nil { DMR[(t - t0) * batch * nP + b * nP + j] = g }
+                            }
+                        }
+                        // dmh = dm·W_Pᵀ, this worker's units (every column of dm first)
+                        if let pr = projection {
+                            barrier.wait()
+                            pr.multiplyTransposed(WP.p, DM.p, m: batch, k: nH, n: nP, rows: u, beta: 0, into: DMH + u0, ldc: nH)
+                        }
+                        let dmhOf = projection == nil ? DM : DMH      // [B, H] either way
+                        // dz_t and dc_{t−1}, this worker's units
+                        for b in 0..<batch {
+                            let zr = (t * batch + b) * n4, dr = zt + b * n4, r = (t * batch + b) * nH
+                            guard lengths.map({ t < $0[b] }) ?? true else {    // dz is 0; dc and dh pass through
+                                for off in offsets { for k in u { DZ[dr + off + k] = 0 } }
+                                continue
+                            }
+                            for k in u {
+                                let (i, f, g, o) = (G[zr + ci + k], G[zr + cf + k], G[zr + cj + k], G[zr + co + k])
+                                let cp = C[r + k], cNew = C[r + batch * nH + k]
+                                let a = act.fast(cNew)                          // act(c) is recomputed, not kept
+                                let dmk = dmhOf[b * nH + k]
+                                let dzo = dmk * a * gate.derivative(fromOutput: o)
+                                var dcu = DC[b * nH + k] + dmk * o * act.derivative(fromOutput: a)
+                                if hasPeepholes { dcu += dzo * wO[k]; DWO[k] += dzo * cNew }
+                                if let clipC { dcu *= clipGradient(CR[r + k], -clipC, clipC) }
+                                let dzf = dcu * cp * gate.derivative(fromOutput: f)
+                                let dzi = dcu * g * gate.derivative(fromOutput: i)
+                                let dzj = dcu * i * act.derivative(fromOutput: g)
+                                var dcp = dcu * f
+                                if hasPeepholes {
+                                    dcp += dzf * wF[k] + dzi * wI[k]
+                                    DWF[k] += dzf * cp
+                                    DWI[k] += dzi * cp
+                                }
+                                DC[b * nH + k] = dcp
+                                DZ[dr + ci + k] = dzi; DZ[dr + cj + k] = dzj; DZ[dr + cf + k] = dzf; DZ[dr + co + k] = dzo
+                                DB[ci + k] += dzi; DB[cj + k] += dzj; DB[cf + k] += dzf; DB[co + k] += dzo
+                            }
+                        }
+                        barrier.wait()                                  // every unit's dz_t
+                        // dh_{t−1} = dz_t·W_hᵀ, this worker's columns, for live rows; dead rows keep the carried dh
+                        wh.multiplyTransposed(WH.p, DZ + zt, ldd: n4, m: batch, k: nP, n: n4, rows: q, beta: 0,
+                                              into: DHP + q.lowerBound, ldc: nP)
+                        for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
+                            for j in q { DH[b * nP + j] = DHP[b * nP + j] }
+                        }
                     }
-                    dc[b * nH + u] = dcp
-                    dz[dr + ci + u] = dzi; dz[dr + cj + u] = dzj; dz[dr + cf + u] = dzf; dz[dr + co + u] = dzo
+                    // the chunk's weight gradients (this worker's columns) and dX (its input
+                    // features), each one GEMM over the chunk's rows
+                    let m = (tEnd - t0) * batch, r0 = t0 * batch
+                    for off in offsets {
+                        let cols = (off + u0)..<(off + u0 + len)
+                        wx.accumulateGradient(into: GB[wx.index].p, X + r0 * nI, DZ.p, m: m, k: nI, n: n4, cols: cols)
+                        // h_{t−1} of the chunk's rows: h_0, then the outputs
+                        if t0 == 0 {
+                            wh.accumulateGradient(into: GB[wh.index].p, H0.p, DZ.p, m: batch, k: nP, n: n4, cols: cols)
+                            wh.accumulateGradient(into: GB[wh.index].p, HS.p, DZ + batch * n4, m: m - batch, k: nP, n: n4, cols: cols)
+                        } else {
+                            wh.accumulateGradient(into: GB[wh.index].p, HS + (r0 - batch) * nP, DZ.p, m: m, k: nP, n: n4, cols: cols)
+                        }
+                    }
+                    if let pr = projection {
+                        pr.accumulateGradient(into: GB[pr.index].p, MH + r0 * nH, DMR.p, m: m, k: nH, n: nP, cols: q)
+                    }
+                    wx.multiplyTransposed(WX.p, DZ.p, m: m, k: nI, n: n4, rows: inputs, beta: 0, into: DX + (r0 * nI + inputs.lowerBound), ldc: nI)
+                    barrier.wait()                                      // before the next chunk writes dz again
                 }
             }
-            // dh_{t−1} = dz_t·W_hᵀ for live rows; dead rows keep the carried dh
-            if wh.transposed {
-                gemm(false, false, m: batch, n: nP, k: n4, dz, zt, lda: n4, whData, ldb: nP, beta: 0, &dhPrev, ldc: nP)
-            } else {
-                gemm(false, true, m: batch, n: nP, k: n4, dz, zt, lda: n4, whData, wh.row * n4, ldb: n4, beta: 0, &dhPrev, ldc: nP)
-            }
-            for b in 0..<batch where live(b) {
-                for q in 0..<nP { dh[b * nP + q] = dhPrev[b * nP + q] }
-            }
-            // at a chunk's first step: its weight gradients and dX, each one GEMM over its rows
-            if t == t0 {
-                let m = (tEnd - t0) * batch, r0 = t0 * batch
-                wx.accumulateGradient(&grads, tape.x, dz, m: m, k: nI, n: n4, aOffset: r0 * nI)
-                wh.accumulateGradient(&grads, tape.h, dz, m: m, k: nP, n: n4, aOffset: r0 * nP)
-                for bi in biases { addColumnSums(dz, rows: m, cols: n4, into: &grads.tensors[bi].data) }
-                if let pr = projection { pr.accumulateGradient(&grads, tape.mh, dmRaw, m: m, k: nH, n: nP, aOffset: r0 * nH) }
-                wx.multiplyTransposed(p, dz, m: m, k: nI, n: n4, beta: 0, into: &dx, r0 * nI)
-                tEnd = t0
-            }
         }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        for (k, g) in gradBuffers.enumerated() where g.count > 0 { grads.tensors[k].data = g.array }
+        for bi in biases { for k in 0..<n4 { grads.tensors[bi].data[k] += dBias[k] } }
         if let ph = peepholes {
-            for u in 0..<nH {
-                grads.tensors[ph.i].data[u] += dwI[u]
-                grads.tensors[ph.f].data[u] += dwF[u]
-                grads.tensors[ph.o].data[u] += dwO[u]
+            for k in 0..<nH {
+                grads.tensors[ph.i].data[k] += dwI[k]
+                grads.tensors[ph.f].data[k] += dwF[k]
+                grads.tensors[ph.o].data[k] += dwO[k]
             }
         }
+        let dcOut = Array(UnsafeBufferPointer(start: dc.pointer, count: batch * nH))
+        let dhOut = Array(UnsafeBufferPointer(start: dh.pointer, count: batch * nP))
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
-                                 dInitialState: w.joinState(c: dc, h: dh, batch: batch), dParameters: grads)
+                                 dInitialState: w.joinState(c: dcOut, h: dhOut, batch: batch), dParameters: grads)
     }
 }

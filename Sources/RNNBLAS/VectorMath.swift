@@ -112,15 +112,20 @@ extension Activation {
     /// Applies the activation in place to `a[offset ..< offset + count]`.
     @inline(__always)
     func applyInPlace<T: RNNFloat>(_ a: inout [T], _ offset: Int, _ count: Int) {
-        a.withUnsafeMutableBufferPointer { buf in
-            let raw = UnsafeMutableRawPointer(buf.baseAddress! + offset)
-            if T.self == Float.self {
-                applyRun(self, raw.assumingMemoryBound(to: Float.self), count)
-            } else if T.self == Double.self {
-                applyRun(self, raw.assumingMemoryBound(to: Double.self), count)
-            } else {
-                for k in offset..<(offset + count) { buf[k] = apply(buf[k]) }
-            }
+        guard count > 0 else { return }
+        a.withUnsafeMutableBufferPointer { buf in applyInPlace(buf.baseAddress! + offset, count) }
+    }
+
+    /// Applies the activation in place to `p[0 ..< count]`.
+    @inline(__always)
+    func applyInPlace<T: RNNFloat>(_ p: UnsafeMutablePointer<T>, _ count: Int) {
+        let raw = UnsafeMutableRawPointer(p)
+        if T.self == Float.self {
+            applyRun(self, raw.assumingMemoryBound(to: Float.self), count)
+        } else if T.self == Double.self {
+            applyRun(self, raw.assumingMemoryBound(to: Double.self), count)
+        } else {
+            for k in 0..<count { p[k] = apply(p[k]) }
         }
     }
 

@@ -119,20 +119,44 @@ public final class ElmanTape<Scalar: RNNFloat>: Sendable {
     public init(h: [Scalar], x: [Scalar]) { self.h = h; self.x = x }
 }
 
+/// A flat, zero-filled buffer that a sequence schedule's worker threads write, each its own
+/// slice (so it is shared by pointer, not copied on write), and that a tape keeps for BPTT.
+/// Freed with its last reference.
+public final class TapeBuffer<Scalar: RNNFloat>: @unchecked Sendable {
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<Scalar>
+
+    public init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: Swift.max(1, count))
+        pointer.initialize(repeating: 0, count: Swift.max(1, count))
+    }
+
+    deinit { pointer.deallocate() }
+
+    public subscript(i: Int) -> Scalar { pointer[i] }
+    /// A copy as an array.
+    public var array: [Scalar] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
 /// An LSTM's tape (time-major, flat): `gates` [T, B, 4H] holds i, f, g, o after the
-/// activations; `c` and `h` [T+1, B, ·] hold the state entering each step (index 0: the
-/// initial state); `cRaw` (c before `cell_clip`), `mh` (o⊙act(c), with a projection)
-/// [T, B, H]; `mRaw` [T, B, P]; `x` [T, B, I]. act(c) is recomputed in the backward pass.
+/// activations; `c` [T+1, B, H] holds the state entering each step (index 0: the initial
+/// state); h is `h0` [B, P] and then the outputs [T, B, P] (the layer's own output array, not
+/// a copy: 0 past a row's length, where BPTT needs no h because dz is 0); `cRaw` (c before
+/// `cell_clip`), `mh` (o⊙act(c), with a projection) [T, B, H]; `mRaw` [T, B, P]; `x`
+/// [T, B, I]. act(c) is recomputed in the backward pass.
 public final class LSTMTape<Scalar: RNNFloat>: Sendable {
-    public let gates: [Scalar]
-    public let c: [Scalar]
-    public let h: [Scalar]
-    public let cRaw: [Scalar]
-    public let mh: [Scalar]
-    public let mRaw: [Scalar]
+    public let gates: TapeBuffer<Scalar>
+    public let c: TapeBuffer<Scalar>
+    public let h0: [Scalar]
+    public let outputs: [Scalar]
+    public let cRaw: TapeBuffer<Scalar>
+    public let mh: TapeBuffer<Scalar>
+    public let mRaw: TapeBuffer<Scalar>
     public let x: [Scalar]
-    public init(gates: [Scalar], c: [Scalar], h: [Scalar], cRaw: [Scalar], mh: [Scalar], mRaw: [Scalar], x: [Scalar]) {
-        self.gates = gates; self.c = c; self.h = h; self.cRaw = cRaw; self.mh = mh; self.mRaw = mRaw; self.x = x
+    public init(gates: TapeBuffer<Scalar>, c: TapeBuffer<Scalar>, h0: [Scalar], outputs: [Scalar], cRaw: TapeBuffer<Scalar>,
+                mh: TapeBuffer<Scalar>, mRaw: TapeBuffer<Scalar>, x: [Scalar]) {
+        self.gates = gates; self.c = c; self.h0 = h0; self.outputs = outputs; self.cRaw = cRaw; self.mh = mh; self.mRaw = mRaw; self.x = x
     }
 }
 

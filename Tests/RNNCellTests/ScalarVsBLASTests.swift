@@ -81,6 +81,31 @@ struct ScalarVsBLASTests {
         }
     }
 
+    /// The step workers (`RecurrentThreads`): random cases of every kind and option, forced to
+    /// 1, 2 and 3 workers on shapes where each owns a few units (and with a projection, a few
+    /// columns), give the scalar results, and the same bits on a second run with the same
+    /// count. Across counts they agree to rounding, not bit for bit: OpenBLAS computes a
+    /// narrower slice of the same GEMM with other kernels (measured: last-bit differences).
+    @Test func stepWorkers() throws {
+        let kinds = RandomCase.Kind.allCases
+        for i in 0..<(kinds.count * 3) {
+            var c = RandomCase(kinds[i % kinds.count])
+            let word = Self.optionWord(50_000 + i)
+            Self.drawGeneralOptions(&c, word: word >> 16)
+            Self.drawOptions(&c, word: word)
+            c.units = 5 + (i * 7) % 29; c.input = 1 + i % 7; c.batch = 1 + i % 5; c.steps = 1 + i % 6; c.seed = 7000 + i
+            if c.numProj != nil { c.numProj = max(1, c.units - 2) }
+            let scalar = try c.run(RNNScalar.Implementation.self)
+            for n in [1, 2, 3] {
+                let many = try RecurrentThreads.$count.withValue(n) { try c.run(RNNBLAS.Implementation.self) }
+                try Self.compare(scalar, many, dtype: c.dtype, what: "\(c) with \(n) workers")
+                let again = try RecurrentThreads.$count.withValue(n) { try c.run(RNNBLAS.Implementation.self) }
+                let same = many.entries.allSatisfy { e in again.entry(e.key)?.value.values == e.value.values }
+                #expect(same, "\(c): a second run with \(n) workers differs")
+            }
+        }
+    }
+
     /// Every subset of the bits of `bits` (0 included): the option words of a kind.
     static func subsets(of bits: Int) -> [Int] {
         var words = [0], sub = bits

@@ -1,0 +1,120 @@
+import Foundation
+import RNNCore
+import Synchronization
+
+// The threads of a sequence's recurrent loop. Between two steps there is too little work for
+// OpenBLAS's own threads to pay (they spin between the small per-step GEMMs while one thread
+// does the gate pass), so the schedules own their threads instead, as oneDNN's and LIBXSMM's
+// RNN kernels do: one worker per core, each owning a fixed slice of the hidden units (all four,
+// or three, gates' columns of them) for the whole sequence. A step is, per worker, one GEMM on
+// its slice of the recurrent weights and at once the gate pass for its units while that block
+// is hot in its cache; then one barrier, because the next step needs every unit's h. OpenBLAS
+// runs single-threaded inside the workers, and as usual (all its threads) outside them.
+
+/// How many workers the recurrent loops use: nil chooses by size (below); tests and
+/// `rnnref bench` set it. `RecurrentThreads.$count.withValue(2) { … }`.
+public enum RecurrentThreads {
+    @TaskLocal public static var count: Int?
+}
+
+/// The workers of one sequence pass and the slice each owns.
+struct StepWorkers: Sendable {
+    let count: Int
+
+    /// `units` hidden units, a step's GEMM [batch, width]·[width, gates·units]. One worker per
+    /// OpenBLAS thread when a step's GEMM is big enough to split (2²⁰ multiply-adds: B = 64,
+    /// H = 128 and up), else one (then OpenBLAS keeps its threads).
+    init(batch: Int, units: Int, width: Int, gates: Int) {
+        if let forced = RecurrentThreads.count {
+            count = max(1, min(forced, units))
+        } else {
+            let big = batch * width * gates * units >= 1 << 20
+            count = big ? max(1, min(openBLASThreads(), units / 16)) : 1
+        }
+    }
+
+    /// Worker `w`'s share of `n` columns: contiguous, cut at multiples of 16 (a vector
+    /// register of Float in AVX-512) where n allows.
+    func slice(_ w: Int, of n: Int) -> Range<Int> {
+        let step = n >= 16 * count ? 16 : 1
+        func cut(_ k: Int) -> Int { k == count ? n : (n * k / count) / step * step }
+        return cut(w)..<cut(w + 1)
+    }
+
+    /// Runs `body(w, barrier)` for every worker w, worker 0 on the calling thread, the rest on
+    /// threads of their own, with OpenBLAS single-threaded meanwhile; returns when all are done.
+    func run(_ body: @escaping @Sendable (_ worker: Int, _ barrier: SpinBarrier) -> Void) {
+        let barrier = SpinBarrier(count)
+        guard count > 1 else { return body(0, barrier) }
+        singleThreadedBLAS {
+            let group = DispatchGroup()
+            for w in 1..<count {
+                group.enter()
+                let thread = Thread {
+                    body(w, barrier)
+                    group.leave()
+                }
+                thread.start()
+            }
+            body(0, barrier)
+            group.wait()
+        }
+    }
+}
+
+/// A barrier for a fixed number of threads that spins (a step is a fraction of a millisecond,
+/// far shorter than a sleep), yielding the core after a while in case it is oversubscribed.
+final class SpinBarrier: Sendable {
+    private let count: Int
+    private let arrived = Atomic<Int>(0)
+    private let generation = Atomic<Int>(0)
+
+    init(_ count: Int) { self.count = count }
+
+    func wait() {
+        let g = generation.load(ordering: .acquiring)
+        if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == count {
+            arrived.store(0, ordering: .relaxed)
+            generation.store(g &+ 1, ordering: .releasing)
+            return
+        }
+        var spins = 0
+        while generation.load(ordering: .acquiring) == g {
+            spins += 1
+            if spins > 1 << 20 { sched_yield() }
+        }
+    }
+}
+
+/// How many callers are inside `singleThreadedBLAS` and the thread count to restore after.
+private let blasLease = Mutex<(active: Int, saved: Int)>((0, 0))
+
+/// Runs `body` with OpenBLAS single-threaded (a process-wide setting: the first caller in saves
+/// the thread count, the last one out restores it).
+func singleThreadedBLAS(_ body: () -> Void) {
+    blasLease.withLock { s in
+        if s.active == 0 {
+            s.saved = openBLASThreads()
+            setOpenBLASThreads(1)
+        }
+        s.active += 1
+    }
+    body()
+    blasLease.withLock { s in
+        s.active -= 1
+        if s.active == 0 { setOpenBLASThreads(s.saved) }
+    }
+}
+
+/// A pointer the workers share, each reading everything and writing only its own slice.
+struct Shared<T>: @unchecked Sendable {
+    let p: UnsafeMutablePointer<T>
+    init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+    init(_ b: TapeBuffer<T>) where T: RNNFloat { p = b.pointer }
+    subscript(i: Int) -> T {
+        get { p[i] }
+        nonmutating set { p[i] = newValue }
+    }
+    static func + (s: Shared, k: Int) -> UnsafeMutablePointer<T> { s.p + k }
+}
+
