@@ -42,6 +42,14 @@ func withBase<T: RNNFloat, R>(_ a: [T], _ body: (UnsafePointer<T>) -> R) -> R {
     return a.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
+/// `body` with the base addresses of read-only arrays, shared with the step workers.
+func withBases<T: RNNFloat, R>(_ arrays: [[T]], _ body: ([Shared<T>]) -> R) -> R {
+    func go(_ k: Int, _ acc: [Shared<T>]) -> R {
+        k == arrays.count ? body(acc) : withBase(arrays[k]) { go(k + 1, acc + [Shared(UnsafeMutablePointer(mutating: $0))]) }
+    }
+    return go(0, [])
+}
+
 /// `C = alpha·op(A)·op(B) + beta·C` on blocks of flat arrays (from the offsets).
 func gemm<T: RNNFloat>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: T = 1,
                        _ a: [T], _ aOffset: Int = 0, lda: Int,

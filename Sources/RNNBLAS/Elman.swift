@@ -22,22 +22,6 @@ extension WeightBlock {
         return (transposed ? o + c0 * l : o + c0, l)
     }
 
-    /// Columns `cols` of each block starting at `offsets` (a gate's first column) of the
-    /// logical W [k, n], side by side: [k, offsets.count·cols.count], a worker's slice of W_h.
-    func packColumns<T: RNNFloat>(_ w: UnsafePointer<T>, k: Int, n: Int, offsets: [Int], cols: Range<Int>) -> [T] {
-        let (o, l) = layout(k: k, n: n), len = cols.count, nc = offsets.count * len
-        var out = [T](repeating: 0, count: k * nc)
-        for i in 0..<k {
-            for (g, off) in offsets.enumerated() {
-                for j in 0..<len {
-                    let col = off + cols.lowerBound + j
-                    out[i * nc + g * len + j] = transposed ? w[o + col * l + i] : w[o + i * l + col]
-                }
-            }
-        }
-        return out
-    }
-
     /// `c = a·W[:, cols] + beta·c` for the logical W [k, n] (stored at `w`); a [m, k] (rows
     /// `lda` apart), c [m, cols.count] (rows `ldc` apart).
     func multiply<T: RNNFloat>(_ w: UnsafePointer<T>, _ a: UnsafePointer<T>, lda: Int? = nil, m: Int, k: Int, n: Int, cols: Range<Int>,
@@ -105,6 +89,24 @@ extension WeightBlock {
             gemm(true, false, m: k, n: n, k: m, a, aOffset, lda: k, d, dOffset, ldb: ldd ?? n, beta: 1, &g.tensors[index].data, o, ldc: l)
         }
     }
+}
+
+/// Columns `cols` of several logical matrices [k, ·] of the parameters side by side,
+/// [k, parts.count·cols.count]: part g is columns `offset + cols` of `block` (logical [k, n]).
+/// A worker's slice of the recurrent weights, packed once per call.
+func packColumns<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int, cols: Range<Int>) -> [T] {
+    let len = cols.count, nc = parts.count * len
+    var out = [T](repeating: 0, count: k * nc)
+    for (g, part) in parts.enumerated() {
+        let (o, l) = part.block.layout(k: k, n: part.n), w = p.tensors[part.block.index].data
+        for i in 0..<k {
+            for j in 0..<len {
+                let col = part.offset + cols.lowerBound + j
+                out[i * nc + g * len + j] = part.block.transposed ? w[o + col * l + i] : w[o + i * l + col]
+            }
+        }
+    }
+    return out
 }
 
 /// The sum of a tanh RNN's bias vectors [H] (nil without bias; PyTorch's `bias_ih + bias_hh`

@@ -1,16 +1,21 @@
 import RNNCore
 
 /// The BLAS GRU over a whole sequence, scheduled for speed (same numbers as stepping
-/// `GRU.forward` T times, see RNNCore's `stepwiseForwardSequence`):
+/// `GRU.forward` T times up to rounding, see RNNCore's `stepwiseForwardSequence`), on the step
+/// workers (`StepWorkers`), each owning a slice of the units with their columns of all three
+/// gates:
 ///
-/// - forward: the input parts of all T steps are one GEMM per gate over T·B rows,
-///   `xg = X·W_g + b_g` [T·B, 3H] (role order r, u, c); per step one GEMM over the fused
-///   recurrent matrix (`h·[U_r U_u U_c]` when the reset acts after the matmul, else
-///   `h·[U_r U_u]`) into a scratch, one fused pass for the gates and the update; a reset-before GRU (TF v1, Keras
-///   `reset_after=False`) adds its candidate GEMM `(r⊙h)·U_c` between two fused passes;
-/// - backward: per step one fused pass gives dz = [dz_r, dz_u, dz_c] and the direct part of
-///   dh_{t−1}, and the GEMMs `dz_g·U_gᵀ` add the rest; every weight gradient, bias gradient
-///   and dX is one GEMM (or one column sum) per chunk of `backwardChunkSteps` steps;
+/// - forward: each worker's columns of the input parts of all T steps, `X·W_g`, are one GEMM
+///   per gate over T·B rows; per step one GEMM over the worker's packed slice of the recurrent
+///   matrices (`h·[U_r U_u U_c]` when the reset acts after the matmul, else `h·[U_r U_u]`) and at
+///   once the gates (+ biases) and h' of its units; a reset-before GRU (TF v1, Keras
+///   `reset_after=False`) needs every unit's r⊙h for its candidate GEMM `(r⊙h)·U_c`: a barrier,
+///   then the worker's columns of it. One barrier per step (two reset before);
+/// - backward: per step each worker gives its units' dz = [dz_r, dz_u, dz_c] and the direct part
+///   of dh_{t−1} (reset before: after a barrier, its units of d(r⊙h) = dz_c·U_cᵀ, then dz_r);
+///   after a barrier the GEMMs `dz_g·U_gᵀ` add its columns of the rest; every weight gradient
+///   and dX is one GEMM per chunk of `backwardChunkSteps` steps over the worker's columns (its
+///   input features for dX); the bias gradients are summed by the workers;
 /// - every buffer is allocated once per call, before the time loop.
 ///
 /// The tape is a `GRUTape`.
@@ -23,12 +28,6 @@ extension Implementation.GRU {
         for r in 0..<rows { for j in 0..<units { m[offset + r * ld + col + j] += v[b.offset + j] } }
     }
 
-    /// Adds the column sums of the column block at `col` of `d` [rows, ld] into bias block `b`.
-    static func accumulateBias<T: RNNFloat>(_ g: inout Parameters<T>, _ b: BiasBlock?, _ d: [T], rows: Int, col: Int, ld: Int, units: Int) {
-        guard let b else { return }
-        for r in 0..<rows { for j in 0..<units { g.tensors[b.index].data[b.offset + j] += d[r * ld + col + j] } }
-    }
-
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func forwardSequence<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
@@ -38,85 +37,112 @@ extension Implementation.GRU {
         // ONNX's operator (clip, the reset-before form's outside bias): the step path
         guard !cell.config.flavor.isONNX else { return nil }
         let (config, p, inputSize) = (cell.config, cell.parameters, cell.inputSize)
-        let (wx, wh, bx, bh) = (cell.layout.wx, cell.layout.wh, cell.layout.bx, cell.layout.bh)
+        let (wx, wh) = (cell.layout.wx, cell.layout.wh)
         let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], inputSize, config.units)
         let n3 = 3 * nH, rows = tCount * batch, nBH = batch * nH
         let resetAfter = config.flavor.resetAfter
         let act = config.activation, gate = config.recurrentActivation
         let (cr, cu, cc) = (0, nH, 2 * nH)
-        // the input parts of every step: one GEMM per gate over all T·B rows, plus the input biases
-        var gates = [T](repeating: 0, count: rows * n3)
-        for g in GRUGate.allCases {
-            wx[g.rawValue].multiply(p, x.data, m: rows, k: nI, n: nH, beta: 0, into: &gates, g.rawValue * nH, ldc: n3)
-            addBias(p, bx[g.rawValue], into: &gates, rows: rows, col: g.rawValue * nH, ld: n3, units: nH)
-        }
-        var h = [T](repeating: 0, count: (tCount + 1) * nBH)
-        for k in 0..<nBH { h[k] = initialState[0].data[k] }
-        var hc = [T](repeating: 0, count: rows * nH)
-        // this step's recurrent parts, in the framework's block order: one GEMM over the fused
-        // recurrent matrix (all three blocks when the reset acts after it, else r and u, which
-        // every reset-before layout stores as its first two blocks)
-        let nFused = resetAfter ? 3 : 2
-        let fused = WeightBlock(index: wh[0].index, row: wh[0].row, transposed: wh[0].transposed, col: 0, ld: wh[0].ld)
-        let (hr, hu, hcc) = (config.block(.reset) * nH, config.block(.update) * nH, config.block(.candidate) * nH)
-        var hg = [T](repeating: 0, count: batch * nFused * nH)
-        let ldg = nFused * nH
-        var rc = [T](repeating: 0, count: resetAfter ? 0 : nBH)
+        let workers = StepWorkers(batch: batch, units: nH, width: nH, gates: 3)
+        let (bxv, bhv) = biasVectors(cell)
+        let gates = TapeBuffer<T>(count: rows * n3), hc = TapeBuffer<T>(count: rows * nH)
+        let h0 = initialState[0].data
         var outputs = [T](repeating: 0, count: rows * nH)
+        // each worker's columns of the recurrent blocks (all three when the reset acts after the
+        // matmul, else r and u), side by side [H, n·len]
         let recurrent: [GRUGate] = resetAfter ? [.reset, .update, .candidate] : [.reset, .update]
-        for t in 0..<tCount {
-            let hp = t * nBH, g0 = t * batch * n3, hn = (t + 1) * nBH
-            fused.multiply(p, h, hp, m: batch, k: nH, n: ldg, beta: 0, into: &hg)
-            for g in recurrent { addBias(p, bh[g.rawValue], into: &hg, rows: batch, col: config.block(g) * nH, ld: ldg, units: nH) }
-            // per row: r and u (one vectorised run: they are adjacent), then c and h'
-            for b in 0..<batch {
-                let z = g0 + b * n3, s = b * ldg, hb = hp + b * nH, nb = hn + b * nH
-                for j in 0..<nH {
-                    gates[z + cr + j] += hg[s + hr + j]
-                    gates[z + cu + j] += hg[s + hu + j]
-                }
-                gate.applyInPlace(&gates, z + cr, 2 * nH)
-                if resetAfter {
-                    for j in 0..<nH {
-                        hc[hb + j] = hg[s + hcc + j]
-                        gates[z + cc + j] += gates[z + cr + j] * hc[hb + j]   // r ⊙ (h·U_c + b_hc)
+        let packed = (0..<workers.count).map { packColumns(p, recurrent.map { (wh[$0.rawValue], nH, 0) }, k: nH, cols: workers.slice($0, of: nH)) }
+        let wc = wh[GRUGate.candidate.rawValue]
+        let (G, HC) = (Shared(gates), Shared(hc))
+        withBases([x.data, h0, p.tensors[wc.index].data] + wx.map { p.tensors[$0.index].data }) { ptrs in
+            let (X, H0, WC, WX) = (ptrs[0], ptrs[1], ptrs[2], Array(ptrs[3...]))
+            outputs.withUnsafeMutableBufferPointer { ob in
+                let out = Shared(ob.baseAddress ?? X.p)                // h_t is the output row (index t − 1)
+                workers.run { worker, barrier in
+                    let u = workers.slice(worker, of: nH)
+                    let (u0, len) = (u.lowerBound, u.count), nc = recurrent.count * len
+                    // this worker's columns of the input parts of every step, X·W_g (the biases join in the gate pass)
+                    for g in GRUGate.allCases {
+                        wx[g.rawValue].multiply(WX[g.rawValue].p, X.p, m: rows, k: nI, n: nH, cols: u, beta: 0, into: G + (g.rawValue * nH + u0), ldc: n3)
                     }
-                    act.applyInPlace(&gates, z + cc, nH)
-                    for j in 0..<nH {
-                        let u = gates[z + cu + j]
-                        h[nb + j] = u * h[hb + j] + (1 - u) * gates[z + cc + j]
+                    var zBuf = [T](repeating: 0, count: batch * nc), rcBuf = [T](repeating: 0, count: resetAfter ? 1 : batch * len)
+                    packed[worker].withUnsafeBufferPointer { wsb in
+                        zBuf.withUnsafeMutableBufferPointer { zb in
+                            rcBuf.withUnsafeMutableBufferPointer { rb in
+                                let (ws, z, rc) = (wsb.baseAddress ?? UnsafePointer(X.p), zb.baseAddress ?? X.p, rb.baseAddress!)
+                                for t in 0..<tCount {
+                                    let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
+                                    // this step's recurrent parts for the worker's columns
+                                    gemm(false, false, m: batch, n: nc, k: nH, hPrev, lda: nH, ws, ldb: nc, beta: 0, z, ldc: nc)
+                                    for b in 0..<batch {
+                                        let zr = (t * batch + b) * n3, zs = b * nc, r = (t * batch + b) * nH + u0, hb = b * nH + u0
+                                        let (gr, gu, gc) = (G + (zr + cr + u0), G + (zr + cu + u0), G + (zr + cc + u0))
+                                        for k in 0..<len {
+                                            gr[k] += z[zs + k] + bxv[cr + u0 + k] + bhv[cr + u0 + k]
+                                            gu[k] += z[zs + len + k] + bxv[cu + u0 + k] + bhv[cu + u0 + k]
+                                        }
+                                        gate.applyInPlace(gr, len)
+                                        gate.applyInPlace(gu, len)
+                                        if resetAfter {
+                                            for k in 0..<len {
+                                                let hck = z[zs + 2 * len + k] + bhv[cc + u0 + k]
+                                                HC[r + k] = hck
+                                                gc[k] += bxv[cc + u0 + k] + gr[k] * hck           // r ⊙ (h·U_c + b_hc)
+                                            }
+                                            act.applyInPlace(gc, len)
+                                            for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
+                                        } else {
+                                            for k in 0..<len { HC[r + k] = gr[k] * hPrev[hb + k] }   // r_state = r * state
+                                        }
+                                    }
+                                    if !resetAfter {
+                                        barrier.wait()                              // every unit's r⊙h
+                                        wc.multiply(WC.p, HC + t * nBH, m: batch, k: nH, n: nH, cols: u, beta: 0, into: rc, ldc: len)
+                                        for b in 0..<batch {
+                                            let zr = (t * batch + b) * n3, r = (t * batch + b) * nH + u0, hb = b * nH + u0
+                                            let (gu, gc) = (G + (zr + cu + u0), G + (zr + cc + u0))
+                                            for k in 0..<len { gc[k] += bxv[cc + u0 + k] + rc[b * len + k] }
+                                            act.applyInPlace(gc, len)
+                                            for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
+                                        }
+                                    }
+                                    // rows past their length output zero (their h is read from the last live output at the end)
+                                    for b in 0..<batch where !(lengths.map { t < $0[b] } ?? true) {
+                                        for k in u { out[(t * batch + b) * nH + k] = 0 }
+                                    }
+                                    barrier.wait()                                  // every unit's h_t
+                                }
+                            }
+                        }
                     }
-                } else {
-                    for j in 0..<nH { hc[hb + j] = gates[z + cr + j] * h[hb + j] }   // r_state = r * state
-                }
-            }
-            if !resetAfter {
-                wh[GRUGate.candidate.rawValue].multiply(p, hc, hp, m: batch, k: nH, n: nH, beta: 0, into: &rc)
-                for b in 0..<batch {
-                    let z = g0 + b * n3, hb = hp + b * nH, nb = hn + b * nH
-                    for j in 0..<nH { gates[z + cc + j] += rc[b * nH + j] }
-                    act.applyInPlace(&gates, z + cc, nH)
-                    for j in 0..<nH {
-                        let u = gates[z + cu + j]
-                        h[nb + j] = u * h[hb + j] + (1 - u) * gates[z + cc + j]
-                    }
-                }
-            }
-            // (ElmanSequence ends the same way; the step bodies before it differ, so each keeps its
-            // own loop rather than a shared helper taking closures in the hottest loop)
-            // outputs; rows past their length copy the state through and output zero
-            for b in 0..<batch {
-                if lengths.map({ t < $0[b] }) ?? true {
-                    for j in 0..<nH { outputs[hp + b * nH + j] = h[hn + b * nH + j] }
-                } else {
-                    for j in 0..<nH { h[hn + b * nH + j] = h[hp + b * nH + j] }
                 }
             }
         }
-        let hT = Tensor(uncheckedShape: [batch, nH], data: Array(h[(tCount * nBH)...]))
+        var hT = [T](repeating: 0, count: nBH)
+        for b in 0..<batch {
+            let last = (lengths?[b] ?? tCount) - 1       // the row's last step, or −1: the initial state
+            for j in 0..<nH { hT[b * nH + j] = last < 0 ? h0[b * nH + j] : outputs[(last * batch + b) * nH + j] }
+        }
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nH], data: outputs),
-                               finalState: [hT], inputs: [], statesBefore: [], steps: [],
-                               sequenceLength: lengths, tape: .gru(GRUTape(gates: gates, h: h, hc: hc, x: x.data)))
+                               finalState: [Tensor(uncheckedShape: [batch, nH], data: hT)], inputs: [], statesBefore: [], steps: [],
+                               sequenceLength: lengths, tape: .gru(GRUTape(gates: gates, h0: h0, outputs: outputs, hc: hc, x: x.data)))
+    }
+
+    /// The input and recurrent bias vectors [3H] in role order (r, u, c), 0 where a layout has none.
+    static func biasVectors<T: RNNFloat>(_ cell: GRUWeights<T>) -> (x: [T], h: [T]) {
+        let nH = cell.config.units
+        func vector(_ blocks: [BiasBlock?]) -> [T] {
+            var v = [T](repeating: 0, count: 3 * nH)
+            for g in GRUGate.allCases {
+                guard let b = blocks[g.rawValue] else { continue }
+                for j in 0..<nH { v[g.rawValue * nH + j] = cell.parameters.tensors[b.index].data[b.offset + j] }
+            }
+            return v
+        }
+        var bh = vector(cell.layout.bh)
+        // the reset-before schedules add no recurrent bias to the candidate (no such layout has one)
+        if !cell.config.flavor.resetAfter { for j in 0..<nH { bh[2 * nH + j] = 0 } }
+        return (vector(cell.layout.bx), bh)
     }
 
     @_specialize(where T == Float)
@@ -133,86 +159,121 @@ extension Implementation.GRU {
         let act = config.activation, gate = config.recurrentActivation
         let (cr, cu, cc) = (0, nH, 2 * nH)
         let lengths = fwd.sequenceLength
-        var grads = Parameters<T>(zerosLike: p)
-        var dh = dFinalState[0].data
+        let workers = StepWorkers(batch: batch, units: nH, width: nH, gates: 3)
+        let dh = TapeBuffer<T>(count: nBH)
+        for k in 0..<nBH { dh.pointer[k] = dFinalState[0].data[k] }
         // dz = [dz_r | dz_u | dz_c] and the cotangent of hc, for one chunk of steps; row (t − t0)·B + b
-        var dz = [T](repeating: 0, count: chunk * batch * n3)
-        var dHC = [T](repeating: 0, count: chunk * nBH)
-        var dhPrev = [T](repeating: 0, count: nBH)
+        let dz = TapeBuffer<T>(count: chunk * batch * n3), dHC = TapeBuffer<T>(count: chunk * nBH)
+        let dhPrev = TapeBuffer<T>(count: nBH), dBx = TapeBuffer<T>(count: n3), dBh = TapeBuffer<T>(count: n3)
         var dx = [T](repeating: 0, count: rows * nI)
+        let gradBuffers = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }     // the weight gradients, written by the workers
+        let GB = gradBuffers.map { Shared($0) }
         let wc = wh[GRUGate.candidate.rawValue]
-        var tEnd = tCount                                   // the chunk is steps t0 ..< tEnd
-        for t in stride(from: tCount - 1, through: 0, by: -1) {
-            let hp = t * nBH, t0 = (t / chunk) * chunk, z0 = (t - t0) * batch * n3, hl = (t - t0) * nBH
-            // one fused pass: dz_u, dz_c, the direct part of dh_{t−1}; reset after: dz_r too
-            for b in 0..<batch {
-                let live = lengths.map { t < $0[b] } ?? true
-                let z = z0 + b * n3, zg = (t * batch + b) * n3
-                for j in 0..<nH {
-                    let k = b * nH + j
-                    guard live else {                       // dz is 0; dh passes through
-                        dhPrev[k] = 0; dHC[hl + k] = 0
-                        dz[z + cr + j] = 0; dz[z + cu + j] = 0; dz[z + cc + j] = 0
-                        continue
+        let (G, HC, DZ, DHC, DHP, DH, DBX, DBH) = (Shared(tape.gates), Shared(tape.hc), Shared(dz), Shared(dHC), Shared(dhPrev), Shared(dh),
+                                                   Shared(dBx), Shared(dBh))
+        withBases([tape.h0, tape.outputs, tape.x, dOutputs.data] + wx.map { p.tensors[$0.index].data } + wh.map { p.tensors[$0.index].data }) { ptrs in
+            let (H0, HS, X, DO, WX, WH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], Array(ptrs[4..<7]), Array(ptrs[7..<10]))
+            dx.withUnsafeMutableBufferPointer { dxb in
+                let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
+                workers.run { worker, barrier in
+                    let u = workers.slice(worker, of: nH), inputs = workers.slice(worker, of: nI)
+                    for t0 in stride(from: ((tCount - 1) / chunk) * chunk, through: 0, by: -chunk) where tCount > 0 {
+                        let tEnd = Swift.min(tCount, t0 + chunk)        // the chunk is steps t0 ..< tEnd
+                        for t in stride(from: tEnd - 1, through: t0, by: -1) {
+                            let hp = t * nBH, z0 = (t - t0) * batch * n3, hl = (t - t0) * nBH
+                            let hPrev = t == 0 ? H0.p : HS + (t - 1) * nBH
+                            // dz_u, dz_c, the direct part of dh_{t−1}; reset after: dz_r too (this worker's units)
+                            for b in 0..<batch {
+                                let live = lengths.map { t < $0[b] } ?? true
+                                let zz = z0 + b * n3, zg = (t * batch + b) * n3
+                                for j in u {
+                                    let k = b * nH + j
+                                    guard live else {                       // dz is 0; dh passes through
+                                        DHP[k] = 0; DHC[hl + k] = 0
+                                        DZ[zz + cr + j] = 0; DZ[zz + cu + j] = 0; DZ[zz + cc + j] = 0
+                                        continue
+                                    }
+                                    let g = DO[hp + k] + DH[k]
+                                    let (r, uu, c) = (G[zg + cr + j], G[zg + cu + j], G[zg + cc + j])
+                                    let dzu = g * (hPrev[k] - c) * gate.derivative(fromOutput: uu)
+                                    let dzc = g * (1 - uu) * act.derivative(fromOutput: c)
+                                    DZ[zz + cu + j] = dzu; DZ[zz + cc + j] = dzc
+                                    DBX[cu + j] += dzu; DBX[cc + j] += dzc; DBH[cu + j] += dzu
+                                    DHP[k] = g * uu
+                                    if resetAfter {
+                                        let dhc = dzc * r, dzr = dzc * HC[hp + k] * gate.derivative(fromOutput: r)
+                                        DHC[hl + k] = dhc; DZ[zz + cr + j] = dzr
+                                        DBX[cr + j] += dzr; DBH[cr + j] += dzr; DBH[cc + j] += dhc
+                                    }
+                                }
+                            }
+                            if !resetAfter {
+                                barrier.wait()                              // every unit's dz_c
+                                // d(r⊙h) = dz_c·U_cᵀ, then dz_r and the reset path into dh_{t−1}
+                                wc.multiplyTransposed(WH[GRUGate.candidate.rawValue].p, DZ + (z0 + cc), ldd: n3, m: batch, k: nH, n: nH, rows: u,
+                                                      beta: 0, into: DHC + (hl + u.lowerBound), ldc: nH)
+                                for b in 0..<batch {
+                                    let zz = z0 + b * n3, zg = (t * batch + b) * n3
+                                    for j in u {
+                                        let k = b * nH + j, r = G[zg + cr + j]
+                                        let dzr = DHC[hl + k] * hPrev[k] * gate.derivative(fromOutput: r)
+                                        DZ[zz + cr + j] = dzr
+                                        DBX[cr + j] += dzr; DBH[cr + j] += dzr
+                                        DHP[k] += DHC[hl + k] * r
+                                    }
+                                }
+                            }
+                            barrier.wait()                                  // every unit's dz (and dhc)
+                            // dh_{t−1} += dz_r·U_rᵀ + dz_u·U_uᵀ (+ dhc·U_cᵀ when the reset acts after), this worker's units
+                            for g in [GRUGate.reset, .update] {
+                                wh[g.rawValue].multiplyTransposed(WH[g.rawValue].p, DZ + (z0 + g.rawValue * nH), ldd: n3, m: batch, k: nH, n: nH,
+                                                                  rows: u, beta: 1, into: DHP + u.lowerBound, ldc: nH)
+                            }
+                            if resetAfter {
+                                wc.multiplyTransposed(WH[GRUGate.candidate.rawValue].p, DHC + hl, m: batch, k: nH, n: nH, rows: u, beta: 1,
+                                                      into: DHP + u.lowerBound, ldc: nH)
+                            }
+                            for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
+                                for j in u { DH[b * nH + j] = DHP[b * nH + j] }
+                            }
+                        }
+                        // the chunk's weight gradients (this worker's columns) and dX (its input
+                        // features), each one GEMM over the chunk's rows
+                        let m = (tEnd - t0) * batch, r0 = t0 * batch
+                        /// dW[:, u] += h_{t−1}ᵀ·d over the chunk's rows: h_0, then the outputs
+                        func recurrentGradient(_ w: WeightBlock, _ d: UnsafeMutablePointer<T>, ldd: Int) {
+                            if t0 == 0 {
+                                w.accumulateGradient(into: GB[w.index].p, H0.p, d, m: batch, k: nH, n: nH, cols: u, ldd: ldd)
+                                w.accumulateGradient(into: GB[w.index].p, HS.p, d + batch * ldd, m: m - batch, k: nH, n: nH, cols: u, ldd: ldd)
+                            } else {
+                                w.accumulateGradient(into: GB[w.index].p, HS + (r0 - batch) * nH, d, m: m, k: nH, n: nH, cols: u, ldd: ldd)
+                            }
+                        }
+                        for g in GRUGate.allCases {
+                            wx[g.rawValue].accumulateGradient(into: GB[wx[g.rawValue].index].p, X + r0 * nI, DZ + g.rawValue * nH, m: m, k: nI, n: nH,
+                                                              cols: u, ldd: n3)
+                            wx[g.rawValue].multiplyTransposed(WX[g.rawValue].p, DZ + g.rawValue * nH, ldd: n3, m: m, k: nI, n: nH, rows: inputs,
+                                                              beta: 1, into: DX + (r0 * nI + inputs.lowerBound), ldc: nI)
+                        }
+                        for g in [GRUGate.reset, .update] { recurrentGradient(wh[g.rawValue], DZ + g.rawValue * nH, ldd: n3) }
+                        if resetAfter {
+                            recurrentGradient(wc, DHC.p, ldd: nH)
+                        } else {
+                            wc.accumulateGradient(into: GB[wc.index].p, HC + r0 * nH, DZ + cc, m: m, k: nH, n: nH, cols: u, ldd: n3)
+                        }
+                        barrier.wait()                                      // before the next chunk writes dz again
                     }
-                    let g = dOutputs.data[hp + k] + dh[k]
-                    let (r, u, c) = (tape.gates[zg + cr + j], tape.gates[zg + cu + j], tape.gates[zg + cc + j])
-                    let hPrev = tape.h[hp + k]
-                    dz[z + cu + j] = g * (hPrev - c) * gate.derivative(fromOutput: u)
-                    let dzc = g * (1 - u) * act.derivative(fromOutput: c)
-                    dz[z + cc + j] = dzc
-                    dhPrev[k] = g * u
-                    if resetAfter {
-                        dHC[hl + k] = dzc * r
-                        dz[z + cr + j] = dzc * tape.hc[hp + k] * gate.derivative(fromOutput: r)
-                    }
                 }
-            }
-            if !resetAfter {
-                // d(r⊙h) = dz_c·U_cᵀ, then dz_r and the reset path into dh_{t−1}
-                wc.multiplyTransposed(p, dz, z0 + cc, m: batch, k: nH, n: nH, beta: 0, into: &dHC, hl, ldd: n3)
-                for b in 0..<batch {
-                    let z = z0 + b * n3, zg = (t * batch + b) * n3
-                    for j in 0..<nH {
-                        let k = b * nH + j
-                        let r = tape.gates[zg + cr + j]
-                        dz[z + cr + j] = dHC[hl + k] * tape.h[hp + k] * gate.derivative(fromOutput: r)
-                        dhPrev[k] += dHC[hl + k] * r
-                    }
-                }
-            }
-            // dh_{t−1} += dz_r·U_rᵀ + dz_u·U_uᵀ (+ dhc·U_cᵀ when the reset acts after)
-            for g in [GRUGate.reset, .update] {
-                wh[g.rawValue].multiplyTransposed(p, dz, z0 + g.rawValue * nH, m: batch, k: nH, n: nH, beta: 1, into: &dhPrev, ldd: n3)
-            }
-            if resetAfter { wc.multiplyTransposed(p, dHC, hl, m: batch, k: nH, n: nH, beta: 1, into: &dhPrev) }
-            for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
-                for j in 0..<nH { dh[b * nH + j] = dhPrev[b * nH + j] }
-            }
-            // at a chunk's first step: its weight and bias gradients and dX, one GEMM each over its rows
-            if t == t0 {
-                let m = (tEnd - t0) * batch, r0 = t0 * batch
-                for g in GRUGate.allCases {
-                    let col = g.rawValue * nH
-                    wx[g.rawValue].multiplyTransposed(p, dz, col, m: m, k: nI, n: nH, beta: 1, into: &dx, r0 * nI, ldd: n3)
-                    wx[g.rawValue].accumulateGradient(&grads, tape.x, dz, col, m: m, k: nI, n: nH, ldd: n3, aOffset: r0 * nI)
-                    accumulateBias(&grads, bx[g.rawValue], dz, rows: m, col: col, ld: n3, units: nH)
-                }
-                for g in [GRUGate.reset, .update] {
-                    let col = g.rawValue * nH
-                    wh[g.rawValue].accumulateGradient(&grads, tape.h, dz, col, m: m, k: nH, n: nH, ldd: n3, aOffset: r0 * nH)
-                    accumulateBias(&grads, bh[g.rawValue], dz, rows: m, col: col, ld: n3, units: nH)
-                }
-                if resetAfter {
-                    wc.accumulateGradient(&grads, tape.h, dHC, m: m, k: nH, n: nH, aOffset: r0 * nH)
-                    accumulateBias(&grads, bh[GRUGate.candidate.rawValue], dHC, rows: m, col: 0, ld: nH, units: nH)
-                } else {
-                    wc.accumulateGradient(&grads, tape.hc, dz, cc, m: m, k: nH, n: nH, ldd: n3, aOffset: r0 * nH)
-                }
-                tEnd = t0
             }
         }
+        var grads = Parameters<T>(zerosLike: p)
+        for (k, g) in gradBuffers.enumerated() where g.count > 0 { grads.tensors[k].data = g.array }
+        for g in GRUGate.allCases {
+            if let b = bx[g.rawValue] { for j in 0..<nH { grads.tensors[b.index].data[b.offset + j] += dBx[g.rawValue * nH + j] } }
+            if let b = bh[g.rawValue] { for j in 0..<nH { grads.tensors[b.index].data[b.offset + j] += dBh[g.rawValue * nH + j] } }
+        }
+        let dhOut = Array(UnsafeBufferPointer(start: dh.pointer, count: nBH))
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
-                                 dInitialState: [Tensor(uncheckedShape: [batch, nH], data: dh)], dParameters: grads)
+                                 dInitialState: [Tensor(uncheckedShape: [batch, nH], data: dhOut)], dParameters: grads)
     }
 }

@@ -52,6 +52,8 @@ extension Implementation.LSTM {
         let (wI, wF, wO) = (peep?.i ?? [], peep?.f ?? [], peep?.o ?? [])
         let hasPeepholes = peep != nil
         let whData = p.tensors[wh.index].data, projData = projection.map { p.tensors[$0.index].data } ?? []
+        // each worker's columns of the four gates of W_h, side by side [P, 4·len]
+        let packed = (0..<workers.count).map { packColumns(p, offsets.map { (wh, n4, $0) }, k: nP, cols: workers.slice($0, of: nH)) }
         let (G, C, CR, MH, MR) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw))
         withBase(h0) { h0p in
         withBase(x.data) { xp in
@@ -71,8 +73,7 @@ extension Implementation.LSTM {
                         for off in offsets {
                             wx.multiply(WX.p, X.p, m: rows, k: nI, n: n4, cols: (off + u0)..<(off + u0 + len), beta: 0, into: G + (off + u0), ldc: n4)
                         }
-                        // this worker's columns of the four gates of W_h, side by side [P, 4·len]
-                        var whS = wh.packColumns(WH.p, k: nP, n: n4, offsets: offsets, cols: u)
+                        var whS = packed[worker]
                         var zBuf = [T](repeating: 0, count: batch * nc), actBuf = [T](repeating: 0, count: Swift.max(1, len))
                         whS.withUnsafeMutableBufferPointer { whsb in
                             zBuf.withUnsafeMutableBufferPointer { zb in

@@ -160,15 +160,17 @@ public final class LSTMTape<Scalar: RNNFloat>: Sendable {
     }
 }
 
-/// A GRU's tape (time-major, flat): `gates` [T·B, 3H] holds r, u, c after the activations; `h`
-/// [(T+1)·B, H] the state entering each step (index 0: the initial state); `hc` [T·B, H] is
-/// `h·U_c + b_hc` (reset after) or `r⊙h` (reset before), as `GRUStepCache.hcOrRh`.
+/// A GRU's tape (time-major, flat): `gates` [T·B, 3H] holds r, u, c after the activations; h
+/// is `h0` [B, H] and then the outputs [T·B, H] (the layer's own output array: 0 past a row's
+/// length, where BPTT needs no h because dz is 0); `hc` [T·B, H] is `h·U_c + b_hc` (reset
+/// after) or `r⊙h` (reset before), as `GRUStepCache.hcOrRh`.
 public final class GRUTape<Scalar: RNNFloat>: Sendable {
-    public let gates: [Scalar]
-    public let h: [Scalar]
-    public let hc: [Scalar]
+    public let gates: TapeBuffer<Scalar>
+    public let h0: [Scalar]
+    public let outputs: [Scalar]
+    public let hc: TapeBuffer<Scalar>
     public let x: [Scalar]
-    public init(gates: [Scalar], h: [Scalar], hc: [Scalar], x: [Scalar]) {
-        self.gates = gates; self.h = h; self.hc = hc; self.x = x
+    public init(gates: TapeBuffer<Scalar>, h0: [Scalar], outputs: [Scalar], hc: TapeBuffer<Scalar>, x: [Scalar]) {
+        self.gates = gates; self.h0 = h0; self.outputs = outputs; self.hc = hc; self.x = x
     }
 }
