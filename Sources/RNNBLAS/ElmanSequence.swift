@@ -1,11 +1,14 @@
 import RNNCore
 
 /// The BLAS tanh RNN over a whole sequence, scheduled for speed (same numbers as stepping
-/// `Elman.forward` T times, see RNNCore's `stepwiseForwardSequence`): `Z = X·W_x + b` for all
-/// T·B rows in one GEMM, then per step one GEMM `z_t += h_{t−1}·W_h` and one pass
-/// `h_t = act(z_t)`; backward per step one pass for dz_t and one GEMM `dh_{t−1} = dz_t·W_hᵀ`;
-/// dW_x, dW_h, db and dX are single GEMMs (or one column sum) per chunk of
-/// `backwardChunkSteps` steps. The tape is an `ElmanTape`.
+/// `Elman.forward` T times up to rounding, see RNNCore's `stepwiseForwardSequence`), on the step
+/// workers (`StepWorkers`), each owning a slice of the units: its columns of `X·W_x` for all T·B
+/// rows in one GEMM, written straight into the output rows; then per step one GEMM
+/// `z_t += h_{t−1}·W_h` on its columns and `h_t = act(z_t + b)` for its units, in place, and a
+/// barrier. Backward per step its units' dz_t, a barrier, and its columns of
+/// `dh_{t−1} = dz_t·W_hᵀ`; dW_x, dW_h and dX are one GEMM per chunk of `backwardChunkSteps`
+/// steps over its columns (its input features for dX), db summed by the workers. The tape is an
+/// `ElmanTape`.
 extension Implementation.Elman {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -18,31 +21,42 @@ extension Implementation.Elman {
         let (wx, wh, activation) = (l.wx, l.wh, l.activation)
         let (tCount, batch, nI, nH) = (x.shape[0], x.shape[1], w.inputSize, l.units)
         let rows = tCount * batch, nBH = batch * nH
-        var z = [T](repeating: 0, count: rows * nH)
-        wx.multiply(p, x.data, m: rows, k: nI, n: nH, beta: 0, into: &z)
-        if let b = biasSum(p, l) {
-            for r in 0..<rows { for j in 0..<nH { z[r * nH + j] += b[j] } }
-        }
-        var h = [T](repeating: 0, count: (tCount + 1) * nBH)
-        for k in 0..<nBH { h[k] = initialState[0].data[k] }
+        let workers = StepWorkers(batch: batch, units: nH, width: nH, gates: 1)
+        let bias = biasSum(p, l) ?? [T](repeating: 0, count: nH)
+        let h0 = initialState[0].data
         var outputs = [T](repeating: 0, count: rows * nH)
-        for t in 0..<tCount {
-            let hp = t * nBH, hn = (t + 1) * nBH
-            wh.multiply(p, h, hp, m: batch, k: nH, n: nH, beta: 1, into: &z, hp)
-            for b in 0..<batch {
-                if lengths.map({ t < $0[b] }) ?? true {
-                    for j in 0..<nH { h[hn + b * nH + j] = z[hp + b * nH + j] }
-                    activation.applyInPlace(&h, hn + b * nH, nH)
-                    for j in 0..<nH { outputs[hp + b * nH + j] = h[hn + b * nH + j] }
-                } else {
-                    for j in 0..<nH { h[hn + b * nH + j] = h[hp + b * nH + j] }
+        withBases([x.data, h0, p.tensors[wx.index].data, p.tensors[wh.index].data]) { ptrs in
+            let (X, H0, WX, WH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3])
+            outputs.withUnsafeMutableBufferPointer { ob in
+                let out = Shared(ob.baseAddress ?? X.p)                 // z_t, then h_t, in output row t
+                workers.run { worker, barrier in
+                    let u = workers.slice(worker, of: nH)
+                    wx.multiply(WX.p, X.p, m: rows, k: nI, n: nH, cols: u, beta: 0, into: out + u.lowerBound, ldc: nH)
+                    for t in 0..<tCount {
+                        let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
+                        wh.multiply(WH.p, hPrev, m: batch, k: nH, n: nH, cols: u, beta: 1, into: out + (t * nBH + u.lowerBound), ldc: nH)
+                        for b in 0..<batch {
+                            let r = t * nBH + b * nH
+                            if lengths.map({ t < $0[b] }) ?? true {
+                                for j in u { out[r + j] += bias[j] }
+                                activation.applyInPlace(out + (r + u.lowerBound), u.count)
+                            } else {                            // past the row's length: output zero
+                                for j in u { out[r + j] = 0 }
+                            }
+                        }
+                        barrier.wait()                          // every unit's h_t
+                    }
                 }
             }
         }
-        let hT = Tensor(uncheckedShape: [batch, nH], data: Array(h[(tCount * nBH)...]))
+        var hT = [T](repeating: 0, count: nBH)
+        for b in 0..<batch {
+            let last = (lengths?[b] ?? tCount) - 1       // the row's last step, or −1: the initial state
+            for j in 0..<nH { hT[b * nH + j] = last < 0 ? h0[b * nH + j] : outputs[(last * batch + b) * nH + j] }
+        }
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nH], data: outputs),
-                               finalState: [hT], inputs: [], statesBefore: [], steps: [],
-                               sequenceLength: lengths, tape: .elman(ElmanTape(h: h, x: x.data)))
+                               finalState: [Tensor(uncheckedShape: [batch, nH], data: hT)], inputs: [], statesBefore: [], steps: [],
+                               sequenceLength: lengths, tape: .elman(ElmanTape(h0: h0, outputs: outputs, x: x.data)))
     }
 
     @_specialize(where T == Float)
@@ -56,35 +70,59 @@ extension Implementation.Elman {
         let rows = tCount * batch, nBH = batch * nH
         let chunk = backwardChunkSteps(batch: batch, steps: tCount)
         let lengths = fwd.sequenceLength
-        var grads = Parameters<T>(zerosLike: p)
-        var dh = dFinalState[0].data
-        var dz = [T](repeating: 0, count: chunk * nBH)      // one chunk; row (t − t0)·B + b
-        var dhPrev = [T](repeating: 0, count: nBH)
+        let workers = StepWorkers(batch: batch, units: nH, width: nH, gates: 1)
+        let dh = TapeBuffer<T>(count: nBH), dz = TapeBuffer<T>(count: chunk * nBH)      // dz: one chunk; row (t − t0)·B + b
+        for k in 0..<nBH { dh.pointer[k] = dFinalState[0].data[k] }
+        let dhPrev = TapeBuffer<T>(count: nBH), dBias = TapeBuffer<T>(count: nH)
         var dx = [T](repeating: 0, count: rows * nI)
-        var tEnd = tCount
-        for t in stride(from: tCount - 1, through: 0, by: -1) {
-            let hp = t * nBH, hn = (t + 1) * nBH, t0 = (t / chunk) * chunk, zl = (t - t0) * nBH
-            for b in 0..<batch {
-                let live = lengths.map { t < $0[b] } ?? true
-                for j in 0..<nH {
-                    let k = b * nH + j
-                    dz[zl + k] = live ? (dOutputs.data[hp + k] + dh[k]) * activation.derivative(fromOutput: tape.h[hn + k]) : 0
+        let gradBuffers = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }     // the weight gradients, written by the workers
+        let GB = gradBuffers.map { Shared($0) }
+        let (DZ, DH, DHP, DB) = (Shared(dz), Shared(dh), Shared(dhPrev), Shared(dBias))
+        withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, p.tensors[wx.index].data, p.tensors[wh.index].data]) { ptrs in
+            let (H0, HS, X, DO, WX, WH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5])
+            dx.withUnsafeMutableBufferPointer { dxb in
+                let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
+                workers.run { worker, barrier in
+                    let u = workers.slice(worker, of: nH), inputs = workers.slice(worker, of: nI)
+                    for t0 in stride(from: ((tCount - 1) / chunk) * chunk, through: 0, by: -chunk) where tCount > 0 {
+                        let tEnd = Swift.min(tCount, t0 + chunk)        // the chunk is steps t0 ..< tEnd
+                        for t in stride(from: tEnd - 1, through: t0, by: -1) {
+                            let hp = t * nBH, zl = (t - t0) * nBH
+                            for b in 0..<batch {
+                                let live = lengths.map { t < $0[b] } ?? true
+                                for j in u {
+                                    let k = b * nH + j
+                                    let d = live ? (DO[hp + k] + DH[k]) * activation.derivative(fromOutput: HS[hp + k]) : 0
+                                    DZ[zl + k] = d
+                                    DB[j] += d
+                                }
+                            }
+                            barrier.wait()                          // every unit's dz_t
+                            wh.multiplyTransposed(WH.p, DZ + zl, m: batch, k: nH, n: nH, rows: u, beta: 0, into: DHP + u.lowerBound, ldc: nH)
+                            for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
+                                for j in u { DH[b * nH + j] = DHP[b * nH + j] }
+                            }
+                        }
+                        // the chunk's GEMMs over its rows: this worker's columns of dW, its input features of dX
+                        let m = (tEnd - t0) * batch, r0 = t0 * batch
+                        wx.accumulateGradient(into: GB[wx.index].p, X + r0 * nI, DZ.p, m: m, k: nI, n: nH, cols: u)
+                        if t0 == 0 {                                // h_{t−1}: h_0, then the outputs
+                            wh.accumulateGradient(into: GB[wh.index].p, H0.p, DZ.p, m: batch, k: nH, n: nH, cols: u)
+                            wh.accumulateGradient(into: GB[wh.index].p, HS.p, DZ + nBH, m: m - batch, k: nH, n: nH, cols: u)
+                        } else {
+                            wh.accumulateGradient(into: GB[wh.index].p, HS + (r0 - batch) * nH, DZ.p, m: m, k: nH, n: nH, cols: u)
+                        }
+                        wx.multiplyTransposed(WX.p, DZ.p, m: m, k: nI, n: nH, rows: inputs, beta: 0, into: DX + (r0 * nI + inputs.lowerBound), ldc: nI)
+                        barrier.wait()                              // before the next chunk writes dz again
+                    }
                 }
             }
-            wh.multiplyTransposed(p, dz, zl, m: batch, k: nH, n: nH, beta: 0, into: &dhPrev)
-            for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
-                for j in 0..<nH { dh[b * nH + j] = dhPrev[b * nH + j] }
-            }
-            if t == t0 {                                    // the chunk's GEMMs over its rows
-                let m = (tEnd - t0) * batch, r0 = t0 * batch
-                wx.accumulateGradient(&grads, tape.x, dz, m: m, k: nI, n: nH, aOffset: r0 * nI)
-                wh.accumulateGradient(&grads, tape.h, dz, m: m, k: nH, n: nH, aOffset: r0 * nH)
-                for bi in l.biases { addColumnSums(dz, rows: m, cols: nH, into: &grads.tensors[bi].data) }
-                wx.multiplyTransposed(p, dz, m: m, k: nI, n: nH, beta: 0, into: &dx, r0 * nI)
-                tEnd = t0
-            }
         }
+        var grads = Parameters<T>(zerosLike: p)
+        for (k, g) in gradBuffers.enumerated() where g.count > 0 { grads.tensors[k].data = g.array }
+        for bi in l.biases { for j in 0..<nH { grads.tensors[bi].data[j] += dBias[j] } }
+        let dhOut = Array(UnsafeBufferPointer(start: dh.pointer, count: nBH))
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
-                                 dInitialState: [Tensor(uncheckedShape: [batch, nH], data: dh)], dParameters: grads)
+                                 dInitialState: [Tensor(uncheckedShape: [batch, nH], data: dhOut)], dParameters: grads)
     }
 }

@@ -111,12 +111,13 @@ public enum SequenceTape<Scalar: RNNFloat>: Sendable {
     }
 }
 
-/// A tanh RNN's tape: `h` [(T+1)·B, H], the state entering each step (index 0: the initial
-/// state), and `x` [T·B, I].
+/// A tanh RNN's tape: h is `h0` [B, H] and then the outputs [T·B, H] (the layer's own output
+/// array: 0 past a row's length, where BPTT needs no h because dz is 0); `x` [T·B, I].
 public final class ElmanTape<Scalar: RNNFloat>: Sendable {
-    public let h: [Scalar]
+    public let h0: [Scalar]
+    public let outputs: [Scalar]
     public let x: [Scalar]
-    public init(h: [Scalar], x: [Scalar]) { self.h = h; self.x = x }
+    public init(h0: [Scalar], outputs: [Scalar], x: [Scalar]) { self.h0 = h0; self.outputs = outputs; self.x = x }
 }
 
 /// A flat, zero-filled buffer that a sequence schedule's worker threads write, each its own
