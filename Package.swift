@@ -62,7 +62,10 @@ let package = Package(
             swiftSettings: crossModule
         ),
         .target(name: "RNNScalar", dependencies: ["RNNCore"], swiftSettings: crossModule),
-        .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS"], swiftSettings: crossModule),
+        // The gate passes' exp/tanh/sigmoid, in C so that one binary carries an AVX-512, an AVX2
+        // and a baseline version and the loader picks one (`target_clones`).
+        .target(name: "CVectorMath"),
+        .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS", "CVectorMath"], swiftSettings: crossModule),
         .target(name: "RNNLayers", dependencies: ["RNNCore"], swiftSettings: crossModule),
         .target(
             name: "RNNNumpy",

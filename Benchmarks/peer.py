@@ -7,7 +7,8 @@ Reads one JSON case per line on stdin, answers one JSON line on stdout:
 The same work as `rnnref bench`: a time-major (PyTorch) or batch-major (Keras) sequence through
 one layer, `forward` = outputs, `train` = forward + backward with every gradient (weights and
 input), upstream cotangents all given. Warm-up once, then the median of R runs.
-Usage: python peer.py torch|tf THREADS
+Usage: python peer.py torch|tf|ort THREADS (ort: forward float32 only; other cases answer
+{"median_ms": null})
 """
 import json
 import statistics
@@ -40,6 +41,37 @@ if framework == "torch":
                 y.backward(dy)
         return once
     version = "torch " + torch.__version__
+elif framework == "ort":
+    # onnxruntime: one ONNX LSTM/GRU/RNN node (opset 22; GRU with linear_before_reset=1, as PyTorch
+    # exports it) in an InferenceSession; onnxruntime runs these operators forward and in float32 only
+    import numpy as np
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    def make(c):
+        if c["dtype"] != "float32" or c["pass"] != "forward":
+            return None
+        op = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[c["cell"]]
+        g = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+        T, B, I, H = c["steps"], c["batch"], c["input"], c["hidden"]
+        rng = np.random.RandomState(0)
+        s = 1 / np.sqrt(H)
+        weights = {"W": rng.uniform(-s, s, (1, g * H, I)), "R": rng.uniform(-s, s, (1, g * H, H)), "B": rng.uniform(-s, s, (1, 2 * g * H))}
+        node = helper.make_node(op, ["X", "W", "R", "B"], ["Y"], hidden_size=H, **({"linear_before_reset": 1} if op == "GRU" else {}))
+        graph = helper.make_graph([node], "bench", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [T, B, I])],
+                                  [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+                                  initializer=[numpy_helper.from_array(w.astype(np.float32), n) for n, w in weights.items()])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        x = rng.uniform(-1, 1, (T, B, I)).astype(np.float32)
+
+        def once():
+            sess.run(None, {"X": x})
+        return once
+    version = "onnxruntime " + ort.__version__
 else:
     import os
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -74,6 +106,9 @@ print(json.dumps({"ready": version}), flush=True)
 for line in sys.stdin:
     c = json.loads(line)
     once = make(c)
+    if once is None:                      # a case this peer does not run
+        print(json.dumps({"median_ms": None, "runs": []}), flush=True)
+        continue
     once()
     runs = []
     for _ in range(c["repeat"]):

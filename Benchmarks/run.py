@@ -5,10 +5,12 @@ For every case (cell, dtype, pass, shape) it runs, interleaved and in rotating o
   - `rnnref bench --impl blas` (ours),
   - `rnnref bench --gemm-only` (OpenBLAS sgemm/dgemm on exactly our step shapes: the hardware
     reference; GFLOP/s counted the same way),
-  - torch.nn.LSTM/GRU/RNN and keras.layers.LSTM/GRU/SimpleRNN (peer.py workers),
+  - torch.nn.LSTM/GRU/RNN, keras.layers.LSTM/GRU/SimpleRNN and an onnxruntime session of one
+    ONNX LSTM/GRU/RNN node (forward, float32 only) (peer.py workers),
 all with the same thread count, and prints one markdown table of ratios:
-  torch/ours and tf/ours = peer time / our time (> 1: we are faster);
+  torch/ours, tf/ours and ort/ours = peer time / our time (> 1: we are faster);
   ours/GEMM = our GFLOP/s / OpenBLAS GEMM GFLOP/s on the same step shapes;
+  ours/peak = our GFLOP/s / the machine's peak (OpenBLAS GEMM at 1024³, same threads, same dtype);
   mem = peak memory of our train pass / the activations BPTT must keep.
 Each time is the median of --repeat runs after a warm-up; with --rounds > 1 the best round.
 
@@ -38,7 +40,7 @@ ap.add_argument("--dtypes", default="float32,float64")
 ap.add_argument("--passes", default="forward,train")
 ap.add_argument("--repeat", type=int, default=5)
 ap.add_argument("--rounds", type=int, default=1)
-ap.add_argument("--peers", default="torch,tf", help="comma list of torch, tf (empty: none)")
+ap.add_argument("--peers", default="torch,tf,ort", help="comma list of torch, tf, ort (onnxruntime) (empty: none)")
 ap.add_argument("--no-scalar", action="store_true", help="skip the scalar reference rows")
 ap.add_argument("--out", help="also write the table (markdown) here")
 ap.add_argument("--jsonl", help="append every measurement as a JSON line here")
@@ -105,9 +107,12 @@ for (b, t, i, h) in shapes:
                         res = run()
                         if log:
                             log.write(json.dumps(dict(case, who=name, round=r, **res)) + "\n")
+                        if res.get("median_ms") is None:        # the peer does not run this case
+                            continue
                         if name not in best or res["median_ms"] < best[name]["median_ms"]:
                             best[name] = res
                 row = dict(case, **{k + "_ms": v["median_ms"] for k, v in best.items()})
+                row["peak_gflops"] = best["ours"].get("peak_gflops")
                 row["peak_mb"] = best["ours"].get("peak_mb")
                 row["activations_mb"] = best["ours"].get("activations_mb")
                 rows.append(row)
@@ -136,8 +141,8 @@ lines = [f"Measured {datetime.date.today()} on {cpu}, {os.cpu_count()} CPUs, {ar
          f"Times are medians of {args.repeat} runs after a warm-up" + (f", best of {args.rounds} interleaved rounds" if args.rounds > 1 else ", interleaved") + ".",
          "",
          "| cell | dtype | pass | B, T, I, H | ours ms | GFLOP/s | " + " | ".join(f"{p} ms" for p in peers) + " | "
-         + " | ".join(f"{p}/ours" for p in peers) + " | ours/GEMM | peak/activations |",
-         "|" + " --- |" * (8 + 2 * len(peers))]
+         + " | ".join(f"{p}/ours" for p in peers) + " | ours/GEMM | ours/peak | peak/activations |",
+         "|" + " --- |" * (9 + 2 * len(peers))]
 for r in rows:
     o = r["ours_ms"]
     gf = flops(r) / (o / 1000) / 1e9
@@ -145,7 +150,8 @@ for r in rows:
     mem = f"{r['peak_mb']:.0f}/{r['activations_mb']:.0f} MB = {r['peak_mb'] / r['activations_mb']:.2f}" if r.get("peak_mb") else "-"
     lines.append(f"| {r['cell']} | {r['dtype']} | {r['pass']} | {r['batch']}, {r['steps']}, {r['input']}, {r['hidden']} | "
                  f"{o:.1f} | {gf:.1f} | " + " | ".join(fmt(r.get(p + '_ms'), '.1f') for p in peers) + " | "
-                 + " | ".join(fmt(r[p + '_ms'] / o if r.get(p + '_ms') else None) for p in peers) + f" | {gemm / o:.2f} | {mem} |")
+                 + " | ".join(fmt(r[p + '_ms'] / o if r.get(p + '_ms') else None) for p in peers)
+                 + f" | {gemm / o:.2f} | {fmt(gf / r['peak_gflops'] if r.get('peak_gflops') else None)} | {mem} |")
 if scalar_rows:
     lines += ["", "| scalar reference | dtype | pass | B, T, I, H | ms | GFLOP/s |", "| --- | --- | --- | --- | --- | --- |"]
     for r in scalar_rows:

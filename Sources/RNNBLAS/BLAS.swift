@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 import RNNCore
 
 // Thin, typed entry points into OpenBLAS's CBLAS, dispatching to the s- or d- routine by the
@@ -175,6 +176,22 @@ public struct GEMMSchedule<T: RNNFloat>: Sendable {
         gemm(true, false, m: h, n: g, k: rows, hs, lda: h, z, ldb: g, beta: 1, &dwh, ldc: g)
         gemm(false, true, m: rows, n: i, k: g, z, lda: g, wx, ldb: g, beta: 0, &dx, ldc: i)
     }
+}
+
+/// The machine's practical peak in GFLOP/s for `T` with OpenBLAS's current threads: the best of
+/// five OpenBLAS GEMMs of 1024³ after a warm-up (what `rnnref bench` states shares of).
+public func gemmPeakGFLOPS<T: RNNFloat>(_: T.Type) -> Double {
+    let n = 1024
+    let a = [T](repeating: T(0.01), count: n * n), b = a
+    var c = [T](repeating: 0, count: n * n)
+    var best = Double.infinity
+    for k in 0..<6 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        gemm(false, false, m: n, n: n, k: n, a, lda: n, b, ldb: n, beta: 0, &c, ldc: n)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if k > 0 { best = min(best, seconds) }
+    }
+    return 2 * Double(n * n * n) / best / 1e9
 }
 
 /// Steps per chunk of a sequence backward pass: about 2048 rows (T_c·B), enough for the weight

@@ -211,6 +211,7 @@ extension Implementation.LSTM {
             workers.run { worker, barrier in
                 let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
                 let (u0, len) = (u.lowerBound, u.count), inputs = workers.slice(worker, of: nI)
+                let actC = TapeBuffer<T>(count: len)                    // act(c) of one row, recomputed, not kept
                 for t0 in stride(from: ((tCount - 1) / chunk) * chunk, through: 0, by: -chunk) where tCount > 0 {
                     let tEnd = Swift.min(tCount, t0 + chunk)        // the chunk is steps t0 ..< tEnd
                     for t in stride(from: tEnd - 1, through: t0, by: -1) {
@@ -238,10 +239,12 @@ extension Implementation.LSTM {
                                 for off in offsets { for k in u { DZ[dr + off + k] = 0 } }
                                 continue
                             }
+                            for k in u { actC.pointer[k - u0] = C[r + batch * nH + k] }
+                            act.applyInPlace(actC.pointer, len)
                             for k in u {
                                 let (i, f, g, o) = (G[zr + ci + k], G[zr + cf + k], G[zr + cj + k], G[zr + co + k])
                                 let cp = C[r + k], cNew = C[r + batch * nH + k]
-                                let a = act.fast(cNew)                          // act(c) is recomputed, not kept
+                                let a = actC[k - u0]
                                 let dmk = dmhOf[b * nH + k]
                                 let dzo = dmk * a * gate.derivative(fromOutput: o)
                                 var dcu = DC[b * nH + k] + dmk * o * act.derivative(fromOutput: a)

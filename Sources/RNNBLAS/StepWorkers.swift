@@ -81,7 +81,7 @@ final class SpinBarrier: Sendable {
         var spins = 0
         while generation.load(ordering: .acquiring) == g {
             spins += 1
-            if spins > 1 << 20 { sched_yield() }
+            if spins > 1 << 15 { sched_yield() }
         }
     }
 }

@@ -50,12 +50,14 @@ struct Bench: ParsableCommand {
             // GRU r, u, c, h and h·U_c or r⊙h (5H); tanh RNN h (H)
             let kept = Double(steps * batch * hidden * (cell == .lstm ? 6 : cell == .gru ? 5 : 1) * (dtype == .float64 ? 8 : 4)) / 1e6
             let mem = pass != .forward && !gemmOnly ? ", \"peak_mb\": \(String(format: "%.1f", peak)), \"activations_mb\": \(String(format: "%.1f", kept))" : ""
+            // the machine's peak: OpenBLAS's GEMM at 1024³ with the same threads
+            let machine = dtype == .float64 ? gemmPeakGFLOPS(Double.self) : gemmPeakGFLOPS(Float.self)
             if json {
-                print("{\"cell\": \"\(cell.rawValue)\", \"impl\": \"\(implName)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops))\(mem)}")
+                print("{\"cell\": \"\(cell.rawValue)\", \"impl\": \"\(implName)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops)), \"peak_gflops\": \(String(format: "%.3f", machine))\(mem)}")
             } else {
                 let m = pass == .stream ? ", peak memory \(String(format: "%.1f", peak)) MB (chunks of \(chunk) steps; a train pass would keep \(String(format: "%.1f", kept)) MB of activations)"
                     : pass == .train && !gemmOnly ? ", peak memory \(String(format: "%.1f", peak)) MB (activations BPTT keeps: \(String(format: "%.1f", kept)) MB)" : ""
-                print("\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s\(m)")
+                print("\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s = \(String(format: "%.0f", 100 * gflops / machine))% of the machine's peak (OpenBLAS GEMM 1024³: \(String(format: "%.1f", machine)) GFLOP/s)\(m)")
             }
         }
     }

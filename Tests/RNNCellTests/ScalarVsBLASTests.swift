@@ -1,3 +1,4 @@
+import Foundation
 import PropertyBased
 import RNNBLAS
 import RNNCore
@@ -7,6 +8,7 @@ import RNNCheck
 import RNNFixtures
 import RNNNumpy
 import RNNTestSupport
+import Synchronization
 import Testing
 
 /// Scalar and BLAS compute the same numbers: Double to 1e-12 relative, Float to 1e-5, on
@@ -104,6 +106,35 @@ struct ScalarVsBLASTests {
                 #expect(same, "\(c): a second run with \(n) workers differs")
             }
         }
+    }
+
+    /// Step workers on several threads at once, with the system OpenBLAS: eight sequences
+    /// (LSTM, both GRU resets, tanh RNN; forward and backward) run concurrently, two workers
+    /// each (so OpenBLAS is called single-threaded from up to sixteen threads, and its thread
+    /// count is leased and restored across overlapping calls), and each gives the bits it gives
+    /// alone.
+    @Test func concurrentStepWorkers() throws {
+        let kinds: [RandomCase.Kind] = [.torchLSTM, .kerasGRU, .tfGRUCell, .kerasSimpleRNN]
+        let cases = kinds.enumerated().map { i, kind -> RandomCase in
+            var c = RandomCase(kind)
+            c.units = 40; c.input = 9; c.batch = 6; c.steps = 7; c.seed = 900 + i; c.dtype = i % 2 == 0 ? .float64 : .float32
+            return c
+        }
+        let alone = try cases.map { c in try RecurrentThreads.$count.withValue(2) { try c.run(RNNBLAS.Implementation.self) } }
+        let threadsBefore = openBLASThreads()
+        let together = Mutex<[Int: ResultSet]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2 * cases.count) { k in
+            let r = try? RecurrentThreads.$count.withValue(2) { try cases[k % cases.count].run(RNNBLAS.Implementation.self) }
+            together.withLock { $0[k] = r }
+        }
+        let got = together.withLock { $0 }
+        for k in 0..<(2 * cases.count) {
+            let r = try #require(got[k] ?? nil, "run \(k) failed")
+            let a = alone[k % cases.count]
+            #expect(r.entries.count == a.entries.count && a.entries.allSatisfy { e in r.entry(e.key)?.value.values == e.value.values },
+                    "\(cases[k % cases.count]) differs when run beside the others")
+        }
+        #expect(openBLASThreads() == threadsBefore, "OpenBLAS's thread count is restored")
     }
 
     /// Every subset of the bits of `bits` (0 included): the option words of a kind.

@@ -1,0 +1,13 @@
+#ifndef RNNREF_VECTORMATH_H
+#define RNNREF_VECTORMATH_H
+// Activations over contiguous runs, in place, for RNNBLAS's gate passes. Compiled once per
+// instruction-set level (AVX-512, AVX2 + FMA, baseline x86-64) and chosen when the program
+// loads (GCC/Clang `target_clones`), so one binary runs everywhere and uses the widest vectors
+// the CPU has. See vectormath.c for the algorithms.
+void rnnref_exp_f32(float *p, long n);
+void rnnref_tanh_f32(float *p, long n);
+void rnnref_sigmoid_f32(float *p, long n);
+void rnnref_exp_f64(double *p, long n);
+void rnnref_tanh_f64(double *p, long n);
+void rnnref_sigmoid_f64(double *p, long n);
+#endif
