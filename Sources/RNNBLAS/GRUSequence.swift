@@ -53,18 +53,22 @@ extension Implementation.GRU {
         let recurrent: [GRUGate] = resetAfter ? [.reset, .update, .candidate] : [.reset, .update]
         let packed = (0..<workers.count).map { packColumns(p, recurrent.map { (wh[$0.rawValue], nH, 0) }, k: nH, cols: workers.slice($0, of: nH)) }
         let wc = wh[GRUGate.candidate.rawValue]
+        // W_x's three blocks side by side [I, 3H] (r, u, c): one GEMM per worker over its rows
+        let wxAll = StepWorkers(count: 1).sliceMajor(p, GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }, k: nI, units: nH)
         let (G, HC) = (Shared(gates), Shared(hc))
-        withBases([x.data, h0, p.tensors[wc.index].data] + wx.map { p.tensors[$0.index].data }) { ptrs in
-            let (X, H0, WC, WX) = (ptrs[0], ptrs[1], ptrs[2], Array(ptrs[3...]))
+        withBases([x.data, h0, p.tensors[wc.index].data, wxAll]) { ptrs in
+            let (X, H0, WC, WXA) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3])
             outputs.withUnsafeMutableBufferPointer { ob in
                 let out = Shared(ob.baseAddress ?? X.p)                // h_t is the output row (index t − 1)
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH)
                     let (u0, len) = (u.lowerBound, u.count), nc = recurrent.count * len
-                    // this worker's columns of the input parts of every step, X·W_g (the biases join in the gate pass)
-                    for g in GRUGate.allCases {
-                        wx[g.rawValue].multiply(WX[g.rawValue].p, X.p, m: rows, k: nI, n: nH, cols: u, beta: 0, into: G + (g.rawValue * nH + u0), ldc: n3)
-                    }
+                    // this worker's rows of the input parts of every step, X·W_x (the biases join in the
+                    // gate pass), then every row's before the steps, where each worker owns its columns
+                    let rs = workers.slice(worker, of: rows)
+                    gemm(false, false, m: rs.count, n: n3, k: nI, X + rs.lowerBound * nI, lda: nI, WXA.p, ldb: n3, beta: 0,
+                         G + rs.lowerBound * n3, ldc: n3)
+                    barrier.wait()
                     var zBuf = [T](repeating: 0, count: batch * nc), rcBuf = [T](repeating: 0, count: resetAfter ? 1 : batch * len)
                     packed[worker].withUnsafeBufferPointer { wsb in
                         zBuf.withUnsafeMutableBufferPointer { zb in
@@ -125,7 +129,7 @@ extension Implementation.GRU {
         }
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nH], data: outputs),
                                finalState: [Tensor(uncheckedShape: [batch, nH], data: hT)], inputs: [], statesBefore: [], steps: [],
-                               sequenceLength: lengths, tape: .gru(GRUTape(gates: gates, h0: h0, outputs: outputs, hc: hc, x: x.data)))
+                               sequenceLength: lengths, tape: .gru(GRUTape(workers: workers.count, gates: gates, h0: h0, outputs: outputs, hc: hc, x: x.data)))
     }
 
     /// The input and recurrent bias vectors [3H] in role order (r, u, c), 0 where a layout has none.
@@ -159,20 +163,23 @@ extension Implementation.GRU {
         let act = config.activation, gate = config.recurrentActivation
         let (cr, cu, cc) = (0, nH, 2 * nH)
         let lengths = fwd.sequenceLength
-        let workers = StepWorkers(batch: batch, units: nH, width: nH, gates: 3)
+        let workers = StepWorkers(count: tape.workers)
         let dh = TapeBuffer<T>(count: nBH)
         for k in 0..<nBH { dh.pointer[k] = dFinalState[0].data[k] }
         // dz = [dz_r | dz_u | dz_c] and the cotangent of hc, for one chunk of steps; row (t − t0)·B + b
         let dz = TapeBuffer<T>(count: chunk * batch * n3), dHC = TapeBuffer<T>(count: chunk * nBH)
         let dhPrev = TapeBuffer<T>(count: nBH), dBx = TapeBuffer<T>(count: n3), dBh = TapeBuffer<T>(count: n3)
         var dx = [T](repeating: 0, count: rows * nI)
-        let gradBuffers = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }     // the weight gradients, written by the workers
-        let GB = gradBuffers.map { Shared($0) }
         let wc = wh[GRUGate.candidate.rawValue]
+        let (wxParts, whParts) = (GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }, GRUGate.allCases.map { (wh[$0.rawValue], nH, 0) })
+        let wxAll = StepWorkers(count: 1).sliceMajor(p, wxParts, k: nI, units: nH)     // [I, 3H], r, u, c
+        // dW_x [I, 3H] and dW_h [H, 3H], block by block (r, u, c), written by the workers
+        let (dWx, dWh) = (TapeBuffer<T>(count: nI * n3), TapeBuffer<T>(count: nH * n3))
+        let (DWX, DWH) = (Shared(dWx), Shared(dWh))
         let (G, HC, DZ, DHC, DHP, DH, DBX, DBH) = (Shared(tape.gates), Shared(tape.hc), Shared(dz), Shared(dHC), Shared(dhPrev), Shared(dh),
                                                    Shared(dBx), Shared(dBh))
-        withBases([tape.h0, tape.outputs, tape.x, dOutputs.data] + wx.map { p.tensors[$0.index].data } + wh.map { p.tensors[$0.index].data }) { ptrs in
-            let (H0, HS, X, DO, WX, WH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], Array(ptrs[4..<7]), Array(ptrs[7..<10]))
+        withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, wxAll] + wh.map { p.tensors[$0.index].data }) { ptrs in
+            let (H0, HS, X, DO, WXA, WH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], Array(ptrs[5..<8]))
             dx.withUnsafeMutableBufferPointer { dxb in
                 let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
                 workers.run { worker, barrier in
@@ -237,37 +244,41 @@ extension Implementation.GRU {
                                 for j in u { DH[b * nH + j] = DHP[b * nH + j] }
                             }
                         }
-                        // the chunk's weight gradients (this worker's columns) and dX (its input
-                        // features), each one GEMM over the chunk's rows
+                        // the chunk's weight gradients (this worker's rows of each: its input features of
+                        // dW_x, its units of dW_h) and dX (its rows), each one GEMM over the chunk's rows
                         let m = (tEnd - t0) * batch, r0 = t0 * batch
-                        /// dW[:, u] += h_{t−1}ᵀ·d over the chunk's rows: h_0, then the outputs
-                        func recurrentGradient(_ w: WeightBlock, _ d: UnsafeMutablePointer<T>, ldd: Int) {
+                        let (fs, hs, rs) = (workers.slice(worker, of: nI), u, workers.slice(worker, of: m))
+                        gemm(true, false, m: fs.count, n: n3, k: m, X + (r0 * nI + fs.lowerBound), lda: nI, DZ.p, ldb: n3, beta: 1,
+                             DWX + fs.lowerBound * n3, ldc: n3)
+                        /// dW_h[hs, cols] += h_{t−1}[:, hs]ᵀ·d over the chunk's rows (h_0, then the outputs)
+                        func recurrentGradient(_ d: UnsafeMutablePointer<T>, ldd: Int, cols: Int, width: Int) {
+                            let out = DWH + (hs.lowerBound * n3 + cols)
                             if t0 == 0 {
-                                w.accumulateGradient(into: GB[w.index].p, H0.p, d, m: batch, k: nH, n: nH, cols: u, ldd: ldd)
-                                w.accumulateGradient(into: GB[w.index].p, HS.p, d + batch * ldd, m: m - batch, k: nH, n: nH, cols: u, ldd: ldd)
+                                gemm(true, false, m: hs.count, n: width, k: batch, H0 + hs.lowerBound, lda: nH, d, ldb: ldd, beta: 1, out, ldc: n3)
+                                gemm(true, false, m: hs.count, n: width, k: m - batch, HS + hs.lowerBound, lda: nH, d + batch * ldd, ldb: ldd, beta: 1,
+                                     out, ldc: n3)
                             } else {
-                                w.accumulateGradient(into: GB[w.index].p, HS + (r0 - batch) * nH, d, m: m, k: nH, n: nH, cols: u, ldd: ldd)
+                                gemm(true, false, m: hs.count, n: width, k: m, HS + ((r0 - batch) * nH + hs.lowerBound), lda: nH, d, ldb: ldd, beta: 1,
+                                     out, ldc: n3)
                             }
                         }
-                        for g in GRUGate.allCases {
-                            wx[g.rawValue].accumulateGradient(into: GB[wx[g.rawValue].index].p, X + r0 * nI, DZ + g.rawValue * nH, m: m, k: nI, n: nH,
-                                                              cols: u, ldd: n3)
-                            wx[g.rawValue].multiplyTransposed(WX[g.rawValue].p, DZ + g.rawValue * nH, ldd: n3, m: m, k: nI, n: nH, rows: inputs,
-                                                              beta: 1, into: DX + (r0 * nI + inputs.lowerBound), ldc: nI)
-                        }
-                        for g in [GRUGate.reset, .update] { recurrentGradient(wh[g.rawValue], DZ + g.rawValue * nH, ldd: n3) }
+                        recurrentGradient(DZ.p, ldd: n3, cols: 0, width: 2 * nH)             // U_r and U_u
                         if resetAfter {
-                            recurrentGradient(wc, DHC.p, ldd: nH)
-                        } else {
-                            wc.accumulateGradient(into: GB[wc.index].p, HC + r0 * nH, DZ + cc, m: m, k: nH, n: nH, cols: u, ldd: n3)
+                            recurrentGradient(DHC.p, ldd: nH, cols: cc, width: nH)         // U_c from d(h·U_c + b_hc)
+                        } else {                                                            // U_c from (r⊙h)ᵀ·dz_c
+                            gemm(true, false, m: hs.count, n: nH, k: m, HC + (r0 * nH + hs.lowerBound), lda: nH, DZ + cc, ldb: n3, beta: 1,
+                                 DWH + (hs.lowerBound * n3 + cc), ldc: n3)
                         }
+                        gemm(false, true, m: rs.count, n: nI, k: n3, DZ + rs.lowerBound * n3, lda: n3, WXA.p, ldb: n3, beta: 0,
+                             DX + (r0 + rs.lowerBound) * nI, ldc: nI)
                         barrier.wait()                                      // before the next chunk writes dz again
                     }
                 }
             }
         }
         var grads = Parameters<T>(zerosLike: p)
-        for (k, g) in gradBuffers.enumerated() where g.count > 0 { grads.tensors[k].data = g.array }
+        StepWorkers(count: 1).addGateMajor(dWx.pointer, ld: n3, into: &grads, wxParts, k: nI, units: nH)   // in the framework's layout
+        StepWorkers(count: 1).addGateMajor(dWh.pointer, ld: n3, into: &grads, whParts, k: nH, units: nH)
         for g in GRUGate.allCases {
             if let b = bx[g.rawValue] { for j in 0..<nH { grads.tensors[b.index].data[b.offset + j] += dBx[g.rawValue * nH + j] } }
             if let b = bh[g.rawValue] { for j in 0..<nH { grads.tensors[b.index].data[b.offset + j] += dBh[g.rawValue * nH + j] } }

@@ -34,31 +34,32 @@ extension Implementation.LSTM {
         let (c0, h0) = flat(w.splitState(initialState))
         let workers = StepWorkers(batch: batch, units: nH, width: nP, gates: 4)
         let gates = TapeBuffer<T>(count: rows * n4)
+        let (ci, cj, cf, co) = config.gateOffsets
+        let offsets = [ci, cj, cf, co]
         var biasSum = [T](repeating: 0, count: n4)
         for bi in biases { for k in 0..<n4 { biasSum[k] += p.tensors[bi].data[k] } }
         for j in config.columns(.forget) { biasSum[j] += T(config.forgetBias) }
-        let bias = biasSum
+        let bias = workers.sliceMajor(biasSum, offsets: offsets, units: nH)
         let c = TapeBuffer<T>(count: (tCount + 1) * batch * nH)
         for k in 0..<(batch * nH) { c.pointer[k] = c0[k] }
         let cRaw = TapeBuffer<T>(count: config.cellClip == nil ? 0 : rows * nH)
         let mh = TapeBuffer<T>(count: projection == nil ? 0 : rows * nH)
         let mRaw = TapeBuffer<T>(count: config.projClip == nil ? 0 : rows * nP)
         var outputs = [T](repeating: 0, count: rows * nP)
-        let (ci, cj, cf, co) = config.gateOffsets
-        let offsets = [ci, cj, cf, co]
         let act = config.activation, gate = config.recurrentActivation
         let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
         let peep = w.peepholeVectors
         let (wI, wF, wO) = (peep?.i ?? [], peep?.f ?? [], peep?.o ?? [])
         let hasPeepholes = peep != nil
-        let whData = p.tensors[wh.index].data, projData = projection.map { p.tensors[$0.index].data } ?? []
-        // each worker's columns of the four gates of W_h, side by side [P, 4·len]
-        let packed = (0..<workers.count).map { packColumns(p, offsets.map { (wh, n4, $0) }, k: nP, cols: workers.slice($0, of: nH)) }
+        let projData = projection.map { p.tensors[$0.index].data } ?? []
+        // W_x and W_h with their columns slice-major: each worker's four gate blocks side by side
+        let wxS = workers.sliceMajor(p, offsets.map { (wx, n4, $0) }, k: nI, units: nH)
+        let whS = workers.sliceMajor(p, offsets.map { (wh, n4, $0) }, k: nP, units: nH)
         let (G, C, CR, MH, MR) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw))
         withBase(h0) { h0p in
         withBase(x.data) { xp in
-        withBase(p.tensors[wx.index].data) { wxp in
-        withBase(whData) { whp in
+        withBase(wxS) { wxp in
+        withBase(whS) { whp in
             withBase(projData) { wpp in
                 outputs.withUnsafeMutableBufferPointer { ob in
                     let (WH, WP) = (Shared(UnsafeMutablePointer(mutating: whp)), Shared(UnsafeMutablePointer(mutating: wpp)))
@@ -67,74 +68,63 @@ extension Implementation.LSTM {
                     let (out, H0) = (Shared(ob.baseAddress ?? WH.p), Shared(UnsafeMutablePointer(mutating: h0p)))
                     workers.run { worker, barrier in
                         let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
-                        let (u0, len) = (u.lowerBound, u.count), nc = 4 * len
-                        // this worker's columns of the input projection of every step, XW = X·W_x (the
-                        // biases join in the gate pass)
-                        for off in offsets {
-                            wx.multiply(WX.p, X.p, m: rows, k: nI, n: n4, cols: (off + u0)..<(off + u0 + len), beta: 0, into: G + (off + u0), ldc: n4)
-                        }
-                        var whS = packed[worker]
-                        var zBuf = [T](repeating: 0, count: batch * nc), actBuf = [T](repeating: 0, count: Swift.max(1, len))
-                        whS.withUnsafeMutableBufferPointer { whsb in
-                            zBuf.withUnsafeMutableBufferPointer { zb in
-                                actBuf.withUnsafeMutableBufferPointer { ab in
-                                    let (z, actC, ws) = (zb.baseAddress ?? WH.p, ab.baseAddress!, whsb.baseAddress ?? WH.p)
-                                    for t in 0..<tCount {
-                                        // z = h_{t−1}·W_h for this worker's columns of the four gates
-                                        let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
-                                        gemm(false, false, m: batch, n: nc, k: nP, hPrev, lda: nP, ws, ldb: nc, beta: 0, z, ldc: nc)
-                                        for b in 0..<batch {
-                                            let zr = (t * batch + b) * n4, zs = b * nc, r = (t * batch + b) * nH, next = r + batch * nH
-                                            for (g, off) in offsets.enumerated() {
-                                                for k in 0..<len { G[zr + off + u0 + k] += z[zs + g * len + k] + bias[off + u0 + k] }
-                                            }
-                                            let (gi, gj, gf, go) = (G + (zr + ci + u0), G + (zr + cj + u0), G + (zr + cf + u0), G + (zr + co + u0))
-                                            if hasPeepholes {
-                                                for k in 0..<len { gi[k] += wI[u0 + k] * C[r + u0 + k]; gf[k] += wF[u0 + k] * C[r + u0 + k] }
-                                            }
-                                            gate.applyInPlace(gi, len)
-                                            gate.applyInPlace(gf, len)
-                                            act.applyInPlace(gj, len)
-                                            for k in 0..<len {
-                                                let raw = gf[k] * C[r + u0 + k] + gi[k] * gj[k]
-                                                if let clipC { CR[r + u0 + k] = raw; C[next + u0 + k] = clip(raw, -clipC, clipC) } else { C[next + u0 + k] = raw }
-                                            }
-                                            if hasPeepholes { for k in 0..<len { go[k] += wO[u0 + k] * C[next + u0 + k] } }
-                                            gate.applyInPlace(go, len)
-                                            for k in 0..<len { actC[k] = C[next + u0 + k] }
-                                            act.applyInPlace(actC, len)
-                                            if projection == nil {
-                                                let hr = (t * batch + b) * nP + u0
-                                                for k in 0..<len { out[hr + k] = go[k] * actC[k] }
-                                            } else {
-                                                for k in 0..<len { MH[r + u0 + k] = go[k] * actC[k] }
-                                            }
+                        let (u0, len) = (u.lowerBound, u.count), s0 = 4 * u0
+                        // this worker's columns of the input projection of every step, X·W_x (the
+                        // biases join in the gate pass): one GEMM
+                        gemm(false, false, m: rows, n: 4 * len, k: nI, X.p, lda: nI, WX + s0, ldb: n4, beta: 0, G + s0, ldc: n4)
+                        let actC = TapeBuffer<T>(count: len)                    // act(c) of one row
+                        for t in 0..<tCount {
+                            // z_t += h_{t−1}·W_h for this worker's columns of the four gates
+                            let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
+                            gemm(false, false, m: batch, n: 4 * len, k: nP, hPrev, lda: nP, WH + s0, ldb: n4, beta: 1,
+                                 G + (t * batch * n4 + s0), ldc: n4)
+                            for b in 0..<batch {
+                                let zr = (t * batch + b) * n4 + s0, r = (t * batch + b) * nH, next = r + batch * nH
+                                let (gi, gj, gf, go) = (G + zr, G + (zr + len), G + (zr + 2 * len), G + (zr + 3 * len))
+                                for k in 0..<(4 * len) { G[zr + k] += bias[s0 + k] }
+                                if hasPeepholes {
+                                    for k in 0..<len { gi[k] += wI[u0 + k] * C[r + u0 + k]; gf[k] += wF[u0 + k] * C[r + u0 + k] }
+                                }
+                                gate.applyInPlace(gi, len)
+                                gate.applyInPlace(gf, len)
+                                act.applyInPlace(gj, len)
+                                for k in 0..<len {
+                                    let raw = gf[k] * C[r + u0 + k] + gi[k] * gj[k]
+                                    if let clipC { CR[r + u0 + k] = raw; C[next + u0 + k] = clip(raw, -clipC, clipC) } else { C[next + u0 + k] = raw }
+                                }
+                                if hasPeepholes { for k in 0..<len { go[k] += wO[u0 + k] * C[next + u0 + k] } }
+                                gate.applyInPlace(go, len)
+                                for k in 0..<len { actC.pointer[k] = C[next + u0 + k] }
+                                act.applyInPlace(actC.pointer, len)
+                                if projection == nil {
+                                    let hr = (t * batch + b) * nP + u0
+                                    for k in 0..<len { out[hr + k] = go[k] * actC[k] }
+                                } else {
+                                    for k in 0..<len { MH[r + u0 + k] = go[k] * actC[k] }
+                                }
+                            }
+                            let hOff = t * batch * nP
+                            if let pr = projection {
+                                barrier.wait()                  // every unit's mh_t
+                                pr.multiply(WP.p, MH + t * batch * nH, m: batch, k: nH, n: nP, cols: q, beta: 0,
+                                            into: out + (hOff + q.lowerBound), ldc: nP)
+                                if let clipP {
+                                    for b in 0..<batch {
+                                        for j in q {
+                                            MR[hOff + b * nP + j] = out[hOff + b * nP + j]
+                                            out[hOff + b * nP + j] = clip(out[hOff + b * nP + j], -clipP, clipP)
                                         }
-                                        let hOff = t * batch * nP
-                                        if let pr = projection {
-                                            barrier.wait()                  // every unit's mh_t
-                                            pr.multiply(WP.p, MH + t * batch * nH, m: batch, k: nH, n: nP, cols: q, beta: 0,
-                                                        into: out + (hOff + q.lowerBound), ldc: nP)
-                                            if let clipP {
-                                                for b in 0..<batch {
-                                                    for j in q {
-                                                        MR[hOff + b * nP + j] = out[hOff + b * nP + j]
-                                                        out[hOff + b * nP + j] = clip(out[hOff + b * nP + j], -clipP, clipP)
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        // rows past their length output zero and copy c through (their h is
-                                        // read from the last live output at the end)
-                                        for b in 0..<batch where !(lengths.map { t < $0[b] } ?? true) {
-                                            let cNext = (t + 1) * batch * nH + b * nH, cPrev = t * batch * nH + b * nH
-                                            for j in q { out[hOff + b * nP + j] = 0 }
-                                            for k in u { C[cNext + k] = C[cPrev + k] }
-                                        }
-                                        barrier.wait()                      // every unit's h_t
                                     }
                                 }
                             }
+                            // rows past their length output zero and copy c through (their h is
+                            // read from the last live output at the end)
+                            for b in 0..<batch where !(lengths.map { t < $0[b] } ?? true) {
+                                let cNext = (t + 1) * batch * nH + b * nH, cPrev = t * batch * nH + b * nH
+                                for j in q { out[hOff + b * nP + j] = 0 }
+                                for k in u { C[cNext + k] = C[cPrev + k] }
+                            }
+                            barrier.wait()                      // every unit's h_t
                         }
                     }
                 }
@@ -149,7 +139,7 @@ extension Implementation.LSTM {
             let last = (lengths?[b] ?? tCount) - 1       // the row's last step, or −1: the initial state
             for j in 0..<nP { hT[b * nP + j] = last < 0 ? h0[b * nP + j] : outputs[(last * batch + b) * nP + j] }
         }
-        let tape = LSTMTape(gates: gates, c: c, h0: h0, outputs: outputs, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data)
+        let tape = LSTMTape(workers: workers.count, gates: gates, c: c, h0: h0, outputs: outputs, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data)
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nP], data: outputs),
                                finalState: w.joinState(c: cT, h: hT, batch: batch), inputs: [], statesBefore: [], steps: [],
                                sequenceLength: lengths, tape: .lstm(tape))
@@ -167,7 +157,7 @@ extension Implementation.LSTM {
         let n4 = 4 * nH, rows = tCount * batch
         let chunk = backwardChunkSteps(batch: batch, steps: tCount)
         let lengths = fwd.sequenceLength
-        let workers = StepWorkers(batch: batch, units: nH, width: nP, gates: 4)
+        let workers = StepWorkers(count: tape.workers)                  // the forward's: its tape is slice-major for them
         let (dcFinal, dhFinal) = flat(w.splitState(dFinalState))
         let dc = TapeBuffer<T>(count: batch * nH), dh = TapeBuffer<T>(count: batch * nP)
         for k in 0..<(batch * nH) { dc.pointer[k] = dcFinal[k] }
@@ -188,16 +178,18 @@ extension Implementation.LSTM {
         let peep = w.peepholeVectors
         let (wI, wF, wO) = (peep?.i ?? [], peep?.f ?? [], peep?.o ?? [])
         let hasPeepholes = peep != nil
-        let whData = p.tensors[wh.index].data, projData = projection.map { p.tensors[$0.index].data } ?? []
+        let projData = projection.map { p.tensors[$0.index].data } ?? []
+        let (wxParts, whParts) = (offsets.map { (wx, n4, $0) }, offsets.map { (wh, n4, $0) })
+        let (wxS, whS) = (workers.sliceMajor(p, wxParts, k: nI, units: nH), workers.sliceMajor(p, whParts, k: nP, units: nH))
+        let (dWx, dWh) = (TapeBuffer<T>(count: nI * n4), TapeBuffer<T>(count: nP * n4))     // slice-major, written by the workers
         let (G, C, CR, MR) = (Shared(tape.gates), Shared(tape.c), Shared(tape.cRaw), Shared(tape.mRaw))
         let (DZ, DMR, DM, DMH, DHP, DC, DH) = (Shared(dz), Shared(dmRaw), Shared(dm), Shared(dmh), Shared(dhPrev), Shared(dc), Shared(dh))
         let (DB, DWI, DWF, DWO) = (Shared(dBias), Shared(dwI), Shared(dwF), Shared(dwO))
-        let gradBuffers = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }     // the weight gradients, written by the workers
-        let GB = gradBuffers.map { Shared($0) }
-        let MH = Shared(tape.mh)
-        withBase(whData) { whp in
+        let dWp = TapeBuffer<T>(count: projection.map { p.tensors[$0.index].data.count } ?? 0)
+        let (MH, DWX, DWH, DWP) = (Shared(tape.mh), Shared(dWx), Shared(dWh), Shared(dWp))
+        withBase(whS) { whp in
         withBase(projData) { wpp in
-        withBase(p.tensors[wx.index].data) { wxp in
+        withBase(wxS) { wxp in
         withBase(tape.x) { xp in
         withBase(dOutputs.data) { dop in
         withBase(tape.h0) { h0p in
@@ -210,7 +202,7 @@ extension Implementation.LSTM {
             let (H0, HS) = (Shared(UnsafeMutablePointer(mutating: h0p)), Shared(UnsafeMutablePointer(mutating: outp)))
             workers.run { worker, barrier in
                 let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
-                let (u0, len) = (u.lowerBound, u.count), inputs = workers.slice(worker, of: nI)
+                let (u0, len) = (u.lowerBound, u.count), inputs = workers.slice(worker, of: nI), s0 = 4 * u0
                 let actC = TapeBuffer<T>(count: len)                    // act(c) of one row, recomputed, not kept
                 for t0 in stride(from: ((tCount - 1) / chunk) * chunk, through: 0, by: -chunk) where tCount > 0 {
                     let tEnd = Swift.min(tCount, t0 + chunk)        // the chunk is steps t0 ..< tEnd
@@ -236,13 +228,16 @@ extension Implementation.LSTM {
                         for b in 0..<batch {
                             let zr = (t * batch + b) * n4, dr = zt + b * n4, r = (t * batch + b) * nH
                             guard lengths.map({ t < $0[b] }) ?? true else {    // dz is 0; dc and dh pass through
-                                for off in offsets { for k in u { DZ[dr + off + k] = 0 } }
+                                for k in 0..<(4 * len) { DZ[dr + s0 + k] = 0 }
                                 continue
                             }
                             for k in u { actC.pointer[k - u0] = C[r + batch * nH + k] }
                             act.applyInPlace(actC.pointer, len)
+                            // this worker's gate columns, slice-major: i, j, f, o of its units
+                            let (zi, zj, zf, zo) = (zr + s0 - u0, zr + s0 + len - u0, zr + s0 + 2 * len - u0, zr + s0 + 3 * len - u0)
+                            let (di, dj, df, dO) = (dr + s0 - u0, dr + s0 + len - u0, dr + s0 + 2 * len - u0, dr + s0 + 3 * len - u0)
                             for k in u {
-                                let (i, f, g, o) = (G[zr + ci + k], G[zr + cf + k], G[zr + cj + k], G[zr + co + k])
+                                let (i, f, g, o) = (G[zi + k], G[zf + k], G[zj + k], G[zo + k])
                                 let cp = C[r + k], cNew = C[r + batch * nH + k]
                                 let a = actC[k - u0]
                                 let dmk = dmhOf[b * nH + k]
@@ -260,36 +255,34 @@ extension Implementation.LSTM {
                                     DWI[k] += dzi * cp
                                 }
                                 DC[b * nH + k] = dcp
-                                DZ[dr + ci + k] = dzi; DZ[dr + cj + k] = dzj; DZ[dr + cf + k] = dzf; DZ[dr + co + k] = dzo
-                                DB[ci + k] += dzi; DB[cj + k] += dzj; DB[cf + k] += dzf; DB[co + k] += dzo
+                                DZ[di + k] = dzi; DZ[dj + k] = dzj; DZ[df + k] = dzf; DZ[dO + k] = dzo
+                                DB[di - dr + k] += dzi; DB[dj - dr + k] += dzj; DB[df - dr + k] += dzf; DB[dO - dr + k] += dzo
                             }
                         }
                         barrier.wait()                                  // every unit's dz_t
                         // dh_{t−1} = dz_t·W_hᵀ, this worker's columns, for live rows; dead rows keep the carried dh
-                        wh.multiplyTransposed(WH.p, DZ + zt, ldd: n4, m: batch, k: nP, n: n4, rows: q, beta: 0,
-                                              into: DHP + q.lowerBound, ldc: nP)
+                        gemm(false, true, m: batch, n: q.count, k: n4, DZ + zt, lda: n4, WH + q.lowerBound * n4, ldb: n4, beta: 0,
+                             DHP + q.lowerBound, ldc: nP)
                         for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
                             for j in q { DH[b * nP + j] = DHP[b * nP + j] }
                         }
                     }
-                    // the chunk's weight gradients (this worker's columns) and dX (its input
-                    // features), each one GEMM over the chunk's rows
+                    // the chunk's weight gradients (this worker's columns, slice-major) and dX (its
+                    // input features), each one GEMM over the chunk's rows
                     let m = (tEnd - t0) * batch, r0 = t0 * batch
-                    for off in offsets {
-                        let cols = (off + u0)..<(off + u0 + len)
-                        wx.accumulateGradient(into: GB[wx.index].p, X + r0 * nI, DZ.p, m: m, k: nI, n: n4, cols: cols)
-                        // h_{t−1} of the chunk's rows: h_0, then the outputs
-                        if t0 == 0 {
-                            wh.accumulateGradient(into: GB[wh.index].p, H0.p, DZ.p, m: batch, k: nP, n: n4, cols: cols)
-                            wh.accumulateGradient(into: GB[wh.index].p, HS.p, DZ + batch * n4, m: m - batch, k: nP, n: n4, cols: cols)
-                        } else {
-                            wh.accumulateGradient(into: GB[wh.index].p, HS + (r0 - batch) * nP, DZ.p, m: m, k: nP, n: n4, cols: cols)
-                        }
+                    gemm(true, false, m: nI, n: 4 * len, k: m, X + r0 * nI, lda: nI, DZ + s0, ldb: n4, beta: 1, DWX + s0, ldc: n4)
+                    // h_{t−1} of the chunk's rows: h_0, then the outputs
+                    if t0 == 0 {
+                        gemm(true, false, m: nP, n: 4 * len, k: batch, H0.p, lda: nP, DZ + s0, ldb: n4, beta: 1, DWH + s0, ldc: n4)
+                        gemm(true, false, m: nP, n: 4 * len, k: m - batch, HS.p, lda: nP, DZ + (batch * n4 + s0), ldb: n4, beta: 1, DWH + s0, ldc: n4)
+                    } else {
+                        gemm(true, false, m: nP, n: 4 * len, k: m, HS + (r0 - batch) * nP, lda: nP, DZ + s0, ldb: n4, beta: 1, DWH + s0, ldc: n4)
                     }
                     if let pr = projection {
-                        pr.accumulateGradient(into: GB[pr.index].p, MH + r0 * nH, DMR.p, m: m, k: nH, n: nP, cols: q)
+                        pr.accumulateGradient(into: DWP.p, MH + r0 * nH, DMR.p, m: m, k: nH, n: nP, cols: q)
                     }
-                    wx.multiplyTransposed(WX.p, DZ.p, m: m, k: nI, n: n4, rows: inputs, beta: 0, into: DX + (r0 * nI + inputs.lowerBound), ldc: nI)
+                    gemm(false, true, m: m, n: inputs.count, k: n4, DZ.p, lda: n4, WX + inputs.lowerBound * n4, ldb: n4, beta: 0,
+                         DX + (r0 * nI + inputs.lowerBound), ldc: nI)
                     barrier.wait()                                      // before the next chunk writes dz again
                 }
             }
@@ -301,8 +294,12 @@ extension Implementation.LSTM {
         }
         }
         }
-        for (k, g) in gradBuffers.enumerated() where g.count > 0 { grads.tensors[k].data = g.array }
-        for bi in biases { for k in 0..<n4 { grads.tensors[bi].data[k] += dBias[k] } }
+        // back in the framework's layout
+        workers.addGateMajor(dWx.pointer, ld: n4, into: &grads, wxParts, k: nI, units: nH)
+        workers.addGateMajor(dWh.pointer, ld: n4, into: &grads, whParts, k: nP, units: nH)
+        if let pr = projection { for k in 0..<dWp.count { grads.tensors[pr.index].data[k] += dWp[k] } }
+        let dBiasGateMajor = workers.gateMajor(dBias.pointer, count: n4, offsets: offsets, units: nH)
+        for bi in biases { for k in 0..<n4 { grads.tensors[bi].data[k] += dBiasGateMajor[k] } }
         if let ph = peepholes {
             for k in 0..<nH {
                 grads.tensors[ph.i].data[k] += dwI[k]

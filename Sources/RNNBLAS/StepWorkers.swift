@@ -33,6 +33,9 @@ struct StepWorkers: Sendable {
         }
     }
 
+    /// Exactly `count` workers (the backward pass takes its forward's: the tape's layout is theirs).
+    init(count: Int) { self.count = count }
+
     /// Worker `w`'s share of `n` columns: contiguous, cut at multiples of 16 (a vector
     /// register of Float in AVX-512) where n allows.
     func slice(_ w: Int, of n: Int) -> Range<Int> {
@@ -58,6 +61,63 @@ struct StepWorkers: Sendable {
             }
             body(0, barrier)
             group.wait()
+        }
+    }
+}
+
+// The tape's gate columns are slice-major: worker w's units of every gate side by side
+// (columns g·u0 ..< g·u1 of a [·, g·H] buffer, gate by gate within), so that each worker's
+// GEMMs write one contiguous block of columns. The weights are reordered the same way once per
+// call; the gradients are put back in the framework's layout at the end.
+extension StepWorkers {
+    /// `parts` (gate blocks of logical [k, n] weights, from column `offset`) reordered
+    /// slice-major: [k, parts.count·units].
+    func sliceMajor<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int, units: Int) -> [T] {
+        let g = parts.count, ld = g * units
+        var out = [T](repeating: 0, count: k * ld)
+        for w in 0..<count {
+            let u = slice(w, of: units), width = g * u.count
+            let packed = packColumns(p, parts, k: k, cols: u)
+            for i in 0..<k { for j in 0..<width { out[i * ld + g * u.lowerBound + j] = packed[i * width + j] } }
+        }
+        return out
+    }
+
+    /// A vector of gate blocks (gate g's units from `offsets[g]`) reordered slice-major.
+    func sliceMajor<T: RNNFloat>(_ v: [T], offsets: [Int], units: Int) -> [T] {
+        var out = v
+        for w in 0..<count {
+            let u = slice(w, of: units)
+            for (g, off) in offsets.enumerated() { for j in 0..<u.count { out[offsets.count * u.lowerBound + g * u.count + j] = v[off + u.lowerBound + j] } }
+        }
+        return out
+    }
+
+    /// The inverse: a slice-major vector back in gate blocks at `offsets`.
+    func gateMajor<T: RNNFloat>(_ v: UnsafePointer<T>, count n: Int, offsets: [Int], units: Int) -> [T] {
+        var out = [T](repeating: 0, count: n)
+        for w in 0..<count {
+            let u = slice(w, of: units)
+            for (g, off) in offsets.enumerated() { for j in 0..<u.count { out[off + u.lowerBound + j] = v[offsets.count * u.lowerBound + g * u.count + j] } }
+        }
+        return out
+    }
+
+    /// Adds a slice-major gradient [k, parts.count·units] (rows `ld` apart) into the gradients
+    /// of `parts`, in the framework's layout.
+    func addGateMajor<T: RNNFloat>(_ d: UnsafePointer<T>, ld: Int, into g: inout Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)],
+                                   k: Int, units: Int) {
+        for w in 0..<count {
+            let u = slice(w, of: units), len = u.count
+            for (gi, part) in parts.enumerated() {
+                let (o, l) = part.block.layout(k: k, n: part.n)
+                for i in 0..<k {
+                    for j in 0..<len {
+                        let col = part.offset + u.lowerBound + j
+                        g.tensors[part.block.index].data[part.block.transposed ? o + col * l + i : o + i * l + col] += d[i * ld + parts.count * u.lowerBound + gi * len + j]
+                    }
+                }
+            }
         }
     }
 }

@@ -140,13 +140,14 @@ public final class TapeBuffer<Scalar: RNNFloat>: @unchecked Sendable {
     public var array: [Scalar] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
 
-/// An LSTM's tape (time-major, flat): `gates` [T, B, 4H] holds i, f, g, o after the
-/// activations; `c` [T+1, B, H] holds the state entering each step (index 0: the initial
+/// An LSTM's tape (time-major, flat): `gates` [T, B, 4H] holds i, j, f, o after the
+/// activations, slice-major for the `workers` that wrote it (RNNBLAS's `StepWorkers`); `c` [T+1, B, H] holds the state entering each step (index 0: the initial
 /// state); h is `h0` [B, P] and then the outputs [T, B, P] (the layer's own output array, not
 /// a copy: 0 past a row's length, where BPTT needs no h because dz is 0); `cRaw` (c before
 /// `cell_clip`), `mh` (o⊙act(c), with a projection) [T, B, H]; `mRaw` [T, B, P]; `x`
 /// [T, B, I]. act(c) is recomputed in the backward pass.
 public final class LSTMTape<Scalar: RNNFloat>: Sendable {
+    public let workers: Int
     public let gates: TapeBuffer<Scalar>
     public let c: TapeBuffer<Scalar>
     public let h0: [Scalar]
@@ -155,23 +156,25 @@ public final class LSTMTape<Scalar: RNNFloat>: Sendable {
     public let mh: TapeBuffer<Scalar>
     public let mRaw: TapeBuffer<Scalar>
     public let x: [Scalar]
-    public init(gates: TapeBuffer<Scalar>, c: TapeBuffer<Scalar>, h0: [Scalar], outputs: [Scalar], cRaw: TapeBuffer<Scalar>,
+    public init(workers: Int, gates: TapeBuffer<Scalar>, c: TapeBuffer<Scalar>, h0: [Scalar], outputs: [Scalar], cRaw: TapeBuffer<Scalar>,
                 mh: TapeBuffer<Scalar>, mRaw: TapeBuffer<Scalar>, x: [Scalar]) {
-        self.gates = gates; self.c = c; self.h0 = h0; self.outputs = outputs; self.cRaw = cRaw; self.mh = mh; self.mRaw = mRaw; self.x = x
+        self.workers = workers; self.gates = gates; self.c = c; self.h0 = h0; self.outputs = outputs; self.cRaw = cRaw; self.mh = mh; self.mRaw = mRaw; self.x = x
     }
 }
 
-/// A GRU's tape (time-major, flat): `gates` [T·B, 3H] holds r, u, c after the activations; h
+/// A GRU's tape (time-major, flat): `gates` [T·B, 3H] holds r, u, c after the activations,
+/// slice-major for the `workers` that wrote it (RNNBLAS's `StepWorkers`); h
 /// is `h0` [B, H] and then the outputs [T·B, H] (the layer's own output array: 0 past a row's
 /// length, where BPTT needs no h because dz is 0); `hc` [T·B, H] is `h·U_c + b_hc` (reset
 /// after) or `r⊙h` (reset before), as `GRUStepCache.hcOrRh`.
 public final class GRUTape<Scalar: RNNFloat>: Sendable {
+    public let workers: Int
     public let gates: TapeBuffer<Scalar>
     public let h0: [Scalar]
     public let outputs: [Scalar]
     public let hc: TapeBuffer<Scalar>
     public let x: [Scalar]
-    public init(gates: TapeBuffer<Scalar>, h0: [Scalar], outputs: [Scalar], hc: TapeBuffer<Scalar>, x: [Scalar]) {
-        self.gates = gates; self.h0 = h0; self.outputs = outputs; self.hc = hc; self.x = x
+    public init(workers: Int, gates: TapeBuffer<Scalar>, h0: [Scalar], outputs: [Scalar], hc: TapeBuffer<Scalar>, x: [Scalar]) {
+        self.workers = workers; self.gates = gates; self.h0 = h0; self.outputs = outputs; self.hc = hc; self.x = x
     }
 }
