@@ -231,10 +231,13 @@ extension Notebooks {
 
     // MARK: - 11: speed
 
-    /// Benchmarks/results-2026-11-23.jsonl (written by `rnnref bench` and Benchmarks/run.py):
-    /// per shape, ours against PyTorch and TF, and against the GEMMs alone.
+    /// The benchmark results the notebook and the README show (written by Benchmarks/run.py).
+    static let benchmarkResults = "Benchmarks/results-2026-12-06.jsonl"
+
+    /// `benchmarkResults`: per shape, ours against PyTorch, onnxruntime (forward, float32) and,
+    /// where measured, TF, against the GEMMs alone, and as a share of the machine's peak.
     static func speedTable(_ root: URL) throws -> String {
-        let url = root.appendingPathComponent("Benchmarks/results-2026-11-23.jsonl")
+        let url = root.appendingPathComponent(benchmarkResults)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RNNError(.io, url.path, "cannot read the benchmark results") }
         var rows: [[String: JSONValue]] = []
         for (n, line) in text.split(separator: "\n").enumerated() {
@@ -246,18 +249,22 @@ extension Notebooks {
         }
         var order: [String] = []
         var by: [String: [String: Double]] = [:]
+        var share: [String: Double] = [:]                   // our GFLOP/s over the machine's peak
         for o in rows {
             let k = key(o)
             if by[k] == nil { order.append(k); by[k] = [:] }
-            if let who = o["who"]?.stringValue, let ms = o["median_ms"]?.numberValue { by[k]![who] = ms }
+            guard let who = o["who"]?.stringValue, let ms = o["median_ms"]?.numberValue else { continue }
+            if by[k]![who].map({ ms < $0 }) ?? true { by[k]![who] = ms }
+            if who == "ours", let gf = o["gflops"]?.numberValue, let peak = o["peak_gflops"]?.numberValue { share[k] = gf / peak }
         }
-        var s = "| cell | dtype | pass | B, T, I, H | ours ms | torch ms | torch / ours | tf / ours | GEMMs alone / ours |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        var s = "| cell | dtype | pass | B, T, I, H | ours ms | torch ms | torch / ours | ort / ours | tf / ours | GEMMs alone / ours | share of peak |\n"
+            + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
         for k in order where k.hasPrefix("lstm") || k.hasPrefix("gru") || k.hasPrefix("rnn") {
             let p = k.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             let m = by[k]!
             guard let ours = m["ours"] else { continue }
             func r(_ w: String) -> String { m[w].map { String(format: "%.2f", $0 / ours) } ?? "-" }
-            s += "| \(p[0]) | \(p[1]) | \(p[6]) | \(p[2]), \(p[3]), \(p[4]), \(p[5]) | \(String(format: "%.1f", ours)) | \(m["torch"].map { String(format: "%.1f", $0) } ?? "-") | \(r("torch")) | \(r("tf")) | \(r("gemm")) |\n"
+            s += "| \(p[0]) | \(p[1]) | \(p[6]) | \(p[2]), \(p[3]), \(p[4]), \(p[5]) | \(String(format: "%.1f", ours)) | \(m["torch"].map { String(format: "%.1f", $0) } ?? "-") | \(r("torch")) | \(r("ort")) | \(r("tf")) | \(r("gemm")) | \(share[k].map { String(format: "%.0f%%", 100 * $0) } ?? "-") |\n"
         }
         return s.trimmingCharacters(in: .newlines)
     }
