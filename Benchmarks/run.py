@@ -25,6 +25,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -40,6 +41,9 @@ ap.add_argument("--dtypes", default="float32,float64")
 ap.add_argument("--passes", default="forward,train")
 ap.add_argument("--repeat", type=int, default=5)
 ap.add_argument("--rounds", type=int, default=1)
+ap.add_argument("--settle", type=float, default=1.0,
+                help="seconds of quiet before each runner, so that the previous one's spinning threads "
+                     "(OpenBLAS's, onnxruntime's, OpenMP's) have gone to sleep")
 ap.add_argument("--peers", default="torch,tf,ort", help="comma list of torch, tf, ort (onnxruntime) (empty: none)")
 ap.add_argument("--no-scalar", action="store_true", help="skip the scalar reference rows")
 ap.add_argument("--out", help="also write the table (markdown) here")
@@ -104,6 +108,7 @@ for (b, t, i, h) in shapes:
                 for r in range(args.rounds):
                     order = runners[r % len(runners):] + runners[:r % len(runners)]   # rotate: no one always first
                     for name, run in order:
+                        time.sleep(args.settle)
                         res = run()
                         if log:
                             log.write(json.dumps(dict(case, who=name, round=r, **res)) + "\n")
