@@ -194,6 +194,25 @@ public func gemmPeakGFLOPS<T: RNNFloat>(_: T.Type) -> Double {
     return 2 * Double(n * n * n) / best / 1e9
 }
 
+/// The chunks of a backward pass over `steps` steps, last first: steps t0 ..< end, t0 a
+/// multiple of `chunk`.
+func backwardChunks(steps: Int, chunk: Int) -> [(t0: Int, end: Int)] {
+    guard steps > 0 else { return [] }
+    return stride(from: ((steps - 1) / chunk) * chunk, through: 0, by: -chunk).map { ($0, min(steps, $0 + chunk)) }
+}
+
+/// h after each row's last step, [B, width]: its output row at that step, or h_0 for a row of
+/// length 0 (the schedules keep h as the outputs, 0 past a row's length, so the final state is
+/// read back rather than carried).
+func finalState<T: RNNFloat>(h0: [T], outputs: [T], lengths: [Int]?, steps: Int, batch: Int, width: Int) -> [T] {
+    var h = [T](repeating: 0, count: batch * width)
+    for b in 0..<batch {
+        let last = (lengths?[b] ?? steps) - 1       // the row's last step, or −1: the initial state
+        for j in 0..<width { h[b * width + j] = last < 0 ? h0[b * width + j] : outputs[(last * batch + b) * width + j] }
+    }
+    return h
+}
+
 /// Steps per chunk of a sequence backward pass: about 2048 rows (T_c·B), enough for the weight
 /// gradient GEMMs to run at full speed while dz needs only one chunk of memory, not T steps.
 func backwardChunkSteps(batch: Int, steps: Int) -> Int { max(1, min(steps, 2048 / max(1, batch))) }

@@ -122,11 +122,7 @@ extension Implementation.GRU {
                 }
             }
         }
-        var hT = [T](repeating: 0, count: nBH)
-        for b in 0..<batch {
-            let last = (lengths?[b] ?? tCount) - 1       // the row's last step, or −1: the initial state
-            for j in 0..<nH { hT[b * nH + j] = last < 0 ? h0[b * nH + j] : outputs[(last * batch + b) * nH + j] }
-        }
+        let hT = finalState(h0: h0, outputs: outputs, lengths: lengths, steps: tCount, batch: batch, width: nH)
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nH], data: outputs),
                                finalState: [Tensor(uncheckedShape: [batch, nH], data: hT)], inputs: [], statesBefore: [], steps: [],
                                sequenceLength: lengths, tape: .gru(GRUTape(workers: workers.count, gates: gates, h0: h0, outputs: outputs, hc: hc, x: x.data)))
@@ -184,8 +180,7 @@ extension Implementation.GRU {
                 let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH), inputs = workers.slice(worker, of: nI)
-                    for t0 in stride(from: ((tCount - 1) / chunk) * chunk, through: 0, by: -chunk) where tCount > 0 {
-                        let tEnd = Swift.min(tCount, t0 + chunk)        // the chunk is steps t0 ..< tEnd
+                    for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                         for t in stride(from: tEnd - 1, through: t0, by: -1) {
                             let hp = t * nBH, z0 = (t - t0) * batch * n3, hl = (t - t0) * nBH
                             let hPrev = t == 0 ? H0.p : HS + (t - 1) * nBH

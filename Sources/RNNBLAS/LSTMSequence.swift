@@ -134,11 +134,7 @@ extension Implementation.LSTM {
         }
         }
         let cT = Array(UnsafeBufferPointer(start: c.pointer + tCount * batch * nH, count: batch * nH))
-        var hT = [T](repeating: 0, count: batch * nP)
-        for b in 0..<batch {
-            let last = (lengths?[b] ?? tCount) - 1       // the row's last step, or −1: the initial state
-            for j in 0..<nP { hT[b * nP + j] = last < 0 ? h0[b * nP + j] : outputs[(last * batch + b) * nP + j] }
-        }
+        let hT = finalState(h0: h0, outputs: outputs, lengths: lengths, steps: tCount, batch: batch, width: nP)
         let tape = LSTMTape(workers: workers.count, gates: gates, c: c, h0: h0, outputs: outputs, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data)
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nP], data: outputs),
                                finalState: w.joinState(c: cT, h: hT, batch: batch), inputs: [], statesBefore: [], steps: [],
@@ -204,8 +200,7 @@ extension Implementation.LSTM {
                 let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
                 let (u0, len) = (u.lowerBound, u.count), inputs = workers.slice(worker, of: nI), s0 = 4 * u0
                 let actC = TapeBuffer<T>(count: len)                    // act(c) of one row, recomputed, not kept
-                for t0 in stride(from: ((tCount - 1) / chunk) * chunk, through: 0, by: -chunk) where tCount > 0 {
-                    let tEnd = Swift.min(tCount, t0 + chunk)        // the chunk is steps t0 ..< tEnd
+                for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                     for t in stride(from: tEnd - 1, through: t0, by: -1) {
                         let zt = (t - t0) * batch * n4
                         // dm = upstream output + carried dh (live rows only), this worker's columns

@@ -110,9 +110,9 @@ struct ScalarVsBLASTests {
 
     /// Step workers on several threads at once, with the system OpenBLAS: eight sequences
     /// (LSTM, both GRU resets, tanh RNN; forward and backward) run concurrently, two workers
-    /// each (so OpenBLAS is called single-threaded from up to sixteen threads, and its thread
-    /// count is leased and restored across overlapping calls), and each gives the bits it gives
-    /// alone.
+    /// each (so OpenBLAS is called single-threaded from up to sixteen threads, its thread count
+    /// leased across overlapping calls), and each gives the bits it gives alone. (Whether the
+    /// count comes back is not asserted here: other tests lease it in parallel.)
     @Test func concurrentStepWorkers() throws {
         let kinds: [RandomCase.Kind] = [.torchLSTM, .kerasGRU, .tfGRUCell, .kerasSimpleRNN]
         let cases = kinds.enumerated().map { i, kind -> RandomCase in
@@ -121,7 +121,6 @@ struct ScalarVsBLASTests {
             return c
         }
         let alone = try cases.map { c in try RecurrentThreads.$count.withValue(2) { try c.run(RNNBLAS.Implementation.self) } }
-        let threadsBefore = openBLASThreads()
         let together = Mutex<[Int: ResultSet]>([:])
         DispatchQueue.concurrentPerform(iterations: 2 * cases.count) { k in
             let r = try? RecurrentThreads.$count.withValue(2) { try cases[k % cases.count].run(RNNBLAS.Implementation.self) }
@@ -134,7 +133,6 @@ struct ScalarVsBLASTests {
             #expect(r.entries.count == a.entries.count && a.entries.allSatisfy { e in r.entry(e.key)?.value.values == e.value.values },
                     "\(cases[k % cases.count]) differs when run beside the others")
         }
-        #expect(openBLASThreads() == threadsBefore, "OpenBLAS's thread count is restored")
     }
 
     /// Every subset of the bits of `bits` (0 included): the option words of a kind.
