@@ -14,8 +14,15 @@ extension WeightBlock {
         return (row * l + col, l)
     }
 
-    /// Offset and leading dimension of columns `c0…` of the logical W [k, n], and whether they
-    /// are stored transposed (rows of the stored matrix).
+    /// Where element (i, col) of the logical W [k, n] is stored in its parameter.
+    @inline(__always)
+    func storageIndex(_ i: Int, _ col: Int, k: Int, n: Int) -> Int {
+        let (o, l) = layout(k: k, n: n)
+        return transposed ? o + col * l + i : o + i * l + col
+    }
+
+    /// Offset and leading dimension of columns `c0…` of the logical W [k, n] (rows of the
+    /// stored matrix when it is stored transposed).
     @inline(__always)
     func columns(from c0: Int, k: Int, n: Int) -> (offset: Int, ld: Int) {
         let (o, l) = layout(k: k, n: n)
@@ -48,20 +55,6 @@ extension WeightBlock {
             gemm(true, false, m: cols.count, n: k, k: m, d + cols.lowerBound, lda: ldd ?? n, a, ldb: k, beta: 1, g + o, ldc: l)
         } else {
             gemm(true, false, m: k, n: cols.count, k: m, a, lda: k, d + cols.lowerBound, ldb: ldd ?? n, beta: 1, g + o, ldc: l)
-        }
-    }
-
-    /// `dW += aᵀ·d` for the logical W [k, n]; a [m, k], d [m, n] (rows `ldd` apart), on pointers.
-    func accumulateGradient<T: RNNFloat>(_ g: inout Parameters<T>, _ a: UnsafePointer<T>, _ d: UnsafePointer<T>, m: Int, k: Int, n: Int,
-                                         ldd: Int? = nil) {
-        let (o, l) = layout(k: k, n: n)
-        g.tensors[index].data.withUnsafeMutableBufferPointer { gb in
-            let out = gb.baseAddress! + o
-            if transposed {
-                gemm(true, false, m: n, n: k, k: m, d, lda: ldd ?? n, a, ldb: k, beta: 1, out, ldc: l)
-            } else {
-                gemm(true, false, m: k, n: n, k: m, a, lda: k, d, ldb: ldd ?? n, beta: 1, out, ldc: l)
-            }
         }
     }
 
@@ -98,12 +91,9 @@ func packColumns<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock,
     let len = cols.count, nc = parts.count * len
     var out = [T](repeating: 0, count: k * nc)
     for (g, part) in parts.enumerated() {
-        let (o, l) = part.block.layout(k: k, n: part.n), w = p.tensors[part.block.index].data
+        let w = p.tensors[part.block.index].data
         for i in 0..<k {
-            for j in 0..<len {
-                let col = part.offset + cols.lowerBound + j
-                out[i * nc + g * len + j] = part.block.transposed ? w[o + col * l + i] : w[o + i * l + col]
-            }
+            for j in 0..<len { out[i * nc + g * len + j] = w[part.block.storageIndex(i, part.offset + cols.lowerBound + j, k: k, n: part.n)] }
         }
     }
     return out

@@ -110,11 +110,10 @@ extension StepWorkers {
         for w in 0..<count {
             let u = slice(w, of: units), len = u.count
             for (gi, part) in parts.enumerated() {
-                let (o, l) = part.block.layout(k: k, n: part.n)
                 for i in 0..<k {
                     for j in 0..<len {
-                        let col = part.offset + u.lowerBound + j
-                        g.tensors[part.block.index].data[part.block.transposed ? o + col * l + i : o + i * l + col] += d[i * ld + parts.count * u.lowerBound + gi * len + j]
+                        let at = part.block.storageIndex(i, part.offset + u.lowerBound + j, k: k, n: part.n)
+                        g.tensors[part.block.index].data[at] += d[i * ld + parts.count * u.lowerBound + gi * len + j]
                     }
                 }
             }
