@@ -11,7 +11,8 @@ all with the same thread count, and prints one markdown table of ratios:
   torch/ours, tf/ours and ort/ours = peer time / our time (> 1: we are faster);
   ours/GEMM = our GFLOP/s / OpenBLAS GEMM GFLOP/s on the same step shapes;
   ours/peak = our GFLOP/s / the machine's peak (OpenBLAS GEMM at 1024³, same threads, same dtype);
-  mem = peak memory of our train pass / the activations BPTT must keep.
+  peak/activations = peak memory of our train pass (after a warm-up pass) / the activations BPTT
+    must keep, and in brackets the same without what the pass returns (dX and the gradients).
 Each time is the median of --repeat runs after a warm-up; with --rounds > 1 the best round.
 
     Benchmarks/run.py --install          # make Benchmarks/.venv with the peers (PyPI)
@@ -120,6 +121,7 @@ for (b, t, i, h) in shapes:
                 row["peak_gflops"] = best["ours"].get("peak_gflops")
                 row["peak_mb"] = best["ours"].get("peak_mb")
                 row["activations_mb"] = best["ours"].get("activations_mb")
+                row["returned_mb"] = best["ours"].get("returned_mb")
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr, flush=True)
 
@@ -152,7 +154,8 @@ for r in rows:
     o = r["ours_ms"]
     gf = flops(r) / (o / 1000) / 1e9
     gemm = r["gemm_ms"]
-    mem = f"{r['peak_mb']:.0f}/{r['activations_mb']:.0f} MB = {r['peak_mb'] / r['activations_mb']:.2f}" if r.get("peak_mb") else "-"
+    mem = (f"{r['peak_mb']:.0f}/{r['activations_mb']:.0f} MB = {r['peak_mb'] / r['activations_mb']:.2f}"
+           + (f" ({(r['peak_mb'] - r['returned_mb']) / r['activations_mb']:.2f})" if r.get("returned_mb") is not None else "")) if r.get("peak_mb") else "-"
     lines.append(f"| {r['cell']} | {r['dtype']} | {r['pass']} | {r['batch']}, {r['steps']}, {r['input']}, {r['hidden']} | "
                  f"{o:.1f} | {gf:.1f} | " + " | ".join(fmt(r.get(p + '_ms'), '.1f') for p in peers) + " | "
                  + " | ".join(fmt(r[p + '_ms'] / o if r.get(p + '_ms') else None) for p in peers)

@@ -11,7 +11,7 @@ import RNNCore
 /// - backward: per step each worker turns its columns of dm (and, with a projection, after a
 ///   barrier its units of dmh = dm·W_Pᵀ) into its units' dz_t and dc_{t−1}; after a barrier,
 ///   its columns of dh_{t−1} = dz_t·W_hᵀ. The weight gradients and dX are each one GEMM over a
-///   chunk of `backwardChunkSteps` steps (≈2048 rows, OpenBLAS's threads), so dz never needs more
+///   chunk of `backwardChunkSteps` steps (≈256 rows, OpenBLAS's threads), so dz never needs more
 ///   than one chunk of memory; the bias and peephole gradients are summed by the workers;
 /// - every buffer is allocated once per call, before the time loop.
 ///
@@ -158,7 +158,6 @@ extension Implementation.LSTM {
         let dc = TapeBuffer<T>(count: batch * nH), dh = TapeBuffer<T>(count: batch * nP)
         for k in 0..<(batch * nH) { dc.pointer[k] = dcFinal[k] }
         for k in 0..<(batch * nP) { dh.pointer[k] = dhFinal[k] }
-        var grads = Parameters<T>(zerosLike: p)
         // dz and dm of one chunk of steps; row (t − t0)·B + b
         let dz = TapeBuffer<T>(count: chunk * batch * n4)
         let dmRaw = TapeBuffer<T>(count: projection == nil ? 0 : chunk * batch * nP)
@@ -176,12 +175,13 @@ extension Implementation.LSTM {
         let hasPeepholes = peep != nil
         let projData = projection.map { p.tensors[$0.index].data } ?? []
         let (wxParts, whParts) = (offsets.map { (wx, n4, $0) }, offsets.map { (wh, n4, $0) })
-        let (wxS, whS) = (workers.sliceMajor(p, wxParts, k: nI, units: nH), workers.sliceMajor(p, whParts, k: nP, units: nH))
         let (dWx, dWh) = (TapeBuffer<T>(count: nI * n4), TapeBuffer<T>(count: nP * n4))     // slice-major, written by the workers
+        let dWp = TapeBuffer<T>(count: projection.map { p.tensors[$0.index].data.count } ?? 0)
+        do {    // the slice-major weight copies live only as long as the workers
+        let (wxS, whS) = (workers.sliceMajor(p, wxParts, k: nI, units: nH), workers.sliceMajor(p, whParts, k: nP, units: nH))
         let (G, C, CR, MR) = (Shared(tape.gates), Shared(tape.c), Shared(tape.cRaw), Shared(tape.mRaw))
         let (DZ, DMR, DM, DMH, DHP, DC, DH) = (Shared(dz), Shared(dmRaw), Shared(dm), Shared(dmh), Shared(dhPrev), Shared(dc), Shared(dh))
         let (DB, DWI, DWF, DWO) = (Shared(dBias), Shared(dwI), Shared(dwF), Shared(dwO))
-        let dWp = TapeBuffer<T>(count: projection.map { p.tensors[$0.index].data.count } ?? 0)
         let (MH, DWX, DWH, DWP) = (Shared(tape.mh), Shared(dWx), Shared(dWh), Shared(dWp))
         withBase(whS) { whp in
         withBase(projData) { wpp in
@@ -289,7 +289,9 @@ extension Implementation.LSTM {
         }
         }
         }
-        // back in the framework's layout
+        }
+        // back in the framework's layout (the gradients made only now: peak memory is the loop's)
+        var grads = Parameters<T>(zerosLike: p)
         workers.addGateMajor(dWx.pointer, ld: n4, into: &grads, wxParts, k: nI, units: nH)
         workers.addGateMajor(dWh.pointer, ld: n4, into: &grads, whParts, k: nP, units: nH)
         if let pr = projection { for k in 0..<dWp.count { grads.tensors[pr.index].data[k] += dWp[k] } }

@@ -271,10 +271,10 @@ extension Notebooks {
 
     /// The GEMMs of one LSTM layer's forward and backward pass, as RNNBLAS schedules them, and
     /// the share of the floating-point work in each (B = 64, T = 100, I = H = 256; the backward
-    /// weight GEMMs run per chunk of `backwardChunkSteps` steps, about 2048 rows).
+    /// weight GEMMs run per chunk of `backwardChunkSteps` steps, about 256 rows).
     static func gemmTable() -> String {
         let (nB, nT, nI, nH) = (64, 100, 256, 256)
-        let chunk = max(1, min(nT, 2048 / nB)), chunks = (nT + chunk - 1) / chunk
+        let chunk = backwardChunkSteps(batch: nB, steps: nT), chunks = (nT + chunk - 1) / chunk
         let rows: [(String, String, Int, Int, Int, Int)] = [
             ("forward", "X·W_x for all T steps at once (hoisted out of the time loop)", nB * nT, nI, 4 * nH, 1),
             ("forward", "h_{t−1}·W_h, once per step (the sequential part)", nB, nH, 4 * nH, nT),

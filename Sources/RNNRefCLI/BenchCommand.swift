@@ -49,21 +49,28 @@ struct Bench: ParsableCommand {
             // the activations BPTT must keep per step and batch row: LSTM i, f, g, o, c, h (6H);
             // GRU r, u, c, h and h·U_c or r⊙h (5H); tanh RNN h (H)
             let kept = Double(steps * batch * hidden * (cell == .lstm ? 6 : cell == .gru ? 5 : 1) * (dtype == .float64 ? 8 : 4)) / 1e6
-            let mem = pass != .forward && !gemmOnly ? ", \"peak_mb\": \(String(format: "%.1f", peak)), \"activations_mb\": \(String(format: "%.1f", kept))" : ""
+            // what a train pass returns, counted in its peak: dX [T, B, I] and the parameters'
+            // gradients (PyTorch's two biases per gate, Keras SimpleRNN's one)
+            let parameterCount = gates * hidden * (input + hidden) + (cell == .rnn ? hidden : 2 * gates * hidden)
+            let returned = Double((steps * batch * input + parameterCount) * (dtype == .float64 ? 8 : 4)) / 1e6
+            let mem = pass != .forward && !gemmOnly ? ", \"peak_mb\": \(String(format: "%.1f", peak)), \"activations_mb\": \(String(format: "%.1f", kept)), \"returned_mb\": \(String(format: "%.1f", returned))" : ""
             // the machine's peak: OpenBLAS's GEMM at 1024³ with the same threads
             let machine = dtype == .float64 ? gemmPeakGFLOPS(Double.self) : gemmPeakGFLOPS(Float.self)
             if json {
                 print("{\"cell\": \"\(cell.rawValue)\", \"impl\": \"\(implName)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops)), \"peak_gflops\": \(String(format: "%.3f", machine))\(mem)}")
             } else {
                 let m = pass == .stream ? ", peak memory \(String(format: "%.1f", peak)) MB (chunks of \(chunk) steps; a train pass would keep \(String(format: "%.1f", kept)) MB of activations)"
-                    : pass == .train && !gemmOnly ? ", peak memory \(String(format: "%.1f", peak)) MB (activations BPTT keeps: \(String(format: "%.1f", kept)) MB)" : ""
+                    : pass == .train && !gemmOnly ? ", peak memory \(String(format: "%.1f", peak)) MB (activations BPTT keeps: \(String(format: "%.1f", kept)) MB; dX and the gradients it returns: \(String(format: "%.1f", returned)) MB)" : ""
                 print("\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s = \(String(format: "%.0f", 100 * gflops / machine))% of the machine's peak (OpenBLAS GEMM 1024³: \(String(format: "%.1f", machine)) GFLOP/s)\(m)")
             }
         }
     }
 
-    /// Timed runs (ms) and the peak memory the first run added to the process (MB, from the
-    /// resident-set high-water mark: inputs, weights and cotangents are allocated before it).
+    /// The peak memory one pass adds to the process (MB, `passPeakMB`: the resident-set
+    /// high-water mark of a pass after a warm-up one, over the resident set before it; inputs,
+    /// weights and cotangents are allocated before it, and OpenBLAS's packing buffers, which it
+    /// keeps for the process's lifetime — about 13 MB per thread that runs a large GEMM — were
+    /// touched by the warm-up), then the timed runs (ms).
     func measure<T: RNNFloat>(_: T.Type) throws -> ([Double], Double) {
         if gemmOnly {
             var g = GEMMSchedule<T>(gates: cell == .lstm ? 4 : cell == .gru ? 3 : 1, batch: batch, steps: steps,
@@ -92,9 +99,7 @@ struct Bench: ParsableCommand {
                     r.count == chunkX.shape[0] ? chunkX : Tensor(uncheckedShape: [r.count, batch, input], data: Array(chunkX.data[0 ..< (r.count * batch * input)]))
                 }, output: { _, _ in })
             }
-            let before = maxResidentMB()
-            try streamOnce()
-            let peak = maxResidentMB() - before
+            let peak = try passPeakMB(streamOnce)
             return (try (0..<repeats).map { _ in try timed(streamOnce) }, peak)
         }
         let x = t([steps, batch, input], 1)
@@ -103,10 +108,8 @@ struct Bench: ParsableCommand {
             let f = try net.forward(x, initialState: s0)
             if pass == .train { _ = try net.backward(f, dOutputs: dOut, dFinalState: f.finalState.map { Tensor<T>(zeros: $0.shape) }) }
         }
-        let before = maxResidentMB()
-        try once()                                   // warm-up
-        let peak = maxResidentMB() - before
-        return (try (0..<repeats).map { _ in try timed(once) }, peak)
+        let peak = try passPeakMB(once)
+        return (try (0..<repeats).map { _ in try timed(once) }, pass == .forward ? 0 : peak)
     }
 
     func timed(_ f: () throws -> Void) throws -> Double {
@@ -115,10 +118,38 @@ struct Bench: ParsableCommand {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 
+    /// Runs `pass` twice (a warm-up, then measured) and returns the second run's peak resident
+    /// set over the resident set before it, in MB. Between the two, `malloc_trim` hands the
+    /// memory the warm-up freed back to the system, so the measured run cannot reuse it unseen.
+    /// Linux resets the high-water mark (VmHWM) when "5" is written to /proc/self/clear_refs;
+    /// where it cannot, the warm-up's rise of the process's high-water mark is returned instead.
+    func passPeakMB(_ pass: () throws -> Void) throws -> Double {
+        let first = maxResidentMB()
+        try pass()                                   // warm-up
+        let firstPeak = maxResidentMB() - first
+        // glibc's malloc_trim(0) (its header, malloc.h, is not in Swift's Glibc module)
+        if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {      // RTLD_DEFAULT
+            _ = unsafeBitCast(f, to: (@convention(c) (Int) -> Int32).self)(0)
+        }
+        guard (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .ascii)) != nil,
+              let before = procStatusMB("VmRSS") else { return firstPeak }
+        try pass()
+        guard let high = procStatusMB("VmHWM") else { return firstPeak }
+        return high - before
+    }
+
     func maxResidentMB() -> Double {
         var u = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
         return Double(u.ru_maxrss) * 1024 / 1e6      // ru_maxrss is in KiB on Linux
+    }
+
+    /// A "kB" line of /proc/self/status (VmRSS, VmHWM) in MB.
+    func procStatusMB(_ key: String) -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .ascii),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kb * 1024 / 1e6
     }
 }
 extension DType: ExpressibleByArgument {}

@@ -407,13 +407,14 @@ struct ScalarVsBLASTests {
         }
     }
 
-    /// The BLAS sequence backward passes do their weight-gradient GEMMs per chunk of about 2048
-    /// rows (`backwardChunkSteps`): with B = 700 a chunk is 2 steps, so T = 5 runs three
+    /// The BLAS sequence backward passes do their weight-gradient GEMMs per chunk of about 256
+    /// rows (`backwardChunkSteps`): with B = 100 a chunk is 2 steps, so T = 5 runs three
     /// chunks, the last one short, with rows ending at every step (lengths 0 … T).
     @Test func chunkedBackwardPasses() throws {
         for (n, kind) in ([.tfLSTMCell, .tfLSTMCell, .tfGRUCell, .kerasGRU, .kerasGRU, .tfBasicRNNCell, .torchLSTM] as [RandomCase.Kind]).enumerated() {
             var c = RandomCase(kind)
-            c.units = 3; c.input = 2; c.batch = 700; c.steps = 5; c.seed = 50 + n
+            #expect(backwardChunkSteps(batch: 100, steps: 5) == 2)
+            c.units = 3; c.input = 2; c.batch = 100; c.steps = 5; c.seed = 50 + n
             c.withLengths = true; c.timeMajor = true
             if n == 1 { c.peepholes = true; c.cellClip = 0.7; c.numProj = 2; c.projClip = 0.4 }
             c.resetAfter = n != 4
