@@ -72,6 +72,8 @@ enum FixtureModels {
         (.onnxLSTM, { try ONNXProblem($0) }),
         (.onnxGRU, { try ONNXProblem($0) }),
         (.onnxRNN, { try ONNXProblem($0) }),
+        (.flaxRNN, { try FlaxProblem($0) }),
+        (.flaxBidirectional, { try FlaxProblem($0) }),
         (.numpyMinCharRNN, { try MinCharProblem($0) }),
         (.numpyRandom, { try NumpyRandomProblem($0) }),
         (.optimizer, { try OptimizerProblem($0) }),
@@ -100,6 +102,7 @@ extension BidirectionalProblem: FixtureModel {}
 extension KerasBidirectionalProblem: FixtureModel {}
 extension KerasNestedProblem: FixtureModel {}
 extension ONNXProblem: FixtureModel {}
+extension FlaxProblem: FixtureModel {}
 extension KerasSequentialProblem: OneOutputModel {}
 extension KerasEncoderDecoderProblem: OneOutputModel {}
 extension MinCharProblem: FixtureModel {}

@@ -27,6 +27,10 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case onnxGRU = "onnx.GRU"
     /// ONNX's `RNN` operator.
     case onnxRNN = "onnx.RNN"
+    /// `flax.linen.RNN(cell)` over `LSTMCell`, `OptimizedLSTMCell`, `GRUCell`, `SimpleCell`.
+    case flaxRNN = "flax.linen.RNN"
+    /// `flax.linen.Bidirectional(forward_rnn, backward_rnn)`.
+    case flaxBidirectional = "flax.linen.Bidirectional"
     case numpyMinCharRNN = "numpy.min_char_rnn"
     case numpyRandom = "numpy.random"
     case optimizer = "optimizer"
