@@ -16,6 +16,7 @@ TF_USE_LEGACY_KERAS=1 .venv/bin/python keras_nested.py
 .venv/bin/python torch_rnn.py
 .venv/bin/python onnx_rnn.py
 .venv/bin/python flax_rnn.py
+.venv/bin/python atlas_edges.py
 TF_USE_LEGACY_KERAS=1 .venv/bin/python training.py
 .venv/bin/python npy_files.py
 # The min-char-rnn transcripts: numpy on the *system* OpenBLAS (Debian's python3-numpy links

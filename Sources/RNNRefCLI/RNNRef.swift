@@ -12,7 +12,7 @@ public struct RNNRef: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "rnnref",
         abstract: "Recurrent cells with verified math: run fixtures, check them, gradient-check every cell.",
-        subcommands: [Verify.self, Run.self, Check.self, MakeFixture.self, GradCheck.self, Convert.self, GRUDrift.self, Bench.self, Train.self, NotebooksCommand.self]
+        subcommands: [Verify.self, Run.self, Check.self, MakeFixture.self, GradCheck.self, Convert.self, GRUDrift.self, AtlasCommand.self, Bench.self, Train.self, NotebooksCommand.self]
     )
     public init() {}
 }
