@@ -55,11 +55,15 @@ struct Check: ParsableCommand {
     @Flag(help: "Let NaN and infinities through instead of refusing them; NaN then matches NaN (numpy's equal_nan).")
     var allowNonfinite = false
 
+    @Flag(help: "For float32 fixtures: per tensor, is the framework's distance from the float64 function within float32's rounding spread (rounding) or beyond it (a different function, and where it parts)?")
+    var explain = false
+
     func run() throws {
         try NonFinite.$allowed.withValue(allowNonfinite) { try runChecked() }
     }
 
     func runChecked() throws {
+        if explain { return try runExplain() }
         var failures = 0, passes = 0
         try failing {
             guard !fixtures.isEmpty else { throw RNNError(.missing, "FIXTURE", "give at least one fixture file") }
@@ -78,5 +82,29 @@ struct Check: ParsableCommand {
         }
         print("\(passes) passed, \(failures) failed")
         if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+extension Check {
+    /// `--explain`: the float32 error budget of each fixture (`ErrorBudget`); exits 1 when any
+    /// tensor is a different function.
+    func runExplain() throws {
+        var different = 0
+        try failing {
+            guard !fixtures.isEmpty else { throw RNNError(.missing, "FIXTURE", "give at least one fixture file") }
+            for path in fixtures {
+                let f = try Fixture.load(path: path)
+                let tensors = try ErrorBudget.explain(f)
+                let bad = tensors.filter { !$0.rounding }
+                print("\(f.name): \(bad.isEmpty ? "rounding" : "A DIFFERENT FUNCTION") (budget: \(Int(ErrorBudget.spreadFactor))× our float32 spread from float64, at least \(Int(ErrorBudget.floorUlps)) float32 eps; distances over max(1, |x|))")
+                for t in tensors {
+                    let verdict = t.rounding ? "rounding" : "different: first at \(t.firstPart.map { "\($0.index) (\(format($0.framework)) vs float64 \(format($0.float64)))" } ?? "?")"
+                    print("  \(pad(t.key, 52)) framework \(pad(format(t.frameworkDistance), 9)) ours \(pad(format(max(t.scalarDistance, t.blasDistance)), 9)) budget \(pad(format(t.budget), 9)) \(verdict)")
+                }
+                different += bad.isEmpty ? 0 : 1
+            }
+        }
+        print("\(fixtures.count - different) rounding, \(different) a different function")
+        if different > 0 { throw ExitCode(1) }
     }
 }
