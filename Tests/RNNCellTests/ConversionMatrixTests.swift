@@ -1,0 +1,60 @@
+import Foundation
+import RNNCore
+import RNNCheck
+import RNNTestSupport
+import Testing
+
+@Suite("The conversion matrix (convert --matrix)")
+struct ConversionMatrixTests {
+    /// Every exact entry (and every exact-after-folding one): random weights converted give the
+    /// same outputs, and converted back, the same outputs again.
+    @Test func everyExactEntryRoundTrips() throws {
+        var proven = 0
+        for family in [ConversionMatrix.lstm, ConversionMatrix.gru] {
+            for a in family { for b in family where a != b {
+                let v = ConversionMatrix.verdict(from: a, to: b)
+                guard v.isExact else {
+                    #expect(throws: RNNError.self, "\(a.name) → \(b.name) is impossible but converts") {
+                        _ = try ConversionMatrix.convert([:] as [String: Tensor<Double>], a.spec, from: a, to: b, inputSize: 2)
+                    }
+                    continue
+                }
+                for seed in 0..<3 {
+                    let r = try ConversionMatrix.roundTrip(from: a, to: b, seed: seed)
+                    #expect(r.there <= 1e-12 && r.back <= 1e-12, "\(a.name) → \(b.name) seed \(seed): \(r)")
+                }
+                proven += 1
+            } }
+        }
+        #expect(proven == 5 * 4 + 3 * 2 + 4 * 3)
+    }
+
+    /// Flax's names: the Keras twin's weights cut into Flax's per-gate Dense layers and put back
+    /// together are the same weights (the GRU's recurrent r and z biases 0, as Flax has none).
+    @Test func flaxNamesRoundTrip() throws {
+        var rng = SystemRandomNumberGenerator()
+        for kind in FlaxCellConfig.Kind.allCases {
+            let c = FlaxCellConfig(kind: kind, features: 3)
+            var given: [String: Tensor<Double>] = [:]
+            for (n, shape) in c.spec.parameterShapes(inputSize: 2) {
+                given[n] = Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in Double.random(in: -1...1, using: &rng) })
+            }
+            if kind == .gru { for j in 9..<15 { given["bias"]!.data[j] = 0 } }
+            let p = try Parameters(spec: c.spec, inputSize: 2, given: given)
+            let flax = c.flaxGradients(p)
+            #expect(Set(flax.keys) == Set(c.parameterShapes(inputSize: 2).map(\.name)), "\(kind)")
+            for (n, shape) in c.parameterShapes(inputSize: 2) { #expect(flax[n]?.shape == shape, "\(kind) \(n)") }
+            let back = c.kerasParameters(flax, inputSize: 2)
+            for (n, t) in given { #expect(back[n]?.data == t.data, "\(kind) \(n)") }
+        }
+    }
+
+    /// The impossible pairs have a counterexample that parts far; an exact pair has none.
+    @Test func counterexamples() throws {
+        let (tf, torch) = (try ConversionMatrix.layout(named: "tf.GRUCell"), try ConversionMatrix.layout(named: "torch.nn.GRU"))
+        let c = try ConversionMatrix.counterexample(from: tf, to: torch, seeds: 8)
+        #expect(c.steps.map(\.maxAbs).max()! > 0.1)
+        #expect(throws: RNNError.self) { _ = try ConversionMatrix.counterexample(from: torch, to: try ConversionMatrix.layout(named: "keras.GRU(reset_after=True)")) }
+        #expect(throws: RNNError.self) { _ = try ConversionMatrix.layout(named: "mxnet.LSTM") }
+    }
+}
