@@ -49,6 +49,13 @@ struct ConversionMatrixTests {
         }
     }
 
+    /// The README shows the matrix as `rnnref convert --matrix` prints it.
+    @Test func theReadmeShowsTheMatrix() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(ConversionMatrix.markdown(.lstm)))
+        #expect(readme.contains(ConversionMatrix.markdown(.gru)))
+    }
+
     /// The impossible pairs have a counterexample that parts far; an exact pair has none.
     @Test func counterexamples() throws {
         let (tf, torch) = (try ConversionMatrix.layout(named: "tf.GRUCell"), try ConversionMatrix.layout(named: "torch.nn.GRU"))

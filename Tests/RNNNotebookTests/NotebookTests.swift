@@ -15,8 +15,8 @@ struct NotebookTests {
         return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
     }()
 
-    @Test func theCourseHasTwelveNotebooks() {
-        #expect(Self.names.count == 12, "the course has twelve notebooks: \(Self.names)")
+    @Test func theCourseHasThirteenNotebooks() {
+        #expect(Self.names.count == 13, "the course has thirteen notebooks: \(Self.names)")
     }
 
     /// Every notebook, in one regeneration each (the notebooks run as parallel cases): one digit
