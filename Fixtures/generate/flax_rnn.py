@@ -29,6 +29,8 @@ CELLS = {
     "flax.linen.GRUCell": nn.GRUCell,
     "flax.linen.SimpleCell": nn.SimpleCell,
 }
+# MGUCell is kept apart so that the random draws of the four cells above stay as they were
+ALL_CELLS = dict(CELLS, **{"flax.linen.MGUCell": nn.MGUCell})
 FUNCTIONS = {"sigmoid": nn.sigmoid, "tanh": nn.tanh, "relu": nn.relu}
 
 
@@ -45,7 +47,7 @@ def make_cell(spec, dtype):
         kw["activation_fn"] = FUNCTIONS[spec["activation_fn"]]
     if "residual" in spec:
         kw["residual"] = spec["residual"]
-    return CELLS[spec["kind"]](**kw)
+    return ALL_CELLS[spec["kind"]](**kw)
 
 
 def build(model, dtype):
@@ -63,7 +65,7 @@ def carry_shapes(model, batch):
     cells = [model["cell"]] if model["kind"] == "flax.linen.RNN" else [model["forward_rnn"]["cell"], model["backward_rnn"]["cell"]]
     out = []
     for c in cells:
-        n = 2 if "LSTM" in c["kind"] else 1
+        n = 2 if "LSTM" in c["kind"] else 1  # noqa: the LSTMs' carry is (c, h)
         out.append([(batch, c["features"])] * n)
     return out
 
@@ -242,6 +244,39 @@ def random_cases():
             n += 1
 
 
+def mgu_cases():
+    make("flax-mgu-seq-lengths", "flax.linen.RNN(MGUCell) with seq_lengths [3, 1]: one gate f for both of the GRU's "
+         "(n = tanh(x·W_in + b_in + f ⊙ (h·W_hn + b_hn)), h' = (1 − f) ⊙ n + f ⊙ h)",
+         rnn({"kind": "flax.linen.MGUCell", "features": 3}, return_carry=True), "float32", 9, batch=2, steps=3, inputs_size=2,
+         lengths=[3, 1])
+    make("flax-mgu-default-init", "flax.linen.RNN(MGUCell) with Flax's own initialisation: if/bias starts at 1 "
+         "(forget_bias_init=ones), in/bias and hn/bias at 0; nothing is added in the function",
+         rnn({"kind": "flax.linen.MGUCell", "features": 4}, return_carry=True), "float64", 10, batch=2, steps=4, inputs_size=3,
+         initial=False, flax_init=True)
+    rng = np.random.RandomState(2027)
+    for k in range(8):
+        dtype = "float32" if k < 5 else "float64"
+        cell = {"kind": "flax.linen.MGUCell", "features": int(rng.randint(1, 5))}
+        if rng.rand() < 0.3:
+            cell["gate_fn"] = str(rng.choice(["sigmoid", "tanh"]))
+        if rng.rand() < 0.3:
+            cell["activation_fn"] = str(rng.choice(["tanh", "relu"]))
+        batch, steps, size = int(rng.randint(1, 4)), int(rng.randint(1, 6)), int(rng.randint(1, 4))
+        flags = {f: True for f in ("time_major", "return_carry", "reverse", "keep_order") if rng.rand() < 0.5}
+        lengths = [int(v) for v in rng.randint(0, steps + 1, batch)] if rng.rand() < 0.6 else None
+        if k % 4 == 3:
+            model = {"kind": "flax.linen.Bidirectional", "forward_rnn": {"cell": cell},
+                     "backward_rnn": {"cell": {"kind": "flax.linen.MGUCell", "features": int(rng.randint(1, 5))}},
+                     "return_carry": True}
+        else:
+            model = rnn(cell, **flags)
+        make("flax-random-mgu-%s-%d" % ("f32" if dtype == "float32" else "f64", k),
+             "a random configuration of %s over MGUCell: %s" % (model["kind"], ", ".join("%s=%s" % kv for kv in sorted(flags.items())) or "default flags")
+             + (", seq_lengths %s" % lengths if lengths else ""), model, dtype, 200 + k, batch=batch, steps=steps, inputs_size=size,
+             lengths=lengths, initial=rng.rand() < 0.7)
+
+
 if __name__ == "__main__":
     named()
     random_cases()
+    mgu_cases()

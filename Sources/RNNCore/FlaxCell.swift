@@ -30,10 +30,20 @@
 /// the SimpleCell is `keras.SimpleRNNCell`, with `residual` adding the identity to the
 /// recurrent kernel (`h·W_h + h = h·(W_h + 1)`). So the arithmetic is those cells' (both
 /// implementations), and only the layout is Flax's: `kerasParameters` and `flaxGradients` below.
-/// (`MGUCell` ties the GRU's two gates, which no other cell here does: not supported yet.)
+///
+///     MGUCell (reset_gate=True, the default):
+///       f = gate_fn(dense_i(name='if')(inputs) + dense_h(name='hf')(h))      # dense_i: bias
+///       x = dense_h(name='hn', use_bias=True)(h) * f
+///       n = activation_fn(dense_i(name='in')(inputs) + x)
+///       new_h = (1.0 - f) * n + f * h
+///
+/// is the reset-after GRU with its two gates tied (r = z = f): `keras.GRUCell(reset_after=True)`
+/// with the f weights in both the z and the r blocks. The function is the same; the gradient of
+/// a tied weight is the sum of the two blocks' gradients. (`reset_gate=False`, where n sees
+/// h·W_hn unreset, is no GRU: refused.)
 public struct FlaxCellConfig: Sendable, Equatable {
     public enum Kind: Sendable, Equatable, CaseIterable {
-        case lstm, optimizedLSTM, gru, simple
+        case lstm, optimizedLSTM, gru, simple, mgu
     }
 
     public var kind: Kind
@@ -56,6 +66,7 @@ public struct FlaxCellConfig: Sendable, Equatable {
         switch kind {
         case .lstm, .optimizedLSTM: ["i", "f", "g", "o"]
         case .gru: ["z", "r", "n"]
+        case .mgu: ["f", "f", "n"]
         case .simple: [""]
         }
     }
@@ -72,6 +83,9 @@ public struct FlaxCellConfig: Sendable, Equatable {
                 + [("hr/kernel", [h, h]), ("hz/kernel", [h, h]), ("hn/kernel", [h, h]), ("hn/bias", [h])]
         case .simple:
             return [("i/kernel", [i, h]), ("i/bias", [h]), ("h/kernel", [h, h])]
+        case .mgu:
+            return [("if/kernel", [i, h]), ("if/bias", [h]), ("in/kernel", [i, h]), ("in/bias", [h]),
+                    ("hf/kernel", [h, h]), ("hn/kernel", [h, h]), ("hn/bias", [h])]
         }
     }
 
@@ -82,7 +96,7 @@ public struct FlaxCellConfig: Sendable, Equatable {
             var c = LSTMConfig(flavor: .keras, units: features)
             (c.recurrentActivation, c.activation) = (gateFn, activationFn)
             return .lstm(c)
-        case .gru:
+        case .gru, .mgu:
             var c = GRUConfig(flavor: .kerasResetAfter, units: features)
             (c.recurrentActivation, c.activation) = (gateFn, activationFn)
             return .gru(c)
@@ -116,7 +130,7 @@ public struct FlaxCellConfig: Sendable, Equatable {
             return ["kernel": columns(gates.map { p["i\($0)/kernel"] }, rows: i),
                     "recurrent_kernel": columns(gates.map { p["h\($0)/kernel"] }, rows: h),
                     "bias": Tensor(uncheckedShape: [g * h], data: columns(gates.map { p["h\($0)/bias"] }, rows: 1).data)]
-        case .gru:
+        case .gru, .mgu:
             let input = columns(gates.map { p["i\($0)/bias"] }, rows: 1).data
             let recurrent = columns([nil, nil, p["hn/bias"]], rows: 1).data
             return ["kernel": columns(gates.map { p["i\($0)/kernel"] }, rows: i),
@@ -149,14 +163,18 @@ public struct FlaxCellConfig: Sendable, Equatable {
                 out["h\(gate)/kernel"] = block(g["recurrent_kernel"], k)
                 out["h\(gate)/bias"] = vector(block(g["bias"], k))
             }
-        case .gru:
+        case .gru, .mgu:
             let bias = g["bias"]             // [2, 3H]: input biases, then recurrent ones
             let input = Tensor<T>(uncheckedShape: [1, n * h], data: Array(bias.data[0 ..< n * h]))
             let recurrent = Tensor<T>(uncheckedShape: [1, n * h], data: Array(bias.data[n * h ..< 2 * n * h]))
+            // a weight in two blocks (the MGU's f, as z and as r) gets both blocks' gradients
+            func add(_ name: String, _ t: Tensor<T>) {
+                if var a = out[name] { a.add(t); out[name] = a } else { out[name] = t }
+            }
             for (k, gate) in gates.enumerated() {
-                out["i\(gate)/kernel"] = block(g["kernel"], k)
-                out["i\(gate)/bias"] = vector(block(input, k))
-                out["h\(gate)/kernel"] = block(g["recurrent_kernel"], k)
+                add("i\(gate)/kernel", block(g["kernel"], k))
+                add("i\(gate)/bias", vector(block(input, k)))
+                add("h\(gate)/kernel", block(g["recurrent_kernel"], k))
             }
             out["hn/bias"] = vector(block(recurrent, 2))
         case .simple:

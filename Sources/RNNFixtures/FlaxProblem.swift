@@ -28,7 +28,7 @@ public struct FlaxProblem: Sendable {
     /// Flax's cell class names.
     public static let cellKinds: [(name: String, kind: FlaxCellConfig.Kind)] = [
         ("flax.linen.LSTMCell", .lstm), ("flax.linen.OptimizedLSTMCell", .optimizedLSTM),
-        ("flax.linen.GRUCell", .gru), ("flax.linen.SimpleCell", .simple),
+        ("flax.linen.GRUCell", .gru), ("flax.linen.SimpleCell", .simple), ("flax.linen.MGUCell", .mgu),
     ]
 
     public var kind: Kind
@@ -72,16 +72,18 @@ public struct FlaxProblem: Sendable {
             guard let c = o?.objectValue else { throw RNNError(.missing, path, "needs the cell: {\"kind\": \"flax.linen.LSTMCell\", \"features\": H}") }
             guard let name = c["kind"]?.stringValue else { throw RNNError(.missing, "\(path).kind", "missing cell kind") }
             guard let k = Self.cellKinds.first(where: { $0.name == name })?.kind else {
-                let hint = name == "flax.linen.MGUCell" ? "MGUCell is not supported yet" : "known: \(Self.cellKinds.map(\.name).joined(separator: ", "))"
-                throw RNNError(.unsupported, "\(path).kind", "unknown Flax cell \"\(name)\" (\(hint))")
+                throw RNNError(.unsupported, "\(path).kind", "unknown Flax cell \"\(name)\" (known: \(Self.cellKinds.map(\.name).joined(separator: ", ")))")
             }
-            let own = k == .simple ? ["residual"] : k == .gru || k == .lstm || k == .optimizedLSTM ? ["gate_fn"] : []
+            let own = k == .simple ? ["residual"] : k == .mgu ? ["gate_fn", "reset_gate"] : ["gate_fn"]
             try rejectUnknownKeys(c, known: Set(["kind", "features", "activation_fn", "carry_init", "param_dtype"] + own), path: path, kind: name)
             var config = FlaxCellConfig(kind: k, features: try intKey(c, "features", path: path))
             guard config.features > 0 else { throw RNNError(.invalid, "\(path).features", "must be positive, got \(config.features)") }
             config.gateFn = try activationKey(c, path: path, default: .sigmoid, key: "gate_fn")
             config.activationFn = try activationKey(c, path: path, default: .tanh, key: "activation_fn")
             config.residual = try boolKey(c, "residual", path: path, default: false)
+            if k == .mgu, try !boolKey(c, "reset_gate", path: path, default: true) {
+                throw RNNError(.unsupported, "\(path).reset_gate", "MGUCell(reset_gate=False) is not supported (its candidate sees h·W_hn unreset: no GRU computes that)")
+            }
             if let ci = c["carry_init"]?.stringValue, ci != "zeros" {
                 throw RNNError(.unsupported, "\(path).carry_init", "only zeros (the default) is supported; give initial_carry instead")
             }
@@ -106,7 +108,9 @@ public struct FlaxProblem: Sendable {
         for (c, prefix) in cells {
             for (n, shape) in c.parameterShapes(inputSize: inSize) {
                 let path = prefix + n
-                guard let v = p[path] else { throw RNNError(.missing, "model.params.\(path)", "the \(c.kind) cell needs \(path) \(shape)") }
+                guard let v = p[path] else {
+                    throw RNNError(.missing, "model.params.\(path)", "\(Self.cellKinds.first { $0.kind == c.kind }!.name) needs \(path) \(shape)")
+                }
                 guard let tn = v.stringValue else { throw RNNError(.malformed, "model.params.\(path)", "must be a tensor name (a string)") }
                 let t = try f.tensor(tn, key: "model.params.\(path)")
                 guard !t.isInteger, t.shape == shape else { throw RNNError(.shape, "tensors.\(tn)", "\(path) must be a float tensor of shape \(shape), got \(t.shape)") }

@@ -291,6 +291,39 @@ struct BadInputTests {
         check(["model", "inputs", "B"], .string(""), nil)                 // ONNX's empty name: an absent optional input
     }
 
+    /// Flax's RNN and Bidirectional: keys, cells, parameters and lengths refused in one line
+    /// naming the key.
+    @Test func flaxLayers() throws {
+        let base = try loadFixture("flax-lstm-seq-lengths.json").document
+        func check(_ path: [String], _ value: JSONValue?, _ expected: String?, sourceLocation: SourceLocation = #_sourceLocation) {
+            var d = base
+            modify(&d, path, value)
+            #expect(error(d)?.description == expected, sourceLocation: sourceLocation)
+            #expect(error(d)?.description.contains("\n") != true, sourceLocation: sourceLocation)
+        }
+        check(["model", "cell", "kind"], .string("flax.linen.ConvLSTMCell"),
+              "broken.json: model.cell.kind: unknown Flax cell \"flax.linen.ConvLSTMCell\" (known: flax.linen.LSTMCell, flax.linen.OptimizedLSTMCell, flax.linen.GRUCell, flax.linen.SimpleCell, flax.linen.MGUCell)")
+        check(["model", "cell", "features"], .number(0), "broken.json: model.cell.features: must be positive, got 0")
+        var badFn = base
+        modify(&badFn, ["model", "cell", "gate_fn"], .string("nonesuch"))
+        #expect(error(badFn)?.description.hasPrefix("broken.json: model.cell.gate_fn: unknown activation 'nonesuch'") == true)
+        check(["model", "cell", "residual"], .bool(true), "broken.json: model.cell.residual: flax.linen.LSTMCell does not take 'residual' (or this version does not support it)")
+        check(["model", "unroll"], .number(2), "broken.json: model.unroll: flax.linen.RNN does not take 'unroll' (or this version does not support it)")
+        check(["model", "params", "cell/hi/bias"], nil, "broken.json: model.params.cell/hi/bias: flax.linen.LSTMCell needs cell/hi/bias [3]")
+        check(["model", "params", "cell/ii/bias"], .string("params/cell/hi/bias"),
+              "broken.json: model.params.cell/ii/bias: no parameter of this model has that path (known: cell/hf/bias, cell/hf/kernel, cell/hg/bias, cell/hg/kernel, cell/hi/bias, cell/hi/kernel, cell/ho/bias, cell/ho/kernel, cell/if/kernel, cell/ig/kernel, cell/ii/kernel, cell/io/kernel)")
+        check(["tensors", "params/cell/ii/kernel", "shape"], .array([.number(3), .number(2)]),
+              "broken.json: tensors.params/cell/ii/kernel: cell/ii/kernel must be a float tensor of shape [2, 3], got [3, 2]")
+        check(["tensors", "seq_lengths", "data", "0"], .number(6), "broken.json: tensors.seq_lengths: seq_lengths[0] = 6 is outside 0…5 (the inputs' length)")
+        check(["model", "initial_carry"], .array([.string("initial_carry/0")]),
+              "broken.json: model.initial_carry: expected 2 tensors (the carry's leaves in Flax's order), got 1")
+        check(["model", "return_carry"], .bool(false), "broken.json: model.upstream.final_state: the model returns no carry (return_carry is false)")
+        var mgu = base
+        modify(&mgu, ["model", "cell", "kind"], .string("flax.linen.MGUCell"))
+        modify(&mgu, ["model", "cell", "reset_gate"], .bool(false))
+        #expect(error(mgu)?.description == "broken.json: model.cell.reset_gate: MGUCell(reset_gate=False) is not supported (its candidate sees h·W_hn unreset: no GRU computes that)")
+    }
+
     /// An expected value may name an array (`{"tensor": NAME}`, as the sidecar fixtures do): it
     /// is compared like a written-out one, and a name that is not there is one line.
     @Test func expectedValuesByName() throws {
