@@ -328,6 +328,39 @@ extension Atlas {
                 return stateIsOutput(try f.result("final_state/3"), s, columns: h..<2 * h, rows: l.indices.filter { l[$0] > 0 }) { _ in 0 }
             },
         ]),
+        Row(behaviour: "the reverse direction with lengths", cells: [
+            Cell(framework: .tf, claim: "within each length (`tf.reverse_sequence`); outputs in the input's order, 0 past the length",
+                 fixture: "tf-bidi-lstm-f64-lengths") { f in
+                zerosPastLengths(Steps(try f.result("outputs/1"), timeMajor: f.model["time_major"]?.boolValue ?? false), try f.lengths())
+            },
+            Cell(framework: .keras, claim: "(`go_backwards`) over the whole sequence, outputs returned reversed: the last is the state after step 0",
+                 fixture: "keras-simplernn-go-backwards-f64") { f in
+                guard f.model["go_backwards"]?.boolValue == true else { return "not go_backwards" }
+                let s = Steps(try f.result("outputs"), timeMajor: false), final = try f.result("final_state/0")
+                // re-reversed into the input's order, step 0 would hold the final state
+                if (0..<s.batch).contains(where: { close(stateRow(final, $0), s.at(0, $0)) }) { return "step 0 holds the final state" }
+                return stateIsOutput(final, s, rows: Array(0..<s.batch)) { _ in s.steps - 1 }
+            },
+            Cell(framework: .torch, claim: "within each length; outputs in the input's order, 0 past the length",
+                 fixture: "torch-lstm-bidirectional-packed-proj-f64") { f in
+                let s = Steps(try f.result("outputs"), timeMajor: !(f.model["batch_first"]?.boolValue ?? false)), p = s.width / 2
+                let l = try f.lengths()
+                for b in 0..<s.batch { for t in l[b]..<s.steps where !isZero(s.at(t, b, columns: p..<2 * p)) { return "row \(b) step \(t) is not 0" } }
+                return nil
+            },
+            Cell(framework: .onnx, claim: "within each length; Y in the input's order (Y_h is Y at step 0), 0 past the length",
+                 fixture: "onnx-gru-zero-length-rows-clip") { f in
+                let l = try f.lengths(), s = Steps(onnxY: try f.result("outputs"), direction: 0)
+                if let why = zerosPastLengths(s, l) { return why }
+                return stateIsOutput(try f.result("final_state/0"), s, rows: l.indices.filter { l[$0] > 0 }) { _ in 0 }
+            },
+            Cell(framework: .flax, claim: "within each length with the padding flipped behind it; outputs in processing order unless `keep_order`",
+                 fixture: "flax-gru-reverse-seq-lengths") { f in
+                let l = try f.lengths(), s = Steps(try f.result("outputs"), timeMajor: f.model["time_major"]?.boolValue ?? false)
+                guard f.model["keep_order"]?.boolValue != true else { return "keep_order is set" }
+                return stateIsOutput(try f.result("final_state/0"), s, rows: l.indices.filter { l[$0] > 0 && l[$0] < s.steps }) { l[$0] - 1 }
+            },
+        ]),
         Row(behaviour: "an LSTM's biases", cells: [
             Cell(framework: .tf, claim: "one, `bias` [4H] (gates i, j, f, o)", fixture: "tf-lstm-noproj-fb1-f32") { f in
                 biases(f, ["bias"], in: f.model["cells"]?.arrayValue?.first?["weights"])
