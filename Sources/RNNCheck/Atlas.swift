@@ -104,8 +104,7 @@ public struct AtlasFixture: Sendable {
         return try fixture.tensor(n, key: "model.\(modelKey)")
     }
 
-    /// Row lengths: `sequence_length`, `lengths`, `seq_lengths`, ONNX `sequence_lens`, or a
-    /// Keras mask's count of true steps (nil for a mask with holes).
+    /// Row lengths: `sequence_length`, `lengths`, `seq_lengths` or ONNX's `sequence_lens`.
     func lengths() throws -> [Int] {
         for k in ["sequence_length", "lengths", "seq_lengths"] where model[k] != nil { return try tensor(k).ints }
         if let n = model["inputs"]?["sequence_lens"]?.stringValue { return try fixture.tensor(n, key: "model.inputs.sequence_lens").ints }
@@ -132,7 +131,6 @@ struct Steps {
         (steps, batch) = timeMajor ? (d.shape[0], d.shape[1]) : (d.shape[1], d.shape[0])
         let (t0, b0, w) = (steps, batch, width)
         index = timeMajor ? { t, b, j in (t * b0 + b) * w + j } : { t, b, j in (b * t0 + t) * w + j }
-        _ = t0
     }
 
     /// ONNX's Y [T, D, B, H], direction `d`.

@@ -6,7 +6,7 @@ extension FlaxProblem {
     /// Cell `k` as a `flax.linen.RNN`, computed by `impl`.
     func rnn<T: RNNFloat>(_ impl: any RNNImplementation.Type, _ t: [String: Tensor<T>], cell k: Int) throws -> FlaxRNN<T> {
         let c = cells[k].config
-        let cell = try impl.buildCell(c.spec, inputSize: inputSize, given: c.kerasParameters(flaxParameters(t, cell: k), inputSize: inputSize))
+        let cell = try impl.buildCell(c.spec, inputSize: inputSize, given: try c.kerasParameters(flaxParameters(t, cell: k), inputSize: inputSize))
         return try FlaxRNN(c, cell: cell, timeMajor: timeMajor, returnCarry: returnCarry, reverse: reverse, keepOrder: keepOrder)
     }
 

@@ -111,10 +111,14 @@ public struct FlaxCellConfig: Sendable, Equatable {
     /// The spec's state index of carry `k` (Keras' LSTM state is `[h, c]`).
     public func stateIndex(ofCarry k: Int) -> Int { carryCount == 2 ? 1 - k : k }
 
-    /// Flax's parameters (by `parameterShapes`' names, shapes checked by the caller) as the
-    /// spec's: the gates' kernels side by side, the biases likewise (the GRU's recurrent z and r
+    /// Flax's parameters (by `parameterShapes`' names) as the spec's: the gates' kernels side by side, the biases likewise (the GRU's recurrent z and r
     /// biases 0; the residual SimpleCell's recurrent kernel plus the identity).
-    public func kerasParameters<T: RNNFloat>(_ p: [String: Tensor<T>], inputSize i: Int) -> [String: Tensor<T>] {
+    /// Errors name the first parameter that is missing or of the wrong shape.
+    public func kerasParameters<T: RNNFloat>(_ p: [String: Tensor<T>], inputSize i: Int) throws -> [String: Tensor<T>] {
+        for (n, shape) in parameterShapes(inputSize: i) {
+            guard let t = p[n] else { throw RNNError(.missing, n, "the cell needs \(n) \(shape)") }
+            try t.expectShape(shape, n)
+        }
         let h = features, g = gates.count
         /// The [rows, h] blocks side by side: [rows, g·h].
         func columns(_ blocks: [Tensor<T>?], rows: Int) -> Tensor<T> {

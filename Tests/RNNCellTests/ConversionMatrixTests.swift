@@ -45,7 +45,7 @@ struct ConversionMatrixTests {
             let flax = c.flaxGradients(p)
             #expect(Set(flax.keys) == Set(c.parameterShapes(inputSize: 2).map(\.name)), "\(kind)")
             for (n, shape) in c.parameterShapes(inputSize: 2) { #expect(flax[n]?.shape == shape, "\(kind) \(n)") }
-            let back = c.kerasParameters(flax, inputSize: 2)
+            let back = try c.kerasParameters(flax, inputSize: 2)
             for (n, t) in given { #expect(back[n]?.data == t.data, "\(kind) \(n)") }
         }
     }
@@ -66,7 +66,7 @@ struct ConversionMatrixTests {
         for (n, shape) in c.parameterShapes(inputSize: 1) {
             flax[n] = Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in v += 1; return v })
         }
-        let k = c.kerasParameters(flax, inputSize: 1)
+        let k = try c.kerasParameters(flax, inputSize: 1)
         #expect(k["kernel"]!.data == [1, 2, 1, 2, 5, 6])                      // if/kernel, if/kernel, in/kernel
         #expect(k["bias"]!.data == [3, 4, 3, 4, 7, 8, 0, 0, 0, 0, 17, 18])    // input row; recurrent row: only hn/bias
         let g = try Parameters(spec: c.spec, inputSize: 1, given: k)
@@ -74,6 +74,7 @@ struct ConversionMatrixTests {
         #expect(back["if/kernel"]!.data == [2, 4])
         #expect(back["in/kernel"]!.data == [5, 6])
         #expect(back["hn/bias"]!.data == [17, 18])
+        #expect(throws: RNNError.self) { _ = try c.kerasParameters(["if/kernel": Tensor<Double>(zeros: [1, 2])], inputSize: 1) }
     }
 
     /// The impossible pairs have a counterexample that parts far; an exact pair has none.
