@@ -23,13 +23,13 @@ func gemm<T: RNNFloat>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, a
     let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), rc = UnsafeMutableRawPointer(c)
     // T is Double (or Float) in its branch, so Double(alpha) is alpha itself: no rounding, no cast.
     if T.self == Double.self {
-        cblas_dgemm(CblasRowMajor, transpose(transA), transpose(transB), blasint(m), blasint(n), blasint(k), Double(alpha),
+        countedBLASCall { cblas_dgemm(CblasRowMajor, transpose(transA), transpose(transB), blasint(m), blasint(n), blasint(k), Double(alpha),
                     ra.assumingMemoryBound(to: Double.self), blasint(lda), rb.assumingMemoryBound(to: Double.self), blasint(ldb),
-                    Double(beta), rc.assumingMemoryBound(to: Double.self), blasint(ldc))
+                    Double(beta), rc.assumingMemoryBound(to: Double.self), blasint(ldc)) }
     } else if T.self == Float.self {
-        cblas_sgemm(CblasRowMajor, transpose(transA), transpose(transB), blasint(m), blasint(n), blasint(k), Float(alpha),
+        countedBLASCall { cblas_sgemm(CblasRowMajor, transpose(transA), transpose(transB), blasint(m), blasint(n), blasint(k), Float(alpha),
                     ra.assumingMemoryBound(to: Float.self), blasint(lda), rb.assumingMemoryBound(to: Float.self), blasint(ldb),
-                    Float(beta), rc.assumingMemoryBound(to: Float.self), blasint(ldc))
+                    Float(beta), rc.assumingMemoryBound(to: Float.self), blasint(ldc)) }
     } else {
         preconditionFailure("BLAS supports Float and Double only")
     }
@@ -86,15 +86,15 @@ func gemv<T: RNNFloat>(_ transA: Bool, m: Int, n: Int, alpha: T = 1, _ a: [T], _
                 let ra = UnsafeRawPointer(pa.baseAddress!), rx = UnsafeRawPointer(px.baseAddress!)
                 let ry = UnsafeMutableRawPointer(py.baseAddress!)
                 if T.self == Double.self {
-                    cblas_dgemv(CblasRowMajor, transpose(transA), blasint(m), blasint(n), Double(alpha),
+                    countedBLASCall { cblas_dgemv(CblasRowMajor, transpose(transA), blasint(m), blasint(n), Double(alpha),
                                 ra.assumingMemoryBound(to: Double.self) + aOffset, blasint(lda),
                                 rx.assumingMemoryBound(to: Double.self) + xOffset, 1,
-                                Double(beta), ry.assumingMemoryBound(to: Double.self) + yOffset, 1)
+                                Double(beta), ry.assumingMemoryBound(to: Double.self) + yOffset, 1) }
                 } else if T.self == Float.self {
-                    cblas_sgemv(CblasRowMajor, transpose(transA), blasint(m), blasint(n), Float(alpha),
+                    countedBLASCall { cblas_sgemv(CblasRowMajor, transpose(transA), blasint(m), blasint(n), Float(alpha),
                                 ra.assumingMemoryBound(to: Float.self) + aOffset, blasint(lda),
                                 rx.assumingMemoryBound(to: Float.self) + xOffset, 1,
-                                Float(beta), ry.assumingMemoryBound(to: Float.self) + yOffset, 1)
+                                Float(beta), ry.assumingMemoryBound(to: Float.self) + yOffset, 1) }
                 } else {
                     preconditionFailure("BLAS supports Float and Double only")
                 }
@@ -112,13 +112,13 @@ func ger<T: RNNFloat>(m: Int, n: Int, alpha: T = 1, _ x: [T], _ y: [T], _ a: ino
                 let rx = UnsafeRawPointer(px.baseAddress!), ry = UnsafeRawPointer(py.baseAddress!)
                 let ra = UnsafeMutableRawPointer(pa.baseAddress!)
                 if T.self == Double.self {
-                    cblas_dger(CblasRowMajor, blasint(m), blasint(n), Double(alpha),
+                    countedBLASCall { cblas_dger(CblasRowMajor, blasint(m), blasint(n), Double(alpha),
                                rx.assumingMemoryBound(to: Double.self), 1, ry.assumingMemoryBound(to: Double.self), 1,
-                               ra.assumingMemoryBound(to: Double.self) + aOffset, blasint(lda))
+                               ra.assumingMemoryBound(to: Double.self) + aOffset, blasint(lda)) }
                 } else if T.self == Float.self {
-                    cblas_sger(CblasRowMajor, blasint(m), blasint(n), Float(alpha),
+                    countedBLASCall { cblas_sger(CblasRowMajor, blasint(m), blasint(n), Float(alpha),
                                rx.assumingMemoryBound(to: Float.self), 1, ry.assumingMemoryBound(to: Float.self), 1,
-                               ra.assumingMemoryBound(to: Float.self) + aOffset, blasint(lda))
+                               ra.assumingMemoryBound(to: Float.self) + aOffset, blasint(lda)) }
                 } else {
                     preconditionFailure("BLAS supports Float and Double only")
                 }

@@ -145,24 +145,66 @@ final class SpinBarrier: Sendable {
     }
 }
 
-/// How many callers are inside `singleThreadedBLAS` and the thread count to restore after.
-private let blasLease = Mutex<(active: Int, saved: Int)>((0, 0))
+/// OpenBLAS's thread count is one process-wide setting, and changing it while another thread is
+/// inside an OpenBLAS call is not safe: the call may have split its work for the old count. So
+/// every call through this module counts itself in flight (`countedBLASCall`), and the count is
+/// changed only under the lock with no call in flight: when the first `singleThreadedBLAS`
+/// caller enters (to 1) and the last one leaves (back). `pinned` sections
+/// (`withDefaultBLASThreads`) keep it at the default meanwhile.
+private struct BLASThreadState {
+    var leases = 0, saved = 0, inFlight = 0, pinned = 0
+}
+
+private let blasThreads = Mutex(BLASThreadState())
+
+/// Waits until `ready` holds, then runs `act`, both under the lock (yielding, then sleeping, in
+/// between: the wait can last as long as another thread's pinned section).
+private func whenReady(_ ready: (BLASThreadState) -> Bool, _ act: (inout BLASThreadState) -> Void) {
+    var tries = 0
+    while true {
+        let done = blasThreads.withLock { s -> Bool in
+            guard ready(s) else { return false }
+            act(&s)
+            return true
+        }
+        if done { return }
+        tries += 1
+        if tries < 200 { sched_yield() } else { usleep(200) }
+    }
+}
+
+/// One OpenBLAS call, counted in flight (the thread count cannot change under it).
+@inline(__always)
+func countedBLASCall(_ call: () -> Void) {
+    blasThreads.withLock { $0.inFlight += 1 }
+    call()
+    blasThreads.withLock { $0.inFlight -= 1 }
+}
 
 /// Runs `body` with OpenBLAS single-threaded (a process-wide setting: the first caller in saves
-/// the thread count, the last one out restores it).
+/// the thread count and sets 1, the last one out restores it, each when no call is in flight).
 func singleThreadedBLAS(_ body: () -> Void) {
-    blasLease.withLock { s in
-        if s.active == 0 {
+    whenReady({ $0.pinned == 0 && ($0.leases > 0 || $0.inFlight == 0) }) { s in
+        if s.leases == 0 {
             s.saved = openBLASThreads()
             setOpenBLASThreads(1)
         }
-        s.active += 1
+        s.leases += 1
     }
     body()
-    blasLease.withLock { s in
-        s.active -= 1
-        if s.active == 0 { setOpenBLASThreads(s.saved) }
+    whenReady({ $0.leases > 1 || $0.inFlight == 0 }) { s in
+        s.leases -= 1
+        if s.leases == 0 { setOpenBLASThreads(s.saved) }
     }
+}
+
+/// Runs `body` with OpenBLAS at its own thread count throughout: no step workers' section may
+/// set it to 1 meanwhile (they wait). For results that must be bit for bit another program's
+/// (numpy's min-char-rnn transcript), since OpenBLAS's sums depend on its thread count.
+public func withDefaultBLASThreads<R>(_ body: () throws -> R) rethrows -> R {
+    whenReady({ $0.leases == 0 }) { $0.pinned += 1 }
+    defer { blasThreads.withLock { $0.pinned -= 1 } }
+    return try body()
 }
 
 /// A pointer the workers share, each reading everything and writing only its own slice.

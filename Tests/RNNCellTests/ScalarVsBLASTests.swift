@@ -135,6 +135,47 @@ struct ScalarVsBLASTests {
         }
     }
 
+    /// Step workers beside plain multi-threaded OpenBLAS calls on other threads, and a pinned
+    /// section: every result agrees with its run alone (the plain calls to rounding, as OpenBLAS
+    /// may run them on one thread or two; the pinned ones bit for bit, at the default count), and
+    /// the thread count is the default again after.
+    @Test func stepWorkersBesidePlainAndPinnedBLAS() throws {
+        let before = withDefaultBLASThreads { openBLASThreads() }      // (no step workers meanwhile)
+        var workers = RandomCase(.torchLSTM)
+        workers.units = 40; workers.input = 9; workers.batch = 6; workers.steps = 7; workers.seed = 950
+        var plain = RandomCase(.kerasGRU)
+        plain.units = 64; plain.input = 48; plain.batch = 64; plain.steps = 3; plain.seed = 951    // one worker: OpenBLAS's threads
+        let aloneWorkers = try RecurrentThreads.$count.withValue(2) { try workers.run(RNNBLAS.Implementation.self) }
+        let alonePlain = try RecurrentThreads.$count.withValue(1) { try plain.run(RNNBLAS.Implementation.self) }
+        let alonePinned = try withDefaultBLASThreads { try RecurrentThreads.$count.withValue(1) { try plain.run(RNNBLAS.Implementation.self) } }
+        let (w, pl) = (workers, plain)
+        let got = Mutex<[Int: ResultSet]>([:])
+        DispatchQueue.concurrentPerform(iterations: 12) { k in
+            let r: ResultSet?
+            switch k % 3 {
+            case 0: r = try? RecurrentThreads.$count.withValue(2) { try w.run(RNNBLAS.Implementation.self) }
+            case 1: r = try? RecurrentThreads.$count.withValue(1) { try pl.run(RNNBLAS.Implementation.self) }
+            default: r = try? withDefaultBLASThreads { try RecurrentThreads.$count.withValue(1) { try pl.run(RNNBLAS.Implementation.self) } }
+            }
+            got.withLock { $0[k] = r }
+        }
+        let results = got.withLock { $0 }
+        for k in 0..<12 {
+            let r = try #require(results[k] ?? nil, "run \(k) failed")
+            let a = [aloneWorkers, alonePlain, alonePinned][k % 3]
+            for e in a.entries {
+                let v = try #require(r.entry(e.key)).value.values
+                if k % 3 == 1 {
+                    let scale = max(1, e.value.values.map(abs).max() ?? 0)
+                    #expect(maxAbsError(v, e.value.values) <= 1e-5 * scale, "plain run \(k) \(e.key)")
+                } else {
+                    #expect(v == e.value.values, "run \(k) \(e.key) differs from its run alone")
+                }
+            }
+        }
+        #expect(withDefaultBLASThreads { openBLASThreads() } == before)
+    }
+
     /// Every subset of the bits of `bits` (0 included): the option words of a kind.
     static func subsets(of bits: Int) -> [Int] {
         var words = [0], sub = bits

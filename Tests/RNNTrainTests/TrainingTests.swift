@@ -27,7 +27,8 @@ struct TrainingTests {
         var p = MinCharRNNProgram(text: Self.sonnets, seed: 7, iterations: 501)
         p.logEvery = 100
         var lines: [String] = []
-        _ = try p.run(impl: RNNBLAS.Implementation.self, output: ProgramOutput(log: { lines += $0.components(separatedBy: "\n") }))
+        // OpenBLAS at its own thread count throughout, as numpy ran it (tests running step workers wait)
+        _ = try withDefaultBLASThreads { try p.run(impl: RNNBLAS.Implementation.self, output: ProgramOutput(log: { lines += $0.components(separatedBy: "\n") })) }
         #expect(lines.count == cut + 1)
         for (k, line) in lines.enumerated() where k <= cut {
             #expect(line == expected[k], "line \(k + 1) differs")
