@@ -12,7 +12,7 @@ extension Notebooks {
                                                              "flax-bidirectional-lstm-seq-lengths", "flax-bidirectional-gru-simple",
                                                              "flax-random-f32-05-optimizedlstm", "flax-random-f64-30-bi-gru"]) },
         "13-atlas": { root in
-            let v = Atlas.verify(fixtures: root.path)
+            let v = Atlas.verify(fixtures: root.appendingPathComponent("Fixtures").path)
             return Atlas.markdown(v) + "\n\n\(v.filter { $0.failure == nil }.count) of \(v.count) cells hold against their fixtures."
         },
         "13-matrix": { _ in ConversionMatrix.markdown(.lstm) + "\n\n" + ConversionMatrix.markdown(.gru) },

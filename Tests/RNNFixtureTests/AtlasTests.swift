@@ -9,7 +9,7 @@ import Testing
 struct AtlasTests {
     /// Every behaviour has one cell per framework, each naming a fixture that exists, and every
     /// claim holds against its fixture's numbers (or model).
-    @Test func everyCellHoldsAgainstItsFixture() {
+    @Test func everyCellHoldsAgainstItsFixture() throws {
         for row in Atlas.rows {
             #expect(row.cells.map(\.framework).sorted { $0.rawValue < $1.rawValue } == Atlas.Framework.allCases.sorted { $0.rawValue < $1.rawValue },
                     "\(row.behaviour): not one cell per framework")
@@ -23,6 +23,10 @@ struct AtlasTests {
             #expect((c.fixture.split(separator: "/").last.map(String.init) ?? "").hasPrefix(prefix[c.framework]!), "\(c.fixture) for \(c.framework.rawValue)")
         } }
         #expect(Atlas.markdown(verdicts).contains("✗") == false)
+        // notebook 13 shows the table with every cell holding
+        let notebook = try String(contentsOf: packageRoot.appendingPathComponent("Notebooks-md/13-the-same-function.md"), encoding: .utf8)
+        #expect(notebook.contains(Atlas.markdown(verdicts)))
+        #expect(!notebook.contains("✗"))
     }
 
     /// The checks of the first six rows read the numbers: each fails on its own fixture once
