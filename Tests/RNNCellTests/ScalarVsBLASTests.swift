@@ -23,12 +23,14 @@ import Testing
 struct ScalarVsBLASTests {
     static func compare(_ c: RandomCase) throws {
         // Layer norm divides each row by its standard deviation over H features, which with
-        // H = 3 can be ten times smaller than the features: the float32 rounding of the two
-        // implementations' GEMMs (summed in different orders) grows by that factor. float64
-        // keeps its 1e-12, so the arithmetic itself is held to the same bar.
+        // H = 3 can be ten times smaller than the features, and with H = 2 (two features a
+        // hair apart) a hundred times: the float32 rounding of the two implementations' GEMMs
+        // (summed in different orders) grows by that factor (CI drew H = 2 with a projection
+        // of width 1 and saw 2.2e-4). float64 keeps its 1e-12 for the same configurations, so
+        // the arithmetic itself is held to the same bar.
         let layerNormF32 = c.kind == .tfCIFGLSTMCell && c.layerNorm && c.dtype == .float32
         try compare(try c.run(RNNScalar.Implementation.self), try c.run(RNNBLAS.Implementation.self), dtype: c.dtype, what: "\(c)",
-                    limit: layerNormF32 ? 1e-4 : nil)
+                    limit: layerNormF32 ? 1e-3 : nil)
     }
 
     /// Scalar's results `a` against BLAS's `b`, relative to the largest result (`limit`: 1e-12
