@@ -120,7 +120,7 @@ public struct AtlasFixture: Sendable {
 }
 
 /// A [T, B, W] or [B, T, W] sequence (or one direction of ONNX's Y [T, D, B, H]) by step and row.
-struct Steps {
+private struct Steps {
     let values: [Double]
     let steps: Int, batch: Int, width: Int
     let index: (Int, Int, Int) -> Int
@@ -147,28 +147,28 @@ struct Steps {
 }
 
 /// Row b of a [.., B, W] state (the leading axes given by `lead`).
-func stateRow(_ d: TensorData, _ b: Int, lead: Int = 0) -> [Double] {
+private func stateRow(_ d: TensorData, _ b: Int, lead: Int = 0) -> [Double] {
     let (batch, w) = (d.shape[d.shape.count - 2], d.shape[d.shape.count - 1])
     return Array(d.values[((lead * batch) + b) * w ..< ((lead * batch) + b + 1) * w])
 }
 
-func close(_ a: [Double], _ b: [Double], _ tol: Double = 1e-12) -> Bool {
+private func close(_ a: [Double], _ b: [Double], _ tol: Double = 1e-12) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tol * max(1, abs($1)) }
 }
 
-func isZero(_ a: [Double]) -> Bool { a.allSatisfy { $0 == 0 } }
+private func isZero(_ a: [Double]) -> Bool { a.allSatisfy { $0 == 0 } }
 
 extension Atlas {
     // The checks, each of one claim.
 
     /// Steps at or past each row's length output exactly 0.
-    static func zerosPastLengths(_ s: Steps, _ lengths: [Int]) -> String? {
+    fileprivate static func zerosPastLengths(_ s: Steps, _ lengths: [Int]) -> String? {
         for b in 0..<s.batch { for t in lengths[b]..<s.steps where !isZero(s.at(t, b)) { return "row \(b) step \(t) is not 0" } }
         return lengths.allSatisfy { $0 >= s.steps } ? "no row is shorter than T" : nil
     }
 
     /// The final state row b equals the output at each row's `step(b)` (rows where it is ≥ 0).
-    static func stateIsOutput(_ state: TensorData, lead: Int = 0, _ s: Steps, columns: Range<Int>? = nil, rows: [Int], step: (Int) -> Int) -> String? {
+    fileprivate static func stateIsOutput(_ state: TensorData, lead: Int = 0, _ s: Steps, columns: Range<Int>? = nil, rows: [Int], step: (Int) -> Int) -> String? {
         guard !rows.isEmpty else { return "no row to compare" }
         for b in rows where !close(stateRow(state, b, lead: lead), s.at(step(b), b, columns: columns)) {
             return "row \(b): the state is not the output at step \(step(b))"

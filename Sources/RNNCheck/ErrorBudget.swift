@@ -39,6 +39,14 @@ public enum ErrorBudget {
         public var firstPart: (index: [Int], framework: Double, float64: Double)?
     }
 
+    /// `f` with its expected numbers replaced by those rnnref computes (scalar, in `f`'s dtype)
+    /// for `wrong`, a doctored copy of `f`'s document: a wrong function posing as the
+    /// framework's, to show what `explain` says of one.
+    public static func posing(_ f: Fixture, as wrong: [String: JSONValue], note: String) throws -> Fixture {
+        let numbers = try FixtureRunner.run(try Fixture(source: "wrong", json: .object(wrong)), impl: RNNScalar.Implementation.self)
+        return try Fixture(source: f.source, json: f.withExpected(numbers, provenanceNote: note))
+    }
+
     /// Every expected tensor of a float32 fixture, explained. Throws for a float64 fixture or one
     /// without expected results.
     public static func explain(_ f: Fixture) throws -> [Tensor] {

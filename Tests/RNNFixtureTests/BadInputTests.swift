@@ -47,6 +47,17 @@ struct BadInputTests {
         doc = go(.object(doc), path[...])!.objectValue!
     }
 
+    /// `base` with `path` set to `value` (removed when nil) is refused with exactly `expected`
+    /// (nil: accepted); returns the broken document.
+    @discardableResult
+    func expectError(_ base: [String: JSONValue], _ path: [String], _ value: JSONValue?, _ expected: String?,
+                     sourceLocation: SourceLocation = #_sourceLocation) -> [String: JSONValue] {
+        var d = base
+        modify(&d, path, value)
+        #expect(error(d)?.description == expected, sourceLocation: sourceLocation)
+        return d
+    }
+
     @Test func malformedJSONNamesTheFile() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("rnnref-malformed.json")
         try Data("{\"format\": \"rnnref-fixture/1\", ".utf8).write(to: url)
@@ -257,9 +268,7 @@ struct BadInputTests {
     @Test func onnxOperators() throws {
         let base = try loadFixture("onnx-lstm-zero-length-rows.json").document
         func check(_ path: [String], _ value: JSONValue?, _ expected: String?, sourceLocation: SourceLocation = #_sourceLocation) {
-            var d = base
-            modify(&d, path, value)
-            #expect(error(d)?.description == expected, sourceLocation: sourceLocation)
+            expectError(base, path, value, expected, sourceLocation: sourceLocation)
         }
         check(["model", "attributes", "direction"], .string("both"), "broken.json: model.attributes.direction: must be forward, reverse or bidirectional, got \"both\"")
         check(["model", "attributes", "activations"], .array(["Sigmoid", "Tanh", "Tanh", "Sigmoid", "Swish", "Tanh"].map { .string($0) }),
@@ -296,9 +305,7 @@ struct BadInputTests {
     @Test func flaxLayers() throws {
         let base = try loadFixture("flax-lstm-seq-lengths.json").document
         func check(_ path: [String], _ value: JSONValue?, _ expected: String?, sourceLocation: SourceLocation = #_sourceLocation) {
-            var d = base
-            modify(&d, path, value)
-            #expect(error(d)?.description == expected, sourceLocation: sourceLocation)
+            let d = expectError(base, path, value, expected, sourceLocation: sourceLocation)
             #expect(error(d)?.description.contains("\n") != true, sourceLocation: sourceLocation)
         }
         check(["model", "cell", "kind"], .string("flax.linen.ConvLSTMCell"),

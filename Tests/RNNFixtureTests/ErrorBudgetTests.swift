@@ -73,8 +73,7 @@ struct ErrorBudgetTests {
         doc["tensors"] = .object(tensors)
         doc["model"] = .object(model)
         // the wrong function's float32 numbers, in place of the framework's
-        let wrongResults = try FixtureRunner.run(try Fixture(source: "wrong", json: .object(doc)), impl: RNNScalar.Implementation.self)
-        let doctored = try Fixture(source: "doctored", json: f.withExpected(wrongResults, provenanceNote: wrong))
+        let doctored = try ErrorBudget.posing(f, as: doc, note: wrong)
         let explained = try ErrorBudget.explain(doctored)
         let different = explained.filter { !$0.rounding }
         #expect(!different.isEmpty, "\(name) with \(wrong) is classified as rounding")
