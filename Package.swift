@@ -14,6 +14,8 @@ import PackageDescription
 //   RNNCheck      the registry of fixture models and the runner, metrics, finite differences
 //                 (Float64 and GSL), random models, gru-drift, fixture building
 //   RNNTrain      the documents' training programs (min-char-rnn, sine, sine regression, PTB LM)
+//   RNNFigures    deterministic SVG figures: nice ticks, measured text, legends that cover no
+//                 data; line and bar charts, heat maps, small multiples, diagrams (no imports)
 //   RNNNotebooks  the notebooks' generated blocks and figures
 //   RNNRefCLI     the `rnnref` commands (swift-argument-parser); `rnnref` is its thin executable
 // Release builds optimise across modules, so RNNCore's generic time loop and tensor helpers are
@@ -32,6 +34,7 @@ let package = Package(
         .library(name: "RNNFixtures", targets: ["RNNFixtures"]),
         .library(name: "RNNCheck", targets: ["RNNCheck"]),
         .library(name: "RNNTrain", targets: ["RNNTrain"]),
+        .library(name: "RNNFigures", targets: ["RNNFigures"]),
         .library(name: "RNNNotebooks", targets: ["RNNNotebooks"]),
         .library(name: "RNNRefCLI", targets: ["RNNRefCLI"]),
         .library(name: "RNNONNX", targets: ["RNNONNX"]),
@@ -78,11 +81,12 @@ let package = Package(
             dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNLayers", "RNNNumpy", "RNNFixtures", "CGSL"],
             swiftSettings: crossModule
         ),
-        .target(name: "RNNTrain", dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck"],
+        .target(name: "RNNFigures"),
+        .target(name: "RNNTrain", dependencies: ["RNNFigures", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck"],
                 swiftSettings: crossModule),
         .target(
             name: "RNNNotebooks",
-            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNLayers"],
+            dependencies: ["RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNLayers", "RNNFigures"],
             swiftSettings: crossModule
         ),
         // onnx.proto's messages, generated once by protoc-gen-swift (see the file's header).
@@ -93,7 +97,7 @@ let package = Package(
         .target(
             name: "RNNRefCLI",
             dependencies: [
-                "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks", "RNNONNX",
+                "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks", "RNNONNX", "RNNFigures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -116,5 +120,8 @@ let package = Package(
         .testTarget(name: "RNNTrainTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNNumpy", "RNNFixtures", "RNNCheck", "RNNTrain"]),
         .testTarget(name: "RNNCLITests", dependencies: ["RNNTestSupport", "RNNCore", "RNNFixtures", "RNNCheck", "RNNRefCLI", "rnnref"]),
         .testTarget(name: "RNNNotebookTests", dependencies: ["RNNTestSupport", "RNNCore", "RNNScalar", "RNNBLAS", "RNNFixtures", "RNNCheck", "RNNTrain", "RNNNotebooks"]),
+        .testTarget(name: "RNNFigureTests", dependencies: ["RNNTestSupport", "RNNFigures", "RNNNotebooks", "RNNTrain",
+                                                          .product(name: "PropertyBased", package: "swift-property-based"),
+                                                          .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     ]
 )

@@ -5,6 +5,7 @@ import RNNCheck
 import RNNFixtures
 import RNNNumpy
 import RNNTrain
+import RNNFigures
 import RNNScalar
 
 /// Computed outputs of notebooks 04–07 and 11 (see `Notebooks.outputs`).
@@ -106,12 +107,9 @@ extension Notebooks {
 
     static func couplingFigure() throws -> String {
         let runs = try couplingRuns()
-        let colors = ["#1f77b4", "#d62728"]
-        let series = runs.enumerated().map { k, r in
-            LinePlot.Series(name: r.name, points: r.c.enumerated().map { (Double($0.offset), $0.element[0]) }, color: colors[k])
-        }
-        return LinePlot(title: "The coupled gate two ways: c_t of unit 0 (H = 4, same weights)", xLabel: "step t",
-                        yLabel: "c_t[0]", series: series).svg
+        let series = runs.map { r in Series(r.name, r.c.enumerated().map { (Double($0.offset), $0.element[0]) }) }
+        return LineChart(title: "The coupled gate two ways: c_t of unit 0 (H = 4, same weights)", x: Axis("step t"),
+                         y: Axis("c_t[0]"), series: series).svg
     }
 
     // MARK: - 07: PyTorch's packed sequences

@@ -6,6 +6,7 @@ import RNNNumpy
 import RNNTrain
 import RNNScalar
 import RNNBLAS
+import RNNFigures
 
 /// The markdown notebooks under `Notebooks-md/` keep their code and numbers in generated
 /// blocks, so they cannot go stale:
@@ -108,6 +109,9 @@ public enum Notebooks {
                 let url = root.appendingPathComponent("Notebooks-md").appendingPathComponent(path)
                 let svg: String
                 do { svg = try make(root) } catch let e as RNNError { throw e.within("\(file):\(i + 1)") }
+                if let problem = FigureCheck.problems(svg).first {
+                    throw RNNError(.invalid, "\(file):\(i + 1)", "figure \(path): \(problem)")
+                }
                 if (try? String(contentsOf: url, encoding: .utf8)) != svg { isStale = true; figures.append((url, svg)) }
             }
             if isStale { stale.append(StaleBlock(file: file, line: i + 1, block: directive.name)) }
@@ -116,6 +120,29 @@ public enum Notebooks {
             i = end + 1
         }
         return (out.joined(separator: "\n"), stale, figures)
+    }
+
+    /// A notebook figure: the notebook, the figure's name and path below Notebooks-md, its fresh SVG.
+    public struct GeneratedFigure: Sendable {
+        public var notebook: String
+        public var name: String
+        public var path: String
+        public var svg: String
+    }
+
+    /// Every figure every notebook under `root/Notebooks-md` shows, generated afresh.
+    public static func figures(root: URL, extra: [String: Output] = [:]) throws -> [GeneratedFigure] {
+        let dir = root.appendingPathComponent("Notebooks-md")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
+        var out: [GeneratedFigure] = []
+        for name in names {
+            let text = (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            for line in text.components(separatedBy: "\n") {
+                guard let d = parseDirective(line, extra: extra), let (path, make) = d.figure else { continue }
+                out.append(GeneratedFigure(notebook: name, name: String(d.name.dropFirst("figure ".count)), path: path, svg: try make(root)))
+            }
+        }
+        return out
     }
 
     struct Directive {

@@ -5,6 +5,7 @@ import RNNCheck
 import RNNFixtures
 import RNNNumpy
 import RNNTrain
+import RNNFigures
 
 /// Notebook 10's outputs: short runs of the documents' training programs. They use the scalar
 /// implementation, whose arithmetic is plain Swift and so identical on every x86-64 machine
@@ -70,9 +71,9 @@ extension TrainingNotebooks {
     static func regressionFigure() throws -> String {
         let r = try regressionRun()
         let n = min(200, r.truth.count)
-        return LinePlot(title: "004's sine regression (two BasicLSTMCell(8), 300 steps): test predictions", xLabel: "test point", yLabel: "value", series: [
-            .init(name: "sin(x)", points: (0..<n).map { (Double($0), r.truth[$0]) }, color: "#1f77b4"),
-            .init(name: "prediction", points: (0..<n).map { (Double($0), r.predictions[$0]) }, color: "#d62728", dashed: true),
+        return LineChart(title: "004's sine regression (two BasicLSTMCell(8), 300 steps): test predictions", x: Axis("test point"), y: Axis("value"), series: [
+            Series("sin(x)", (0..<n).map { (Double($0), r.truth[$0]) }),
+            Series("prediction", (0..<n).map { (Double($0), r.predictions[$0]) }),
         ]).svg
     }
 

@@ -6,6 +6,7 @@ import RNNCheck
 import RNNFixtures
 import RNNNumpy
 import RNNTrain
+import RNNFigures
 
 /// Notebook outputs that run the training programs (notebooks 02, 09 and 10); passed to
 /// `Notebooks.check(root:write:extra:)` by `rnnref notebooks` and the tests.
@@ -47,10 +48,9 @@ public enum TrainingNotebooks {
             c.append((tt, saved.c.data[0])); x.append((tt, xt))
             state = step.state
         }
-        return LinePlot(title: "TF LSTMCell(4), forget_bias 1, reading sin(0.2·t): unit 0 over time", xLabel: "step t", yLabel: "value",
-                        series: [.init(name: "input x_t", points: x, color: "#aaaaaa", dashed: true), .init(name: "input gate i", points: i, color: "#1f77b4"),
-                                 .init(name: "forget gate f", points: f, color: "#2ca02c"), .init(name: "output gate o", points: o, color: "#ff7f0e"),
-                                 .init(name: "cell c", points: c, color: "#d62728")]).svg
+        return LineChart(title: "TF LSTMCell(4), forget_bias 1, reading sin(0.2·t): unit 0 over time", x: Axis("step t"), y: Axis("value"),
+                         series: [Series("input x_t", x, color: Palette.grey, dash: "3,3"), Series("input gate i", i), Series("forget gate f", f),
+                                  Series("output gate o", o), Series("cell c", c)]).svg
     }
 
     /// Notebook 09's setting: H = 32, I = 8, T = 100, seed 9.
@@ -77,12 +77,9 @@ public enum TrainingNotebooks {
     }
 
     static func gradientFlowFigure() throws -> String {
-        let colors = ["#d62728", "#9467bd", "#1f77b4", "#2ca02c", "#ff7f0e"]
-        let series = try gradientFlowNorms().enumerated().map { k, mn in
-            LinePlot.Series(name: mn.0.name, points: mn.1.enumerated().map { (Double($0.offset), $0.element) }, color: colors[k % colors.count])
-        }
-        return LinePlot(title: "How far back the last state reaches: ‖∂h_T/∂s_(T−d)‖ (H = 32, T = 100)",
-                        xLabel: "distance d = T − t (steps)", yLabel: "Frobenius norm (log scale)", series: series, logY: true).svg
+        let series = try gradientFlowNorms().map { m, n in Series(m.name, n.enumerated().map { (Double($0.offset), $0.element) }) }
+        return LineChart(title: "How far back the last state reaches: ‖∂h_T/∂s_(T−d)‖ (H = 32, T = 100)",
+                         x: Axis("distance d = T − t (steps)"), y: Axis("Frobenius norm", scale: .log), series: series).svg
     }
 
     /// lossFun on the numpy-002 fixture (the document's sizes), both implementations against numpy.
@@ -121,8 +118,8 @@ public enum TrainingNotebooks {
 
     /// The smoothed loss numpy printed (two seeds) and ours, on one plot.
     static func lossFigure(_ root: URL) throws -> String {
-        var series: [LinePlot.Series] = []
-        for (seed, color) in [(7, "#1f77b4"), (2026, "#d62728")] {
+        var series: [Series] = []
+        for seed in [7, 2026] {
             let t = try String(contentsOf: root.appendingPathComponent("Fixtures/programs/min-char-rnn-sonnets-seed\(seed).txt"), encoding: .utf8)
             let pts: [(Double, Double)] = t.components(separatedBy: "\n").compactMap { l in
                 guard l.hasPrefix("iter ") else { return nil }
@@ -130,9 +127,9 @@ public enum TrainingNotebooks {
                 guard parts.count == 2, let i = Double(parts[0]), let v = Double(parts[1]) else { return nil }
                 return (i, v)
             }
-            series.append(.init(name: "seed \(seed)", points: pts, color: color))
+            series.append(Series("seed \(seed)", pts))
         }
-        return LinePlot(title: "min-char-rnn on eight sonnets: smoothed loss (numpy and rnnref print the same)",
-                        xLabel: "iteration", yLabel: "smooth_loss", series: series).svg
+        return LineChart(title: "min-char-rnn on eight sonnets: smoothed loss (numpy and rnnref print the same)",
+                         x: Axis("iteration"), y: Axis("smooth_loss"), series: series).svg
     }
 }

@@ -4,6 +4,7 @@ import RNNBLAS
 import RNNCore
 import RNNScalar
 import RNNTrain
+import RNNFigures
 import RNNCheck
 import RNNFixtures
 import RNNNumpy

@@ -1,4 +1,5 @@
 import Foundation
+import RNNFigures
 import RNNCore
 import RNNCheck
 import RNNFixtures
@@ -89,10 +90,10 @@ public struct SineProgram: Sendable {
     }
 
     /// The document's plot: the last window, then the forecast beside the true continuation.
-    public static func plot(_ r: Result, title: String) -> LinePlot {
-        LinePlot(title: title, xLabel: "step after the last window", yLabel: "value", series: [
-            .init(name: "sin(x)", points: r.truth.enumerated().map { (Double($0 + 1), $1) }, color: "#1f77b4"),
-            .init(name: "forecast", points: r.forecast.enumerated().map { (Double($0 + 1), $1) }, color: "#d62728", dashed: true),
+    public static func plot(_ r: Result, title: String) -> LineChart {
+        LineChart(title: title, x: Axis("step after the last window"), y: Axis("value"), series: [
+            Series("sin(x)", r.truth.enumerated().map { (Double($0 + 1), $1) }),
+            Series("forecast", r.forecast.enumerated().map { (Double($0 + 1), $1) }),
         ])
     }
 }
@@ -172,10 +173,10 @@ public struct SineRegressionProgram: Sendable {
         return Result(loss: losses, rmse: rmse, predictions: pred, truth: truth, names: model.names, weights: model.tensors)
     }
 
-    public static func plot(_ r: Result) -> LinePlot {
-        LinePlot(title: "004 sine regression: test set", xLabel: "test point", yLabel: "sin", series: [
-            .init(name: "real_sin", points: r.truth.enumerated().map { (Double($0), $1) }, color: "#1f77b4"),
-            .init(name: "predictions", points: r.predictions.enumerated().map { (Double($0), $1) }, color: "#d62728", dashed: true),
+    public static func plot(_ r: Result) -> LineChart {
+        LineChart(title: "004 sine regression: test set", x: Axis("test point"), y: Axis("sin"), series: [
+            Series("real_sin", r.truth.enumerated().map { (Double($0), $1) }),
+            Series("predictions", r.predictions.enumerated().map { (Double($0), $1) }),
         ])
     }
 }
