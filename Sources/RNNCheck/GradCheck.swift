@@ -50,7 +50,7 @@ public func checkedCoordinates(count: Int, limit: Int) -> [Int] {
 /// rounding (1e-12) is already 1e-5 of them.
 public func gradientCheck(variables: [(name: String, value: Tensor<Double>)], analytic: [String: Tensor<Double>],
                           maxCoordinates: Int, useGSL: Bool, relativeStep: Double = 1e-5, fourthOrder: Bool = false,
-                          loss: ([String: Tensor<Double>]) throws -> Double) throws -> [GradCheckEntry] {
+                          gslRelativeStep: Double = 1e-3, loss: ([String: Tensor<Double>]) throws -> Double) throws -> [GradCheckEntry] {
     var current = Dictionary(uniqueKeysWithValues: variables.map { ($0.name, $0.value) })
     var entries: [GradCheckEntry] = []
     for (name, value) in variables {
@@ -77,7 +77,7 @@ public func gradientCheck(variables: [(name: String, value: Tensor<Double>)], an
                 fd.append(d1 / (2 * h))
             }
             if useGSL {
-                gsl.append(try gslCentralDerivative(at: v, step: 1e-3 * max(1, abs(v)), at))
+                gsl.append(try gslCentralDerivative(at: v, step: gslRelativeStep * max(1, abs(v)), at))
             }
         }
         entries.append(GradCheckEntry(name: name, checked: coords.count, total: value.count,
@@ -116,7 +116,7 @@ public func gslCentralDerivative(at x: Double, step h: Double, _ f: (Double) thr
 /// `gradientCheck` of the tensors `names` of a model whose loss reads all its tensors `t`: each
 /// perturbation replaces the checked tensor in a copy of `t` (every fixture model's check).
 func gradientCheck(_ names: [String], of t: [String: Tensor<Double>], analytic: [String: Tensor<Double>],
-                   maxCoordinates: Int, useGSL: Bool, relativeStep: Double = 1e-5,
+                   maxCoordinates: Int, useGSL: Bool, relativeStep: Double = 1e-5, gslRelativeStep: Double = 1e-3,
                    loss: ([String: Tensor<Double>]) throws -> Double) throws -> [GradCheckEntry] {
     var variables: [(name: String, value: Tensor<Double>)] = []
     for n in names {
@@ -124,7 +124,7 @@ func gradientCheck(_ names: [String], of t: [String: Tensor<Double>], analytic: 
         variables.append((n, v))
     }
     return try gradientCheck(variables: variables, analytic: analytic, maxCoordinates: maxCoordinates, useGSL: useGSL,
-                             relativeStep: relativeStep) { perturbed in
+                             relativeStep: relativeStep, gslRelativeStep: gslRelativeStep) { perturbed in
         try loss(t.merging(perturbed) { $1 })
     }
 }

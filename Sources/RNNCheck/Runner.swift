@@ -153,14 +153,15 @@ extension SequenceProblem {
         try gradientCheck(impl, maxCoordinates: coordinateBudget(tensors, maxCoordinates), useGSL: useGSL, relativeStep: 1e-5)
     }
 
+    /// `gslRelativeStep`: the initial step GSL's adaptive `gsl_deriv_central` starts from.
     public func gradientCheck(_ impl: any RNNImplementation.Type, maxCoordinates: Int, useGSL: Bool,
-                       relativeStep: Double) throws -> [GradCheckEntry] {
+                       relativeStep: Double, gslRelativeStep: Double = 1e-3) throws -> [GradCheckEntry] {
         guard hasUpstream else { return [] }
         let t = floatTensors(tensors, Double.self)
         let e = try evaluate(impl, t, gradients: true)
         guard let g = e.gradients else { return [] }
         return try RNNCheck.gradientCheck(differentiableNames, of: t, analytic: gradientsByName(g), maxCoordinates: maxCoordinates,
-                                          useGSL: useGSL, relativeStep: relativeStep) { all in
+                                          useGSL: useGSL, relativeStep: relativeStep, gslRelativeStep: gslRelativeStep) { all in
             loss(try evaluate(impl, all, gradients: false))
         }
     }

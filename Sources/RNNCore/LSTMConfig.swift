@@ -120,6 +120,19 @@ public enum LSTMFlavor: String, Sendable, Equatable, CaseIterable {
         }
     }
 
+    /// Each gate's name in the framework's own vocabulary (TF `i, j, f, o`; Keras `i, f, c, o`;
+    /// PyTorch `i, f, g, o`; ONNX `i, o, f, c`, each listed here in its column order).
+    public func letter(_ g: LSTMGate) -> String {
+        switch (self, g) {
+        case (_, .input): return "i"
+        case (_, .forget): return "f"
+        case (_, .output): return "o"
+        case (.tfLSTMCell, .candidate), (.tfBasicLSTMCell, .candidate): return "j"
+        case (.torch, .candidate): return "g"
+        case (.keras, .candidate), (.onnx, .candidate): return "c"
+        }
+    }
+
     /// Whether the state is `(c, h)` (TF) or `(h, c)` (Keras, PyTorch).
     public var cellStateFirst: Bool { self == .tfLSTMCell || self == .tfBasicLSTMCell }
 }

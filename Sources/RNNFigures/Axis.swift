@@ -66,7 +66,7 @@ extension SVG {
         var y = top
         for line in TextMetrics.wrap(s, width: width - 2 * Style.pad, size: Style.titleSize) {
             y += TextMetrics.ascent(size: Style.titleSize)
-            text(line, x: width / 2, y: y, size: Style.titleSize, anchor: .middle, weight: "bold")
+            text(line, x: width / 2, y: y, size: Style.titleSize, anchor: .middle)
             y += TextMetrics.descent(size: Style.titleSize) + 2
         }
         return y + Style.gap
@@ -145,11 +145,11 @@ struct AxesLayout {
 
     /// Grid, frame, ticks, tick labels and axis titles.
     func draw(into svg: inout SVG, xAxis: Axis, yAxis: Axis, xLabels: Bool = true, yLabels: Bool = true,
-              xTitle: Bool = true, yTitle: Bool = true, xGrid: Bool = true) {
+              xTitle: Bool = true, yTitle: Bool = true, grid: Bool = true) {
         let tickAscent = TextMetrics.ascent(size: Style.tickSize), tickDescent = TextMetrics.descent(size: Style.tickSize)
         for t in y.ticks {
             let yy = plot.maxY - (t.at - y.lo) / (y.hi - y.lo) * plot.height
-            svg.line((plot.x, yy), (plot.maxX, yy), stroke: Style.gridColor)
+            if grid { svg.line((plot.x, yy), (plot.maxX, yy), stroke: Style.gridColor) }
             svg.line((plot.x - Style.tickLength, yy), (plot.x, yy), stroke: Style.axisColor)
             if yLabels {
                 svg.text(t.label, x: plot.x - Style.tickLength - Style.gap, y: yy + (tickAscent - tickDescent) / 2, size: Style.tickSize, anchor: .end)
@@ -157,7 +157,7 @@ struct AxesLayout {
         }
         for t in x.ticks {
             let xx = plot.x + (t.at - x.lo) / (x.hi - x.lo) * plot.width
-            if xGrid { svg.line((xx, plot.y), (xx, plot.maxY), stroke: Style.gridColor) }
+            if grid { svg.line((xx, plot.y), (xx, plot.maxY), stroke: Style.gridColor) }
             svg.line((xx, plot.maxY), (xx, plot.maxY + Style.tickLength), stroke: Style.axisColor)
             if xLabels {
                 svg.text(t.label, x: xx, y: plot.maxY + Style.tickLength + Style.gap + tickAscent, size: Style.tickSize, anchor: .middle)

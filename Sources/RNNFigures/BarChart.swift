@@ -176,7 +176,7 @@ public struct HeatMaps: Sendable {
             if !p.title.isEmpty {
                 svg.text(p.title, x: layout.plot.x + layout.plot.width / 2, y: top0 + TextMetrics.ascent(size: Style.labelSize), size: Style.labelSize, anchor: .middle)
             }
-            layout.draw(into: &svg, xAxis: m.columns, yAxis: m.rows, xGrid: false)
+            layout.draw(into: &svg, xAxis: m.columns, yAxis: m.rows, grid: false)
             plots.append(layout.plot)
         }
         // the colour bar, as tall as the plots

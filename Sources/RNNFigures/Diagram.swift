@@ -12,14 +12,13 @@ public struct Diagram: Sendable {
         top = svg.title(title, width: width)
     }
 
-    /// A box with `lines` centred in it (the first in bold if `heading`).
-    public mutating func box(_ r: Rect, fill: String, stroke: String = "#555555", lines: [String], size: Double = 12, heading: Bool = false,
-                             textColor: String? = nil) {
-        svg.rect(r, fill: fill, stroke: stroke)
+    /// A box with `lines` centred in it.
+    public mutating func box(_ r: Rect, fill: String, stroke: String = "#555555", lines: [String], size: Double = 12, textColor: String? = nil) {
+        svg.rect(r, fill: fill, stroke: stroke, data: true)
         let lh = TextMetrics.lineHeight(size: size) + 1
         var y = r.y + (r.height - Double(lines.count) * lh) / 2 + TextMetrics.ascent(size: size)
-        for (k, l) in lines.enumerated() {
-            svg.text(l, x: r.x + r.width / 2, y: y, size: size, anchor: .middle, color: textColor, weight: heading && k == 0 ? "bold" : nil)
+        for l in lines {
+            svg.text(l, x: r.x + r.width / 2, y: y, size: size, anchor: .middle, color: textColor)
             y += lh
         }
     }
@@ -39,8 +38,8 @@ public struct Diagram: Sendable {
         }
     }
 
-    public mutating func text(_ s: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start, color: String? = nil, weight: String? = nil) {
-        svg.text(s, x: x, y: y, size: size, anchor: anchor, color: color, weight: weight)
+    public mutating func text(_ s: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start, color: String? = nil) {
+        svg.text(s, x: x, y: y, size: size, anchor: anchor, color: color)
     }
 
     public var document: String { svg.document }

@@ -7,7 +7,7 @@ import FoundationXML
 /// (from its attributes and the font's widths), the data marks, the legends' boxes.
 public struct FigureInspection: Sendable {
     public var width = 0.0, height = 0.0
-    public var texts: [(text: String, box: Rect)] = []
+    public var texts: [(text: String, box: Rect, size: Double)] = []
     /// Vertices of the data lines (`<polyline class="data">`).
     public var points: [(Double, Double)] = []
     /// Bars and heat-map cells (`<rect class="data">`).
@@ -41,7 +41,7 @@ public enum FigureCheck {
         do { f = try inspect(svg) } catch { return ["\(error)"] }
         var out: [String] = []
         let canvas = Rect(x: 0, y: 0, width: f.width, height: f.height)
-        for (s, box) in f.texts {
+        for (s, box, _) in f.texts {
             if !TextMetrics.isMeasured(s) { out.append("'\(s)' has a character the font metrics do not cover") }
             if !canvas.contains(box) { out.append("'\(s)' \(box) leaves the canvas \(canvas)") }
         }
@@ -76,6 +76,7 @@ public enum FigureCheck {
             switch name {
             case "svg":
                 sawRoot = true
+                if a["font-family"] != TextMetrics.fontFamily { error = "the figure is not set in \(TextMetrics.fontFamily)" }
                 result.width = number(a, "width") ?? 0
                 result.height = number(a, "height") ?? 0
             case "g" where a["class"] == "legend":
@@ -96,6 +97,9 @@ public enum FigureCheck {
                 guard let x = number(a, "x"), let y = number(a, "y"), let size = number(a, "font-size") else {
                     error = "a text lacks x, y or font-size"; return
                 }
+                for k in ["font-weight", "font-style", "font-family", "font-stretch", "letter-spacing"] where a[k] != nil {
+                    error = "a text sets \(k): the metrics are DejaVu Sans's regular face"; return
+                }
                 let anchor = Anchor(rawValue: a["text-anchor"] ?? "start") ?? .start
                 var rotated = false
                 if let t = a["transform"] {
@@ -115,7 +119,7 @@ public enum FigureCheck {
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
             depth -= 1
             if name == "text", let p = pending {
-                result.texts.append((content, textBox(content, x: p.x, y: p.y, size: p.size, anchor: p.anchor, rotated: p.rotated)))
+                result.texts.append((content, textBox(content, x: p.x, y: p.y, size: p.size, anchor: p.anchor, rotated: p.rotated), p.size))
                 pending = nil
             }
         }

@@ -205,12 +205,13 @@ public struct SmallMultiples: Sendable {
         let cellWidth = width / Double(columns)
         let first = AxesLayout.fit(frame: Rect(x: 0, y: 0, width: cellWidth, height: panelHeight), xAxis: x, yAxis: y, xExtent: xe, yExtent: ye)
         let left = first.plot.x
-        let plotWidth = (width - left - Style.pad) / Double(columns) - Style.pad * 1.5
+        let between = 34.0     // room between panels for the tick labels' overhang
+        let plotWidth = (width - left - Style.pad - between * Double(columns - 1)) / Double(columns)
         for (k, panel) in panels.enumerated() {
             let (r, c) = (k / columns, k % columns)
             let top = top0 + Double(r) * (panelHeight + headHeight)
             var layout = first
-            layout.plot = Rect(x: left + Double(c) * (plotWidth + Style.pad * 1.5), y: top + headHeight + Style.gap, width: plotWidth, height: first.plot.height)
+            layout.plot = Rect(x: left + Double(c) * (plotWidth + between), y: top + headHeight + Style.gap, width: plotWidth, height: first.plot.height)
             layout.x = AxesLayout.xTicks(x, xe, width: plotWidth)
             svg.text(panel.title, x: layout.plot.x + plotWidth / 2, y: top + TextMetrics.ascent(size: Style.labelSize), size: Style.labelSize, anchor: .middle)
             let bottomRow = r == rows - 1 || k + columns >= panels.count

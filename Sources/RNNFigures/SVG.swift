@@ -5,7 +5,8 @@ import Foundation
 /// The output is deterministic: coordinates are printed with at most two decimals (trailing zeros
 /// dropped), attributes in a fixed order, so the same figure gives the same bytes on every run.
 /// Conventions the inspector (`FigureCheck`) relies on: every text is one `<text>` element with
-/// `x`, `y`, `font-size`, `text-anchor` and at most `rotate(-90 x y)`; data marks carry
+/// `x`, `y`, `font-size`, `text-anchor` and at most `rotate(-90 x y)`, in the regular face (the
+/// metrics are the regular face's: no bold, no italics); data marks carry
 /// `class="data"`; a legend is a `<g class="legend">` whose first child is its box.
 public struct SVG: Sendable {
     public let width: Double
@@ -30,15 +31,22 @@ public struct SVG: Sendable {
 
     public mutating func raw(_ s: String) { body.append(s) }
 
+    /// The same drawing on a canvas `height` tall (a diagram that learns its height as it goes).
+    public func resized(height: Double) -> SVG {
+        var s = SVG(width: width, height: height)
+        s.body = body
+        s.textBoxes = textBoxes
+        return s
+    }
+
     /// A text element; returns its box.
     @discardableResult
     public mutating func text(_ s: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start, rotated: Bool = false,
-                              color: String? = nil, weight: String? = nil) -> Rect {
+                              color: String? = nil) -> Rect {
         var a = "<text x=\"\(Self.num(x))\" y=\"\(Self.num(y))\" font-size=\"\(Self.num(size))\""
         if anchor != .start { a += " text-anchor=\"\(anchor.rawValue)\"" }
         if rotated { a += " transform=\"rotate(-90 \(Self.num(x)) \(Self.num(y)))\"" }
         if let color { a += " fill=\"\(color)\"" }
-        if let weight { a += " font-weight=\"\(weight)\"" }
         body.append(a + ">\(Self.escape(s))</text>")
         let box = textBox(s, x: x, y: y, size: size, anchor: anchor, rotated: rotated)
         textBoxes.append((s, box))

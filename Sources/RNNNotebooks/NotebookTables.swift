@@ -234,7 +234,16 @@ extension Notebooks {
 
     /// `benchmarkResults`: per shape, ours against PyTorch, onnxruntime (forward, float32) and,
     /// where measured, TF, against the GEMMs alone, and as a share of the machine's peak.
-    static func speedTable(_ root: URL) throws -> String {
+    /// One benchmark case: cell, dtype, batch, steps, input, hidden, pass; the median ms of
+    /// each peer ("ours", "torch", "ort", "tf", "gemm"); our share of the machine's peak.
+    struct SpeedRow {
+        var parts: [String]
+        var ms: [String: Double]
+        var share: Double?
+    }
+
+    /// The benchmark results, one row per case in the file's order (recurrent cells only).
+    static func speedRows(_ root: URL) throws -> [SpeedRow] {
         let url = root.appendingPathComponent(benchmarkResults)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RNNError(.io, url.path, "cannot read the benchmark results") }
         var rows: [[String: JSONValue]] = []
@@ -255,14 +264,19 @@ extension Notebooks {
             if by[k]![who].map({ ms < $0 }) ?? true { by[k]![who] = ms }
             if who == "ours", let gf = o["gflops"]?.numberValue, let peak = o["peak_gflops"]?.numberValue { share[k] = gf / peak }
         }
+        return order.filter { $0.hasPrefix("lstm") || $0.hasPrefix("gru") || $0.hasPrefix("rnn") }.compactMap { k in
+            by[k]!["ours"] == nil ? nil : SpeedRow(parts: k.split(separator: "|", omittingEmptySubsequences: false).map(String.init), ms: by[k]!, share: share[k])
+        }
+    }
+
+    static func speedTable(_ root: URL) throws -> String {
         var s = "| cell | dtype | pass | B, T, I, H | ours ms | torch ms | torch / ours | ort / ours | tf / ours | GEMMs alone / ours | share of peak |\n"
             + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
-        for k in order where k.hasPrefix("lstm") || k.hasPrefix("gru") || k.hasPrefix("rnn") {
-            let p = k.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            let m = by[k]!
-            guard let ours = m["ours"] else { continue }
+        for row in try speedRows(root) {
+            let (p, m) = (row.parts, row.ms)
+            let ours = m["ours"]!
             func r(_ w: String) -> String { m[w].map { String(format: "%.2f", $0 / ours) } ?? "-" }
-            s += "| \(p[0]) | \(p[1]) | \(p[6]) | \(p[2]), \(p[3]), \(p[4]), \(p[5]) | \(String(format: "%.1f", ours)) | \(m["torch"].map { String(format: "%.1f", $0) } ?? "-") | \(r("torch")) | \(r("ort")) | \(r("tf")) | \(r("gemm")) | \(share[k].map { String(format: "%.0f%%", 100 * $0) } ?? "-") |\n"
+            s += "| \(p[0]) | \(p[1]) | \(p[6]) | \(p[2]), \(p[3]), \(p[4]), \(p[5]) | \(String(format: "%.1f", ours)) | \(m["torch"].map { String(format: "%.1f", $0) } ?? "-") | \(r("torch")) | \(r("ort")) | \(r("tf")) | \(r("gemm")) | \(row.share.map { String(format: "%.0f%%", 100 * $0) } ?? "-") |\n"
         }
         return s.trimmingCharacters(in: .newlines)
     }

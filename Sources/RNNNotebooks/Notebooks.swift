@@ -159,7 +159,7 @@ public enum Notebooks {
         if body.hasPrefix("output ") {
             let name = String(body.dropFirst("output ".count)).trimmingCharacters(in: .whitespaces)
             return Directive(name: name) { root in
-                guard let f = outputs[name] ?? moreOutputs[name] ?? onnxOutputs[name] ?? sameFunctionOutputs[name] ?? extra[name] else { throw RNNError(.unknown, name, "no notebook output of that name") }
+                guard let f = outputs[name] ?? moreOutputs[name] ?? onnxOutputs[name] ?? sameFunctionOutputs[name] ?? figureOutputs[name] ?? extra[name] else { throw RNNError(.unknown, name, "no notebook output of that name") }
                 return try f(root)
             }
         }
@@ -168,7 +168,7 @@ public enum Notebooks {
             guard parts.count == 2 else { return nil }
             let (name, path) = (parts[0], parts[1])
             return Directive(name: "figure \(name)", render: { _ in "![\(name)](\(path))" }, figure: (path, { root in
-                guard let f = outputs[name] ?? moreOutputs[name] ?? onnxOutputs[name] ?? sameFunctionOutputs[name] ?? extra[name] else { throw RNNError(.unknown, name, "no notebook figure of that name") }
+                guard let f = outputs[name] ?? moreOutputs[name] ?? onnxOutputs[name] ?? sameFunctionOutputs[name] ?? figureOutputs[name] ?? extra[name] else { throw RNNError(.unknown, name, "no notebook figure of that name") }
                 return try f(root)
             }))
         }

@@ -59,6 +59,27 @@ public enum GradientFlow {
 
     /// ‖∂h_T/∂s_{T−d}‖_F for d = 0…T (d = 0: the identity on h, norm √H).
     public static func norms(_ m: Model, x: [[Double]]) throws -> [Double] {
+        var out: [Double] = []
+        try jacobians(m, x: x) { d in out.append(d.map { $0.data.map { $0 * $0 }.reduce(0, +) }.reduce(0, +).squareRoot()) }
+        return out
+    }
+
+    /// Per unit j of h_{T−d}, the norm of ∂h_T/∂h_{T−d}[:, j] (the Jacobian's column j: how much
+    /// the last state moves with that one unit), for d = 0…T: [d][j].
+    public static func unitNorms(_ m: Model, x: [[Double]]) throws -> [[Double]] {
+        var out: [[Double]] = []
+        try jacobians(m, x: x) { d in
+            let jac = d[m.hIndex], (rows, units) = (jac.shape[0], jac.shape[1])
+            var column = [Double](repeating: 0, count: units)
+            for r in 0..<rows { for j in 0..<units { column[j] += jac.data[r * units + j] * jac.data[r * units + j] } }
+            out.append(column.map { $0.squareRoot() })
+        }
+        return out
+    }
+
+    /// ∂h_T/∂s_{T−d} for d = 0…T, handed to `visit` in that order: the batch rows of the state
+    /// gradients are the H units of h_T (row k starts as the unit vector e_k).
+    static func jacobians(_ m: Model, x: [[Double]], visit: ([Tensor<Double>]) -> Void) throws {
         let nI = x.first?.count ?? 0, nH = m.spec.units
         let cell = try RNNBLAS.Implementation.buildCell(m.spec, inputSize: nI, given: m.parameters)
         let rows = nH
@@ -74,13 +95,11 @@ public enum GradientFlow {
         for k in 0..<nH { dState[m.hIndex][k, k] = 1 }
         var grads = Parameters<Double>(zerosLike: cell.parameters)
         let zeroOut = Tensor<Double>(zeros: [rows, cell.outputSize])
-        func frobenius(_ d: [Tensor<Double>]) -> Double { d.map { $0.data.map { $0 * $0 }.reduce(0, +) }.reduce(0, +).squareRoot() }
-        var out = [frobenius(dState)]
+        visit(dState)
         for t in stride(from: x.count - 1, through: 0, by: -1) {
             dState = cell.stepBackward(steps[t], x: xs[t], state: before[t], dOutput: zeroOut, dState: dState, grads: &grads).dState
-            out.append(frobenius(dState))
+            visit(dState)
         }
-        return out
     }
 
     /// For an LSTM, the geometric mean of its forget gate f over every step and unit of `x`

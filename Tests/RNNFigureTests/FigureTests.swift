@@ -13,6 +13,21 @@ struct FigureTests {
         (try? Notebooks.figures(root: packageRoot, extra: TrainingNotebooks.outputs)) ?? []
     }()
 
+    @Test func everyNotebookHasAFigure() throws {
+        let dir = packageRoot.appendingPathComponent("Notebooks-md")
+        let notebooks = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".md") }.sorted()
+        #expect(notebooks.count == 13)
+        for n in notebooks { #expect(Self.figures.contains { $0.notebook == n }, "\(n) has no figure") }
+    }
+
+    /// The README's top (before its first section) shows a figure the notebooks generate.
+    @Test func theReadmeOpensWithAFigure() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let top = readme.components(separatedBy: "\n## ").first ?? ""
+        let shown = Self.figures.filter { top.contains("](Notebooks-md/\($0.path))") }
+        #expect(shown.count == 1, "the README's top shows \(shown.map(\.path))")
+    }
+
     @Test(arguments: figures.map(\.path))
     func figureIsSound(_ path: String) throws {
         let f = try #require(Self.figures.first { $0.path == path })
@@ -31,7 +46,7 @@ struct FigureTests {
     // MARK: - the checks fail where they should
 
     static func svg(_ body: String, width: Int = 200, height: Int = 100) -> String {
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\">\n\(body)\n</svg>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"DejaVu Sans\">\n\(body)\n</svg>\n"
     }
 
     @Test func overlappingTextsAreFound() {
@@ -61,6 +76,12 @@ struct FigureTests {
         #expect(FigureCheck.problems(clear) == [])
         let bar = Self.svg(legend + "<rect class=\"data\" x=\"20\" y=\"30\" width=\"90\" height=\"10\"/>")
         #expect(FigureCheck.problems(bar).count == 1)
+    }
+
+    @Test func aFaceTheMetricsDoNotMeasureIsFound() {
+        #expect(FigureCheck.problems(Self.svg("<text x=\"10\" y=\"20\" font-size=\"12\" font-weight=\"bold\">title</text>")).count == 1)
+        let serif = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"50\" font-family=\"serif\"><text x=\"1\" y=\"20\" font-size=\"12\">a</text></svg>"
+        #expect(FigureCheck.problems(serif).count == 1)
     }
 
     @Test func malformedXMLIsFound() {
