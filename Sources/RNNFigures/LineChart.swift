@@ -29,18 +29,18 @@ struct Legend {
         svg.raw("<g class=\"legend\">")
         svg.rect(Rect(x: at.0, y: at.1, width: w, height: h), fill: "white", stroke: "#CCCCCC", extra: " fill-opacity=\"0.9\"")
         for (k, e) in entries.enumerated() {
-            let top = at.1 + Style.gap + Double(k) * Self.rowHeight
-            let mid = top + Self.rowHeight / 2
-            let x0 = at.0 + 2 * Style.gap
-            if e.swatch {
-                svg.rect(Rect(x: x0, y: mid - 5, width: Self.sample, height: 10), fill: e.color)
-            } else {
-                svg.line((x0, mid), (x0 + Self.sample, mid), stroke: e.color, width: 2, dash: e.dash)
-            }
-            svg.text(e.name, x: x0 + Self.sample + Style.gap, y: mid + (TextMetrics.ascent(size: Style.tickSize) - TextMetrics.descent(size: Style.tickSize)) / 2,
-                     size: Style.tickSize)
+            drawEntry(e, into: &svg, x: at.0 + 2 * Style.gap, mid: at.1 + Style.gap + (Double(k) + 0.5) * Self.rowHeight)
         }
         svg.raw("</g>")
+    }
+
+    /// One entry: its sample (a line in the series' colour and dash, or a swatch) starting at
+    /// `x`, then its name, both centred on `mid`.
+    func drawEntry(_ e: (name: String, color: String, dash: String, swatch: Bool), into svg: inout SVG, x: Double, mid: Double) {
+        if e.swatch { svg.rect(Rect(x: x, y: mid - 5, width: Self.sample, height: 10), fill: e.color) }
+        else { svg.line((x, mid), (x + Self.sample, mid), stroke: e.color, width: 2, dash: e.dash) }
+        svg.text(e.name, x: x + Self.sample + Style.gap, y: mid + (TextMetrics.ascent(size: Style.tickSize) - TextMetrics.descent(size: Style.tickSize)) / 2,
+                 size: Style.tickSize)
     }
 
     func entryWidth(_ k: Int) -> Double { Self.sample + Style.gap + TextMetrics.width(entries[k].name, size: Style.tickSize) }
@@ -72,11 +72,7 @@ struct Legend {
             var x = centre - total / 2 + 2 * Style.gap
             let mid = top + Style.gap + (Double(n) + 0.5) * Self.rowHeight
             for k in r {
-                let e = entries[k]
-                if e.swatch { svg.rect(Rect(x: x, y: mid - 5, width: Self.sample, height: 10), fill: e.color) }
-                else { svg.line((x, mid), (x + Self.sample, mid), stroke: e.color, width: 2, dash: e.dash) }
-                svg.text(e.name, x: x + Self.sample + Style.gap, y: mid + (TextMetrics.ascent(size: Style.tickSize) - TextMetrics.descent(size: Style.tickSize)) / 2,
-                         size: Style.tickSize)
+                drawEntry(entries[k], into: &svg, x: x, mid: mid)
                 x += entryWidth(k) + 16
             }
         }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// SVG text built element by element, with every text box recorded as it is placed.
+/// SVG text built element by element (each text returns the box its glyphs can occupy).
 ///
 /// The output is deterministic: coordinates are printed with at most two decimals (trailing zeros
 /// dropped), attributes in a fixed order, so the same figure gives the same bytes on every run.
@@ -12,7 +12,6 @@ public struct SVG: Sendable {
     public let width: Double
     public let height: Double
     var body: [String] = []
-    public private(set) var textBoxes: [(String, Rect)] = []
 
     public init(width: Double, height: Double) { self.width = width; self.height = height }
 
@@ -35,7 +34,6 @@ public struct SVG: Sendable {
     public func resized(height: Double) -> SVG {
         var s = SVG(width: width, height: height)
         s.body = body
-        s.textBoxes = textBoxes
         return s
     }
 
@@ -48,9 +46,7 @@ public struct SVG: Sendable {
         if rotated { a += " transform=\"rotate(-90 \(Self.num(x)) \(Self.num(y)))\"" }
         if let color { a += " fill=\"\(color)\"" }
         body.append(a + ">\(Self.escape(s))</text>")
-        let box = textBox(s, x: x, y: y, size: size, anchor: anchor, rotated: rotated)
-        textBoxes.append((s, box))
-        return box
+        return textBox(s, x: x, y: y, size: size, anchor: anchor, rotated: rotated)
     }
 
     public mutating func rect(_ r: Rect, fill: String, stroke: String? = nil, strokeWidth: Double = 1, data: Bool = false, extra: String = "") {
