@@ -56,6 +56,7 @@ extension Notebooks {
         "07-packed": { root in try packedTable(root) },
         "11-speed": { root in try speedTable(root) },
         "11-gemms": { _ in gemmTable() },
+        "11-profiles": { root in try profileSummary(root) },
     ]
 
     // MARK: - 04: the two ways to couple the gates
@@ -279,6 +280,19 @@ extension Notebooks {
             s += "| \(p[0]) | \(p[1]) | \(p[6]) | \(p[2]), \(p[3]), \(p[4]), \(p[5]) | \(String(format: "%.1f", ours)) | \(m["torch"].map { String(format: "%.1f", $0) } ?? "-") | \(r("torch")) | \(r("ort")) | \(r("tf")) | \(r("gemm")) | \(row.share.map { String(format: "%.0f%%", 100 * $0) } ?? "-") |\n"
         }
         return s.trimmingCharacters(in: .newlines)
+    }
+
+    /// The committed profiles of the cases that miss a target (`Benchmarks/profile.sh`): the
+    /// summary table of `profiles`, quoted from the file so that the notebook cannot drift from it.
+    static let profiles = "Benchmarks/profiles-2026-12-06.md"
+
+    static func profileSummary(_ root: URL) throws -> String {
+        let url = root.appendingPathComponent(profiles)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RNNError(.io, url.path, "cannot read the profiles") }
+        let lines = text.components(separatedBy: "\n")
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("| case ") }) else { throw RNNError(.malformed, profiles, "no summary table") }
+        let table = lines[start...].prefix { $0.hasPrefix("|") }
+        return table.joined(separator: "\n") + "\n\n*From `\(profiles)` (perf record of `rnnref bench`, 2 threads; shares of all samples).*"
     }
 
     /// The GEMMs of one LSTM layer's forward and backward pass, as RNNBLAS schedules them, and
