@@ -146,13 +146,13 @@ struct AxesLayout {
     /// Grid, frame, ticks, tick labels and axis titles.
     func draw(into svg: inout SVG, xAxis: Axis, yAxis: Axis, xLabels: Bool = true, yLabels: Bool = true,
               xTitle: Bool = true, yTitle: Bool = true, grid: Bool = true) {
-        let tickAscent = TextMetrics.ascent(size: Style.tickSize), tickDescent = TextMetrics.descent(size: Style.tickSize)
+        let tickAscent = TextMetrics.ascent(size: Style.tickSize)
         for t in y.ticks {
             let yy = plot.maxY - (t.at - y.lo) / (y.hi - y.lo) * plot.height
             if grid { svg.line((plot.x, yy), (plot.maxX, yy), stroke: Style.gridColor) }
             svg.line((plot.x - Style.tickLength, yy), (plot.x, yy), stroke: Style.axisColor)
             if yLabels {
-                svg.text(t.label, x: plot.x - Style.tickLength - Style.gap, y: yy + (tickAscent - tickDescent) / 2, size: Style.tickSize, anchor: .end)
+                svg.text(t.label, x: plot.x - Style.tickLength - Style.gap, y: yy + TextMetrics.centring(size: Style.tickSize), size: Style.tickSize, anchor: .end)
             }
         }
         for t in x.ticks {

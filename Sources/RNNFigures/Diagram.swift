@@ -33,7 +33,7 @@ public struct Diagram: Sendable {
         if Swift.abs(b.1 - a.1) <= Swift.abs(b.0 - a.0) {
             svg.text(label, x: mid.0, y: mid.1 - 5, size: size, anchor: .middle, color: color)
         } else {
-            let y = mid.1 + (TextMetrics.ascent(size: size) - TextMetrics.descent(size: size)) / 2
+            let y = mid.1 + TextMetrics.centring(size: size)
             svg.text(label, x: leftOf ? mid.0 - 6 : mid.0 + 6, y: y, size: size, anchor: leftOf ? .end : .start, color: color)
         }
     }

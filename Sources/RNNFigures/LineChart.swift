@@ -39,7 +39,7 @@ struct Legend {
     func drawEntry(_ e: (name: String, color: String, dash: String, swatch: Bool), into svg: inout SVG, x: Double, mid: Double) {
         if e.swatch { svg.rect(Rect(x: x, y: mid - 5, width: Self.sample, height: 10), fill: e.color) }
         else { svg.line((x, mid), (x + Self.sample, mid), stroke: e.color, width: 2, dash: e.dash) }
-        svg.text(e.name, x: x + Self.sample + Style.gap, y: mid + (TextMetrics.ascent(size: Style.tickSize) - TextMetrics.descent(size: Style.tickSize)) / 2,
+        svg.text(e.name, x: x + Self.sample + Style.gap, y: mid + TextMetrics.centring(size: Style.tickSize),
                  size: Style.tickSize)
     }
 

@@ -28,6 +28,8 @@ public enum TextMetrics {
     public static func ascent(size: Double) -> Double { DejaVuSans.ascender / DejaVuSans.unitsPerEm * size }
     public static func descent(size: Double) -> Double { DejaVuSans.descender / DejaVuSans.unitsPerEm * size }
     public static func lineHeight(size: Double) -> Double { ascent(size: size) + descent(size: size) }
+    /// How far below a y the baseline goes for the line's box to be centred on that y.
+    public static func centring(size: Double) -> Double { (ascent(size: size) - descent(size: size)) / 2 }
 
     /// Words of `s` broken into lines no wider than `width` at `size` (a word wider than the line
     /// keeps a line to itself).

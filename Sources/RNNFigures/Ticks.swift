@@ -72,18 +72,4 @@ public enum Ticks {
         let decimals = max(0, -step.exponent)
         return String(format: "%.\(decimals)f", v).replacingOccurrences(of: "-", with: "−")
     }
-
-    /// Whether `ticks` are nice: equally spaced by 1, 2 or 5 × 10^k, each a multiple of that step.
-    /// (What the tests ask of every axis.)
-    public static func areNice(_ ticks: [Double]) -> Bool {
-        guard ticks.count >= 2 else { return false }
-        let d = ticks[1] - ticks[0]
-        guard d > 0 else { return false }
-        let s = niceStep(d, round: true)
-        guard Swift.abs(s.value - d) <= 1e-9 * d else { return false }
-        return ticks.allSatisfy { t in
-            let k = t / d
-            return Swift.abs(k - k.rounded()) <= 1e-6
-        } && zip(ticks, ticks.dropFirst()).allSatisfy { Swift.abs(($1 - $0) - d) <= 1e-6 * d }
-    }
 }
