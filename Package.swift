@@ -68,7 +68,10 @@ let package = Package(
         // The gate passes' exp/tanh/sigmoid, in C so that one binary carries an AVX-512, an AVX2
         // and a baseline version and the loader picks one (`target_clones`).
         .target(name: "CVectorMath"),
-        .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS", "CVectorMath"], swiftSettings: crossModule),
+        // C += A·B with B packed once per call: the recurrent step GEMM of the sequence schedules
+        // (OpenBLAS has no API for keeping a packed B, so it packs W_h on every step).
+        .target(name: "CPackedGEMM", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "RNNBLAS", dependencies: ["RNNCore", "COpenBLAS", "CVectorMath", "CPackedGEMM"], swiftSettings: crossModule),
         .target(name: "RNNLayers", dependencies: ["RNNCore"], swiftSettings: crossModule),
         .target(
             name: "RNNNumpy",

@@ -73,11 +73,12 @@ extension Implementation.LSTM {
                         // biases join in the gate pass): one GEMM
                         gemm(false, false, m: rows, n: 4 * len, k: nI, X.p, lda: nI, WX + s0, ldb: n4, beta: 0, G + s0, ldc: n4)
                         let actC = TapeBuffer<T>(count: len)                    // act(c) of one row
+                        // this worker's columns of W_h, packed once for the T steps
+                        let whPacked = PackedMatrix(k: nP, n: 4 * len, WH + s0, rowStride: n4, columnStride: 1)
                         for t in 0..<tCount {
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
                             let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
-                            gemm(false, false, m: batch, n: 4 * len, k: nP, hPrev, lda: nP, WH + s0, ldb: n4, beta: 1,
-                                 G + (t * batch * n4 + s0), ldc: n4)
+                            packedGemm(m: batch, hPrev, lda: nP, whPacked, G + (t * batch * n4 + s0), ldc: n4)
                             for b in 0..<batch {
                                 let zr = (t * batch + b) * n4 + s0, r = (t * batch + b) * nH, next = r + batch * nH
                                 let (gi, gj, gf, go) = (G + zr, G + (zr + len), G + (zr + 2 * len), G + (zr + 3 * len))
@@ -200,6 +201,8 @@ extension Implementation.LSTM {
                 let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
                 let (u0, len) = (u.lowerBound, u.count), inputs = workers.slice(worker, of: nI), s0 = 4 * u0
                 let actC = TapeBuffer<T>(count: len)                    // act(c) of one row, recomputed, not kept
+                // W_hᵀ's columns for this worker's columns of dh, packed once for the T steps
+                let whTPacked = PackedMatrix(k: n4, n: q.count, WH + q.lowerBound * n4, rowStride: 1, columnStride: n4)
                 for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                     for t in stride(from: tEnd - 1, through: t0, by: -1) {
                         let zt = (t - t0) * batch * n4
@@ -256,8 +259,8 @@ extension Implementation.LSTM {
                         }
                         barrier.wait()                                  // every unit's dz_t
                         // dh_{t−1} = dz_t·W_hᵀ, this worker's columns, for live rows; dead rows keep the carried dh
-                        gemm(false, true, m: batch, n: q.count, k: n4, DZ + zt, lda: n4, WH + q.lowerBound * n4, ldb: n4, beta: 0,
-                             DHP + q.lowerBound, ldc: nP)
+                        for b in 0..<batch { for j in q { DHP[b * nP + j] = 0 } }
+                        packedGemm(m: batch, DZ + zt, lda: n4, whTPacked, DHP + q.lowerBound, ldc: nP)
                         for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
                             for j in q { DH[b * nP + j] = DHP[b * nP + j] }
                         }

@@ -111,18 +111,6 @@ struct JSONTests {
         }
     }
 
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func randomValue(_ rng: inout SplitMix, depth: Int) -> JSONValue {
         let pool: [Character] = ["a", "é", "😀", "\"", "\\", "\n", "\u{01}", " ", "/", "z"]
         func str() -> String { String((0 ..< Int.random(in: 0 ... 6, using: &rng)).map { _ in pool.randomElement(using: &rng)! }) }

@@ -52,3 +52,19 @@ public func runCLI(_ args: [String], environment: [String: String] = [:]) throws
 public func fixture(json: String) throws -> Fixture {
     try Fixture(source: "test.json", json: try JSONValue.parse(Data(json.utf8)))
 }
+
+/// SplitMix64 (G. Steele, D. Lea and C. Flood, "Fast splittable pseudorandom number
+/// generators", OOPSLA 2014): a small seeded generator for test data.
+public struct SplitMix: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [lo, hi): 53 random bits.
+    public mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * Double(next() >> 11) / Double(1 << 53) }
+}

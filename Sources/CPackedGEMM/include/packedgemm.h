@@ -1,0 +1,36 @@
+#ifndef RNNREF_PACKEDGEMM_H
+#define RNNREF_PACKEDGEMM_H
+// C += A·B with B packed once (the recurrent weights of a step loop: the same B every step, so
+// packing it per call, as a BLAS must, is wasted work). See packedgemm.c.
+//
+// Packed layout: B [k, n] as ceil(n / NR) panels of NR columns (zero past n); panel p holds,
+// for each row kk of B, its NR columns p·NR ..< p·NR + NR side by side: element (kk, j) at
+// (j / NR)·k·NR + kk·NR + j % NR. NR is 32 for float and 16 for double (one cache line).
+
+/// Panel width (columns) of the packed layout for float (32) and double (16).
+long rnnref_packed_nr_f32(void);
+long rnnref_packed_nr_f64(void);
+
+/// Elements a packed [k, n] B needs: ceil(n / NR)·k·NR.
+long rnnref_packed_size_f32(long k, long n);
+long rnnref_packed_size_f64(long k, long n);
+
+/// Packs B [k, n] whose element (kk, j) is b[kk·rs + j·cs] (rs = ldb, cs = 1 for B as stored;
+/// rs = 1, cs = ldb for Bᵀ of a stored [n, k] matrix).
+void rnnref_pack_f32(long k, long n, const float *b, long rs, long cs, float *out);
+void rnnref_pack_f64(long k, long n, const double *b, long rs, long cs, double *out);
+
+/// C [m, n] (rows ldc apart) += A [m, k] (rows lda apart) · packed B [k, n].
+void rnnref_packed_gemm_f32(long m, long n, long k, const float *a, long lda, const float *bp, float *c, long ldc);
+void rnnref_packed_gemm_f64(long m, long n, long k, const double *a, long lda, const double *bp, double *c, long ldc);
+
+/// The same with one micro-kernel (1 baseline, 2 AVX2 + FMA, 4 AVX-512; one the CPU lacks:
+/// the default), for tests.
+void rnnref_packed_gemm_with_f32(int kernel, long m, long n, long k, const float *a, long lda, const float *bp, float *c, long ldc);
+void rnnref_packed_gemm_with_f64(int kernel, long m, long n, long k, const double *a, long lda, const double *bp, double *c, long ldc);
+
+/// The micro-kernels this CPU runs: bit 0 baseline, bit 1 AVX2 + FMA, bit 2 AVX-512.
+int rnnref_packed_kernels_available(void);
+/// The one `rnnref_packed_gemm_*` uses: the widest available.
+int rnnref_packed_kernel(void);
+#endif

@@ -1,0 +1,193 @@
+// C += A·B with B packed once into panels of NR columns: a register-blocked micro-kernel, as in
+// BLIS and OpenBLAS (K. Goto and R. van de Geijn, "Anatomy of high-performance matrix
+// multiplication", ACM TOMS 34(3), 2008), without their packing of A (A is a step's h_{t−1},
+// [B, H], already in cache) and without re-packing B per call, which is the point: a
+// recurrent loop multiplies by the same W_h every step, and OpenBLAS 0.3.21 has no API for
+// keeping a packed B (its `sgemm_oncopy` ran on every one of the T calls, 2–17% of a step
+// loop, Benchmarks/profiles-2026-12-06.md).
+//
+// A tile is MR rows × NR columns of C held in vector registers for the whole k loop: per kk,
+// NR/W vector loads of the packed panel, MR broadcasts of A's column kk, MR·NR/W fused
+// multiply-adds. Three builds of the kernel, chosen once when first called by what the CPU
+// has: AVX-512 (W = 16 floats; 2 vectors × 12 rows = 24 accumulators of the 32 registers),
+// AVX2 + FMA (W = 8; 4 × 3 = 12 of 16), baseline SSE2 (W = 4; 8 × 1). Each C element is one
+// sum over kk in order 0, 1, …, k−1 (a fused multiply-add per term where the CPU has FMA), so
+// a result does not depend on how the columns are split between workers.
+#include "packedgemm.h"
+#include <string.h>
+
+#define NR_F32 32
+#define NR_F64 16
+#define KC 128
+#define MC 48
+
+long rnnref_packed_nr_f32(void) { return NR_F32; }
+long rnnref_packed_nr_f64(void) { return NR_F64; }
+long rnnref_packed_size_f32(long k, long n) { return (n + NR_F32 - 1) / NR_F32 * k * NR_F32; }
+long rnnref_packed_size_f64(long k, long n) { return (n + NR_F64 - 1) / NR_F64 * k * NR_F64; }
+
+#define DEFINE_PACK(SUF, T, NR)                                                                  \
+    void rnnref_pack_##SUF(long k, long n, const T *b, long rs, long cs, T *out) {              \
+        for (long p = 0; p * NR < n; p++) {                                                      \
+            T *panel = out + p * k * NR;                                                         \
+            for (long kk = 0; kk < k; kk++)                                                      \
+                for (long j = 0; j < NR; j++) {                                                  \
+                    long col = p * NR + j;                                                       \
+                    panel[kk * NR + j] = col < n ? b[kk * rs + col * cs] : (T)0;                 \
+                }                                                                                \
+        }                                                                                        \
+    }
+DEFINE_PACK(f32, float, NR_F32)
+DEFINE_PACK(f64, double, NR_F64)
+
+// One build of the kernel: vector type V of W lanes of T (unaligned loads through VU), NV = NR/W
+// vectors per tile row, MR rows per tile. `tile` computes one MR × NR tile of C (rows past mr
+// repeat row 0 and are not stored; columns past nr are the panel's zero padding, not stored).
+// One tile: C[mr, nr] += Ap·Bp over kc, Ap packed as kc × MR (column kk of the tile's rows
+// side by side), Bp one panel (kc × NR). Rows past mr are padding (zero) and not stored,
+// columns past nr are the panel's zero padding, not stored.
+#define DEFINE_TILE(NAME, T, W, NR, MR, ATTR)                                                    \
+    ATTR static void NAME(long mr, long nr, long kc, const T *ap, const T *bp, T *c, long ldc) { \
+        typedef T V __attribute__((vector_size(W * sizeof(T))));                                 \
+        typedef T VU __attribute__((vector_size(W * sizeof(T)), aligned(sizeof(T))));            \
+        enum { NV = NR / W };                                                                    \
+        V acc[MR][NV];                                                                           \
+        int full = mr == MR && nr == NR;                                                         \
+        T tmp[MR][NR];                                                                           \
+        if (!full) {                                                                             \
+            memset(tmp, 0, sizeof tmp);                                                          \
+            for (long r = 0; r < mr; r++)                                                        \
+                for (long j = 0; j < nr; j++) tmp[r][j] = c[r * ldc + j];                        \
+        }                                                                                        \
+        _Pragma("unroll") for (int r = 0; r < MR; r++)                                           \
+            _Pragma("unroll") for (int v = 0; v < NV; v++)                                       \
+                acc[r][v] = full ? *(const VU *)(c + r * ldc + v * W) : *(const VU *)(&tmp[r][v * W]); \
+        for (long kk = 0; kk < kc; kk++) {                                                       \
+            V bv[NV];                                                                            \
+            _Pragma("unroll") for (int v = 0; v < NV; v++) bv[v] = *(const VU *)(bp + kk * NR + v * W); \
+            _Pragma("unroll") for (int r = 0; r < MR; r++) {                                     \
+                V av = (V){0} + ap[kk * MR + r];                                                 \
+                _Pragma("unroll") for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];          \
+            }                                                                                    \
+        }                                                                                        \
+        if (full) {                                                                              \
+            _Pragma("unroll") for (int r = 0; r < MR; r++)                                       \
+                _Pragma("unroll") for (int v = 0; v < NV; v++) *(VU *)(c + r * ldc + v * W) = acc[r][v]; \
+        } else {                                                                                 \
+            _Pragma("unroll") for (int r = 0; r < MR; r++)                                       \
+                _Pragma("unroll") for (int v = 0; v < NV; v++) *(VU *)(&tmp[r][v * W]) = acc[r][v]; \
+            for (long r = 0; r < mr; r++)                                                        \
+                for (long j = 0; j < nr; j++) c[r * ldc + j] = tmp[r][j];                        \
+        }                                                                                        \
+    }
+
+// Packs mr rows and kc columns of A (from a) as kc × rows (zero past mr).
+#define DEFINE_PACK_A(NAME, T)                                                                   \
+    static void NAME(long mr, long rows, long kc, const T *a, long lda, T *out) {                \
+        for (long kk = 0; kk < kc; kk++)                                                         \
+            for (long r = 0; r < rows; r++) out[kk * rows + r] = r < mr ? a[r * lda + kk] : (T)0; \
+    }
+DEFINE_PACK_A(pack_a_f32, float)
+DEFINE_PACK_A(pack_a_f64, double)
+
+// One build of the kernel: tiles of MR rows (vectors of W lanes of T, NR / W per tile row), the
+// rows left over in tiles of MRS rows and then of one (a GEMV is all left over). k is cut in
+// blocks of KC so that a panel's block (KC·NR elements, 16 KB) stays in L1 while every row
+// tile reads it; A's rows in blocks of MC, packed per block so that a tile's kk-th column is
+// MR contiguous numbers (A's own rows can be 4 KB apart, all in one L1 set). Blocking k does
+// not change the sums: each block adds on to C, in the order of kk.
+#define DEFINE_KERNEL(NAME, T, W, NR, MR, MRS, ATTR)                                             \
+    DEFINE_TILE(NAME##_tile, T, W, NR, MR, ATTR)                                                 \
+    DEFINE_TILE(NAME##_tiles, T, W, NR, MRS, ATTR)                                               \
+    DEFINE_TILE(NAME##_tile1, T, W, NR, 1, ATTR)                                                 \
+    /* The rows of tile number `i` of a block of mc rows: MR while MR are left, then MRS, then 1. */ \
+    static inline long NAME##_rows(long left) { return left >= MR ? MR : (left >= MRS ? MRS : 1); } \
+    ATTR static void NAME(long m, long n, long k, const T *a, long lda, const T *bp, T *c,       \
+                          long ldc, T *work) {                                                   \
+        for (long k0 = 0; k0 < k; k0 += KC) {                                                    \
+            long kc = k - k0 < KC ? k - k0 : KC;                                                 \
+            for (long i0 = 0; i0 < m; i0 += MC) {                                                \
+                long mc = m - i0 < MC ? m - i0 : MC;                                             \
+                T *w = work;                                                                     \
+                for (long i = 0, rows; i < mc; i += rows, w += kc * rows) {                      \
+                    rows = NAME##_rows(mc - i);                                                  \
+                    pack_a_##T(rows, rows, kc, a + (i0 + i) * lda + k0, lda, w);                 \
+                }                                                                                \
+                for (long p = 0; p * NR < n; p++) {                                              \
+                    long nr = n - p * NR < NR ? n - p * NR : NR;                                 \
+                    const T *panel = bp + p * k * NR + k0 * NR, *ap = work;                      \
+                    T *cp = c + i0 * ldc + p * NR;                                               \
+                    for (long i = 0, rows; i < mc; i += rows, ap += kc * rows) {                 \
+                        rows = NAME##_rows(mc - i);                                              \
+                        if (rows == MR) NAME##_tile(MR, nr, kc, ap, panel, cp + i * ldc, ldc);   \
+                        else if (rows == MRS) NAME##_tiles(MRS, nr, kc, ap, panel, cp + i * ldc, ldc); \
+                        else NAME##_tile1(1, nr, kc, ap, panel, cp + i * ldc, ldc);              \
+                    }                                                                            \
+                }                                                                                \
+            }                                                                                    \
+        }                                                                                        \
+    }
+
+#define pack_a_float pack_a_f32
+#define pack_a_double pack_a_f64
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma")))
+#define AVX2 __attribute__((target("avx2,fma")))
+#pragma clang fp contract(fast)
+DEFINE_KERNEL(gemm_f32_avx512, float, 16, NR_F32, 12, 4, AVX512)
+DEFINE_KERNEL(gemm_f64_avx512, double, 8, NR_F64, 12, 4, AVX512)
+DEFINE_KERNEL(gemm_f32_avx2, float, 8, NR_F32, 3, 1, AVX2)
+DEFINE_KERNEL(gemm_f64_avx2, double, 4, NR_F64, 3, 1, AVX2)
+#define HAVE_X86 1
+#endif
+DEFINE_KERNEL(gemm_f32_base, float, 4, NR_F32, 1, 1, )
+DEFINE_KERNEL(gemm_f64_base, double, 2, NR_F64, 1, 1, )
+
+static int available(void) {
+    int k = 1;
+#ifdef HAVE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k |= 2;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) k |= 4;
+#endif
+    return k;
+}
+
+static int widest(int k) { return k & 4 ? 4 : (k & 2 ? 2 : 1); }
+
+static _Atomic int chosen = 0;   // 0: not chosen yet
+
+static int kernel(void) {
+    int k = chosen;
+    if (k == 0) { k = widest(available()); chosen = k; }
+    return k;
+}
+
+int rnnref_packed_kernels_available(void) { return available(); }
+int rnnref_packed_kernel(void) { return kernel(); }
+
+#define DEFINE_ENTRY(SUF, T)                                                                     \
+    void rnnref_packed_gemm_with_##SUF(int use, long m, long n, long k, const T *a, long lda,    \
+                                       const T *bp, T *c, long ldc) {                            \
+        if (m <= 0 || n <= 0 || k <= 0) return;                                                  \
+        if (!(available() & use)) use = kernel();                                                \
+        T work[(MC + 12) * KC]; /* A's block of MC rows, packed: 60 KB for double, on the stack */ \
+        switch (use) {                                                                           \
+        ENTRY_X86(SUF)                                                                           \
+        default: gemm_##SUF##_base(m, n, k, a, lda, bp, c, ldc, work); return;                   \
+        }                                                                                        \
+    }                                                                                            \
+    void rnnref_packed_gemm_##SUF(long m, long n, long k, const T *a, long lda, const T *bp, T *c, \
+                                  long ldc) {                                                    \
+        rnnref_packed_gemm_with_##SUF(kernel(), m, n, k, a, lda, bp, c, ldc);                    \
+    }
+#ifdef HAVE_X86
+#define ENTRY_X86(SUF)                                                                           \
+    case 4: gemm_##SUF##_avx512(m, n, k, a, lda, bp, c, ldc, work); return;                      \
+    case 2: gemm_##SUF##_avx2(m, n, k, a, lda, bp, c, ldc, work); return;
+#else
+#define ENTRY_X86(SUF)
+#endif
+DEFINE_ENTRY(f32, float)
+DEFINE_ENTRY(f64, double)

@@ -1,0 +1,124 @@
+import Foundation
+@testable import RNNBLAS
+import RNNCore
+import RNNTestSupport
+import Testing
+
+/// CPackedGEMM's `C += A·B` with B packed once, against the sum written out in the test (in
+/// Double, each product exact for float inputs), for every micro-kernel this CPU runs, on shapes
+/// that cut every tile (rows 12, 4, 1 at a time), panel (32 or 16 columns) and k block (128)
+/// somewhere, with strided A and C and B packed both as stored and transposed.
+@Suite("Packed GEMM")
+struct PackedGEMMTests {
+    struct Shape: CustomStringConvertible, Sendable {
+        let m: Int, n: Int, k: Int
+        var description: String { "\(m)×\(k)·\(k)×\(n)" }
+    }
+
+    static let shapes: [Shape] = [
+        Shape(m: 1, n: 1, k: 1), Shape(m: 1, n: 512, k: 128), Shape(m: 3, n: 33, k: 5), Shape(m: 4, n: 32, k: 128),
+        Shape(m: 5, n: 17, k: 129), Shape(m: 12, n: 64, k: 256), Shape(m: 13, n: 31, k: 37), Shape(m: 17, n: 65, k: 300),
+        Shape(m: 49, n: 16, k: 127), Shape(m: 64, n: 96, k: 257), Shape(m: 100, n: 7, k: 3),
+    ]
+
+    /// C0 + A·B, the k products summed in Double.
+    static func expected<T: RNNFloat>(_ s: Shape, a: [T], lda: Int, b: [T], ldb: Int, transposed: Bool, c: [T], ldc: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: s.m * s.n)
+        for i in 0..<s.m {
+            for j in 0..<s.n {
+                var sum = Double(c[i * ldc + j])
+                for kk in 0..<s.k { sum += Double(a[i * lda + kk]) * Double(transposed ? b[j * ldb + kk] : b[kk * ldb + j]) }
+                out[i * s.n + j] = sum
+            }
+        }
+        return out
+    }
+
+    /// Runs one case; returns max |ours − expected| / (k · ε · max |expected| + tiny) and checks
+    /// that C's padding (the columns past n of each row) is untouched.
+    static func check<T: RNNFloat>(_: T.Type, _ s: Shape, kernel: PackedKernel, transposed: Bool, seed: UInt64) -> Double {
+        var rng = SplitMix(seed: seed)
+        let (lda, ldc) = (s.k + 3, s.n + 5)
+        let ldb = transposed ? s.k + 2 : s.n + 2
+        let a = (0..<(s.m * lda)).map { _ in T(rng.uniform(-1, 1)) }
+        let b = (0..<((transposed ? s.n : s.k) * ldb)).map { _ in T(rng.uniform(-1, 1)) }
+        let c0 = (0..<(s.m * ldc)).map { _ in T(rng.uniform(-1, 1)) }
+        var c = c0
+        let packed = b.withUnsafeBufferPointer {
+            PackedMatrix(k: s.k, n: s.n, $0.baseAddress!, rowStride: transposed ? 1 : ldb, columnStride: transposed ? ldb : 1)
+        }
+        a.withUnsafeBufferPointer { pa in
+            c.withUnsafeMutableBufferPointer { pc in
+                packedGemm(m: s.m, pa.baseAddress!, lda: lda, packed, pc.baseAddress!, ldc: ldc, kernel: kernel)
+            }
+        }
+        let want = expected(s, a: a, lda: lda, b: b, ldb: ldb, transposed: transposed, c: c0, ldc: ldc)
+        var worst = 0.0
+        for i in 0..<s.m {
+            for j in 0..<s.n { worst = max(worst, abs(Double(c[i * ldc + j]) - want[i * s.n + j])) }
+            for j in s.n..<ldc where c[i * ldc + j] != c0[i * ldc + j] { return .infinity }
+        }
+        let eps = T.self == Float.self ? Double(Float.ulpOfOne) : Double.ulpOfOne
+        return worst / (Double(s.k + 1) * eps * Double(s.k + 1))
+    }
+
+    @Test(arguments: PackedKernel.available)
+    func agreesWithTheSumWrittenOut(_ kernel: PackedKernel) {
+        for (n, s) in Self.shapes.enumerated() {
+            for transposed in [false, true] {
+                let f = Self.check(Float.self, s, kernel: kernel, transposed: transposed, seed: UInt64(100 + n))
+                let d = Self.check(Double.self, s, kernel: kernel, transposed: transposed, seed: UInt64(200 + n))
+                #expect(f <= 1, "float \(s) transposed: \(transposed), \(kernel): \(f)")
+                #expect(d <= 1, "double \(s) transposed: \(transposed), \(kernel): \(d)")
+            }
+        }
+    }
+
+    /// What the step workers rely on: a column's result does not depend on which other columns
+    /// are computed with it (a worker's slice gives the same bits as the whole).
+    @Test(arguments: PackedKernel.available)
+    func columnsDoNotDependOnTheSplit(_ kernel: PackedKernel) {
+        let (m, n, k) = (29, 70, 300)
+        var rng = SplitMix(seed: 7)
+        let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+        let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+        func run(_ cols: Range<Int>) -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            let packed = b.withUnsafeBufferPointer { PackedMatrix(k: k, n: cols.count, $0.baseAddress! + cols.lowerBound, rowStride: n, columnStride: 1) }
+            a.withUnsafeBufferPointer { pa in
+                c.withUnsafeMutableBufferPointer { pc in
+                    packedGemm(m: m, pa.baseAddress!, lda: k, packed, pc.baseAddress! + cols.lowerBound, ldc: n, kernel: kernel)
+                }
+            }
+            return c
+        }
+        let whole = run(0..<n), left = run(0..<23), right = run(23..<n)
+        for i in 0..<m {
+            for j in 0..<n { #expect(whole[i * n + j] == (j < 23 ? left : right)[i * n + j], "row \(i) column \(j)") }
+        }
+    }
+
+    /// k = 0 or m = 0 adds nothing.
+    @Test func emptyProductsLeaveCAlone() {
+        var c: [Double] = [1, 2, 3, 4]
+        let b = [Double](repeating: 5, count: 4)
+        let empty = b.withUnsafeBufferPointer { PackedMatrix(k: 0, n: 2, $0.baseAddress!, rowStride: 2, columnStride: 1) }
+        let one = b.withUnsafeBufferPointer { PackedMatrix(k: 1, n: 2, $0.baseAddress!, rowStride: 2, columnStride: 1) }
+        b.withUnsafeBufferPointer { pa in
+            c.withUnsafeMutableBufferPointer { pc in
+                packedGemm(m: 2, pa.baseAddress!, lda: 1, empty, pc.baseAddress!, ldc: 2)
+                packedGemm(m: 0, pa.baseAddress!, lda: 1, one, pc.baseAddress!, ldc: 2)
+            }
+        }
+        #expect(c == [1, 2, 3, 4])
+    }
+
+    /// The widest kernel is the one in use, and this machine's CPU has AVX2 at least (x86-64).
+    @Test func theWidestKernelIsUsed() {
+        #expect(PackedKernel.inUse == PackedKernel.available.last)
+        #if arch(x86_64)
+        #expect(PackedKernel.available.contains(.avx2))
+        #endif
+    }
+}
+
