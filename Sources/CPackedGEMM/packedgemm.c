@@ -43,11 +43,12 @@ DEFINE_PACK(f64, double, NR_F64)
 // One build of the kernel: vector type V of W lanes of T (unaligned loads through VU), NV = NR/W
 // vectors per tile row, MR rows per tile. `tile` computes one MR × NR tile of C (rows past mr
 // repeat row 0 and are not stored; columns past nr are the panel's zero padding, not stored).
-// One tile: C[mr, nr] += Ap·Bp over kc, Ap packed as kc × MR (column kk of the tile's rows
+// One tile: C[mr, nr] += Ap·Bp over kc (C = Ap·Bp if not `load`), Ap packed as kc × MR (column kk of the tile's rows
 // side by side), Bp one panel (kc × NR). Rows past mr are padding (zero) and not stored,
 // columns past nr are the panel's zero padding, not stored.
 #define DEFINE_TILE(NAME, T, W, NR, MR, ATTR)                                                    \
-    ATTR static void NAME(long mr, long nr, long kc, const T *ap, const T *bp, T *c, long ldc) { \
+    ATTR static void NAME(long mr, long nr, long kc, const T *ap, const T *bp, T *c, long ldc,  \
+                          int load) {                                                            \
         typedef T V __attribute__((vector_size(W * sizeof(T))));                                 \
         typedef T VU __attribute__((vector_size(W * sizeof(T)), aligned(sizeof(T))));            \
         enum { NV = NR / W };                                                                    \
@@ -56,12 +57,13 @@ DEFINE_PACK(f64, double, NR_F64)
         T tmp[MR][NR];                                                                           \
         if (!full) {                                                                             \
             memset(tmp, 0, sizeof tmp);                                                          \
-            for (long r = 0; r < mr; r++)                                                        \
+            for (long r = 0; load && r < mr; r++)                                                \
                 for (long j = 0; j < nr; j++) tmp[r][j] = c[r * ldc + j];                        \
         }                                                                                        \
         _Pragma("unroll") for (int r = 0; r < MR; r++)                                           \
             _Pragma("unroll") for (int v = 0; v < NV; v++)                                       \
-                acc[r][v] = full ? *(const VU *)(c + r * ldc + v * W) : *(const VU *)(&tmp[r][v * W]); \
+                acc[r][v] = !full ? *(const VU *)(&tmp[r][v * W])                                \
+                          : load ? *(const VU *)(c + r * ldc + v * W) : (V){0};                  \
         for (long kk = 0; kk < kc; kk++) {                                                       \
             V bv[NV];                                                                            \
             _Pragma("unroll") for (int v = 0; v < NV; v++) bv[v] = *(const VU *)(bp + kk * NR + v * W); \
@@ -103,7 +105,7 @@ DEFINE_PACK_A(pack_a_f64, double)
     /* The rows of tile number `i` of a block of mc rows: MR while MR are left, then MRS, then 1. */ \
     static inline long NAME##_rows(long left) { return left >= MR ? MR : (left >= MRS ? MRS : 1); } \
     ATTR static void NAME(long m, long n, long k, const T *a, long lda, const T *bp, T *c,       \
-                          long ldc, T *work) {                                                   \
+                          long ldc, int accumulate, T *work) {                                   \
         for (long k0 = 0; k0 < k; k0 += KC) {                                                    \
             long kc = k - k0 < KC ? k - k0 : KC;                                                 \
             for (long i0 = 0; i0 < m; i0 += MC) {                                                \
@@ -117,11 +119,12 @@ DEFINE_PACK_A(pack_a_f64, double)
                     long nr = n - p * NR < NR ? n - p * NR : NR;                                 \
                     const T *panel = bp + p * k * NR + k0 * NR, *ap = work;                      \
                     T *cp = c + i0 * ldc + p * NR;                                               \
+                    int load = accumulate || k0 > 0;                                             \
                     for (long i = 0, rows; i < mc; i += rows, ap += kc * rows) {                 \
                         rows = NAME##_rows(mc - i);                                              \
-                        if (rows == MR) NAME##_tile(MR, nr, kc, ap, panel, cp + i * ldc, ldc);   \
-                        else if (rows == MRS) NAME##_tiles(MRS, nr, kc, ap, panel, cp + i * ldc, ldc); \
-                        else NAME##_tile1(1, nr, kc, ap, panel, cp + i * ldc, ldc);              \
+                        if (rows == MR) NAME##_tile(MR, nr, kc, ap, panel, cp + i * ldc, ldc, load); \
+                        else if (rows == MRS) NAME##_tiles(MRS, nr, kc, ap, panel, cp + i * ldc, ldc, load); \
+                        else NAME##_tile1(1, nr, kc, ap, panel, cp + i * ldc, ldc, load);        \
                     }                                                                            \
                 }                                                                                \
             }                                                                                    \
@@ -169,23 +172,27 @@ int rnnref_packed_kernel(void) { return kernel(); }
 
 #define DEFINE_ENTRY(SUF, T)                                                                     \
     void rnnref_packed_gemm_with_##SUF(int use, long m, long n, long k, const T *a, long lda,    \
-                                       const T *bp, T *c, long ldc) {                            \
-        if (m <= 0 || n <= 0 || k <= 0) return;                                                  \
+                                       const T *bp, T *c, long ldc, int accumulate) {            \
+        if (m <= 0 || n <= 0) return;                                                            \
+        if (k <= 0) {                                                                            \
+            for (long i = 0; !accumulate && i < m; i++) memset(c + i * ldc, 0, n * sizeof(T));   \
+            return;                                                                              \
+        }                                                                                        \
         if (!(available() & use)) use = kernel();                                                \
         T work[(MC + 12) * KC]; /* A's block of MC rows, packed: 60 KB for double, on the stack */ \
         switch (use) {                                                                           \
         ENTRY_X86(SUF)                                                                           \
-        default: gemm_##SUF##_base(m, n, k, a, lda, bp, c, ldc, work); return;                   \
+        default: gemm_##SUF##_base(m, n, k, a, lda, bp, c, ldc, accumulate, work); return;       \
         }                                                                                        \
     }                                                                                            \
     void rnnref_packed_gemm_##SUF(long m, long n, long k, const T *a, long lda, const T *bp, T *c, \
-                                  long ldc) {                                                    \
-        rnnref_packed_gemm_with_##SUF(kernel(), m, n, k, a, lda, bp, c, ldc);                    \
+                                  long ldc, int accumulate) {                                    \
+        rnnref_packed_gemm_with_##SUF(kernel(), m, n, k, a, lda, bp, c, ldc, accumulate);        \
     }
 #ifdef HAVE_X86
 #define ENTRY_X86(SUF)                                                                           \
-    case 4: gemm_##SUF##_avx512(m, n, k, a, lda, bp, c, ldc, work); return;                      \
-    case 2: gemm_##SUF##_avx2(m, n, k, a, lda, bp, c, ldc, work); return;
+    case 4: gemm_##SUF##_avx512(m, n, k, a, lda, bp, c, ldc, accumulate, work); return;          \
+    case 2: gemm_##SUF##_avx2(m, n, k, a, lda, bp, c, ldc, accumulate, work); return;
 #else
 #define ENTRY_X86(SUF)
 #endif

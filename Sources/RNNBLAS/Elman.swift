@@ -29,6 +29,21 @@ extension WeightBlock {
         return (transposed ? o + c0 * l : o + c0, l)
     }
 
+    /// W[:, cols] of the logical W [k, n] (stored at `w`), packed for `packedGemm`: a step
+    /// worker's columns of a recurrent weight, packed once for all T steps.
+    func packed<T: RNNFloat>(_ w: UnsafePointer<T>, k: Int, n: Int, cols: Range<Int>) -> PackedMatrix<T> {
+        let (o, l) = columns(from: cols.lowerBound, k: k, n: n)
+        return PackedMatrix(k: k, n: cols.count, w + o, rowStride: transposed ? 1 : l, columnStride: transposed ? l : 1)
+    }
+
+    /// W[rows, :]ᵀ [n, rows.count] of the logical W [k, n], packed for `packedGemm`: a step
+    /// worker's columns of d·Wᵀ (a recurrent gradient), packed once for all T steps.
+    func packedTransposed<T: RNNFloat>(_ w: UnsafePointer<T>, k: Int, n: Int, rows: Range<Int>) -> PackedMatrix<T> {
+        let (o, l) = layout(k: k, n: n)
+        let start = transposed ? o + rows.lowerBound : o + rows.lowerBound * l
+        return PackedMatrix(k: n, n: rows.count, w + start, rowStride: transposed ? l : 1, columnStride: transposed ? 1 : l)
+    }
+
     /// `c = a·W[:, cols] + beta·c` for the logical W [k, n] (stored at `w`); a [m, k] (rows
     /// `lda` apart), c [m, cols.count] (rows `ldc` apart).
     func multiply<T: RNNFloat>(_ w: UnsafePointer<T>, _ a: UnsafePointer<T>, lda: Int? = nil, m: Int, k: Int, n: Int, cols: Range<Int>,

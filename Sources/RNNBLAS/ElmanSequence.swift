@@ -32,9 +32,10 @@ extension Implementation.Elman {
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH)
                     wx.multiply(WX.p, X.p, m: rows, k: nI, n: nH, cols: u, beta: 0, into: out + u.lowerBound, ldc: nH)
+                    let whPacked = wh.packed(WH.p, k: nH, n: nH, cols: u)         // this worker's columns of W_h, once
                     for t in 0..<tCount {
                         let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
-                        wh.multiply(WH.p, hPrev, m: batch, k: nH, n: nH, cols: u, beta: 1, into: out + (t * nBH + u.lowerBound), ldc: nH)
+                        packedGemm(m: batch, hPrev, lda: nH, whPacked, accumulate: true, out + (t * nBH + u.lowerBound), ldc: nH)
                         for b in 0..<batch {
                             let r = t * nBH + b * nH
                             if lengths.map({ t < $0[b] }) ?? true {
@@ -80,6 +81,7 @@ extension Implementation.Elman {
                 let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH), inputs = workers.slice(worker, of: nI)
+                    let whTPacked = wh.packedTransposed(WH.p, k: nH, n: nH, rows: u)  // W_hᵀ's columns for this worker's dh, once
                     for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                         for t in stride(from: tEnd - 1, through: t0, by: -1) {
                             let hp = t * nBH, zl = (t - t0) * nBH
@@ -93,7 +95,7 @@ extension Implementation.Elman {
                                 }
                             }
                             barrier.wait()                          // every unit's dz_t
-                            wh.multiplyTransposed(WH.p, DZ + zl, m: batch, k: nH, n: nH, rows: u, beta: 0, into: DHP + u.lowerBound, ldc: nH)
+                            packedGemm(m: batch, DZ + zl, lda: nH, whTPacked, accumulate: false, DHP + u.lowerBound, ldc: nH)
                             for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
                                 for j in u { DH[b * nH + j] = DHP[b * nH + j] }
                             }

@@ -70,14 +70,19 @@ extension Implementation.GRU {
                          G + rs.lowerBound * n3, ldc: n3)
                     barrier.wait()
                     var zBuf = [T](repeating: 0, count: batch * nc), rcBuf = [T](repeating: 0, count: resetAfter ? 1 : batch * len)
-                    packed[worker].withUnsafeBufferPointer { wsb in
+                    // this worker's recurrent columns, and (reset before) its columns of U_c, packed once
+                    let wsPacked = packed[worker].withUnsafeBufferPointer {
+                        PackedMatrix(k: nH, n: nc, $0.baseAddress ?? UnsafePointer(X.p), rowStride: nc, columnStride: 1)
+                    }
+                    let wcPacked = resetAfter ? nil : wc.packed(WC.p, k: nH, n: nH, cols: u)
+                    do {
                         zBuf.withUnsafeMutableBufferPointer { zb in
                             rcBuf.withUnsafeMutableBufferPointer { rb in
-                                let (ws, z, rc) = (wsb.baseAddress ?? UnsafePointer(X.p), zb.baseAddress ?? X.p, rb.baseAddress!)
+                                let (z, rc) = (zb.baseAddress ?? X.p, rb.baseAddress!)
                                 for t in 0..<tCount {
                                     let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
                                     // this step's recurrent parts for the worker's columns
-                                    gemm(false, false, m: batch, n: nc, k: nH, hPrev, lda: nH, ws, ldb: nc, beta: 0, z, ldc: nc)
+                                    packedGemm(m: batch, hPrev, lda: nH, wsPacked, accumulate: false, z, ldc: nc)
                                     for b in 0..<batch {
                                         let zr = (t * batch + b) * n3, zs = b * nc, r = (t * batch + b) * nH + u0, hb = b * nH + u0
                                         let (gr, gu, gc) = (G + (zr + cr + u0), G + (zr + cu + u0), G + (zr + cc + u0))
@@ -101,7 +106,7 @@ extension Implementation.GRU {
                                     }
                                     if !resetAfter {
                                         barrier.wait()                              // every unit's r⊙h
-                                        wc.multiply(WC.p, HC + t * nBH, m: batch, k: nH, n: nH, cols: u, beta: 0, into: rc, ldc: len)
+                                        if let wcPacked { packedGemm(m: batch, HC + t * nBH, lda: nH, wcPacked, accumulate: false, rc, ldc: len) }
                                         for b in 0..<batch {
                                             let zr = (t * batch + b) * n3, r = (t * batch + b) * nH + u0, hb = b * nH + u0
                                             let (gu, gc) = (G + (zr + cu + u0), G + (zr + cc + u0))
@@ -179,7 +184,15 @@ extension Implementation.GRU {
             dx.withUnsafeMutableBufferPointer { dxb in
                 let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
                 workers.run { worker, barrier in
-                    let u = workers.slice(worker, of: nH), inputs = workers.slice(worker, of: nI)
+                    let u = workers.slice(worker, of: nH)
+                    // packed once: [U_r; U_u]ᵀ's columns for this worker's units ([dz_r | dz_u] is one
+                    // row of dz, so their two products are one GEMM with k = 2H), and U_cᵀ's
+                    let (ur, uu) = (wh[GRUGate.reset.rawValue], wh[GRUGate.update.rawValue])
+                    let ruPacked = PackedMatrix<T>(k: 2 * nH, n: u.count) { kk, j in
+                        kk < nH ? WH[GRUGate.reset.rawValue][ur.storageIndex(u.lowerBound + j, kk, k: nH, n: nH)]
+                                : WH[GRUGate.update.rawValue][uu.storageIndex(u.lowerBound + j, kk - nH, k: nH, n: nH)]
+                    }
+                    let ucPacked = wc.packedTransposed(WH[GRUGate.candidate.rawValue].p, k: nH, n: nH, rows: u)
                     for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                         for t in stride(from: tEnd - 1, through: t0, by: -1) {
                             let hp = t * nBH, z0 = (t - t0) * batch * n3, hl = (t - t0) * nBH
@@ -212,8 +225,7 @@ extension Implementation.GRU {
                             if !resetAfter {
                                 barrier.wait()                              // every unit's dz_c
                                 // d(r⊙h) = dz_c·U_cᵀ, then dz_r and the reset path into dh_{t−1}
-                                wc.multiplyTransposed(WH[GRUGate.candidate.rawValue].p, DZ + (z0 + cc), ldd: n3, m: batch, k: nH, n: nH, rows: u,
-                                                      beta: 0, into: DHC + (hl + u.lowerBound), ldc: nH)
+                                packedGemm(m: batch, DZ + (z0 + cc), lda: n3, ucPacked, accumulate: false, DHC + (hl + u.lowerBound), ldc: nH)
                                 for b in 0..<batch {
                                     let zz = z0 + b * n3, zg = (t * batch + b) * n3
                                     for j in u {
@@ -227,13 +239,9 @@ extension Implementation.GRU {
                             }
                             barrier.wait()                                  // every unit's dz (and dhc)
                             // dh_{t−1} += dz_r·U_rᵀ + dz_u·U_uᵀ (+ dhc·U_cᵀ when the reset acts after), this worker's units
-                            for g in [GRUGate.reset, .update] {
-                                wh[g.rawValue].multiplyTransposed(WH[g.rawValue].p, DZ + (z0 + g.rawValue * nH), ldd: n3, m: batch, k: nH, n: nH,
-                                                                  rows: u, beta: 1, into: DHP + u.lowerBound, ldc: nH)
-                            }
+                            packedGemm(m: batch, DZ + (z0 + cr), lda: n3, ruPacked, accumulate: true, DHP + u.lowerBound, ldc: nH)
                             if resetAfter {
-                                wc.multiplyTransposed(WH[GRUGate.candidate.rawValue].p, DHC + hl, m: batch, k: nH, n: nH, rows: u, beta: 1,
-                                                      into: DHP + u.lowerBound, ldc: nH)
+                                packedGemm(m: batch, DHC + hl, lda: nH, ucPacked, accumulate: true, DHP + u.lowerBound, ldc: nH)
                             }
                             for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
                                 for j in u { DH[b * nH + j] = DHP[b * nH + j] }

@@ -78,7 +78,7 @@ extension Implementation.LSTM {
                         for t in 0..<tCount {
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
                             let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
-                            packedGemm(m: batch, hPrev, lda: nP, whPacked, G + (t * batch * n4 + s0), ldc: n4)
+                            packedGemm(m: batch, hPrev, lda: nP, whPacked, accumulate: true, G + (t * batch * n4 + s0), ldc: n4)
                             for b in 0..<batch {
                                 let zr = (t * batch + b) * n4 + s0, r = (t * batch + b) * nH, next = r + batch * nH
                                 let (gi, gj, gf, go) = (G + zr, G + (zr + len), G + (zr + 2 * len), G + (zr + 3 * len))
@@ -259,8 +259,7 @@ extension Implementation.LSTM {
                         }
                         barrier.wait()                                  // every unit's dz_t
                         // dh_{t−1} = dz_t·W_hᵀ, this worker's columns, for live rows; dead rows keep the carried dh
-                        for b in 0..<batch { for j in q { DHP[b * nP + j] = 0 } }
-                        packedGemm(m: batch, DZ + zt, lda: n4, whTPacked, DHP + q.lowerBound, ldc: nP)
+                        packedGemm(m: batch, DZ + zt, lda: n4, whTPacked, accumulate: false, DHP + q.lowerBound, ldc: nP)
                         for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
                             for j in q { DH[b * nP + j] = DHP[b * nP + j] }
                         }

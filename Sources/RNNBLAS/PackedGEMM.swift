@@ -28,23 +28,33 @@ final class PackedMatrix<T: RNNFloat>: @unchecked Sendable {
         }
     }
 
+    /// Packs the B [k, n] whose element (kk, j) is `element(kk, j)` (blocks of several weights).
+    convenience init(k: Int, n: Int, element: (Int, Int) -> T) {
+        let dense = UnsafeMutablePointer<T>.allocate(capacity: max(1, k * n))
+        defer { dense.deallocate() }
+        for kk in 0..<k { for j in 0..<n { dense[kk * n + j] = element(kk, j) } }
+        self.init(k: k, n: n, dense, rowStride: n, columnStride: 1)
+    }
+
     deinit { pointer.deallocate() }
 }
 
-/// `C += A·B`, A [m, k] (rows `lda` apart), B packed, C [m, n] (rows `ldc` apart). Each element
+/// `C = A·B + beta·C` with beta 1 or 0 (`accumulate`), A [m, k] (rows `lda` apart), B packed,
+/// C [m, n] (rows `ldc` apart; not read if not accumulating). Each element
 /// of C gets its k products added in the order of k (fused where the CPU has FMA), whatever the
 /// shape: a worker's columns come out the same however the columns are split. `kernel`: one
 /// micro-kernel (tests); nil, the widest the CPU has.
-func packedGemm<T: RNNFloat>(m: Int, _ a: UnsafePointer<T>, lda: Int, _ b: PackedMatrix<T>, _ c: UnsafeMutablePointer<T>, ldc: Int,
-                             kernel: PackedKernel? = nil) {
+func packedGemm<T: RNNFloat>(m: Int, _ a: UnsafePointer<T>, lda: Int, _ b: PackedMatrix<T>, accumulate: Bool,
+                             _ c: UnsafeMutablePointer<T>, ldc: Int, kernel: PackedKernel? = nil) {
+    let add: Int32 = accumulate ? 1 : 0
     let use = Int32(kernel?.rawValue ?? Int(rnnref_packed_kernel()))
     let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b.pointer), rc = UnsafeMutableRawPointer(c)
     if T.self == Float.self {
         rnnref_packed_gemm_with_f32(use, m, b.n, b.k, ra.assumingMemoryBound(to: Float.self), lda, rb.assumingMemoryBound(to: Float.self),
-                                    rc.assumingMemoryBound(to: Float.self), ldc)
+                                    rc.assumingMemoryBound(to: Float.self), ldc, add)
     } else if T.self == Double.self {
         rnnref_packed_gemm_with_f64(use, m, b.n, b.k, ra.assumingMemoryBound(to: Double.self), lda, rb.assumingMemoryBound(to: Double.self),
-                                    rc.assumingMemoryBound(to: Double.self), ldc)
+                                    rc.assumingMemoryBound(to: Double.self), ldc, add)
     } else {
         preconditionFailure("BLAS supports Float and Double only")
     }

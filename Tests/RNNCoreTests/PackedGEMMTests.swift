@@ -34,28 +34,32 @@ struct PackedGEMMTests {
         return out
     }
 
-    /// Runs one case; returns max |ours − expected| / (k · ε · max |expected| + tiny) and checks
-    /// that C's padding (the columns past n of each row) is untouched.
-    static func check<T: RNNFloat>(_: T.Type, _ s: Shape, kernel: PackedKernel, transposed: Bool, seed: UInt64) -> Double {
+    /// Runs one case; returns max |ours − expected| / ((k + 1)² ε), and infinity if C's padding
+    /// (the columns past n of each row) changed. Not accumulating, C starts as NaN: it must not
+    /// be read.
+    static func check<T: RNNFloat>(_: T.Type, _ s: Shape, kernel: PackedKernel, transposed: Bool, accumulate: Bool, seed: UInt64) -> Double {
         var rng = SplitMix(seed: seed)
         let (lda, ldc) = (s.k + 3, s.n + 5)
         let ldb = transposed ? s.k + 2 : s.n + 2
         let a = (0..<(s.m * lda)).map { _ in T(rng.uniform(-1, 1)) }
         let b = (0..<((transposed ? s.n : s.k) * ldb)).map { _ in T(rng.uniform(-1, 1)) }
-        let c0 = (0..<(s.m * ldc)).map { _ in T(rng.uniform(-1, 1)) }
+        let c0 = (0..<(s.m * ldc)).map { k in accumulate || k % ldc >= s.n ? T(rng.uniform(-1, 1)) : T.nan }
         var c = c0
         let packed = b.withUnsafeBufferPointer {
             PackedMatrix(k: s.k, n: s.n, $0.baseAddress!, rowStride: transposed ? 1 : ldb, columnStride: transposed ? ldb : 1)
         }
         a.withUnsafeBufferPointer { pa in
             c.withUnsafeMutableBufferPointer { pc in
-                packedGemm(m: s.m, pa.baseAddress!, lda: lda, packed, pc.baseAddress!, ldc: ldc, kernel: kernel)
+                packedGemm(m: s.m, pa.baseAddress!, lda: lda, packed, accumulate: accumulate, pc.baseAddress!, ldc: ldc, kernel: kernel)
             }
         }
-        let want = expected(s, a: a, lda: lda, b: b, ldb: ldb, transposed: transposed, c: c0, ldc: ldc)
+        let want = expected(s, a: a, lda: lda, b: b, ldb: ldb, transposed: transposed, c: accumulate ? c0 : c0.map { $0.isNaN ? 0 : $0 }, ldc: ldc)
         var worst = 0.0
         for i in 0..<s.m {
-            for j in 0..<s.n { worst = max(worst, abs(Double(c[i * ldc + j]) - want[i * s.n + j])) }
+            for j in 0..<s.n {
+                let e = abs(Double(c[i * ldc + j]) - want[i * s.n + j])
+                worst = e.isNaN ? .infinity : max(worst, e)
+            }
             for j in s.n..<ldc where c[i * ldc + j] != c0[i * ldc + j] { return .infinity }
         }
         let eps = T.self == Float.self ? Double(Float.ulpOfOne) : Double.ulpOfOne
@@ -66,10 +70,12 @@ struct PackedGEMMTests {
     func agreesWithTheSumWrittenOut(_ kernel: PackedKernel) {
         for (n, s) in Self.shapes.enumerated() {
             for transposed in [false, true] {
-                let f = Self.check(Float.self, s, kernel: kernel, transposed: transposed, seed: UInt64(100 + n))
-                let d = Self.check(Double.self, s, kernel: kernel, transposed: transposed, seed: UInt64(200 + n))
-                #expect(f <= 1, "float \(s) transposed: \(transposed), \(kernel): \(f)")
-                #expect(d <= 1, "double \(s) transposed: \(transposed), \(kernel): \(d)")
+                for accumulate in [true, false] {
+                    let f = Self.check(Float.self, s, kernel: kernel, transposed: transposed, accumulate: accumulate, seed: UInt64(100 + n))
+                    let d = Self.check(Double.self, s, kernel: kernel, transposed: transposed, accumulate: accumulate, seed: UInt64(200 + n))
+                    #expect(f <= 1, "float \(s) transposed: \(transposed), accumulate: \(accumulate), \(kernel): \(f)")
+                    #expect(d <= 1, "double \(s) transposed: \(transposed), accumulate: \(accumulate), \(kernel): \(d)")
+                }
             }
         }
     }
@@ -87,7 +93,7 @@ struct PackedGEMMTests {
             let packed = b.withUnsafeBufferPointer { PackedMatrix(k: k, n: cols.count, $0.baseAddress! + cols.lowerBound, rowStride: n, columnStride: 1) }
             a.withUnsafeBufferPointer { pa in
                 c.withUnsafeMutableBufferPointer { pc in
-                    packedGemm(m: m, pa.baseAddress!, lda: k, packed, pc.baseAddress! + cols.lowerBound, ldc: n, kernel: kernel)
+                    packedGemm(m: m, pa.baseAddress!, lda: k, packed, accumulate: true, pc.baseAddress! + cols.lowerBound, ldc: n, kernel: kernel)
                 }
             }
             return c
@@ -98,19 +104,23 @@ struct PackedGEMMTests {
         }
     }
 
-    /// k = 0 or m = 0 adds nothing.
-    @Test func emptyProductsLeaveCAlone() {
+    /// k = 0 or m = 0 adds nothing; k = 0 without accumulating sets C to 0.
+    @Test func emptyProducts() {
         var c: [Double] = [1, 2, 3, 4]
         let b = [Double](repeating: 5, count: 4)
         let empty = b.withUnsafeBufferPointer { PackedMatrix(k: 0, n: 2, $0.baseAddress!, rowStride: 2, columnStride: 1) }
         let one = b.withUnsafeBufferPointer { PackedMatrix(k: 1, n: 2, $0.baseAddress!, rowStride: 2, columnStride: 1) }
         b.withUnsafeBufferPointer { pa in
             c.withUnsafeMutableBufferPointer { pc in
-                packedGemm(m: 2, pa.baseAddress!, lda: 1, empty, pc.baseAddress!, ldc: 2)
-                packedGemm(m: 0, pa.baseAddress!, lda: 1, one, pc.baseAddress!, ldc: 2)
+                packedGemm(m: 2, pa.baseAddress!, lda: 1, empty, accumulate: true, pc.baseAddress!, ldc: 2)
+                packedGemm(m: 0, pa.baseAddress!, lda: 1, one, accumulate: false, pc.baseAddress!, ldc: 2)
             }
         }
         #expect(c == [1, 2, 3, 4])
+        b.withUnsafeBufferPointer { pa in
+            c.withUnsafeMutableBufferPointer { pc in packedGemm(m: 1, pa.baseAddress!, lda: 1, empty, accumulate: false, pc.baseAddress! + 2, ldc: 2) }
+        }
+        #expect(c == [1, 2, 0, 0])
     }
 
     /// The widest kernel is the one in use, and this machine's CPU has AVX2 at least (x86-64).

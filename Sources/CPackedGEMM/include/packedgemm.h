@@ -20,14 +20,17 @@ long rnnref_packed_size_f64(long k, long n);
 void rnnref_pack_f32(long k, long n, const float *b, long rs, long cs, float *out);
 void rnnref_pack_f64(long k, long n, const double *b, long rs, long cs, double *out);
 
-/// C [m, n] (rows ldc apart) += A [m, k] (rows lda apart) · packed B [k, n].
-void rnnref_packed_gemm_f32(long m, long n, long k, const float *a, long lda, const float *bp, float *c, long ldc);
-void rnnref_packed_gemm_f64(long m, long n, long k, const double *a, long lda, const double *bp, double *c, long ldc);
+/// C [m, n] (rows ldc apart) += A [m, k] (rows lda apart) · packed B [k, n]; if not `accumulate`,
+/// C = A·B (C is not read).
+void rnnref_packed_gemm_f32(long m, long n, long k, const float *a, long lda, const float *bp, float *c, long ldc, int accumulate);
+void rnnref_packed_gemm_f64(long m, long n, long k, const double *a, long lda, const double *bp, double *c, long ldc, int accumulate);
 
 /// The same with one micro-kernel (1 baseline, 2 AVX2 + FMA, 4 AVX-512; one the CPU lacks:
 /// the default), for tests.
-void rnnref_packed_gemm_with_f32(int kernel, long m, long n, long k, const float *a, long lda, const float *bp, float *c, long ldc);
-void rnnref_packed_gemm_with_f64(int kernel, long m, long n, long k, const double *a, long lda, const double *bp, double *c, long ldc);
+void rnnref_packed_gemm_with_f32(int kernel, long m, long n, long k, const float *a, long lda, const float *bp, float *c, long ldc,
+                                 int accumulate);
+void rnnref_packed_gemm_with_f64(int kernel, long m, long n, long k, const double *a, long lda, const double *bp, double *c, long ldc,
+                                 int accumulate);
 
 /// The micro-kernels this CPU runs: bit 0 baseline, bit 1 AVX2 + FMA, bit 2 AVX-512.
 int rnnref_packed_kernels_available(void);
