@@ -105,10 +105,14 @@ extension WeightBlock {
 func packColumns<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int, cols: Range<Int>) -> [T] {
     let len = cols.count, nc = parts.count * len
     var out = [T](repeating: 0, count: k * nc)
-    for (g, part) in parts.enumerated() {
-        let w = p.tensors[part.block.index].data
-        for i in 0..<k {
-            for j in 0..<len { out[i * nc + g * len + j] = w[part.block.storageIndex(i, part.offset + cols.lowerBound + j, k: k, n: part.n)] }
+    out.withUnsafeMutableBufferPointer { op in
+        for (g, part) in parts.enumerated() {
+            // element (i, j) of the block's columns: stored at o + i·rs + j·cs
+            let (o, l) = part.block.columns(from: part.offset + cols.lowerBound, k: k, n: part.n)
+            let (rs, cs) = part.block.transposed ? (1, l) : (l, 1)
+            p.tensors[part.block.index].data.withUnsafeBufferPointer { wp in
+                for i in 0..<k { for j in 0..<len { op[i * nc + g * len + j] = wp[o + i * rs + j * cs] } }
+            }
         }
     }
     return out

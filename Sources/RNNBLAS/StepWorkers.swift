@@ -74,6 +74,7 @@ extension StepWorkers {
     /// slice-major: [k, parts.count·units].
     func sliceMajor<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int, units: Int) -> [T] {
         let g = parts.count, ld = g * units
+        if count == 1 { return packColumns(p, parts, k: k, cols: 0..<units) }    // one slice: the blocks side by side
         var out = [T](repeating: 0, count: k * ld)
         for w in 0..<count {
             let u = slice(w, of: units), width = g * u.count
