@@ -5,8 +5,8 @@ import RNNCore
 /// workers (`StepWorkers`), each owning a slice of the units with their columns of all three
 /// gates:
 ///
-/// - forward: each worker's columns of the input parts of all T steps, `X·W_g`, are one GEMM
-///   per gate over T·B rows; per step one GEMM over the worker's packed slice of the recurrent
+/// - forward: the input parts of all T steps, `X·[W_r W_u W_c]`, are one GEMM over T·B rows,
+///   each worker taking a share of the rows; per step one GEMM over the worker's packed slice of the recurrent
 ///   matrices (`h·[U_r U_u U_c]` when the reset acts after the matmul, else `h·[U_r U_u]`) and at
 ///   once the gates (+ biases) and h' of its units; a reset-before GRU (TF v1, Keras
 ///   `reset_after=False`) needs every unit's r⊙h for its candidate GEMM `(r⊙h)·U_c`: a barrier,
@@ -18,7 +18,9 @@ import RNNCore
 ///   input features for dX); the bias gradients are summed by the workers;
 /// - every buffer is allocated once per call, before the time loop.
 ///
-/// The tape is a `GRUTape`.
+/// The tape is a `GRUTape`. Inference (`inferSequence`) keeps none: the input parts are
+/// computed a chunk of `backwardChunkSteps` steps at a time into one chunk's buffer, and r⊙h
+/// (reset before) for one step.
 extension Implementation.GRU {
     /// Adds bias block `b` to `rows` rows of the column block at `col` (rows `ld` apart).
     static func addBias<T: RNNFloat>(_ p: Parameters<T>, _ b: BiasBlock?, into m: inout [T], rows: Int, offset: Int = 0, col: Int, ld: Int,
@@ -28,10 +30,20 @@ extension Implementation.GRU {
         for r in 0..<rows { for j in 0..<units { m[offset + r * ld + col + j] += v[b.offset + j] } }
     }
 
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
     public static func forwardSequence<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? {
+        schedule(cell, x: x, initialState: initialState, lengths: lengths, keepTape: true)
+    }
+
+    public static func inferSequence<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                                  lengths: [Int]?) -> SequenceForward<T>? {
+        schedule(cell, x: x, initialState: initialState, lengths: lengths, keepTape: false)
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func schedule<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>], lengths: [Int]?,
+                                      keepTape: Bool) -> SequenceForward<T>? {
         // the schedule keeps outputs only; an activation whose derivative needs its input steps
         guard ![cell.config.activation, cell.config.recurrentActivation].contains(where: \.derivativeNeedsInput) else { return nil }
         // ONNX's operator (clip, the reset-before form's outside bias): the step path
@@ -45,7 +57,10 @@ extension Implementation.GRU {
         let (cr, cu, cc) = (0, nH, 2 * nH)
         let workers = StepWorkers(batch: batch, units: nH, width: nH, gates: 3)
         let (bxv, bhv) = biasVectors(cell)
-        let gates = TapeBuffer<T>(count: rows * n3), hc = TapeBuffer<T>(count: rows * nH)
+        // the steps whose gates and hc are in memory at once: all (a tape), or a chunk and one
+        let chunkSteps = keepTape ? max(1, tCount) : backwardChunkSteps(batch: batch, steps: tCount)
+        let gRow = StepRows(kept: chunkSteps, width: batch * n3), hcRow = StepRows(kept: keepTape ? max(1, tCount) : 1, width: nBH)
+        let gates = TapeBuffer<T>(count: chunkSteps * batch * n3), hc = TapeBuffer<T>(count: keepTape ? rows * nH : (resetAfter ? 0 : nBH))
         let h0 = initialState[0].data
         var outputs = [T](repeating: 0, count: rows * nH)
         // each worker's columns of the recurrent blocks (all three when the reset acts after the
@@ -63,12 +78,6 @@ extension Implementation.GRU {
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH)
                     let (u0, len) = (u.lowerBound, u.count), nc = recurrent.count * len
-                    // this worker's rows of the input parts of every step, X·W_x (the biases join in the
-                    // gate pass), then every row's before the steps, where each worker owns its columns
-                    let rs = workers.slice(worker, of: rows)
-                    gemm(false, false, m: rs.count, n: n3, k: nI, X + rs.lowerBound * nI, lda: nI, WXA.p, ldb: n3, beta: 0,
-                         G + rs.lowerBound * n3, ldc: n3)
-                    barrier.wait()
                     var zBuf = [T](repeating: 0, count: batch * nc), rcBuf = [T](repeating: 0, count: resetAfter ? 1 : batch * len)
                     // this worker's recurrent columns, and (reset before) its columns of U_c, packed once
                     let wsPacked = packed[worker].withUnsafeBufferPointer {
@@ -80,11 +89,20 @@ extension Implementation.GRU {
                             rcBuf.withUnsafeMutableBufferPointer { rb in
                                 let (z, rc) = (zb.baseAddress ?? X.p, rb.baseAddress!)
                                 for t in 0..<tCount {
+                                    if t % chunkSteps == 0 {
+                                        // this worker's rows of the input parts of the chunk's steps, X·W_x (the
+                                        // biases join in the gate pass), then every row's, as each worker owns its columns
+                                        let rs = workers.slice(worker, of: min(chunkSteps, tCount - t) * batch)
+                                        gemm(false, false, m: rs.count, n: n3, k: nI, X + (t * batch + rs.lowerBound) * nI, lda: nI, WXA.p, ldb: n3,
+                                             beta: 0, G + rs.lowerBound * n3, ldc: n3)
+                                        barrier.wait()
+                                    }
                                     let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
                                     // this step's recurrent parts for the worker's columns
                                     packedGemm(m: batch, hPrev, lda: nH, wsPacked, accumulate: false, z, ldc: nc)
                                     for b in 0..<batch {
-                                        let zr = (t * batch + b) * n3, zs = b * nc, r = (t * batch + b) * nH + u0, hb = b * nH + u0
+                                        let zr = gRow(t) + b * n3, zs = b * nc, r = (t * batch + b) * nH + u0, hb = b * nH + u0
+                                        let hr = hcRow(t) + b * nH + u0
                                         let (gr, gu, gc) = (G + (zr + cr + u0), G + (zr + cu + u0), G + (zr + cc + u0))
                                         for k in 0..<len {
                                             gr[k] += z[zs + k] + bxv[cr + u0 + k] + bhv[cr + u0 + k]
@@ -95,20 +113,20 @@ extension Implementation.GRU {
                                         if resetAfter {
                                             for k in 0..<len {
                                                 let hck = z[zs + 2 * len + k] + bhv[cc + u0 + k]
-                                                HC[r + k] = hck
+                                                if keepTape { HC[hr + k] = hck }
                                                 gc[k] += bxv[cc + u0 + k] + gr[k] * hck           // r ⊙ (h·U_c + b_hc)
                                             }
                                             act.applyInPlace(gc, len)
                                             for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
                                         } else {
-                                            for k in 0..<len { HC[r + k] = gr[k] * hPrev[hb + k] }   // r_state = r * state
+                                            for k in 0..<len { HC[hr + k] = gr[k] * hPrev[hb + k] }  // r_state = r * state
                                         }
                                     }
                                     if !resetAfter {
                                         barrier.wait()                              // every unit's r⊙h
-                                        if let wcPacked { packedGemm(m: batch, HC + t * nBH, lda: nH, wcPacked, accumulate: false, rc, ldc: len) }
+                                        if let wcPacked { packedGemm(m: batch, HC + hcRow(t), lda: nH, wcPacked, accumulate: false, rc, ldc: len) }
                                         for b in 0..<batch {
-                                            let zr = (t * batch + b) * n3, r = (t * batch + b) * nH + u0, hb = b * nH + u0
+                                            let zr = gRow(t) + b * n3, r = (t * batch + b) * nH + u0, hb = b * nH + u0
                                             let (gu, gc) = (G + (zr + cu + u0), G + (zr + cc + u0))
                                             for k in 0..<len { gc[k] += bxv[cc + u0 + k] + rc[b * len + k] }
                                             act.applyInPlace(gc, len)
@@ -128,9 +146,10 @@ extension Implementation.GRU {
             }
         }
         let hT = finalState(h0: h0, outputs: outputs, lengths: lengths, steps: tCount, batch: batch, width: nH)
+        let tape = keepTape ? GRUTape(workers: workers.count, gates: gates, h0: h0, outputs: outputs, hc: hc, x: x.data) : nil
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nH], data: outputs),
                                finalState: [Tensor(uncheckedShape: [batch, nH], data: hT)], inputs: [], statesBefore: [], steps: [],
-                               sequenceLength: lengths, tape: .gru(GRUTape(workers: workers.count, gates: gates, h0: h0, outputs: outputs, hc: hc, x: x.data)))
+                               sequenceLength: lengths, tape: tape.map { .gru($0) })
     }
 
     /// The input and recurrent bias vectors [3H] in role order (r, u, c), 0 where a layout has none.

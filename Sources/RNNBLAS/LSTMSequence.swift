@@ -16,12 +16,24 @@ import RNNCore
 /// - every buffer is allocated once per call, before the time loop.
 ///
 /// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
-/// backward pass).
+/// backward pass). Inference (`inferSequence`) keeps none: the input projection is computed a
+/// chunk of `backwardChunkSteps` steps at a time into one chunk's buffer (still in cache when
+/// the steps read it), and c and the projection's input are kept for one step only.
 extension Implementation.LSTM {
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
     public static func forwardSequence<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? {
+        schedule(w, x: x, initialState: initialState, lengths: lengths, keepTape: true)
+    }
+
+    public static func inferSequence<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                                  lengths: [Int]?) -> SequenceForward<T>? {
+        schedule(w, x: x, initialState: initialState, lengths: lengths, keepTape: false)
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func schedule<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>], lengths: [Int]?,
+                                      keepTape: Bool) -> SequenceForward<T>? {
         // the schedule keeps outputs only; an activation whose derivative needs its input steps
         guard ![w.config.activation, w.config.recurrentActivation].contains(where: \.derivativeNeedsInput) else { return nil }
         // ONNX's gate clip, input_forget and third activation: the step path
@@ -33,18 +45,24 @@ extension Implementation.LSTM {
         let n4 = 4 * nH, rows = tCount * batch
         let (c0, h0) = flat(w.splitState(initialState))
         let workers = StepWorkers(batch: batch, units: nH, width: nP, gates: 4)
-        let gates = TapeBuffer<T>(count: rows * n4)
+        // the steps whose gates, c and mh are in memory at once: all (a tape), or a chunk and one
+        let chunkSteps = keepTape ? max(1, tCount) : backwardChunkSteps(batch: batch, steps: tCount)
+        let cSteps = keepTape ? tCount + 1 : 2
+        let gates = TapeBuffer<T>(count: chunkSteps * batch * n4)
         let (ci, cj, cf, co) = config.gateOffsets
         let offsets = [ci, cj, cf, co]
         var biasSum = [T](repeating: 0, count: n4)
         for bi in biases { for k in 0..<n4 { biasSum[k] += p.tensors[bi].data[k] } }
         for j in config.columns(.forget) { biasSum[j] += T(config.forgetBias) }
         let bias = workers.sliceMajor(biasSum, offsets: offsets, units: nH)
-        let c = TapeBuffer<T>(count: (tCount + 1) * batch * nH)
+        let c = TapeBuffer<T>(count: cSteps * batch * nH)
         for k in 0..<(batch * nH) { c.pointer[k] = c0[k] }
-        let cRaw = TapeBuffer<T>(count: config.cellClip == nil ? 0 : rows * nH)
-        let mh = TapeBuffer<T>(count: projection == nil ? 0 : rows * nH)
-        let mRaw = TapeBuffer<T>(count: config.projClip == nil ? 0 : rows * nP)
+        let cRaw = TapeBuffer<T>(count: config.cellClip == nil || !keepTape ? 0 : rows * nH)
+        let mh = TapeBuffer<T>(count: projection == nil ? 0 : (keepTape ? rows : batch) * nH)
+        let mRaw = TapeBuffer<T>(count: config.projClip == nil || !keepTape ? 0 : rows * nP)
+        // where step t's gates, c (t = 0 … T) and mh rows start
+        let gRow = StepRows(kept: chunkSteps, width: batch * n4), cRow = StepRows(kept: cSteps, width: batch * nH)
+        let mhRow = StepRows(kept: keepTape ? max(1, tCount) : 1, width: batch * nH)
         var outputs = [T](repeating: 0, count: rows * nP)
         let act = config.activation, gate = config.recurrentActivation
         let clipC = config.cellClip.map { T($0) }, clipP = config.projClip.map { T($0) }
@@ -69,18 +87,22 @@ extension Implementation.LSTM {
                     workers.run { worker, barrier in
                         let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
                         let (u0, len) = (u.lowerBound, u.count), s0 = 4 * u0
-                        // this worker's columns of the input projection of every step, X·W_x (the
-                        // biases join in the gate pass): one GEMM
-                        gemm(false, false, m: rows, n: 4 * len, k: nI, X.p, lda: nI, WX + s0, ldb: n4, beta: 0, G + s0, ldc: n4)
                         let actC = TapeBuffer<T>(count: len)                    // act(c) of one row
                         // this worker's columns of W_h, packed once for the T steps
                         let whPacked = PackedMatrix(k: nP, n: 4 * len, WH + s0, rowStride: n4, columnStride: 1)
                         for t in 0..<tCount {
+                            if t % chunkSteps == 0 {
+                                // this worker's columns of the input projection of the chunk's steps,
+                                // X·W_x (the biases join in the gate pass): one GEMM
+                                let m = min(chunkSteps, tCount - t) * batch
+                                gemm(false, false, m: m, n: 4 * len, k: nI, X + t * batch * nI, lda: nI, WX + s0, ldb: n4, beta: 0, G + s0, ldc: n4)
+                            }
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
                             let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
-                            packedGemm(m: batch, hPrev, lda: nP, whPacked, accumulate: true, G + (t * batch * n4 + s0), ldc: n4)
+                            packedGemm(m: batch, hPrev, lda: nP, whPacked, accumulate: true, G + (gRow(t) + s0), ldc: n4)
                             for b in 0..<batch {
-                                let zr = (t * batch + b) * n4 + s0, r = (t * batch + b) * nH, next = r + batch * nH
+                                let zr = gRow(t) + b * n4 + s0, r = cRow(t) + b * nH, next = cRow(t + 1) + b * nH
+                                let mr = mhRow(t) + b * nH, cr = (t * batch + b) * nH
                                 let (gi, gj, gf, go) = (G + zr, G + (zr + len), G + (zr + 2 * len), G + (zr + 3 * len))
                                 for k in 0..<(4 * len) { G[zr + k] += bias[s0 + k] }
                                 if hasPeepholes {
@@ -91,7 +113,12 @@ extension Implementation.LSTM {
                                 act.applyInPlace(gj, len)
                                 for k in 0..<len {
                                     let raw = gf[k] * C[r + u0 + k] + gi[k] * gj[k]
-                                    if let clipC { CR[r + u0 + k] = raw; C[next + u0 + k] = clip(raw, -clipC, clipC) } else { C[next + u0 + k] = raw }
+                                    if let clipC {
+                                        if keepTape { CR[cr + u0 + k] = raw }
+                                        C[next + u0 + k] = clip(raw, -clipC, clipC)
+                                    } else {
+                                        C[next + u0 + k] = raw
+                                    }
                                 }
                                 if hasPeepholes { for k in 0..<len { go[k] += wO[u0 + k] * C[next + u0 + k] } }
                                 gate.applyInPlace(go, len)
@@ -101,18 +128,18 @@ extension Implementation.LSTM {
                                     let hr = (t * batch + b) * nP + u0
                                     for k in 0..<len { out[hr + k] = go[k] * actC[k] }
                                 } else {
-                                    for k in 0..<len { MH[r + u0 + k] = go[k] * actC[k] }
+                                    for k in 0..<len { MH[mr + u0 + k] = go[k] * actC[k] }
                                 }
                             }
                             let hOff = t * batch * nP
                             if let pr = projection {
                                 barrier.wait()                  // every unit's mh_t
-                                pr.multiply(WP.p, MH + t * batch * nH, m: batch, k: nH, n: nP, cols: q, beta: 0,
+                                pr.multiply(WP.p, MH + mhRow(t), m: batch, k: nH, n: nP, cols: q, beta: 0,
                                             into: out + (hOff + q.lowerBound), ldc: nP)
                                 if let clipP {
                                     for b in 0..<batch {
                                         for j in q {
-                                            MR[hOff + b * nP + j] = out[hOff + b * nP + j]
+                                            if keepTape { MR[hOff + b * nP + j] = out[hOff + b * nP + j] }
                                             out[hOff + b * nP + j] = clip(out[hOff + b * nP + j], -clipP, clipP)
                                         }
                                     }
@@ -121,7 +148,7 @@ extension Implementation.LSTM {
                             // rows past their length output zero and copy c through (their h is
                             // read from the last live output at the end)
                             for b in 0..<batch where !(lengths.map { t < $0[b] } ?? true) {
-                                let cNext = (t + 1) * batch * nH + b * nH, cPrev = t * batch * nH + b * nH
+                                let cNext = cRow(t + 1) + b * nH, cPrev = cRow(t) + b * nH
                                 for j in q { out[hOff + b * nP + j] = 0 }
                                 for k in u { C[cNext + k] = C[cPrev + k] }
                             }
@@ -134,12 +161,12 @@ extension Implementation.LSTM {
         }
         }
         }
-        let cT = Array(UnsafeBufferPointer(start: c.pointer + tCount * batch * nH, count: batch * nH))
+        let cT = Array(UnsafeBufferPointer(start: c.pointer + cRow(tCount), count: batch * nH))
         let hT = finalState(h0: h0, outputs: outputs, lengths: lengths, steps: tCount, batch: batch, width: nP)
-        let tape = LSTMTape(workers: workers.count, gates: gates, c: c, h0: h0, outputs: outputs, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data)
+        let tape = keepTape ? LSTMTape(workers: workers.count, gates: gates, c: c, h0: h0, outputs: outputs, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data) : nil
         return SequenceForward(outputs: Tensor(uncheckedShape: [tCount, batch, nP], data: outputs),
                                finalState: w.joinState(c: cT, h: hT, batch: batch), inputs: [], statesBefore: [], steps: [],
-                               sequenceLength: lengths, tape: .lstm(tape))
+                               sequenceLength: lengths, tape: tape.map { .lstm($0) })
     }
 
     @_specialize(where T == Float)

@@ -208,6 +208,13 @@ public func withDefaultBLASThreads<R>(_ body: () throws -> R) rethrows -> R {
     return try body()
 }
 
+/// Where step t's rows start in a buffer that keeps `kept` steps of `width` numbers each, the
+/// oldest overwritten first: all T steps for a tape, one chunk or one or two steps for inference.
+struct StepRows: Sendable {
+    let kept: Int, width: Int
+    func callAsFunction(_ t: Int) -> Int { (t % kept) * width }
+}
+
 /// A pointer the workers share, each reading everything and writing only its own slice.
 struct Shared<T>: @unchecked Sendable {
     let p: UnsafeMutablePointer<T>

@@ -55,6 +55,11 @@ public protocol RecurrentCell<Scalar>: Sendable {
     func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>],
                          sequenceLength: [Int]?, mask: StepMask?) -> SequenceForward<Scalar>
 
+    /// `forwardSequence`'s outputs and final state for inference: a cell may keep nothing for
+    /// BPTT (its result then has no tape and must not go to `backwardSequence`). The default is
+    /// `forwardSequence`.
+    func inferSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar>
+
     /// BPTT through `forwardSequence`: `dOutputs` [T, B, O], `dFinalState` as the state.
     func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
                           dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar>
@@ -73,6 +78,10 @@ extension RecurrentCell {
                                 sequenceLength: [Int]?, mask: StepMask?) -> SequenceForward<Scalar> {
         guard let mask else { return forwardSequence(x, initialState: initialState, sequenceLength: sequenceLength) }
         return stepwiseForwardSequence(self, x, initialState: initialState, sequenceLength: sequenceLength, mask: mask)
+    }
+
+    public func inferSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar> {
+        forwardSequence(x, initialState: initialState, sequenceLength: sequenceLength)
     }
 
     public func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,

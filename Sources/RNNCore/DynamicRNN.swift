@@ -70,6 +70,20 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
     /// schedule (see `StepMask`).
     public func forward(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>]? = nil,
                         sequenceLength: [Int]? = nil, mask: StepMask? = nil) throws -> Forward {
+        try run(x, initialState: initialState, sequenceLength: sequenceLength, mask: mask, infer: false)
+    }
+
+    /// `forward`'s outputs and final state for inference: what the cells keep for BPTT is not
+    /// kept (PyTorch's forward under `torch.no_grad()`), so its result has no layers and cannot
+    /// go to `backward`.
+    public func infer(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>]? = nil,
+                      sequenceLength: [Int]? = nil, mask: StepMask? = nil) throws -> (outputs: Tensor<Scalar>, finalState: [Tensor<Scalar>]) {
+        let f = try run(x, initialState: initialState, sequenceLength: sequenceLength, mask: mask, infer: true)
+        return (f.outputs, f.finalState)
+    }
+
+    private func run(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>]?, sequenceLength: [Int]?, mask: StepMask?,
+                     infer: Bool) throws -> Forward {
         let (tCount, batch) = try validate(x: x, initialState: initialState, sequenceLength: sequenceLength)
         if let mask {
             guard mask.live.count == tCount, mask.live.allSatisfy({ $0.count == batch }) else {
@@ -84,8 +98,10 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
         for cell in cells {
             let n = cell.stateSizes.count
             let s0 = Array(flatState[offset ..< offset + n])
-            let f = cell.forwardSequence(input, initialState: s0, sequenceLength: sequenceLength, mask: mask)
-            layers.append(f)
+            let f = infer && mask == nil
+                ? cell.inferSequence(input, initialState: s0, sequenceLength: sequenceLength)
+                : cell.forwardSequence(input, initialState: s0, sequenceLength: sequenceLength, mask: mask)
+            if !infer { layers.append(f) }
             finalState += f.finalState
             input = f.outputs
             offset += n
@@ -119,7 +135,7 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
     }
 
     /// Inference over a sequence of any length in memory independent of its length: the steps
-    /// run in chunks of `chunk` (each chunk one `forward`, its tape dropped), the state carried
+    /// run in chunks of `chunk` (each chunk one `infer`), the state carried
     /// from chunk to chunk. `input(range)` gives the time-major inputs [range.count, B, I] of
     /// those steps; `output(range, outputs)` receives their outputs [range.count, B, O]. Returns
     /// the final state. The same numbers as one `forward` over all steps (a test checks it), no
@@ -138,7 +154,7 @@ public struct DynamicRNN<Scalar: RNNFloat>: Sendable {
             guard x.rank == 3, x.shape[0] == r.count else {
                 throw RNNError(.shape, "stream input", "steps \(r) need a [\(r.count), B, I] tensor, got \(x.shape)")
             }
-            let f = try forward(x, initialState: state)
+            let f = try infer(x, initialState: state)
             try output(r, f.outputs)
             state = f.finalState
             t0 = r.upperBound

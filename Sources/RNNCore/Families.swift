@@ -176,11 +176,19 @@ public protocol CellArithmetic {
     /// BPTT through a `forwardSequence` result (one with a tape).
     static func backwardSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, _ forward: SequenceForward<T>,
                                               dOutputs: Tensor<T>, dFinalState: [Tensor<T>]) -> SequenceGradients<T>
+
+    /// `forwardSequence`'s outputs and final state for inference: no tape (nothing kept for
+    /// BPTT), or nil to run `forwardSequence`.
+    static func inferSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                           lengths: [Int]?) -> SequenceForward<T>?
 }
 
 extension CellArithmetic {
     public static func forwardSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? { nil }
+
+    public static func inferSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                                  lengths: [Int]?) -> SequenceForward<T>? { nil }
 
     public static func backwardSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, _ forward: SequenceForward<T>,
                                                      dOutputs: Tensor<T>, dFinalState: [Tensor<T>]) -> SequenceGradients<T> {
@@ -288,6 +296,11 @@ public struct FamilyCell<Kernel: CellArithmetic, Scalar: RNNFloat>: RecurrentCel
     public func forwardSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar> {
         Kernel.forwardSequence(weights, x: x, initialState: initialState, lengths: sequenceLength)
             ?? stepwiseForwardSequence(self, x, initialState: initialState, sequenceLength: sequenceLength)
+    }
+
+    public func inferSequence(_ x: Tensor<Scalar>, initialState: [Tensor<Scalar>], sequenceLength: [Int]?) -> SequenceForward<Scalar> {
+        Kernel.inferSequence(weights, x: x, initialState: initialState, lengths: sequenceLength)
+            ?? forwardSequence(x, initialState: initialState, sequenceLength: sequenceLength)
     }
 
     /// A run that kept a tape was the kernel's sequence schedule; any other (a mask's, or a

@@ -23,7 +23,7 @@ struct Bench: ParsableCommand {
     @Option(help: "T.") var steps: Int = 100
     @Option(help: "I.") var input: Int = 256
     @Option(help: "H.") var hidden: Int = 256
-    @Option(help: "forward, train (forward + BPTT with every gradient), or stream (inference in chunks of --chunk steps, memory independent of T).") var pass: Pass = .forward
+    @Option(help: "forward (inference: no tape kept, as PyTorch under torch.no_grad()), train (forward keeping the tape + BPTT with every gradient), or stream (inference in chunks of --chunk steps, memory independent of T).") var pass: Pass = .forward
     @Option(help: "Steps per chunk for --pass stream.") var chunk: Int = 256
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).") var threads: Int?
     @Option(name: .customLong("repeat"), help: "Timed repeats after one warm-up run.") var repeats: Int = 5
@@ -104,9 +104,14 @@ struct Bench: ParsableCommand {
         }
         let x = t([steps, batch, input], 1)
         let dOut = t([steps, batch, spec.outputSize], 1)
+        // forward is inference (no tape, as PyTorch's under torch.no_grad()); train keeps the tape
         func once() throws {
+            if pass == .forward {
+                _ = try net.infer(x, initialState: s0)
+                return
+            }
             let f = try net.forward(x, initialState: s0)
-            if pass == .train { _ = try net.backward(f, dOutputs: dOut, dFinalState: f.finalState.map { Tensor<T>(zeros: $0.shape) }) }
+            _ = try net.backward(f, dOutputs: dOut, dFinalState: f.finalState.map { Tensor<T>(zeros: $0.shape) })
         }
         let peak = try passPeakMB(once)
         return (try (0..<repeats).map { _ in try timed(once) }, pass == .forward ? 0 : peak)
