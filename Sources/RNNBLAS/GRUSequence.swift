@@ -5,8 +5,8 @@ import RNNCore
 /// workers (`StepWorkers`), each owning a slice of the units with their columns of all three
 /// gates:
 ///
-/// - forward: the input parts of all T steps, `X·[W_r W_u W_c]`, are one GEMM over T·B rows,
-///   each worker taking a share of the rows; per step one GEMM over the worker's packed slice of the recurrent
+/// - forward: the input parts, `X·[W_r W_u W_c]`, are one GEMM per chunk of steps, each worker
+///   taking a share of the rows; per step one GEMM over the worker's packed slice of the recurrent
 ///   matrices (`h·[U_r U_u U_c]` when the reset acts after the matmul, else `h·[U_r U_u]`) and at
 ///   once the gates (+ biases) and h' of its units; a reset-before GRU (TF v1, Keras
 ///   `reset_after=False`) needs every unit's r⊙h for its candidate GEMM `(r⊙h)·U_c`: a barrier,
@@ -18,9 +18,9 @@ import RNNCore
 ///   input features for dX); the bias gradients are summed by the workers;
 /// - every buffer is allocated once per call, before the time loop.
 ///
-/// The tape is a `GRUTape`. Inference (`inferSequence`) keeps none: the input parts are
-/// computed a chunk of `backwardChunkSteps` steps at a time into one chunk's buffer, and r⊙h
-/// (reset before) for one step.
+/// The tape is a `GRUTape`. The input parts are computed a chunk of `backwardChunkSteps` steps
+/// at a time, just before the steps read them. Inference (`inferSequence`) keeps no tape: one
+/// chunk's buffer for the input parts, and r⊙h (reset before) for one step.
 extension Implementation.GRU {
     /// Adds bias block `b` to `rows` rows of the column block at `col` (rows `ld` apart).
     static func addBias<T: RNNFloat>(_ p: Parameters<T>, _ b: BiasBlock?, into m: inout [T], rows: Int, offset: Int = 0, col: Int, ld: Int,
@@ -57,10 +57,12 @@ extension Implementation.GRU {
         let (cr, cu, cc) = (0, nH, 2 * nH)
         let workers = StepWorkers(batch: batch, units: nH, width: nH, gates: 3)
         let (bxv, bhv) = biasVectors(cell)
+        // the input parts are computed a chunk of steps at a time, just before the steps read them;
         // the steps whose gates and hc are in memory at once: all (a tape), or a chunk and one
-        let chunkSteps = keepTape ? max(1, tCount) : backwardChunkSteps(batch: batch, steps: tCount)
-        let gRow = StepRows(kept: chunkSteps, width: batch * n3), hcRow = StepRows(kept: keepTape ? max(1, tCount) : 1, width: nBH)
-        let gates = TapeBuffer<T>(count: chunkSteps * batch * n3), hc = TapeBuffer<T>(count: keepTape ? rows * nH : (resetAfter ? 0 : nBH))
+        let chunkSteps = backwardChunkSteps(batch: batch, steps: tCount)
+        let gateSteps = keepTape ? max(1, tCount) : chunkSteps
+        let gRow = StepRows(kept: gateSteps, width: batch * n3), hcRow = StepRows(kept: keepTape ? max(1, tCount) : 1, width: nBH)
+        let gates = TapeBuffer<T>(count: gateSteps * batch * n3), hc = TapeBuffer<T>(count: keepTape ? rows * nH : (resetAfter ? 0 : nBH))
         let h0 = initialState[0].data
         var outputs = [T](repeating: 0, count: rows * nH)
         // each worker's columns of the recurrent blocks (all three when the reset acts after the
@@ -94,7 +96,7 @@ extension Implementation.GRU {
                                         // biases join in the gate pass), then every row's, as each worker owns its columns
                                         let rs = workers.slice(worker, of: min(chunkSteps, tCount - t) * batch)
                                         gemm(false, false, m: rs.count, n: n3, k: nI, X + (t * batch + rs.lowerBound) * nI, lda: nI, WXA.p, ldb: n3,
-                                             beta: 0, G + rs.lowerBound * n3, ldc: n3)
+                                             beta: 0, G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
                                         barrier.wait()
                                     }
                                     let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH

@@ -3,9 +3,9 @@ import RNNCore
 /// The BLAS LSTM over a whole sequence, scheduled for speed (same numbers as stepping
 /// `LSTM.forward` T times up to rounding, see RNNCore's `stepwiseForwardSequence`):
 ///
-/// - forward: the input projection of all T steps is one GEMM, `XW = X·W_x` [T·B, 4H] (with
-///   OpenBLAS's threads); then the step workers (`StepWorkers`), each owning a slice of the
-///   units with their columns of all four gates: per step one GEMM `h_{t−1}·W_h` on the
+/// - forward: on the step workers (`StepWorkers`), each owning a slice of the units with their
+///   columns of all four gates: the input projection `XW = X·W_x` of a chunk of steps is one
+///   GEMM on the worker's columns; per step one GEMM `h_{t−1}·W_h` on the
 ///   worker's packed slice of W_h, at once the gates (+ XW + b), c and h of its units, and (with
 ///   a projection) after a barrier its columns of `m = mh·W_P`; one barrier per step;
 /// - backward: per step each worker turns its columns of dm (and, with a projection, after a
@@ -16,9 +16,9 @@ import RNNCore
 /// - every buffer is allocated once per call, before the time loop.
 ///
 /// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
-/// backward pass). Inference (`inferSequence`) keeps none: the input projection is computed a
-/// chunk of `backwardChunkSteps` steps at a time into one chunk's buffer (still in cache when
-/// the steps read it), and c and the projection's input are kept for one step only.
+/// backward pass). The input projection is computed a chunk of `backwardChunkSteps` steps at a
+/// time, just before the steps read it (still in cache). Inference (`inferSequence`) keeps no
+/// tape: one chunk's buffer for the projection, and c and the projection's input for one step.
 extension Implementation.LSTM {
     public static func forwardSequence<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                     lengths: [Int]?) -> SequenceForward<T>? {
@@ -45,10 +45,11 @@ extension Implementation.LSTM {
         let n4 = 4 * nH, rows = tCount * batch
         let (c0, h0) = flat(w.splitState(initialState))
         let workers = StepWorkers(batch: batch, units: nH, width: nP, gates: 4)
-        // the steps whose gates, c and mh are in memory at once: all (a tape), or a chunk and one
-        let chunkSteps = keepTape ? max(1, tCount) : backwardChunkSteps(batch: batch, steps: tCount)
-        let cSteps = keepTape ? tCount + 1 : 2
-        let gates = TapeBuffer<T>(count: chunkSteps * batch * n4)
+        // the input projection is computed a chunk of steps at a time, just before the steps read
+        // it; the steps whose gates, c and mh are in memory at once: all (a tape), or a chunk and one
+        let chunkSteps = backwardChunkSteps(batch: batch, steps: tCount)
+        let (gateSteps, cSteps) = keepTape ? (max(1, tCount), tCount + 1) : (chunkSteps, 2)
+        let gates = TapeBuffer<T>(count: gateSteps * batch * n4)
         let (ci, cj, cf, co) = config.gateOffsets
         let offsets = [ci, cj, cf, co]
         var biasSum = [T](repeating: 0, count: n4)
@@ -61,7 +62,7 @@ extension Implementation.LSTM {
         let mh = TapeBuffer<T>(count: projection == nil ? 0 : (keepTape ? rows : batch) * nH)
         let mRaw = TapeBuffer<T>(count: config.projClip == nil || !keepTape ? 0 : rows * nP)
         // where step t's gates, c (t = 0 … T) and mh rows start
-        let gRow = StepRows(kept: chunkSteps, width: batch * n4), cRow = StepRows(kept: cSteps, width: batch * nH)
+        let gRow = StepRows(kept: gateSteps, width: batch * n4), cRow = StepRows(kept: cSteps, width: batch * nH)
         let mhRow = StepRows(kept: keepTape ? max(1, tCount) : 1, width: batch * nH)
         var outputs = [T](repeating: 0, count: rows * nP)
         let act = config.activation, gate = config.recurrentActivation
@@ -95,7 +96,8 @@ extension Implementation.LSTM {
                                 // this worker's columns of the input projection of the chunk's steps,
                                 // X·W_x (the biases join in the gate pass): one GEMM
                                 let m = min(chunkSteps, tCount - t) * batch
-                                gemm(false, false, m: m, n: 4 * len, k: nI, X + t * batch * nI, lda: nI, WX + s0, ldb: n4, beta: 0, G + s0, ldc: n4)
+                                gemm(false, false, m: m, n: 4 * len, k: nI, X + t * batch * nI, lda: nI, WX + s0, ldb: n4, beta: 0,
+                                     G + (gRow(t) + s0), ldc: n4)
                             }
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
                             let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
