@@ -8,10 +8,10 @@ import RNNTestSupport
 import Testing
 
 /// `DynamicRNN.infer` (no tape: the BLAS schedules keep one chunk of gates and one step of c)
-/// gives exactly `forward`'s outputs and final state: over several chunks of the input
-/// projection (B = 3: chunks of 85 steps, T = 200), with and without `sequence_length`, with
-/// one and two step workers, for every option the LSTM schedule has (peepholes, both clips, a
-/// projection) and both GRU forms.
+/// gives exactly `forward`'s outputs and final state, and both agree with the scalar reference:
+/// over several chunks of the input projection (B = 3: chunks of 85 steps, T = 200), with and
+/// without `sequence_length`, with one and two step workers, for every option the LSTM schedule
+/// has (peepholes, both clips, a projection) and both GRU forms.
 @Suite("Inference without a tape")
 struct InferenceTests {
     static func cases() -> [RandomCase] {
@@ -42,11 +42,17 @@ struct InferenceTests {
                 given[n] = Tensor(uncheckedShape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-0.6, 0.6) })
             }
             let net = try DynamicRNN(cells: [try impl.buildCell(spec, inputSize: c.input, given: given)], timeMajor: true)
+            let scalar = try DynamicRNN(cells: [try RNNScalar.Implementation.buildCell(spec, inputSize: c.input, given: given)], timeMajor: true)
             let x = Tensor<Double>(uncheckedShape: [c.steps, c.batch, c.input],
                                    data: (0..<(c.steps * c.batch * c.input)).map { _ in rng.uniform(-1, 1) })
             let lengths = c.withLengths ? [200, 0, 117] : nil
+            let reference = try scalar.forward(x, sequenceLength: lengths)
             try RecurrentThreads.$count.withValue(workers) {
                 let whole = try net.forward(x, sequenceLength: lengths)
+                let scale = reference.outputs.data.map(abs).max() ?? 0
+                #expect(maxAbsError(whole.outputs.data, reference.outputs.data) <= 1e-12 * max(1, scale), "\(c) workers \(workers)")
+                #expect(maxAbsError(whole.finalState.flatMap(\.data), reference.finalState.flatMap(\.data)) <= 1e-12 * max(1, scale),
+                        "\(c) workers \(workers)")
                 let inferred = try net.infer(x, sequenceLength: lengths)
                 // counted, not printed: the tensors are long
                 let outputsDiffer = zip(inferred.outputs.data, whole.outputs.data).filter { $0 != $1 }.count
