@@ -7,7 +7,9 @@ For every case (cell, dtype, pass, shape) it runs, interleaved and in rotating o
     reference; GFLOP/s counted the same way),
   - torch.nn.LSTM/GRU/RNN, keras.layers.LSTM/GRU/SimpleRNN and an onnxruntime session of one
     ONNX LSTM/GRU/RNN node (forward, float32 only) (peer.py workers),
-all with the same thread count, and prints one markdown table of ratios:
+all with the same thread count (`forward` is inference for everyone: ours `DynamicRNN.infer`, no
+tape; PyTorch under torch.no_grad(); `train` is a forward pass keeping what BPTT needs plus the
+backward pass with every gradient), and prints one markdown table of ratios:
   torch/ours, tf/ours and ort/ours = peer time / our time (> 1: we are faster);
   ours/GEMM = our GFLOP/s / OpenBLAS GEMM GFLOP/s on the same step shapes;
   ours/peak = our GFLOP/s / the machine's peak (OpenBLAS GEMM at 1024³, same threads, same dtype);
