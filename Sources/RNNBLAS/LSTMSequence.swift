@@ -230,6 +230,8 @@ extension Implementation.LSTM {
                 let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
                 let (u0, len) = (u.lowerBound, u.count), inputs = workers.slice(worker, of: nI), s0 = 4 * u0
                 let actC = TapeBuffer<T>(count: len)                    // act(c) of one row, recomputed, not kept
+                // one row's derivatives at the outputs: the gates' i, j, f, o (slice-major), act at act(c)
+                let dGates = TapeBuffer<T>(count: 4 * len), dActC = TapeBuffer<T>(count: len)
                 // W_hᵀ's columns for this worker's columns of dh, packed once for the T steps
                 let whTPacked = PackedMatrix(k: n4, n: q.count, WH + q.lowerBound * n4, rowStride: 1, columnStride: n4)
                 for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
@@ -260,21 +262,27 @@ extension Implementation.LSTM {
                             }
                             for k in u { actC.pointer[k - u0] = C[r + batch * nH + k] }
                             act.applyInPlace(actC.pointer, len)
+                            // the derivatives at the outputs, run by run (σ' of i, f, o; act' of j and of act(c))
+                            gate.derivativeFromOutput(G + (zr + s0), into: dGates.pointer, 4 * len)
+                            act.derivativeFromOutput(G + (zr + s0 + len), into: dGates.pointer + len, len)
+                            act.derivativeFromOutput(actC.pointer, into: dActC.pointer, len)
                             // this worker's gate columns, slice-major: i, j, f, o of its units
                             let (zi, zj, zf, zo) = (zr + s0 - u0, zr + s0 + len - u0, zr + s0 + 2 * len - u0, zr + s0 + 3 * len - u0)
                             let (di, dj, df, dO) = (dr + s0 - u0, dr + s0 + len - u0, dr + s0 + 2 * len - u0, dr + s0 + 3 * len - u0)
+                            let (gi, gj, gf, go) = (dGates.pointer - u0, dGates.pointer + (len - u0), dGates.pointer + (2 * len - u0),
+                                                    dGates.pointer + (3 * len - u0))
                             for k in u {
                                 let (i, f, g, o) = (G[zi + k], G[zf + k], G[zj + k], G[zo + k])
                                 let cp = C[r + k], cNew = C[r + batch * nH + k]
                                 let a = actC[k - u0]
                                 let dmk = dmhOf[b * nH + k]
-                                let dzo = dmk * a * gate.derivative(fromOutput: o)
-                                var dcu = DC[b * nH + k] + dmk * o * act.derivative(fromOutput: a)
+                                let dzo = dmk * a * go[k]
+                                var dcu = DC[b * nH + k] + dmk * o * dActC[k - u0]
                                 if hasPeepholes { dcu += dzo * wO[k]; DWO[k] += dzo * cNew }
                                 if let clipC { dcu *= clipGradient(CR[r + k], -clipC, clipC) }
-                                let dzf = dcu * cp * gate.derivative(fromOutput: f)
-                                let dzi = dcu * g * gate.derivative(fromOutput: i)
-                                let dzj = dcu * i * act.derivative(fromOutput: g)
+                                let dzf = dcu * cp * gf[k]
+                                let dzi = dcu * g * gi[k]
+                                let dzj = dcu * i * gj[k]
                                 var dcp = dcu * f
                                 if hasPeepholes {
                                     dcp += dzf * wF[k] + dzi * wI[k]

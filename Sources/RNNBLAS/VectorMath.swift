@@ -36,6 +36,18 @@ extension Activation {
         default: for k in 0..<count { p[k] = apply(p[k]) }
         }
     }
+
+    /// `derivative(fromOutput:)` over a run: `d[k] = dy/dz` at the outputs `y[k]`, k < count, with
+    /// the same formulas (tanh 1 − y², sigmoid y(1 − y)), in loops the compiler vectorises.
+    @inline(__always)
+    func derivativeFromOutput<T: RNNFloat>(_ y: UnsafePointer<T>, into d: UnsafeMutablePointer<T>, _ count: Int) {
+        switch self {
+        case .tanh: for k in 0..<count { d[k] = 1 - y[k] * y[k] }
+        case .sigmoid: for k in 0..<count { d[k] = y[k] * (1 - y[k]) }
+        case .linear: for k in 0..<count { d[k] = 1 }
+        default: for k in 0..<count { d[k] = derivative(fromOutput: y[k]) }
+        }
+    }
 }
 
 /// Test access to the kernels (one value through the same run function the gate passes call).
