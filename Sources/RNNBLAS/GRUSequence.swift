@@ -214,6 +214,10 @@ extension Implementation.GRU {
                                 : WH[GRUGate.update.rawValue][uu.storageIndex(u.lowerBound + j, kk - nH, k: nH, n: nH)]
                     }
                     let ucPacked = wc.packedTransposed(WH[GRUGate.candidate.rawValue].p, k: nH, n: nH, rows: u)
+                    // one row's derivatives at the outputs, run by run: σ'(r), σ'(u), act'(c) of this worker's units
+                    let (u0, len) = (u.lowerBound, u.count)
+                    let dGates = TapeBuffer<T>(count: 3 * len)
+                    let (dR, dU, dC) = (dGates.pointer - u0, dGates.pointer + (len - u0), dGates.pointer + (2 * len - u0))
                     for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                         for t in stride(from: tEnd - 1, through: t0, by: -1) {
                             let hp = t * nBH, z0 = (t - t0) * batch * n3, hl = (t - t0) * nBH
@@ -222,6 +226,9 @@ extension Implementation.GRU {
                             for b in 0..<batch {
                                 let live = lengths.map { t < $0[b] } ?? true
                                 let zz = z0 + b * n3, zg = (t * batch + b) * n3
+                                gate.derivativeFromOutput(G + (zg + cr + u0), into: dR + u0, len)
+                                gate.derivativeFromOutput(G + (zg + cu + u0), into: dU + u0, len)
+                                act.derivativeFromOutput(G + (zg + cc + u0), into: dC + u0, len)
                                 for j in u {
                                     let k = b * nH + j
                                     guard live else {                       // dz is 0; dh passes through
@@ -231,13 +238,13 @@ extension Implementation.GRU {
                                     }
                                     let g = DO[hp + k] + DH[k]
                                     let (r, uu, c) = (G[zg + cr + j], G[zg + cu + j], G[zg + cc + j])
-                                    let dzu = g * (hPrev[k] - c) * gate.derivative(fromOutput: uu)
-                                    let dzc = g * (1 - uu) * act.derivative(fromOutput: c)
+                                    let dzu = g * (hPrev[k] - c) * dU[j]
+                                    let dzc = g * (1 - uu) * dC[j]
                                     DZ[zz + cu + j] = dzu; DZ[zz + cc + j] = dzc
                                     DBX[cu + j] += dzu; DBX[cc + j] += dzc; DBH[cu + j] += dzu
                                     DHP[k] = g * uu
                                     if resetAfter {
-                                        let dhc = dzc * r, dzr = dzc * HC[hp + k] * gate.derivative(fromOutput: r)
+                                        let dhc = dzc * r, dzr = dzc * HC[hp + k] * dR[j]
                                         DHC[hl + k] = dhc; DZ[zz + cr + j] = dzr
                                         DBX[cr + j] += dzr; DBH[cr + j] += dzr; DBH[cc + j] += dhc
                                     }
@@ -249,9 +256,10 @@ extension Implementation.GRU {
                                 packedGemm(m: batch, DZ + (z0 + cc), lda: n3, ucPacked, accumulate: false, DHC + (hl + u.lowerBound), ldc: nH)
                                 for b in 0..<batch {
                                     let zz = z0 + b * n3, zg = (t * batch + b) * n3
+                                    gate.derivativeFromOutput(G + (zg + cr + u0), into: dR + u0, len)
                                     for j in u {
                                         let k = b * nH + j, r = G[zg + cr + j]
-                                        let dzr = DHC[hl + k] * hPrev[k] * gate.derivative(fromOutput: r)
+                                        let dzr = DHC[hl + k] * hPrev[k] * dR[j]
                                         DZ[zz + cr + j] = dzr
                                         DBX[cr + j] += dzr; DBH[cr + j] += dzr
                                         DHP[k] += DHC[hl + k] * r
