@@ -1,10 +1,10 @@
 // C += A·B with B packed once into panels of NR columns: a register-blocked micro-kernel, as in
 // BLIS and OpenBLAS (K. Goto and R. van de Geijn, "Anatomy of high-performance matrix
-// multiplication", ACM TOMS 34(3), 2008), without their packing of A (A is a step's h_{t−1},
-// [B, H], already in cache) and without re-packing B per call, which is the point: a
-// recurrent loop multiplies by the same W_h every step, and OpenBLAS 0.3.21 has no API for
+// multiplication", ACM TOMS 34(3), 2008), without re-packing B per call, which is the point:
+// a recurrent loop multiplies by the same W_h every step, and OpenBLAS 0.3.21 has no API for
 // keeping a packed B (its `sgemm_oncopy` ran on every one of the T calls, 2–17% of a step
-// loop, Benchmarks/profiles-2026-12-06.md).
+// loop, Benchmarks/profiles-2026-12-06.md). A (a step's h_{t−1} or dz_t, small) is packed per
+// call, a block at a time, as they do.
 //
 // A tile is MR rows × NR columns of C held in vector registers for the whole k loop: per kk,
 // NR/W vector loads of the packed panel, MR broadcasts of A's column kk, MR·NR/W fused
@@ -21,8 +21,6 @@
 #define KC 128
 #define MC 48
 
-long rnnref_packed_nr_f32(void) { return NR_F32; }
-long rnnref_packed_nr_f64(void) { return NR_F64; }
 long rnnref_packed_size_f32(long k, long n) { return (n + NR_F32 - 1) / NR_F32 * k * NR_F32; }
 long rnnref_packed_size_f64(long k, long n) { return (n + NR_F64 - 1) / NR_F64 * k * NR_F64; }
 
@@ -147,13 +145,21 @@ DEFINE_KERNEL(gemm_f64_avx2, double, 4, NR_F64, 3, 1, AVX2)
 DEFINE_KERNEL(gemm_f32_base, float, 4, NR_F32, 1, 1, )
 DEFINE_KERNEL(gemm_f64_base, double, 2, NR_F64, 1, 1, )
 
-static int available(void) {
+static int detect(void) {
     int k = 1;
 #ifdef HAVE_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) k |= 2;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) k |= 4;
 #endif
+    return k;
+}
+
+static _Atomic int detected = 0;   // 0: not asked yet
+
+static int available(void) {
+    int k = detected;
+    if (k == 0) { k = detect(); detected = k; }
     return k;
 }
 
@@ -179,7 +185,7 @@ int rnnref_packed_kernel(void) { return kernel(); }
             return;                                                                              \
         }                                                                                        \
         if (!(available() & use)) use = kernel();                                                \
-        T work[(MC + 12) * KC]; /* A's block of MC rows, packed: 60 KB for double, on the stack */ \
+        T work[MC * KC];        /* A's block of MC rows, packed: 48 KB for double, on the stack */ \
         switch (use) {                                                                           \
         ENTRY_X86(SUF)                                                                           \
         default: gemm_##SUF##_base(m, n, k, a, lda, bp, c, ldc, accumulate, work); return;       \

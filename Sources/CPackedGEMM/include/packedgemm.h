@@ -5,11 +5,7 @@
 //
 // Packed layout: B [k, n] as ceil(n / NR) panels of NR columns (zero past n); panel p holds,
 // for each row kk of B, its NR columns p·NR ..< p·NR + NR side by side: element (kk, j) at
-// (j / NR)·k·NR + kk·NR + j % NR. NR is 32 for float and 16 for double (one cache line).
-
-/// Panel width (columns) of the packed layout for float (32) and double (16).
-long rnnref_packed_nr_f32(void);
-long rnnref_packed_nr_f64(void);
+// (j / NR)·k·NR + kk·NR + j % NR. NR is 32 for float and 16 for double (128 bytes, two cache lines).
 
 /// Elements a packed [k, n] B needs: ceil(n / NR)·k·NR.
 long rnnref_packed_size_f32(long k, long n);
