@@ -19,9 +19,9 @@ import RNNCore
 /// - every buffer is allocated once per call, before the time loop.
 ///
 /// The tape is a `GRUTape`. The input parts are computed a chunk of `backwardChunkSteps` steps
-/// at a time, just before the steps read them. Inference (`inferSequence`) keeps no tape: one
+/// at a time, just before the steps read them. Inference (`inferSequence`, see `TapedSchedule`) keeps no tape: one
 /// chunk's buffer for the input parts, and r⊙h (reset before) for one step.
-extension Implementation.GRU {
+extension Implementation.GRU: TapedSchedule {
     /// Adds bias block `b` to `rows` rows of the column block at `col` (rows `ld` apart).
     static func addBias<T: RNNFloat>(_ p: Parameters<T>, _ b: BiasBlock?, into m: inout [T], rows: Int, offset: Int = 0, col: Int, ld: Int,
                                      units: Int) {
@@ -30,19 +30,9 @@ extension Implementation.GRU {
         for r in 0..<rows { for j in 0..<units { m[offset + r * ld + col + j] += v[b.offset + j] } }
     }
 
-    public static func forwardSequence<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
-                                                    lengths: [Int]?) -> SequenceForward<T>? {
-        schedule(cell, x: x, initialState: initialState, lengths: lengths, keepTape: true)
-    }
-
-    public static func inferSequence<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
-                                                  lengths: [Int]?) -> SequenceForward<T>? {
-        schedule(cell, x: x, initialState: initialState, lengths: lengths, keepTape: false)
-    }
-
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func schedule<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>], lengths: [Int]?,
+    public static func schedule<T: RNNFloat>(_ cell: GRUWeights<T>, x: Tensor<T>, initialState: [Tensor<T>], lengths: [Int]?,
                                       keepTape: Bool) -> SequenceForward<T>? {
         // the schedule keeps outputs only; an activation whose derivative needs its input steps
         guard ![cell.config.activation, cell.config.recurrentActivation].contains(where: \.derivativeNeedsInput) else { return nil }
@@ -86,61 +76,59 @@ extension Implementation.GRU {
                         PackedMatrix(k: nH, n: nc, $0.baseAddress ?? UnsafePointer(X.p), rowStride: nc, columnStride: 1)
                     }
                     let wcPacked = resetAfter ? nil : wc.packed(WC.p, k: nH, n: nH, cols: u)
-                    do {
-                        zBuf.withUnsafeMutableBufferPointer { zb in
-                            rcBuf.withUnsafeMutableBufferPointer { rb in
-                                let (z, rc) = (zb.baseAddress ?? X.p, rb.baseAddress!)
-                                for t in 0..<tCount {
-                                    if t % chunkSteps == 0 {
-                                        // this worker's rows of the input parts of the chunk's steps, X·W_x (the
-                                        // biases join in the gate pass), then every row's, as each worker owns its columns
-                                        let rs = workers.slice(worker, of: min(chunkSteps, tCount - t) * batch)
-                                        gemm(false, false, m: rs.count, n: n3, k: nI, X + (t * batch + rs.lowerBound) * nI, lda: nI, WXA.p, ldb: n3,
-                                             beta: 0, G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
-                                        barrier.wait()
-                                    }
-                                    let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
-                                    // this step's recurrent parts for the worker's columns
-                                    packedGemm(m: batch, hPrev, lda: nH, wsPacked, accumulate: false, z, ldc: nc)
-                                    for b in 0..<batch {
-                                        let zr = gRow(t) + b * n3, zs = b * nc, r = (t * batch + b) * nH + u0, hb = b * nH + u0
-                                        let hr = hcRow(t) + b * nH + u0
-                                        let (gr, gu, gc) = (G + (zr + cr + u0), G + (zr + cu + u0), G + (zr + cc + u0))
-                                        for k in 0..<len {
-                                            gr[k] += z[zs + k] + bxv[cr + u0 + k] + bhv[cr + u0 + k]
-                                            gu[k] += z[zs + len + k] + bxv[cu + u0 + k] + bhv[cu + u0 + k]
-                                        }
-                                        gate.applyInPlace(gr, len)
-                                        gate.applyInPlace(gu, len)
-                                        if resetAfter {
-                                            for k in 0..<len {
-                                                let hck = z[zs + 2 * len + k] + bhv[cc + u0 + k]
-                                                if keepTape { HC[hr + k] = hck }
-                                                gc[k] += bxv[cc + u0 + k] + gr[k] * hck           // r ⊙ (h·U_c + b_hc)
-                                            }
-                                            act.applyInPlace(gc, len)
-                                            for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
-                                        } else {
-                                            for k in 0..<len { HC[hr + k] = gr[k] * hPrev[hb + k] }  // r_state = r * state
-                                        }
-                                    }
-                                    if !resetAfter {
-                                        barrier.wait()                              // every unit's r⊙h
-                                        if let wcPacked { packedGemm(m: batch, HC + hcRow(t), lda: nH, wcPacked, accumulate: false, rc, ldc: len) }
-                                        for b in 0..<batch {
-                                            let zr = gRow(t) + b * n3, r = (t * batch + b) * nH + u0, hb = b * nH + u0
-                                            let (gu, gc) = (G + (zr + cu + u0), G + (zr + cc + u0))
-                                            for k in 0..<len { gc[k] += bxv[cc + u0 + k] + rc[b * len + k] }
-                                            act.applyInPlace(gc, len)
-                                            for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
-                                        }
-                                    }
-                                    // rows past their length output zero (their h is read from the last live output at the end)
-                                    for b in 0..<batch where !(lengths.map { t < $0[b] } ?? true) {
-                                        for k in u { out[(t * batch + b) * nH + k] = 0 }
-                                    }
-                                    barrier.wait()                                  // every unit's h_t
+                    zBuf.withUnsafeMutableBufferPointer { zb in
+                        rcBuf.withUnsafeMutableBufferPointer { rb in
+                            let (z, rc) = (zb.baseAddress ?? X.p, rb.baseAddress!)
+                            for t in 0..<tCount {
+                                if t % chunkSteps == 0 {
+                                    // this worker's rows of the input parts of the chunk's steps, X·W_x (the
+                                    // biases join in the gate pass), then every row's, as each worker owns its columns
+                                    let rs = workers.slice(worker, of: min(chunkSteps, tCount - t) * batch)
+                                    gemm(false, false, m: rs.count, n: n3, k: nI, X + (t * batch + rs.lowerBound) * nI, lda: nI, WXA.p, ldb: n3,
+                                         beta: 0, G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
+                                    barrier.wait()
                                 }
+                                let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
+                                // this step's recurrent parts for the worker's columns
+                                packedGemm(m: batch, hPrev, lda: nH, wsPacked, accumulate: false, z, ldc: nc)
+                                for b in 0..<batch {
+                                    let zr = gRow(t) + b * n3, zs = b * nc, r = (t * batch + b) * nH + u0, hb = b * nH + u0
+                                    let hr = hcRow(t) + b * nH + u0
+                                    let (gr, gu, gc) = (G + (zr + cr + u0), G + (zr + cu + u0), G + (zr + cc + u0))
+                                    for k in 0..<len {
+                                        gr[k] += z[zs + k] + bxv[cr + u0 + k] + bhv[cr + u0 + k]
+                                        gu[k] += z[zs + len + k] + bxv[cu + u0 + k] + bhv[cu + u0 + k]
+                                    }
+                                    gate.applyInPlace(gr, len)
+                                    gate.applyInPlace(gu, len)
+                                    if resetAfter {
+                                        for k in 0..<len {
+                                            let hck = z[zs + 2 * len + k] + bhv[cc + u0 + k]
+                                            if keepTape { HC[hr + k] = hck }
+                                            gc[k] += bxv[cc + u0 + k] + gr[k] * hck           // r ⊙ (h·U_c + b_hc)
+                                        }
+                                        act.applyInPlace(gc, len)
+                                        for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
+                                    } else {
+                                        for k in 0..<len { HC[hr + k] = gr[k] * hPrev[hb + k] }  // r_state = r * state
+                                    }
+                                }
+                                if !resetAfter {
+                                    barrier.wait()                              // every unit's r⊙h
+                                    if let wcPacked { packedGemm(m: batch, HC + hcRow(t), lda: nH, wcPacked, accumulate: false, rc, ldc: len) }
+                                    for b in 0..<batch {
+                                        let zr = gRow(t) + b * n3, r = (t * batch + b) * nH + u0, hb = b * nH + u0
+                                        let (gu, gc) = (G + (zr + cu + u0), G + (zr + cc + u0))
+                                        for k in 0..<len { gc[k] += bxv[cc + u0 + k] + rc[b * len + k] }
+                                        act.applyInPlace(gc, len)
+                                        for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
+                                    }
+                                }
+                                // rows past their length output zero (their h is read from the last live output at the end)
+                                for b in 0..<batch where !(lengths.map { t < $0[b] } ?? true) {
+                                    for k in u { out[(t * batch + b) * nH + k] = 0 }
+                                }
+                                barrier.wait()                                  // every unit's h_t
                             }
                         }
                     }
@@ -226,7 +214,7 @@ extension Implementation.GRU {
                             for b in 0..<batch {
                                 let live = lengths.map { t < $0[b] } ?? true
                                 let zz = z0 + b * n3, zg = (t * batch + b) * n3
-                                gate.derivativeFromOutput(G + (zg + cr + u0), into: dR + u0, len)
+                                if resetAfter { gate.derivativeFromOutput(G + (zg + cr + u0), into: dR + u0, len) }   // else after d(r⊙h)
                                 gate.derivativeFromOutput(G + (zg + cu + u0), into: dU + u0, len)
                                 act.derivativeFromOutput(G + (zg + cc + u0), into: dC + u0, len)
                                 for j in u {

@@ -17,22 +17,12 @@ import RNNCore
 ///
 /// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
 /// backward pass). The input projection is computed a chunk of `backwardChunkSteps` steps at a
-/// time, just before the steps read it (still in cache). Inference (`inferSequence`) keeps no
+/// time, just before the steps read it (still in cache). Inference (`inferSequence`, see `TapedSchedule`) keeps no
 /// tape: one chunk's buffer for the projection, and c and the projection's input for one step.
-extension Implementation.LSTM {
-    public static func forwardSequence<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
-                                                    lengths: [Int]?) -> SequenceForward<T>? {
-        schedule(w, x: x, initialState: initialState, lengths: lengths, keepTape: true)
-    }
-
-    public static func inferSequence<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>],
-                                                  lengths: [Int]?) -> SequenceForward<T>? {
-        schedule(w, x: x, initialState: initialState, lengths: lengths, keepTape: false)
-    }
-
+extension Implementation.LSTM: TapedSchedule {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func schedule<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>], lengths: [Int]?,
+    public static func schedule<T: RNNFloat>(_ w: LSTMWeights<T>, x: Tensor<T>, initialState: [Tensor<T>], lengths: [Int]?,
                                       keepTape: Bool) -> SequenceForward<T>? {
         // the schedule keeps outputs only; an activation whose derivative needs its input steps
         guard ![w.config.activation, w.config.recurrentActivation].contains(where: \.derivativeNeedsInput) else { return nil }

@@ -196,6 +196,27 @@ extension CellArithmetic {
     }
 }
 
+/// A family whose sequence schedule runs with a tape (training: `forwardSequence`) or without
+/// (inference: `inferSequence`): both entry points are the one schedule.
+public protocol TapedSchedule: CellArithmetic {
+    /// The sequence schedule; `keepTape` false keeps only what the next step reads, and the
+    /// result has no tape. nil, as `forwardSequence`'s, to step.
+    static func schedule<T: RNNFloat>(_ w: CellWeights<Layout, T>, x: Tensor<T>, initialState: [Tensor<T>], lengths: [Int]?,
+                                      keepTape: Bool) -> SequenceForward<T>?
+}
+
+extension TapedSchedule {
+    public static func forwardSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                                    lengths: [Int]?) -> SequenceForward<T>? {
+        schedule(w, x: x, initialState: initialState, lengths: lengths, keepTape: true)
+    }
+
+    public static func inferSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, x: Tensor<T>, initialState: [Tensor<T>],
+                                                  lengths: [Int]?) -> SequenceForward<T>? {
+        schedule(w, x: x, initialState: initialState, lengths: lengths, keepTape: false)
+    }
+}
+
 /// The tanh RNN: `z = x·W_x + h·W_h + b`, `h' = act(z)`; output = new state = h'.
 public protocol ElmanArithmetic: CellArithmetic where Layout == ElmanLayout {
     /// (z, h') for one step: x [B, I], h [B, H].
