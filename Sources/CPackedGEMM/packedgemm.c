@@ -24,15 +24,22 @@
 long rnnref_packed_size_f32(long k, long n) { return (n + NR_F32 - 1) / NR_F32 * k * NR_F32; }
 long rnnref_packed_size_f64(long k, long n) { return (n + NR_F64 - 1) / NR_F64 * k * NR_F64; }
 
+// A panel's run of columns at a time: contiguous copies along whichever of b's strides is 1.
 #define DEFINE_PACK(SUF, T, NR)                                                                  \
-    void rnnref_pack_##SUF(long k, long n, const T *b, long rs, long cs, T *out) {              \
-        for (long p = 0; p * NR < n; p++) {                                                      \
-            T *panel = out + p * k * NR;                                                         \
-            for (long kk = 0; kk < k; kk++)                                                      \
-                for (long j = 0; j < NR; j++) {                                                  \
-                    long col = p * NR + j;                                                       \
-                    panel[kk * NR + j] = col < n ? b[kk * rs + col * cs] : (T)0;                 \
-                }                                                                                \
+    void rnnref_pack_into_##SUF(long k, long k0, long rows, long j0, long cols, const T *b, long rs, long cs, \
+                                T *out) {                                                        \
+        for (long c = 0; c < cols;) {                                                            \
+            long col = j0 + c, lane = col % NR, run = NR - lane < cols - c ? NR - lane : cols - c; \
+            T *dst = out + col / NR * k * NR + k0 * NR + lane;                                   \
+            const T *src = b + c * cs;                                                           \
+            if (rs == 1 && cs != 1) {                 /* a transposed source: down its rows */   \
+                for (long j = 0; j < run; j++)                                                   \
+                    for (long kk = 0; kk < rows; kk++) dst[kk * NR + j] = src[j * cs + kk];      \
+            } else {                                                                             \
+                for (long kk = 0; kk < rows; kk++)                                               \
+                    for (long j = 0; j < run; j++) dst[kk * NR + j] = src[kk * rs + j * cs];     \
+            }                                                                                    \
+            c += run;                                                                            \
         }                                                                                        \
     }
 DEFINE_PACK(f32, float, NR_F32)

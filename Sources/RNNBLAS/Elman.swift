@@ -29,21 +29,6 @@ extension WeightBlock {
         return (transposed ? o + c0 * l : o + c0, l)
     }
 
-    /// W[:, cols] of the logical W [k, n] (stored at `w`), packed for `packedGemm`: a step
-    /// worker's columns of a recurrent weight, packed once for all T steps.
-    func packed<T: RNNFloat>(_ w: UnsafePointer<T>, k: Int, n: Int, cols: Range<Int>) -> PackedMatrix<T> {
-        let (o, l) = columns(from: cols.lowerBound, k: k, n: n)
-        return PackedMatrix(k: k, n: cols.count, w + o, rowStride: transposed ? 1 : l, columnStride: transposed ? l : 1)
-    }
-
-    /// W[rows, :]ᵀ [n, rows.count] of the logical W [k, n], packed for `packedGemm`: a step
-    /// worker's columns of d·Wᵀ (a recurrent gradient), packed once for all T steps.
-    func packedTransposed<T: RNNFloat>(_ w: UnsafePointer<T>, k: Int, n: Int, rows: Range<Int>) -> PackedMatrix<T> {
-        let (o, l) = layout(k: k, n: n)
-        let start = transposed ? o + rows.lowerBound : o + rows.lowerBound * l
-        return PackedMatrix(k: n, n: rows.count, w + start, rowStride: transposed ? l : 1, columnStride: transposed ? 1 : l)
-    }
-
     /// `c = a·W[:, cols] + beta·c` for the logical W [k, n] (stored at `w`); a [m, k] (rows
     /// `lda` apart), c [m, cols.count] (rows `ldc` apart).
     func multiply<T: RNNFloat>(_ w: UnsafePointer<T>, _ a: UnsafePointer<T>, lda: Int? = nil, m: Int, k: Int, n: Int, cols: Range<Int>,
@@ -116,6 +101,45 @@ func packColumns<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock,
         }
     }
     return out
+}
+
+/// `packColumns`' matrix packed for `packedGemm`, each part read where it is stored (no dense
+/// copy first): a worker's columns of several gates' weights, packed once per call.
+func packedColumns<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int,
+                                cols: Range<Int>) -> PackedMatrix<T> {
+    let len = cols.count
+    let packed = PackedMatrix<T>(k: k, n: parts.count * len)
+    for (g, part) in parts.enumerated() {
+        let (o, l) = part.block.columns(from: part.offset + cols.lowerBound, k: k, n: part.n)
+        let (rs, cs) = part.block.transposed ? (1, l) : (l, 1)
+        p.tensors[part.block.index].data.withUnsafeBufferPointer { wp in
+            guard let base = wp.baseAddress else { return }
+            packed.place(base + o, rowStride: rs, columnStride: cs, cols: len, column: g * len)
+        }
+    }
+    return packed
+}
+
+/// Column ranges of several weights (each a logical [k, n] block) one above the other, then
+/// transposed: B [Σ columns.count, rows.count] with B[kk, j] = the piece's W[rows.lowerBound + j,
+/// column kk of its range], packed for `packedGemm` and read where stored: a worker's columns of
+/// d·Wᵀ (dh_{t−1} or dX) when d's columns are those pieces in that order.
+func packedTransposed<T: RNNFloat>(_ p: Parameters<T>, _ pieces: [(block: WeightBlock, n: Int, columns: Range<Int>)], k: Int,
+                                   rows: Range<Int>) -> PackedMatrix<T> {
+    let packed = PackedMatrix<T>(k: pieces.reduce(0) { $0 + $1.columns.count }, n: rows.count)
+    var at = 0
+    for piece in pieces {
+        // element (r, c) of the piece's columns: stored at o + r·l + c (or o + c·l + r transposed)
+        let (o, l) = piece.block.columns(from: piece.columns.lowerBound, k: k, n: piece.n)
+        let t = piece.block.transposed
+        p.tensors[piece.block.index].data.withUnsafeBufferPointer { wp in
+            guard let base = wp.baseAddress else { return }
+            packed.place(base + o + rows.lowerBound * (t ? 1 : l), rowStride: t ? l : 1, columnStride: t ? 1 : l,
+                         rows: piece.columns.count, cols: rows.count, at: at, column: 0)
+        }
+        at += piece.columns.count
+    }
+    return packed
 }
 
 /// The sum of a tanh RNN's bias vectors [H] (nil without bias; PyTorch's `bias_ih + bias_hh`

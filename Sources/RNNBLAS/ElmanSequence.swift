@@ -25,14 +25,14 @@ extension Implementation.Elman {
         let bias = biasSum(p, l) ?? [T](repeating: 0, count: nH)
         let h0 = initialState[0].data
         var outputs = [T](repeating: 0, count: rows * nH)
-        withBases([x.data, h0, p.tensors[wx.index].data, p.tensors[wh.index].data]) { ptrs in
-            let (X, H0, WX, WH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3])
+        withBases([x.data, h0, p.tensors[wx.index].data]) { ptrs in
+            let (X, H0, WX) = (ptrs[0], ptrs[1], ptrs[2])
             outputs.withUnsafeMutableBufferPointer { ob in
                 let out = Shared(ob.baseAddress ?? X.p)                 // z_t, then h_t, in output row t
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH)
                     wx.multiply(WX.p, X.p, m: rows, k: nI, n: nH, cols: u, beta: 0, into: out + u.lowerBound, ldc: nH)
-                    let whPacked = wh.packed(WH.p, k: nH, n: nH, cols: u)         // this worker's columns of W_h, once
+                    let whPacked = packedColumns(p, [(wh, nH, 0)], k: nH, cols: u)         // this worker's columns of W_h, once
                     for t in 0..<tCount {
                         let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
                         packedGemm(m: batch, hPrev, lda: nH, whPacked, accumulate: true, out + (t * nBH + u.lowerBound), ldc: nH)
@@ -75,13 +75,13 @@ extension Implementation.Elman {
         let gradBuffers = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }     // the weight gradients, written by the workers
         let GB = gradBuffers.map { Shared($0) }
         let (DZ, DH, DHP, DB) = (Shared(dz), Shared(dh), Shared(dhPrev), Shared(dBias))
-        withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, p.tensors[wx.index].data, p.tensors[wh.index].data]) { ptrs in
-            let (H0, HS, X, DO, WX, WH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5])
+        withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, p.tensors[wx.index].data]) { ptrs in
+            let (H0, HS, X, DO, WX) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4])
             dx.withUnsafeMutableBufferPointer { dxb in
                 let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH), inputs = workers.slice(worker, of: nI)
-                    let whTPacked = wh.packedTransposed(WH.p, k: nH, n: nH, rows: u)  // W_hᵀ's columns for this worker's dh, once
+                    let whTPacked = packedTransposed(p, [(block: wh, n: nH, columns: 0..<nH)], k: nH, rows: u)  // W_hᵀ's columns for this worker's dh, once
                     for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                         for t in stride(from: tEnd - 1, through: t0, by: -1) {
                             let hp = t * nBH, zl = (t - t0) * nBH

@@ -58,13 +58,15 @@ extension Implementation.GRU: TapedSchedule {
         // each worker's columns of the recurrent blocks (all three when the reset acts after the
         // matmul, else r and u), side by side [H, n·len]
         let recurrent: [GRUGate] = resetAfter ? [.reset, .update, .candidate] : [.reset, .update]
-        let packed = (0..<workers.count).map { packColumns(p, recurrent.map { (wh[$0.rawValue], nH, 0) }, k: nH, cols: workers.slice($0, of: nH)) }
         let wc = wh[GRUGate.candidate.rawValue]
-        // W_x's three blocks side by side [I, 3H] (r, u, c): one GEMM per worker over its rows
-        let wxAll = StepWorkers(count: 1).sliceMajor(p, GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }, k: nI, units: nH)
+        // W_x's three blocks side by side [I, 3H] (r, u, c): one GEMM per worker over its rows,
+        // OpenBLAS's; with one worker (small steps) ours, where OpenBLAS would wake its threads
+        let wxParts = GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }
+        let wxPacked = workers.count == 1 ? packedColumns(p, wxParts, k: nI, cols: 0..<nH) : nil
+        let wxAll = wxPacked == nil ? StepWorkers(count: 1).sliceMajor(p, wxParts, k: nI, units: nH) : []
         let (G, HC) = (Shared(gates), Shared(hc))
-        withBases([x.data, h0, p.tensors[wc.index].data, wxAll]) { ptrs in
-            let (X, H0, WC, WXA) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3])
+        withBases([x.data, h0, wxAll]) { ptrs in
+            let (X, H0, WXA) = (ptrs[0], ptrs[1], ptrs[2])
             outputs.withUnsafeMutableBufferPointer { ob in
                 let out = Shared(ob.baseAddress ?? X.p)                // h_t is the output row (index t − 1)
                 workers.run { worker, barrier in
@@ -72,10 +74,8 @@ extension Implementation.GRU: TapedSchedule {
                     let (u0, len) = (u.lowerBound, u.count), nc = recurrent.count * len
                     var zBuf = [T](repeating: 0, count: batch * nc), rcBuf = [T](repeating: 0, count: resetAfter ? 1 : batch * len)
                     // this worker's recurrent columns, and (reset before) its columns of U_c, packed once
-                    let wsPacked = packed[worker].withUnsafeBufferPointer {
-                        PackedMatrix(k: nH, n: nc, $0.baseAddress ?? UnsafePointer(X.p), rowStride: nc, columnStride: 1)
-                    }
-                    let wcPacked = resetAfter ? nil : wc.packed(WC.p, k: nH, n: nH, cols: u)
+                    let wsPacked = packedColumns(p, recurrent.map { (wh[$0.rawValue], nH, 0) }, k: nH, cols: u)
+                    let wcPacked = resetAfter ? nil : packedColumns(p, [(wc, nH, 0)], k: nH, cols: u)
                     zBuf.withUnsafeMutableBufferPointer { zb in
                         rcBuf.withUnsafeMutableBufferPointer { rb in
                             let (z, rc) = (zb.baseAddress ?? X.p, rb.baseAddress!)
@@ -84,8 +84,13 @@ extension Implementation.GRU: TapedSchedule {
                                     // this worker's rows of the input parts of the chunk's steps, X·W_x (the
                                     // biases join in the gate pass), then every row's, as each worker owns its columns
                                     let rs = workers.slice(worker, of: min(chunkSteps, tCount - t) * batch)
-                                    gemm(false, false, m: rs.count, n: n3, k: nI, X + (t * batch + rs.lowerBound) * nI, lda: nI, WXA.p, ldb: n3,
-                                         beta: 0, G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
+                                    if let wxPacked {
+                                        packedGemm(m: rs.count, X + (t * batch + rs.lowerBound) * nI, lda: nI, wxPacked, accumulate: false,
+                                                   G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
+                                    } else {
+                                        gemm(false, false, m: rs.count, n: n3, k: nI, X + (t * batch + rs.lowerBound) * nI, lda: nI, WXA.p,
+                                             ldb: n3, beta: 0, G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
+                                    }
                                     barrier.wait()
                                 }
                                 let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
@@ -188,20 +193,16 @@ extension Implementation.GRU: TapedSchedule {
         let (DWX, DWH) = (Shared(dWx), Shared(dWh))
         let (G, HC, DZ, DHC, DHP, DH, DBX, DBH) = (Shared(tape.gates), Shared(tape.hc), Shared(dz), Shared(dHC), Shared(dhPrev), Shared(dh),
                                                    Shared(dBx), Shared(dBh))
-        withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, wxAll] + wh.map { p.tensors[$0.index].data }) { ptrs in
-            let (H0, HS, X, DO, WXA, WH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], Array(ptrs[5..<8]))
+        withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, wxAll]) { ptrs in
+            let (H0, HS, X, DO, WXA) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4])
             dx.withUnsafeMutableBufferPointer { dxb in
                 let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH)
                     // packed once: [U_r; U_u]ᵀ's columns for this worker's units ([dz_r | dz_u] is one
                     // row of dz, so their two products are one GEMM with k = 2H), and U_cᵀ's
-                    let (ur, uu) = (wh[GRUGate.reset.rawValue], wh[GRUGate.update.rawValue])
-                    let ruPacked = PackedMatrix<T>(k: 2 * nH, n: u.count) { kk, j in
-                        kk < nH ? WH[GRUGate.reset.rawValue][ur.storageIndex(u.lowerBound + j, kk, k: nH, n: nH)]
-                                : WH[GRUGate.update.rawValue][uu.storageIndex(u.lowerBound + j, kk - nH, k: nH, n: nH)]
-                    }
-                    let ucPacked = wc.packedTransposed(WH[GRUGate.candidate.rawValue].p, k: nH, n: nH, rows: u)
+                    let ruPacked = packedTransposed(p, [GRUGate.reset, .update].map { (block: wh[$0.rawValue], n: nH, columns: 0..<nH) }, k: nH, rows: u)
+                    let ucPacked = packedTransposed(p, [(block: wc, n: nH, columns: 0..<nH)], k: nH, rows: u)
                     // one row's derivatives at the outputs, run by run: σ'(r), σ'(u), act'(c) of this worker's units
                     let (u0, len) = (u.lowerBound, u.count)
                     let dGates = TapeBuffer<T>(count: 3 * len)

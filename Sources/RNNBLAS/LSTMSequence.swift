@@ -61,33 +61,39 @@ extension Implementation.LSTM: TapedSchedule {
         let (wI, wF, wO) = (peep?.i ?? [], peep?.f ?? [], peep?.o ?? [])
         let hasPeepholes = peep != nil
         let projData = projection.map { p.tensors[$0.index].data } ?? []
-        // W_x and W_h with their columns slice-major: each worker's four gate blocks side by side
-        let wxS = workers.sliceMajor(p, offsets.map { (wx, n4, $0) }, k: nI, units: nH)
-        let whS = workers.sliceMajor(p, offsets.map { (wh, n4, $0) }, k: nP, units: nH)
+        // W_x with its columns slice-major (each worker's four gate blocks side by side), for
+        // OpenBLAS's GEMMs over a chunk's rows (faster than ours at ≈256 rows and I ≥ 256); with one
+        // worker (small steps) packed for ours instead, where OpenBLAS would wake its threads
+        let wxPacked = workers.count == 1 ? packedColumns(p, offsets.map { (wx, n4, $0) }, k: nI, cols: 0..<nH) : nil
+        let wxS = wxPacked == nil ? workers.sliceMajor(p, offsets.map { (wx, n4, $0) }, k: nI, units: nH) : []
         let (G, C, CR, MH, MR) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw))
         withBase(h0) { h0p in
         withBase(x.data) { xp in
         withBase(wxS) { wxp in
-        withBase(whS) { whp in
             withBase(projData) { wpp in
                 outputs.withUnsafeMutableBufferPointer { ob in
-                    let (WH, WP) = (Shared(UnsafeMutablePointer(mutating: whp)), Shared(UnsafeMutablePointer(mutating: wpp)))
-                    let (X, WX) = (Shared(UnsafeMutablePointer(mutating: xp)), Shared(UnsafeMutablePointer(mutating: wxp)))
+                    let (X, WP) = (Shared(UnsafeMutablePointer(mutating: xp)), Shared(UnsafeMutablePointer(mutating: wpp)))
+                    let WX = Shared(UnsafeMutablePointer(mutating: wxp))
                     // h_t is the output row (index t − 1), h_0 the initial state
-                    let (out, H0) = (Shared(ob.baseAddress ?? WH.p), Shared(UnsafeMutablePointer(mutating: h0p)))
+                    let (out, H0) = (Shared(ob.baseAddress ?? X.p), Shared(UnsafeMutablePointer(mutating: h0p)))
                     workers.run { worker, barrier in
                         let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
                         let (u0, len) = (u.lowerBound, u.count), s0 = 4 * u0
                         let actC = TapeBuffer<T>(count: len)                    // act(c) of one row
-                        // this worker's columns of W_h, packed once for the T steps
-                        let whPacked = PackedMatrix(k: nP, n: 4 * len, WH + s0, rowStride: n4, columnStride: 1)
+                        // this worker's columns of W_h, its four gate blocks side by side, packed once for
+                        // the T steps
+                        let whPacked = packedColumns(p, offsets.map { (wh, n4, $0) }, k: nP, cols: u)
                         for t in 0..<tCount {
                             if t % chunkSteps == 0 {
                                 // this worker's columns of the input projection of the chunk's steps,
                                 // X·W_x (the biases join in the gate pass): one GEMM
                                 let m = min(chunkSteps, tCount - t) * batch
-                                gemm(false, false, m: m, n: 4 * len, k: nI, X + t * batch * nI, lda: nI, WX + s0, ldb: n4, beta: 0,
-                                     G + (gRow(t) + s0), ldc: n4)
+                                if let wxPacked {
+                                    packedGemm(m: m, X + t * batch * nI, lda: nI, wxPacked, accumulate: false, G + gRow(t), ldc: n4)
+                                } else {
+                                    gemm(false, false, m: m, n: 4 * len, k: nI, X + t * batch * nI, lda: nI, WX + s0, ldb: n4, beta: 0,
+                                         G + (gRow(t) + s0), ldc: n4)
+                                }
                             }
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
                             let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
@@ -152,7 +158,6 @@ extension Implementation.LSTM: TapedSchedule {
         }
         }
         }
-        }
         let cT = Array(UnsafeBufferPointer(start: c.pointer + cRow(tCount), count: batch * nH))
         let hT = finalState(h0: h0, outputs: outputs, lengths: lengths, steps: tCount, batch: batch, width: nP)
         let tape = keepTape ? LSTMTape(workers: workers.count, gates: gates, c: c, h0: h0, outputs: outputs, cRaw: cRaw, mh: mh, mRaw: mRaw, x: x.data) : nil
@@ -197,13 +202,12 @@ extension Implementation.LSTM: TapedSchedule {
         let (wxParts, whParts) = (offsets.map { (wx, n4, $0) }, offsets.map { (wh, n4, $0) })
         let (dWx, dWh) = (TapeBuffer<T>(count: nI * n4), TapeBuffer<T>(count: nP * n4))     // slice-major, written by the workers
         let dWp = TapeBuffer<T>(count: projection.map { p.tensors[$0.index].data.count } ?? 0)
-        do {    // the slice-major weight copies live only as long as the workers
-        let (wxS, whS) = (workers.sliceMajor(p, wxParts, k: nI, units: nH), workers.sliceMajor(p, whParts, k: nP, units: nH))
         let (G, C, CR, MR) = (Shared(tape.gates), Shared(tape.c), Shared(tape.cRaw), Shared(tape.mRaw))
         let (DZ, DMR, DM, DMH, DHP, DC, DH) = (Shared(dz), Shared(dmRaw), Shared(dm), Shared(dmh), Shared(dhPrev), Shared(dc), Shared(dh))
         let (DB, DWI, DWF, DWO) = (Shared(dBias), Shared(dwI), Shared(dwF), Shared(dwO))
         let (MH, DWX, DWH, DWP) = (Shared(tape.mh), Shared(dWx), Shared(dWh), Shared(dWp))
-        withBase(whS) { whp in
+        do {    // the slice-major W_x lives only as long as the workers
+        let wxS = workers.sliceMajor(p, wxParts, k: nI, units: nH)          // for OpenBLAS's dX GEMMs
         withBase(projData) { wpp in
         withBase(wxS) { wxp in
         withBase(tape.x) { xp in
@@ -211,10 +215,10 @@ extension Implementation.LSTM: TapedSchedule {
         withBase(tape.h0) { h0p in
         withBase(tape.outputs) { outp in
         dx.withUnsafeMutableBufferPointer { dxb in
-            let (WH, WP, DO) = (Shared(UnsafeMutablePointer(mutating: whp)), Shared(UnsafeMutablePointer(mutating: wpp)),
-                                Shared(UnsafeMutablePointer(mutating: dop)))
-            let (WX, X) = (Shared(UnsafeMutablePointer(mutating: wxp)), Shared(UnsafeMutablePointer(mutating: xp)))
-            let DX = Shared(dxb.baseAddress ?? WX.p)                   // T·B·I = 0: never written
+            let (WP, DO, X) = (Shared(UnsafeMutablePointer(mutating: wpp)), Shared(UnsafeMutablePointer(mutating: dop)),
+                               Shared(UnsafeMutablePointer(mutating: xp)))
+            let WX = Shared(UnsafeMutablePointer(mutating: wxp))
+            let DX = Shared(dxb.baseAddress ?? DO.p)                   // T·B·I = 0: never written
             let (H0, HS) = (Shared(UnsafeMutablePointer(mutating: h0p)), Shared(UnsafeMutablePointer(mutating: outp)))
             workers.run { worker, barrier in
                 let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
@@ -222,8 +226,9 @@ extension Implementation.LSTM: TapedSchedule {
                 let actC = TapeBuffer<T>(count: len)                    // act(c) of one row, recomputed, not kept
                 // one row's derivatives at the outputs: the gates' i, j, f, o (slice-major), act at act(c)
                 let dGates = TapeBuffer<T>(count: 4 * len), dActC = TapeBuffer<T>(count: len)
-                // W_hᵀ's columns for this worker's columns of dh, packed once for the T steps
-                let whTPacked = PackedMatrix(k: n4, n: q.count, WH + q.lowerBound * n4, rowStride: 1, columnStride: n4)
+                // W_hᵀ's columns for this worker's columns of dh, their rows in the tape's slice-major
+                // order of dz's columns, packed once for the T steps
+                let whTPacked = packedTransposed(p, workers.slicePieces(whParts, units: nH), k: nP, rows: q)
                 for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                     for t in stride(from: tEnd - 1, through: t0, by: -1) {
                         let zt = (t - t0) * batch * n4
@@ -310,7 +315,6 @@ extension Implementation.LSTM: TapedSchedule {
                     barrier.wait()                                      // before the next chunk writes dz again
                 }
             }
-        }
         }
         }
         }

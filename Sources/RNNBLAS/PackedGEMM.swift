@@ -8,32 +8,45 @@ final class PackedMatrix<T: RNNFloat>: @unchecked Sendable {
     let k: Int, n: Int
     let pointer: UnsafeMutablePointer<T>
 
-    /// Packs B whose element (kk, j) is `b[kk·rowStride + j·columnStride]`: (ldb, 1) for B as
-    /// stored, (1, ldb) for Bᵀ of a stored [n, k] matrix.
-    init(k: Int, n: Int, _ b: UnsafePointer<T>, rowStride: Int, columnStride: Int) {
+    /// A packed B [k, n] for `place` to fill block by block: every element must be placed; only
+    /// the last panel's padding (its columns past n) is zeroed here.
+    init(k: Int, n: Int) {
         (self.k, self.n) = (k, n)
-        let raw = UnsafeRawPointer(b)
-        if T.self == Float.self {
-            let size = max(1, rnnref_packed_size_f32(k, n))
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: size)
-            rnnref_pack_f32(k, n, raw.assumingMemoryBound(to: Float.self), rowStride, columnStride, p)
-            pointer = UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
-        } else if T.self == Double.self {
-            let size = max(1, rnnref_packed_size_f64(k, n))
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: size)
-            rnnref_pack_f64(k, n, raw.assumingMemoryBound(to: Double.self), rowStride, columnStride, p)
-            pointer = UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
-        } else {
-            preconditionFailure("BLAS supports Float and Double only")
+        let nr: Int
+        if T.self == Float.self { nr = rnnref_packed_size_f32(1, 1) }
+        else if T.self == Double.self { nr = rnnref_packed_size_f64(1, 1) }
+        else { preconditionFailure("BLAS supports Float and Double only") }
+        let panels = (n + nr - 1) / nr
+        pointer = .allocate(capacity: max(1, panels * k * nr))
+        if n % nr != 0 {
+            let last = pointer + (panels - 1) * k * nr
+            for kk in 0..<k { (last + kk * nr + n % nr).initialize(repeating: 0, count: nr - n % nr) }
         }
     }
 
-    /// Packs the B [k, n] whose element (kk, j) is `element(kk, j)` (blocks of several weights).
-    convenience init(k: Int, n: Int, element: (Int, Int) -> T) {
-        let dense = UnsafeMutablePointer<T>.allocate(capacity: max(1, k * n))
-        defer { dense.deallocate() }
-        for kk in 0..<k { for j in 0..<n { dense[kk * n + j] = element(kk, j) } }
-        self.init(k: k, n: n, dense, rowStride: n, columnStride: 1)
+    /// Packs B whose element (kk, j) is `b[kk·rowStride + j·columnStride]`: (ldb, 1) for B as
+    /// stored, (1, ldb) for Bᵀ of a stored [n, k] matrix.
+    convenience init(k: Int, n: Int, _ b: UnsafePointer<T>, rowStride: Int, columnStride: Int) {
+        self.init(k: k, n: n)
+        place(b, rowStride: rowStride, columnStride: columnStride, cols: n, column: 0)
+    }
+
+    /// Packs the block [rows, cols] whose element (kk, j) is `b[kk·rowStride + j·columnStride]`
+    /// as rows `row ..< row + rows` (all k rows by default), columns `column ..< column + cols` of
+    /// this B: several weights' blocks side by side (or one above the other), each read where it
+    /// is stored (no dense copy first).
+    func place(_ b: UnsafePointer<T>, rowStride: Int, columnStride: Int, rows: Int? = nil, cols: Int, at row: Int = 0, column: Int) {
+        let rows = rows ?? k
+        precondition(row >= 0 && row + rows <= k && column >= 0 && column + cols <= n,
+                     "rows \(row) ..< \(row + rows), columns \(column) ..< \(column + cols) of a packed B [\(k), \(n)]")
+        let raw = UnsafeRawPointer(b), out = UnsafeMutableRawPointer(pointer)
+        if T.self == Float.self {
+            rnnref_pack_into_f32(k, row, rows, column, cols, raw.assumingMemoryBound(to: Float.self), rowStride, columnStride,
+                                 out.assumingMemoryBound(to: Float.self))
+        } else {
+            rnnref_pack_into_f64(k, row, rows, column, cols, raw.assumingMemoryBound(to: Double.self), rowStride, columnStride,
+                                 out.assumingMemoryBound(to: Double.self))
+        }
     }
 
     deinit { pointer.deallocate() }

@@ -84,6 +84,15 @@ extension StepWorkers {
         return out
     }
 
+    /// `parts` cut into the workers' slices, slice-major: for each worker's units, every part's
+    /// columns of them (the order of the tape's gate columns), for `packedTransposed`.
+    func slicePieces(_ parts: [(block: WeightBlock, n: Int, offset: Int)], units: Int) -> [(block: WeightBlock, n: Int, columns: Range<Int>)] {
+        (0..<count).flatMap { w in
+            let u = slice(w, of: units)
+            return parts.map { (block: $0.block, n: $0.n, columns: ($0.offset + u.lowerBound)..<($0.offset + u.upperBound)) }
+        }
+    }
+
     /// A vector of gate blocks (gate g's units from `offsets[g]`) reordered slice-major.
     func sliceMajor<T: RNNFloat>(_ v: [T], offsets: [Int], units: Int) -> [T] {
         var out = v

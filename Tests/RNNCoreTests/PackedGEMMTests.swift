@@ -104,6 +104,28 @@ struct PackedGEMMTests {
         }
     }
 
+    /// Blocks placed side by side (`place`, as the schedules pack several gates' weights, one
+    /// stored, one transposed, at widths that cut panels) make the same packed B, padding
+    /// included, as the assembled matrix packed in one go.
+    @Test func blocksPlacedSideBySide() {
+        let (k, n1, n2) = (37, 20, 27), n = n1 + n2
+        var rng = SplitMix(seed: 11)
+        let left = (0..<(k * (n1 + 3))).map { _ in Float(rng.uniform(-1, 1)) }       // [k, n1] stored, rows n1 + 3 apart
+        let right = (0..<(n2 * (k + 1))).map { _ in Float(rng.uniform(-1, 1)) }      // [k, n2] stored transposed, [n2, k + 1]
+        var dense = [Float](repeating: 0, count: k * n)
+        for kk in 0..<k {
+            for j in 0..<n1 { dense[kk * n + j] = left[kk * (n1 + 3) + j] }
+            for j in 0..<n2 { dense[kk * n + n1 + j] = right[j * (k + 1) + kk] }
+        }
+        let whole = dense.withUnsafeBufferPointer { PackedMatrix(k: k, n: n, $0.baseAddress!, rowStride: n, columnStride: 1) }
+        let placed = PackedMatrix<Float>(k: k, n: n)
+        left.withUnsafeBufferPointer { placed.place($0.baseAddress!, rowStride: n1 + 3, columnStride: 1, cols: n1, column: 0) }
+        right.withUnsafeBufferPointer { placed.place($0.baseAddress!, rowStride: 1, columnStride: k + 1, cols: n2, column: n1) }
+        let size = (n + 31) / 32 * 32 * k
+        #expect((0..<size).allSatisfy { whole.pointer[$0] == placed.pointer[$0] })
+        #expect((0..<size).contains { placed.pointer[$0] != 0 })
+    }
+
     /// k = 0 or m = 0 adds nothing; k = 0 without accumulating sets C to 0.
     @Test func emptyProducts() {
         var c: [Double] = [1, 2, 3, 4]

@@ -11,10 +11,13 @@
 long rnnref_packed_size_f32(long k, long n);
 long rnnref_packed_size_f64(long k, long n);
 
-/// Packs B [k, n] whose element (kk, j) is b[kk·rs + j·cs] (rs = ldb, cs = 1 for B as stored;
-/// rs = 1, cs = ldb for Bᵀ of a stored [n, k] matrix).
-void rnnref_pack_f32(long k, long n, const float *b, long rs, long cs, float *out);
-void rnnref_pack_f64(long k, long n, const double *b, long rs, long cs, double *out);
+/// Packs the block b [rows, cols] (element (kk, j) at b[kk·rs + j·cs]: rs = ldb, cs = 1 for a
+/// block as stored; rs = 1, cs = ldb for the transpose of a stored one) as rows k0 ..< k0 + rows,
+/// columns j0 ..< j0 + cols of a packed B [k, ·] (`out`; the last panel's padding, its columns
+/// past n, the caller zeroes): B in one call, or blocks of several matrices side by side or one
+/// above the other, each straight from where it is stored.
+void rnnref_pack_into_f32(long k, long k0, long rows, long j0, long cols, const float *b, long rs, long cs, float *out);
+void rnnref_pack_into_f64(long k, long k0, long rows, long j0, long cols, const double *b, long rs, long cs, double *out);
 
 /// C [m, n] (rows ldc apart) += A [m, k] (rows lda apart) · packed B [k, n]; if not `accumulate`,
 /// C = A·B (C is not read).
