@@ -87,12 +87,11 @@ extension Implementation.LSTM: TapedSchedule {
                             if t % chunkSteps == 0 {
                                 // this worker's columns of the input projection of the chunk's steps,
                                 // X·W_x (the biases join in the gate pass): one GEMM
-                                let m = min(chunkSteps, tCount - t) * batch
+                                let m = min(chunkSteps, tCount - t) * batch, xt = X + t * batch * nI
                                 if let wxPacked {
-                                    packedGemm(m: m, X + t * batch * nI, lda: nI, wxPacked, accumulate: false, G + gRow(t), ldc: n4)
+                                    packedGemm(m: m, xt, lda: nI, wxPacked, accumulate: false, G + gRow(t), ldc: n4)
                                 } else {
-                                    gemm(false, false, m: m, n: 4 * len, k: nI, X + t * batch * nI, lda: nI, WX + s0, ldb: n4, beta: 0,
-                                         G + (gRow(t) + s0), ldc: n4)
+                                    gemm(false, false, m: m, n: 4 * len, k: nI, xt, lda: nI, WX + s0, ldb: n4, beta: 0, G + (gRow(t) + s0), ldc: n4)
                                 }
                             }
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
