@@ -105,8 +105,8 @@ struct PackedGEMMTests {
     }
 
     /// Blocks placed side by side (`place`, as the schedules pack several gates' weights, one
-    /// stored, one transposed, at widths that cut panels) make the same packed B, padding
-    /// included, as the assembled matrix packed in one go.
+    /// stored, one transposed, at widths that cut panels), or one above the other, make the same
+    /// packed B, padding included, as the assembled matrix packed in one go.
     @Test func blocksPlacedSideBySide() {
         let (k, n1, n2) = (37, 20, 27), n = n1 + n2
         var rng = SplitMix(seed: 11)
@@ -124,6 +124,13 @@ struct PackedGEMMTests {
         let size = (n + 31) / 32 * 32 * k
         #expect((0..<size).allSatisfy { whole.pointer[$0] == placed.pointer[$0] })
         #expect((0..<size).contains { placed.pointer[$0] != 0 })
+        // one above the other: the dense matrix's first 15 rows, then the rest, placed at row 15
+        let stacked = PackedMatrix<Float>(k: k, n: n)
+        dense.withUnsafeBufferPointer {
+            stacked.place($0.baseAddress!, rowStride: n, columnStride: 1, rows: 15, cols: n, column: 0)
+            stacked.place($0.baseAddress! + 15 * n, rowStride: n, columnStride: 1, rows: k - 15, cols: n, at: 15, column: 0)
+        }
+        #expect((0..<size).allSatisfy { whole.pointer[$0] == stacked.pointer[$0] })
     }
 
     /// k = 0 or m = 0 adds nothing; k = 0 without accumulating sets C to 0.
