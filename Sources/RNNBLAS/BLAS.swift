@@ -127,6 +127,13 @@ func ger<T: RNNFloat>(m: Int, n: Int, alpha: T = 1, _ x: [T], _ y: [T], _ a: ino
     }
 }
 
+/// `y += x` over a run of n elements (BLAS's axpy with alpha 1): a bias gradient's share of
+/// one row.
+@inline(__always)
+func addRun<T: RNNFloat>(_ x: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, _ n: Int) {
+    for k in 0..<n { y[k] += x[k] }
+}
+
 /// Adds the column sums of `m` [rows, cols] into `into[offset ..< offset + cols]` (a bias
 /// gradient: Σ_b dz[b, :]).
 func addColumnSums<T: RNNFloat>(_ m: [T], rows: Int, cols: Int, into v: inout [T], _ offset: Int = 0) {

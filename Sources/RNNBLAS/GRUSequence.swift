@@ -207,36 +207,39 @@ extension Implementation.GRU: TapedSchedule {
                     let (u0, len) = (u.lowerBound, u.count)
                     let dGates = TapeBuffer<T>(count: 3 * len)
                     let (dR, dU, dC) = (dGates.pointer - u0, dGates.pointer + (len - u0), dGates.pointer + (2 * len - u0))
+                    let dhRow = TapeBuffer<T>(count: len)                  // dh_t of one row
                     for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                         for t in stride(from: tEnd - 1, through: t0, by: -1) {
                             let hp = t * nBH, z0 = (t - t0) * batch * n3, hl = (t - t0) * nBH
                             let hPrev = t == 0 ? H0.p : HS + (t - 1) * nBH
-                            // dz_u, dz_c, the direct part of dh_{t−1}; reset after: dz_r too (this worker's units)
+                            // dz_u, dz_c, the direct part of dh_{t−1}; reset after: dz_r too (this worker's units),
+                            // each a run over the row's units
                             for b in 0..<batch {
-                                let live = lengths.map { t < $0[b] } ?? true
-                                let zz = z0 + b * n3, zg = (t * batch + b) * n3
-                                if resetAfter { gate.derivativeFromOutput(G + (zg + cr + u0), into: dR + u0, len) }   // else after d(r⊙h)
-                                gate.derivativeFromOutput(G + (zg + cu + u0), into: dU + u0, len)
-                                act.derivativeFromOutput(G + (zg + cc + u0), into: dC + u0, len)
-                                for j in u {
-                                    let k = b * nH + j
-                                    guard live else {                       // dz is 0; dh passes through
-                                        DHP[k] = 0; DHC[hl + k] = 0
-                                        DZ[zz + cr + j] = 0; DZ[zz + cu + j] = 0; DZ[zz + cc + j] = 0
-                                        continue
-                                    }
-                                    let g = DO[hp + k] + DH[k]
-                                    let (r, uu, c) = (G[zg + cr + j], G[zg + cu + j], G[zg + cc + j])
-                                    let dzu = g * (hPrev[k] - c) * dU[j]
-                                    let dzc = g * (1 - uu) * dC[j]
-                                    DZ[zz + cu + j] = dzu; DZ[zz + cc + j] = dzc
-                                    DBX[cu + j] += dzu; DBX[cc + j] += dzc; DBH[cu + j] += dzu
-                                    DHP[k] = g * uu
-                                    if resetAfter {
-                                        let dhc = dzc * r, dzr = dzc * HC[hp + k] * dR[j]
-                                        DHC[hl + k] = dhc; DZ[zz + cr + j] = dzr
-                                        DBX[cr + j] += dzr; DBH[cr + j] += dzr; DBH[cc + j] += dhc
-                                    }
+                                let zz = z0 + b * n3, zg = (t * batch + b) * n3, k0 = b * nH + u0
+                                let (dzR, dzU, dzC) = (DZ + (zz + cr + u0), DZ + (zz + cu + u0), DZ + (zz + cc + u0))
+                                let (dhp, dhc) = (DHP + k0, DHC + (hl + k0))
+                                guard lengths.map({ t < $0[b] }) ?? true else {     // dz is 0; dh passes through
+                                    for k in 0..<len { dhp[k] = 0; dhc[k] = 0; dzR[k] = 0; dzU[k] = 0; dzC[k] = 0 }
+                                    continue
+                                }
+                                let (r, uu, c) = (G + (zg + cr + u0), G + (zg + cu + u0), G + (zg + cc + u0))
+                                if resetAfter { gate.derivativeFromOutput(r, into: dR + u0, len) }   // else after d(r⊙h)
+                                gate.derivativeFromOutput(uu, into: dU + u0, len)
+                                act.derivativeFromOutput(c, into: dC + u0, len)
+                                let (g, hPrevRow, dUp, dCp) = (dhRow.pointer, hPrev + k0, dU + u0, dC + u0)
+                                let (dOut, dhCarried) = (DO + (hp + k0), DH + k0)
+                                for k in 0..<len { g[k] = dOut[k] + dhCarried[k] }                     // dh_t
+                                for k in 0..<len { dzU[k] = g[k] * (hPrevRow[k] - c[k]) * dUp[k] }     // dh ⊙ (h_{t−1} − c) ⊙ σ'(u)
+                                for k in 0..<len { dzC[k] = g[k] * (1 - uu[k]) * dCp[k] }              // dh ⊙ (1 − u) ⊙ act'(c)
+                                for k in 0..<len { dhp[k] = g[k] * uu[k] }                             // dh ⊙ u
+                                addRun(dzU, into: DBX + (cu + u0), len); addRun(dzC, into: DBX + (cc + u0), len)
+                                addRun(dzU, into: DBH + (cu + u0), len)
+                                if resetAfter {
+                                    let (hc, dRp) = (HC + (hp + k0), dR + u0)
+                                    for k in 0..<len { dhc[k] = dzC[k] * r[k] }                        // d(h·U_c + b_hc) = dz_c ⊙ r
+                                    for k in 0..<len { dzR[k] = dzC[k] * hc[k] * dRp[k] }              // dz_c ⊙ hc ⊙ σ'(r)
+                                    addRun(dzR, into: DBX + (cr + u0), len); addRun(dzR, into: DBH + (cr + u0), len)
+                                    addRun(dhc, into: DBH + (cc + u0), len)
                                 }
                             }
                             if !resetAfter {
