@@ -247,46 +247,48 @@ extension Implementation.LSTM: TapedSchedule {
                             pr.multiplyTransposed(WP.p, DM.p, m: batch, k: nH, n: nP, rows: u, beta: 0, into: DMH + u0, ldc: nH)
                         }
                         let dmhOf = projection == nil ? DM : DMH      // [B, H] either way
-                        // dz_t and dc_{t−1}, this worker's units
+                        // dz_t and dc_{t−1}, this worker's units, each a run over the row's units
                         for b in 0..<batch {
                             let zr = (t * batch + b) * n4, dr = zt + b * n4, r = (t * batch + b) * nH
                             guard lengths.map({ t < $0[b] }) ?? true else {    // dz is 0; dc and dh pass through
                                 for k in 0..<(4 * len) { DZ[dr + s0 + k] = 0 }
                                 continue
                             }
-                            for k in u { actC.pointer[k - u0] = C[r + batch * nH + k] }
-                            act.applyInPlace(actC.pointer, len)
+                            let (cPrev, cNew, a) = (C + (r + u0), C + (r + batch * nH + u0), actC.pointer)
+                            for k in 0..<len { a[k] = cNew[k] }
+                            act.applyInPlace(a, len)
                             // the derivatives at the outputs, run by run (σ' of i, f, o; act' of j and of act(c))
                             gate.derivativeFromOutput(G + (zr + s0), into: dGates.pointer, 4 * len)
                             act.derivativeFromOutput(G + (zr + s0 + len), into: dGates.pointer + len, len)
-                            act.derivativeFromOutput(actC.pointer, into: dActC.pointer, len)
+                            act.derivativeFromOutput(a, into: dActC.pointer, len)
                             // this worker's gate columns, slice-major: i, j, f, o of its units
-                            let (zi, zj, zf, zo) = (zr + s0 - u0, zr + s0 + len - u0, zr + s0 + 2 * len - u0, zr + s0 + 3 * len - u0)
-                            let (di, dj, df, dO) = (dr + s0 - u0, dr + s0 + len - u0, dr + s0 + 2 * len - u0, dr + s0 + 3 * len - u0)
-                            let (gi, gj, gf, go) = (dGates.pointer - u0, dGates.pointer + (len - u0), dGates.pointer + (2 * len - u0),
-                                                    dGates.pointer + (3 * len - u0))
-                            for k in u {
-                                let (i, f, g, o) = (G[zi + k], G[zf + k], G[zj + k], G[zo + k])
-                                let cp = C[r + k], cNew = C[r + batch * nH + k]
-                                let a = actC[k - u0]
-                                let dmk = dmhOf[b * nH + k]
-                                let dzo = dmk * a * go[k]
-                                var dcu = DC[b * nH + k] + dmk * o * dActC[k - u0]
-                                if hasPeepholes { dcu += dzo * wO[k]; DWO[k] += dzo * cNew }
-                                if let clipC { dcu *= clipGradient(CR[r + k], -clipC, clipC) }
-                                let dzf = dcu * cp * gf[k]
-                                let dzi = dcu * g * gi[k]
-                                let dzj = dcu * i * gj[k]
-                                var dcp = dcu * f
-                                if hasPeepholes {
-                                    dcp += dzf * wF[k] + dzi * wI[k]
-                                    DWF[k] += dzf * cp
-                                    DWI[k] += dzi * cp
-                                }
-                                DC[b * nH + k] = dcp
-                                DZ[di + k] = dzi; DZ[dj + k] = dzj; DZ[df + k] = dzf; DZ[dO + k] = dzo
-                                DB[di - dr + k] += dzi; DB[dj - dr + k] += dzj; DB[df - dr + k] += dzf; DB[dO - dr + k] += dzo
+                            let (i, j, f, o) = (G + (zr + s0), G + (zr + s0 + len), G + (zr + s0 + 2 * len), G + (zr + s0 + 3 * len))
+                            let (dzI, dzJ, dzF, dzO) = (DZ + (dr + s0), DZ + (dr + s0 + len), DZ + (dr + s0 + 2 * len), DZ + (dr + s0 + 3 * len))
+                            let (gi, gj, gf, go) = (dGates.pointer, dGates.pointer + len, dGates.pointer + 2 * len, dGates.pointer + 3 * len)
+                            let (dm, dc, dA) = (dmhOf + (b * nH + u0), DC + (b * nH + u0), dActC.pointer)
+                            for k in 0..<len { dzO[k] = dm[k] * a[k] * go[k] }                 // dm ⊙ act(c) ⊙ σ'(o)
+                            for k in 0..<len { dc[k] = dc[k] + dm[k] * o[k] * dA[k] }          // dc_t = carried + dm ⊙ o ⊙ act'(c)
+                            if hasPeepholes {
+                                let dpO = DWO + u0
+                                for k in 0..<len { dc[k] += dzO[k] * wO[u0 + k] }
+                                for k in 0..<len { dpO[k] += dzO[k] * cNew[k] }
                             }
+                            if let clipC {                                      // zero beyond the clip
+                                let raw = CR + (r + u0)
+                                for k in 0..<len { dc[k] *= clipGradient(raw[k], -clipC, clipC) }
+                            }
+                            for k in 0..<len { dzF[k] = dc[k] * cPrev[k] * gf[k] }             // dc ⊙ c_{t−1} ⊙ σ'(f)
+                            for k in 0..<len { dzI[k] = dc[k] * j[k] * gi[k] }                 // dc ⊙ j ⊙ σ'(i)
+                            for k in 0..<len { dzJ[k] = dc[k] * i[k] * gj[k] }                 // dc ⊙ i ⊙ act'(j)
+                            for k in 0..<len { dc[k] = dc[k] * f[k] }                          // dc_{t−1} = dc ⊙ f
+                            if hasPeepholes {
+                                let (dpF, dpI) = (DWF + u0, DWI + u0)
+                                for k in 0..<len { dc[k] += dzF[k] * wF[u0 + k] + dzI[k] * wI[u0 + k] }
+                                for k in 0..<len { dpF[k] += dzF[k] * cPrev[k] }
+                                for k in 0..<len { dpI[k] += dzI[k] * cPrev[k] }
+                            }
+                            addRun(dzI, into: DB + s0, len); addRun(dzJ, into: DB + (s0 + len), len)
+                            addRun(dzF, into: DB + (s0 + 2 * len), len); addRun(dzO, into: DB + (s0 + 3 * len), len)
                         }
                         barrier.wait()                                  // every unit's dz_t
                         // dh_{t−1} = dz_t·W_hᵀ, this worker's columns, for live rows; dead rows keep the carried dh
