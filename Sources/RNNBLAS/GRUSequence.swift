@@ -19,8 +19,9 @@ import RNNCore
 /// - every buffer is allocated once per call, before the time loop.
 ///
 /// The tape is a `GRUTape`. The input parts are computed a chunk of `backwardChunkSteps` steps
-/// at a time, just before the steps read them. Inference (`inferSequence`, see `TapedSchedule`) keeps no tape: one
-/// chunk's buffer for the input parts, and r⊙h (reset before) for one step.
+/// at a time, just before the steps read them. Inference (`inferSequence`, see
+/// `TapedSchedule`) keeps no tape: one chunk's buffer for the input parts, and r⊙h (reset
+/// before) for one step.
 extension Implementation.GRU: TapedSchedule {
     /// Adds bias block `b` to `rows` rows of the column block at `col` (rows `ld` apart).
     static func addBias<T: RNNFloat>(_ p: Parameters<T>, _ b: BiasBlock?, into m: inout [T], rows: Int, offset: Int = 0, col: Int, ld: Int,

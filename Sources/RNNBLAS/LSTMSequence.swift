@@ -17,8 +17,9 @@ import RNNCore
 ///
 /// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
 /// backward pass). The input projection is computed a chunk of `backwardChunkSteps` steps at a
-/// time, just before the steps read it (still in cache). Inference (`inferSequence`, see `TapedSchedule`) keeps no
-/// tape: one chunk's buffer for the projection, and c and the projection's input for one step.
+/// time, just before the steps read it (still in cache). Inference (`inferSequence`, see
+/// `TapedSchedule`) keeps no tape: one chunk's buffer for the projection, and c and the
+/// projection's input for one step.
 extension Implementation.LSTM: TapedSchedule {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
