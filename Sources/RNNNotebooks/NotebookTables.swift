@@ -231,7 +231,7 @@ extension Notebooks {
     // MARK: - 11: speed
 
     /// The benchmark results the notebook and the README show (written by Benchmarks/run.py).
-    static let benchmarkResults = "Benchmarks/results-2026-12-07.jsonl"
+    static let benchmarkResults = "Benchmarks/results-2026-12-07b.jsonl"
 
     /// `benchmarkResults`: per shape, ours against PyTorch, onnxruntime (forward, float32) and,
     /// where measured, TF, against the GEMMs alone, and as a share of the machine's peak.
