@@ -66,8 +66,10 @@ let package = Package(
         ),
         .target(name: "RNNScalar", dependencies: ["RNNCore"], swiftSettings: crossModule),
         // The gate passes' exp/tanh/sigmoid, in C so that one binary carries an AVX-512, an AVX2
-        // and a baseline version and the loader picks one (`target_clones`).
-        .target(name: "CVectorMath"),
+        // and a baseline version and the loader picks one (`target_clones`). Optimised in every
+        // configuration: at -O0 clang forms no FMAs, and a debug build (the tests') would round
+        // the gates differently from a release build (the CLI's).
+        .target(name: "CVectorMath", cSettings: [.unsafeFlags(["-O3"])]),
         // C += A·B with B packed once per call: the recurrent step GEMM of the sequence schedules
         // (OpenBLAS has no API for keeping a packed B, so it packs W_h on every step).
         .target(name: "CPackedGEMM", cSettings: [.unsafeFlags(["-O3"])]),
