@@ -62,21 +62,42 @@ public struct BidirectionalDynamicRNN<Scalar: RNNFloat>: Sendable {
                         sequenceLength: [Int]?) throws -> Forward {
         guard x.rank == 3 else { throw RNNError(.shape, "x", "expected rank 3, got shape \(x.shape)") }
         let xt = timeMajor ? x : x.swappingLeadingAxes()
-        let fw = try forwardRNN.forward(xt, initialState: initialStateFw, sequenceLength: sequenceLength)
-        let bw = try backwardRNN.forward(reverseSequence(xt, lengths: sequenceLength), initialState: initialStateBw,
-                                         sequenceLength: sequenceLength)
+        // the two directions side by side where the implementation runs them so (`PassRunner`)
+        let (fw, bw) = try passRunner.both(
+            { try forwardRNN.forward(xt, initialState: initialStateFw, sequenceLength: sequenceLength) },
+            { try backwardRNN.forward(reverseSequence(xt, lengths: sequenceLength), initialState: initialStateBw,
+                                      sequenceLength: sequenceLength) })
         let outBw = reverseSequence(bw.outputs, lengths: sequenceLength)
         let layout = { (t: Tensor<Scalar>) in self.timeMajor ? t : t.swappingLeadingAxes() }
         return Forward(outputsFw: layout(fw.outputs), outputsBw: layout(outBw), finalStateFw: fw.finalState,
                        finalStateBw: bw.finalState, fw: fw, bw: bw, lengths: sequenceLength)
     }
 
+    /// `forward`'s outputs and final states for inference (`DynamicRNN.infer`: nothing kept for
+    /// BPTT), the directions side by side as in `forward`.
+    public func infer(_ x: Tensor<Scalar>, initialStateFw: [Tensor<Scalar>]?, initialStateBw: [Tensor<Scalar>]?,
+                      sequenceLength: [Int]?) throws -> (outputsFw: Tensor<Scalar>, outputsBw: Tensor<Scalar>,
+                                                         finalStateFw: [Tensor<Scalar>], finalStateBw: [Tensor<Scalar>]) {
+        guard x.rank == 3 else { throw RNNError(.shape, "x", "expected rank 3, got shape \(x.shape)") }
+        let xt = timeMajor ? x : x.swappingLeadingAxes()
+        let (fw, bw) = try passRunner.both(
+            { try forwardRNN.infer(xt, initialState: initialStateFw, sequenceLength: sequenceLength) },
+            { try backwardRNN.infer(reverseSequence(xt, lengths: sequenceLength), initialState: initialStateBw,
+                                    sequenceLength: sequenceLength) })
+        let layout = { (t: Tensor<Scalar>) in self.timeMajor ? t : t.swappingLeadingAxes() }
+        return (layout(fw.outputs), layout(reverseSequence(bw.outputs, lengths: sequenceLength)), fw.finalState, bw.finalState)
+    }
+
+    /// How the directions run: the forward cells' implementation's way (`PassRunner`).
+    var passRunner: any PassRunner { forwardRNN.cells[0].passRunner }
+
     public func backward(_ f: Forward, dOutputsFw: Tensor<Scalar>, dOutputsBw: Tensor<Scalar>,
                          dFinalStateFw: [Tensor<Scalar>], dFinalStateBw: [Tensor<Scalar>]) throws -> Gradients {
         let layout = { (t: Tensor<Scalar>) in self.timeMajor ? t : t.swappingLeadingAxes() }
-        let gf = try forwardRNN.backward(f.fw, dOutputs: layout(dOutputsFw), dFinalState: dFinalStateFw)
-        let gb = try backwardRNN.backward(f.bw, dOutputs: reverseSequence(layout(dOutputsBw), lengths: f.lengths),
-                                          dFinalState: dFinalStateBw)
+        let (dFw, dBw) = (layout(dOutputsFw), reverseSequence(layout(dOutputsBw), lengths: f.lengths))
+        let (gf, gb) = try passRunner.both(
+            { try forwardRNN.backward(f.fw, dOutputs: dFw, dFinalState: dFinalStateFw) },
+            { try backwardRNN.backward(f.bw, dOutputs: dBw, dFinalState: dFinalStateBw) })
         var dx = gf.dx
         dx.add(reverseSequence(gb.dx, lengths: f.lengths))
         return Gradients(dx: layout(dx), dInitialStateFw: gf.dInitialState, dInitialStateBw: gb.dInitialState,

@@ -63,6 +63,10 @@ public protocol RecurrentCell<Scalar>: Sendable {
     /// BPTT through `forwardSequence`: `dOutputs` [T, B, O], `dFinalState` as the state.
     func backwardSequence(_ forward: SequenceForward<Scalar>, dOutputs: Tensor<Scalar>,
                           dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar>
+
+    /// How this cell's implementation runs a bidirectional layer's two directions (see
+    /// `PassRunner`). The default is one after the other.
+    var passRunner: any PassRunner { get }
 }
 
 extension RecurrentCell {
@@ -88,6 +92,8 @@ extension RecurrentCell {
                                  dFinalState: [Tensor<Scalar>]) -> SequenceGradients<Scalar> {
         stepwiseBackwardSequence(self, forward, dOutputs: dOutputs, dFinalState: dFinalState)
     }
+
+    public var passRunner: any PassRunner { OneAfterTheOther() }
 
     /// The zero state, `[B, S]` for each state tensor (TF's `cell.zero_state`).
     public func zeroState(batch: Int) -> [Tensor<Scalar>] {

@@ -16,6 +16,7 @@ public struct OutputDropout<Scalar: RNNFloat>: RecurrentCell {
     public var spec: CellSpec { inner.spec }
     public var inputSize: Int { inner.inputSize }
     public var parameters: Parameters<Scalar> { inner.parameters }
+    public var passRunner: any PassRunner { inner.passRunner }
 
     /// A single step has no time index to pick its mask by: the wrapper runs whole sequences
     /// (`forwardSequence`), and a lone step is the wrapped cell's.

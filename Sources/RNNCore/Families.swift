@@ -181,6 +181,9 @@ public protocol CellArithmetic {
     /// BPTT), or nil to run `forwardSequence`.
     static func inferSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, x: Tensor<T>, initialState: [Tensor<T>],
                                            lengths: [Int]?) -> SequenceForward<T>?
+
+    /// How this implementation runs two independent passes (a bidirectional layer's directions).
+    static var passRunner: any PassRunner { get }
 }
 
 extension CellArithmetic {
@@ -189,6 +192,8 @@ extension CellArithmetic {
 
     public static func inferSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, x: Tensor<T>, initialState: [Tensor<T>],
                                                   lengths: [Int]?) -> SequenceForward<T>? { nil }
+
+    public static var passRunner: any PassRunner { OneAfterTheOther() }
 
     public static func backwardSequence<T: RNNFloat>(_ w: CellWeights<Layout, T>, _ forward: SequenceForward<T>,
                                                      dOutputs: Tensor<T>, dFinalState: [Tensor<T>]) -> SequenceGradients<T> {
@@ -323,6 +328,8 @@ public struct FamilyCell<Kernel: CellArithmetic, Scalar: RNNFloat>: RecurrentCel
         Kernel.inferSequence(weights, x: x, initialState: initialState, lengths: sequenceLength)
             ?? forwardSequence(x, initialState: initialState, sequenceLength: sequenceLength)
     }
+
+    public var passRunner: any PassRunner { Kernel.passRunner }
 
     /// A run that kept a tape was the kernel's sequence schedule; any other (a mask's, or a
     /// family without a schedule) stepped.

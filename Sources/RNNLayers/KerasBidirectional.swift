@@ -84,8 +84,10 @@ public struct KerasBidirectional<T: RNNFloat>: Sendable {
         if let s = initialState, s.count != n + backwardLayer.cell.stateSizes.count {
             throw RNNError(.shape, "initial_state", "expected \(n + backwardLayer.cell.stateSizes.count) tensors, got \(s.count)")
         }
-        let ef = try forwardLayer.forward(x, initialState: initialState.map { Array($0[..<n]) }, mask: mask)
-        let eb = try backwardLayer.forward(x, initialState: initialState.map { Array($0[n...]) }, mask: mask)
+        // the two layers side by side where the implementation runs them so (`PassRunner`)
+        let (ef, eb) = try forwardLayer.cell.passRunner.both(
+            { try forwardLayer.forward(x, initialState: initialState.map { Array($0[..<n]) }, mask: mask) },
+            { try backwardLayer.forward(x, initialState: initialState.map { Array($0[n...]) }, mask: mask) })
         let y = ef.outputs, yRev = flipIfSequences(eb.outputs)
         var out: [Tensor<T>]
         switch merge {
@@ -120,8 +122,10 @@ public struct KerasBidirectional<T: RNNFloat>: Sendable {
         }
         let n = forwardStateCount
         let fin = try finalStateCotangents(dFinalState, for: f.finalState)
-        let gf = try forwardLayer.backward(f.forward, dOutputs: uY, dFinalState: Array(fin[..<n]))
-        let gb = try backwardLayer.backward(f.backward, dOutputs: flipIfSequences(uYRev), dFinalState: Array(fin[n...]))
+        let (dY, dYRev) = (uY, flipIfSequences(uYRev))
+        let (gf, gb) = try forwardLayer.cell.passRunner.both(
+            { try forwardLayer.backward(f.forward, dOutputs: dY, dFinalState: Array(fin[..<n])) },
+            { try backwardLayer.backward(f.backward, dOutputs: dYRev, dFinalState: Array(fin[n...])) })
         var dx = gf.dx
         dx.add(gb.dx)                                   // x feeds both directions
         return Gradients(dx: dx, dInitialState: gf.dInitialState + gb.dInitialState,

@@ -87,17 +87,20 @@ public struct ONNXRecurrent<T: RNNFloat>: Sendable {
             let parts = s.map(split)
             perDirection = (0..<directions).map { d in parts.map { $0[d] } }
         }
-        var outs: [Tensor<T>] = [], finals: [[Tensor<T>]] = [], done: [DynamicRNN<T>.Forward] = []
-        for d in 0..<directions {
+        var outs: [Tensor<T>] = [], finals: [[Tensor<T>]] = []
+        let initial = perDirection
+        // the directions side by side where the implementation runs them so (`PassRunner`)
+        let done = try runs[0].cells[0].passRunner.directions(directions) { d in
             let input = reversed(d) ? reverseSequence(xt, lengths: sequenceLens) : xt
-            let run = try runs[d].forward(input, initialState: perDirection?[d], sequenceLength: sequenceLens)
+            return try runs[d].forward(input, initialState: initial?[d], sequenceLength: sequenceLens)
+        }
+        for (d, run) in done.enumerated() {
             outs.append(reversed(d) ? reverseSequence(run.outputs, lengths: sequenceLens) : run.outputs)
             var fin = run.finalState
             if let l = sequenceLens {
                 for k in fin.indices { for b in 0..<batch where l[b] == 0 { for j in 0..<h { fin[k][b, j] = 0 } } }
             }
             finals.append(fin)
-            done.append(run)
         }
         // Y [T, D, B, H]: step t holds each direction's [B, H]
         var y = Tensor<T>(zeros: [steps, directions, batch, h])
@@ -124,17 +127,20 @@ public struct ONNXRecurrent<T: RNNFloat>: Sendable {
         }
         var dx: Tensor<T>?
         var dInitial: [[Tensor<T>]] = [], dParameters: [Parameters<T>] = []
-        for d in 0..<directions {
+        let dY = dy
+        let done = try runs[0].cells[0].passRunner.directions(directions) { d in
             var dOut = Tensor<T>(zeros: [steps, batch, h])
             for t in 0..<steps {
-                for k in 0..<(batch * h) { dOut.data[t * batch * h + k] = dy.data[((t * directions + d) * batch) * h + k] }
+                for k in 0..<(batch * h) { dOut.data[t * batch * h + k] = dY.data[((t * directions + d) * batch) * h + k] }
             }
             var dFin = dStates.map { $0[d] }
             if let l = f.lengths {           // a length-0 row's final state is the constant 0
                 for k in dFin.indices { for b in 0..<batch where l[b] == 0 { for j in 0..<h { dFin[k][b, j] = 0 } } }
             }
-            let g = try runs[d].backward(f.runs[d], dOutputs: reversed(d) ? reverseSequence(dOut, lengths: f.lengths) : dOut,
-                                         dFinalState: dFin)
+            return try runs[d].backward(f.runs[d], dOutputs: reversed(d) ? reverseSequence(dOut, lengths: f.lengths) : dOut,
+                                        dFinalState: dFin)
+        }
+        for (d, g) in done.enumerated() {
             let dxd = reversed(d) ? reverseSequence(g.dx, lengths: f.lengths) : g.dx
             if dx == nil { dx = dxd } else { dx!.add(dxd) }
             dInitial.append(g.dInitialState)

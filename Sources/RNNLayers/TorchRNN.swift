@@ -161,14 +161,18 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
         var final: [Tensor<T>] = []
         for k in 0..<numLayers {
             var output: Tensor<T>?
-            for d in 0..<directions {
+            let layerInput = input
+            // the directions side by side where the implementation runs them so (`PassRunner`)
+            let done = try layers[k * directions].passRunner.directions(directions) { d in
                 let j = k * directions + d
                 let reverse = d == 1
-                let f = layers[j].forwardSequence(reverse ? reverseSequence(input, lengths: lengths) : input,
+                let f = layers[j].forwardSequence(reverse ? reverseSequence(layerInput, lengths: lengths) : layerInput,
                                                   initialState: Array(s0[(j * n)..<((j + 1) * n)]), sequenceLength: lengths)
+                return (f, reverse ? reverseSequence(f.outputs, lengths: lengths) : f.outputs)
+            }
+            for (f, y) in done {
                 runs.append(f)
                 final += f.finalState
-                let y = reverse ? reverseSequence(f.outputs, lengths: lengths) : f.outputs
                 output = output.map { Tensor.concatenatingLast($0, y) } ?? y
             }
             input = output!
@@ -192,14 +196,17 @@ public struct TorchRNN<T: RNNFloat>: Sendable {
         for k in stride(from: numLayers - 1, through: 0, by: -1) {
             let parts = directions == 1 ? [dAbove] : { let (a, b) = dAbove.splittingLast(at: layers[k * 2].outputSize); return [a, b] }()
             var dBelow: Tensor<T>?
-            for d in 0..<directions {
+            let done = try layers[k * directions].passRunner.directions(directions) { d in
                 let j = k * directions + d
                 let reverse = d == 1
                 let g = layers[j].backwardSequence(f.runs[j], dOutputs: reverse ? reverseSequence(parts[d], lengths: f.lengths) : parts[d],
                                                    dFinalState: Array(dFin[(j * n)..<((j + 1) * n)]))
+                return (g, reverse ? reverseSequence(g.dx, lengths: f.lengths) : g.dx)
+            }
+            for (d, (g, dx)) in done.enumerated() {
+                let j = k * directions + d
                 for i in 0..<n { dInit[j * n + i] = g.dInitialState[i] }
                 dParams[j] = g.dParameters
-                let dx = reverse ? reverseSequence(g.dx, lengths: f.lengths) : g.dx
                 if dBelow == nil { dBelow = dx } else { dBelow!.add(dx) }        // x feeds both directions
             }
             dAbove = dBelow!

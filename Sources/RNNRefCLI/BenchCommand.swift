@@ -29,10 +29,12 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("repeat"), help: "Timed repeats after one warm-up run.") var repeats: Int = 5
     @Flag(help: "One JSON object per line.") var json = false
     @Flag(help: "Time only the OpenBLAS GEMMs of the same schedule (the hardware reference), no cell.") var gemmOnly = false
+    @Flag(help: "Both directions (tf.compat.v1.nn.bidirectional_dynamic_rnn; torch.nn.LSTM(bidirectional=True)): two cells, the second over the reversed sequence, run as the implementation runs them (RNNBLAS: side by side, one core each). Work, memory and --gemm-only count both.") var bidirectional = false
 
     func run() throws {
         try failing {
             guard impl != .both else { throw RNNError(.invalid, "--impl", "bench takes one implementation: scalar or blas") }
+            guard !(bidirectional && pass == .stream) else { throw RNNError(.unsupported, "--bidirectional", "streams one direction only (--pass forward or train)") }
             for (n, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--hidden", hidden), ("--repeat", repeats)] where v < 1 {
                 throw RNNError(.invalid, n, "must be at least 1, got \(v)")
             }
@@ -41,27 +43,28 @@ struct Bench: ParsableCommand {
             let sorted = ms.sorted()
             let median = sorted[sorted.count / 2]
             let gates = cell == .lstm ? 4 : cell == .gru ? 3 : 1
-            // multiply-adds of the matmuls: forward 2·T·B·(I + H)·gH; train ≈ 3× forward
-            let flops = 2.0 * Double(steps * batch * (input + hidden) * gates * hidden) * (pass == .train ? 3 : 1)
+            let directions = bidirectional ? 2 : 1
+            // multiply-adds of the matmuls: forward 2·T·B·(I + H)·gH per direction; train ≈ 3× forward
+            let flops = 2.0 * Double(directions * steps * batch * (input + hidden) * gates * hidden) * (pass == .train ? 3 : 1)
             let gflops = flops / (median / 1000) / 1e9
             let t = threads ?? openBLASThreads()
             let implName = gemmOnly ? "openblas-gemm" : impl.rawValue
             // the activations BPTT must keep per step and batch row: LSTM i, f, g, o, c, h (6H);
             // GRU r, u, c, h and h·U_c or r⊙h (5H); tanh RNN h (H)
-            let kept = Double(steps * batch * hidden * (cell == .lstm ? 6 : cell == .gru ? 5 : 1) * (dtype == .float64 ? 8 : 4)) / 1e6
+            let kept = Double(directions * steps * batch * hidden * (cell == .lstm ? 6 : cell == .gru ? 5 : 1) * (dtype == .float64 ? 8 : 4)) / 1e6
             // what a train pass returns, counted in its peak: dX [T, B, I] and the parameters'
             // gradients (PyTorch's two biases per gate, Keras SimpleRNN's one)
             let parameterCount = gates * hidden * (input + hidden) + (cell == .rnn ? hidden : 2 * gates * hidden)
-            let returned = Double((steps * batch * input + parameterCount) * (dtype == .float64 ? 8 : 4)) / 1e6
+            let returned = Double((steps * batch * input + directions * parameterCount) * (dtype == .float64 ? 8 : 4)) / 1e6
             let mem = pass != .forward && !gemmOnly ? ", \"peak_mb\": \(String(format: "%.1f", peak)), \"activations_mb\": \(String(format: "%.1f", kept)), \"returned_mb\": \(String(format: "%.1f", returned))" : ""
             // the machine's peak: OpenBLAS's GEMM at 1024³ with the same threads
             let machine = dtype == .float64 ? gemmPeakGFLOPS(Double.self) : gemmPeakGFLOPS(Float.self)
             if json {
-                print("{\"cell\": \"\(cell.rawValue)\", \"impl\": \"\(implName)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops)), \"peak_gflops\": \(String(format: "%.3f", machine))\(mem)}")
+                print("{\"cell\": \"\(cell.rawValue)\", \"bidirectional\": \(bidirectional), \"impl\": \"\(implName)\", \"dtype\": \"\(dtype.rawValue)\", \"batch\": \(batch), \"steps\": \(steps), \"input\": \(input), \"hidden\": \(hidden), \"pass\": \"\(pass.rawValue)\", \"threads\": \(t), \"median_ms\": \(String(format: "%.3f", median)), \"gflops\": \(String(format: "%.3f", gflops)), \"peak_gflops\": \(String(format: "%.3f", machine))\(mem)}")
             } else {
                 let m = pass == .stream ? ", peak memory \(String(format: "%.1f", peak)) MB (chunks of \(chunk) steps; a train pass would keep \(String(format: "%.1f", kept)) MB of activations)"
                     : pass == .train && !gemmOnly ? ", peak memory \(String(format: "%.1f", peak)) MB (activations BPTT keeps: \(String(format: "%.1f", kept)) MB; dX and the gradients it returns: \(String(format: "%.1f", returned)) MB)" : ""
-                print("\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s = \(String(format: "%.0f", 100 * gflops / machine))% of the machine's peak (OpenBLAS GEMM 1024³: \(String(format: "%.1f", machine)) GFLOP/s)\(m)")
+                print("\(bidirectional ? "bidirectional " : "")\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s = \(String(format: "%.0f", 100 * gflops / machine))% of the machine's peak (OpenBLAS GEMM 1024³: \(String(format: "%.1f", machine)) GFLOP/s)\(m)")
             }
         }
     }
@@ -75,8 +78,9 @@ struct Bench: ParsableCommand {
         if gemmOnly {
             var g = GEMMSchedule<T>(gates: cell == .lstm ? 4 : cell == .gru ? 3 : 1, batch: batch, steps: steps,
                                     input: input, hidden: hidden, train: pass == .train)
-            g.run()
-            return (try (0..<repeats).map { _ in try timed { g.run() } }, 0)
+            func both() { for _ in 0..<(bidirectional ? 2 : 1) { g.run() } }      // one direction after the other
+            both()
+            return (try (0..<repeats).map { _ in try timed(both) }, 0)
         }
         var c = RandomCase(cell == .lstm ? .torchLSTM : cell == .gru ? .torchGRU : .kerasSimpleRNN)
         c.units = hidden; c.input = input; c.batch = batch; c.steps = steps; c.timeMajor = true; c.seed = 1
@@ -91,6 +95,25 @@ struct Bench: ParsableCommand {
         let i = impl.implementations[0]
         let net = try DynamicRNN(cells: [try i.buildCell(spec, inputSize: input, given: given)], timeMajor: true)
         let s0 = spec.stateSizes.map { Tensor<T>(zeros: [batch, $0]) }
+        if bidirectional {
+            var givenBw: [String: Tensor<T>] = [:]
+            for (n, shape) in spec.parameterShapes(inputSize: input) { givenBw[n] = t(shape, c.weightScale) }
+            let bi = try BidirectionalDynamicRNN(forward: net.cells, backward: [try i.buildCell(spec, inputSize: input, given: givenBw)],
+                                                 timeMajor: true)
+            let x = t([steps, batch, input], 1)
+            let dFw = t([steps, batch, spec.outputSize], 1), dBw = t([steps, batch, spec.outputSize], 1)
+            func once() throws {
+                if pass == .forward {
+                    _ = try bi.infer(x, initialStateFw: s0, initialStateBw: s0, sequenceLength: nil)
+                    return
+                }
+                let f = try bi.forward(x, initialStateFw: s0, initialStateBw: s0, sequenceLength: nil)
+                _ = try bi.backward(f, dOutputsFw: dFw, dOutputsBw: dBw, dFinalStateFw: f.finalStateFw.map { Tensor<T>(zeros: $0.shape) },
+                                    dFinalStateBw: f.finalStateBw.map { Tensor<T>(zeros: $0.shape) })
+            }
+            let peak = try passPeakMB(once)
+            return (try (0..<repeats).map { _ in try timed(once) }, pass == .forward ? 0 : peak)
+        }
         if pass == .stream {
             // inputs made per chunk, outputs dropped: nothing grows with T
             let chunkX = t([min(chunk, steps), batch, input], 1)
