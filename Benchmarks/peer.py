@@ -2,11 +2,13 @@
 
 Reads one JSON case per line on stdin, answers one JSON line on stdout:
   {"cell": "lstm|gru|rnn", "dtype": "float32|float64", "batch": B, "steps": T, "input": I,
-   "hidden": H, "pass": "forward|train", "threads": N, "repeat": R}
+   "hidden": H, "pass": "forward|train", "threads": N, "repeat": R, "bidirectional": false|true}
   -> {"median_ms": m, "runs": [...]}
 The same work as `rnnref bench`: a time-major (PyTorch) or batch-major (Keras) sequence through
 one layer, `forward` = outputs, `train` = forward + backward with every gradient (weights and
-input), upstream cotangents all given. Warm-up once, then the median of R runs.
+input), upstream cotangents all given; bidirectional: both directions, outputs concatenated (torch
+bidirectional=True, keras Bidirectional, ONNX direction="bidirectional"). Warm-up once, then the
+median of R runs.
 Usage: python peer.py torch|tf|ort THREADS (ort: forward float32 only; other cases answer
 {"median_ms": null})
 """
@@ -25,9 +27,10 @@ if framework == "torch":
     def make(c):
         dt = torch.float64 if c["dtype"] == "float64" else torch.float32
         kind = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[c["cell"]]
-        m = kind(c["input"], c["hidden"]).to(dt)
+        d = 2 if c.get("bidirectional") else 1
+        m = kind(c["input"], c["hidden"], bidirectional=d == 2).to(dt)
         x = torch.rand(c["steps"], c["batch"], c["input"], dtype=dt) * 2 - 1
-        dy = torch.rand(c["steps"], c["batch"], c["hidden"], dtype=dt) * 2 - 1
+        dy = torch.rand(c["steps"], c["batch"], d * c["hidden"], dtype=dt) * 2 - 1
         if c["pass"] == "forward":
             def once():
                 with torch.no_grad():
@@ -56,8 +59,10 @@ elif framework == "ort":
         T, B, I, H = c["steps"], c["batch"], c["input"], c["hidden"]
         rng = np.random.RandomState(0)
         s = 1 / np.sqrt(H)
-        weights = {"W": rng.uniform(-s, s, (1, g * H, I)), "R": rng.uniform(-s, s, (1, g * H, H)), "B": rng.uniform(-s, s, (1, 2 * g * H))}
-        node = helper.make_node(op, ["X", "W", "R", "B"], ["Y"], hidden_size=H, **({"linear_before_reset": 1} if op == "GRU" else {}))
+        d = 2 if c.get("bidirectional") else 1
+        weights = {"W": rng.uniform(-s, s, (d, g * H, I)), "R": rng.uniform(-s, s, (d, g * H, H)), "B": rng.uniform(-s, s, (d, 2 * g * H))}
+        node = helper.make_node(op, ["X", "W", "R", "B"], ["Y"], hidden_size=H, direction="bidirectional" if d == 2 else "forward",
+                                **({"linear_before_reset": 1} if op == "GRU" else {}))
         graph = helper.make_graph([node], "bench", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [T, B, I])],
                                   [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
                                   initializer=[numpy_helper.from_array(w.astype(np.float32), n) for n, w in weights.items()])
@@ -83,9 +88,12 @@ else:
     def make(c):
         dt = c["dtype"]
         kind = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[c["cell"]]
+        d = 2 if c.get("bidirectional") else 1
         layer = kind(c["hidden"], return_sequences=True, dtype=dt)
+        if d == 2:
+            layer = keras.layers.Bidirectional(layer, dtype=dt)
         x = tf.random.uniform((c["batch"], c["steps"], c["input"]), -1, 1, dtype=dt)
-        dy = tf.random.uniform((c["batch"], c["steps"], c["hidden"]), -1, 1, dtype=dt)
+        dy = tf.random.uniform((c["batch"], c["steps"], d * c["hidden"]), -1, 1, dtype=dt)
         layer(x)
         if c["pass"] == "forward":
             f = tf.function(lambda: layer(x, training=False))

@@ -20,6 +20,7 @@ Each time is the median of --repeat runs after a warm-up; with --rounds > 1 the 
     Benchmarks/run.py --install          # make Benchmarks/.venv with the peers (PyPI)
     Benchmarks/run.py                    # every shape, cell, dtype and pass (about an hour)
     Benchmarks/run.py --quick            # (64, 100, 256, 256) only
+    Benchmarks/run.py --bidirectional    # both directions of every case (torch bidirectional=True, …)
 """
 import argparse
 import datetime
@@ -49,6 +50,9 @@ ap.add_argument("--settle", type=float, default=1.0,
                      "(OpenBLAS's, onnxruntime's, OpenMP's) have gone to sleep")
 ap.add_argument("--peers", default="torch,tf,ort", help="comma list of torch, tf, ort (onnxruntime) (empty: none)")
 ap.add_argument("--no-scalar", action="store_true", help="skip the scalar reference rows")
+ap.add_argument("--bidirectional", action="store_true",
+                help="every case bidirectional: ours `bench --bidirectional` (the directions side by side), the peers' "
+                     "bidirectional layers; work and memory count both directions")
 ap.add_argument("--out", help="also write the table (markdown) here")
 ap.add_argument("--jsonl", help="append every measurement as a JSON line here")
 args = ap.parse_args()
@@ -75,12 +79,16 @@ for p in peers:
     workers[p] = (w, ready["ready"])
 
 
-def ours(case, gemm=False, impl="blas", repeat=None):
+def ours(case, gemm=False, impl="blas", repeat=None, one_at_a_time=False):
     cmd = [RNNREF, "bench", "--cell", case["cell"], "--impl", impl, "--dtype", case["dtype"], "--batch", str(case["batch"]),
            "--steps", str(case["steps"]), "--input", str(case["input"]), "--hidden", str(case["hidden"]),
            "--pass", case["pass"], "--threads", str(args.threads), "--repeat", str(repeat or args.repeat), "--json"]
     if gemm:
         cmd.append("--gemm-only")
+    if case.get("bidirectional"):
+        cmd.append("--bidirectional")
+    if one_at_a_time:
+        cmd.append("--one-direction-at-a-time")
     return json.loads(subprocess.check_output(cmd, text=True).strip().splitlines()[-1])
 
 
@@ -93,7 +101,7 @@ def peer(name, case):
 
 def flops(c):
     g = {"lstm": 4, "gru": 3, "rnn": 1}[c["cell"]]
-    f = 2.0 * c["steps"] * c["batch"] * (c["input"] + c["hidden"]) * g * c["hidden"]
+    f = 2.0 * c["steps"] * c["batch"] * (c["input"] + c["hidden"]) * g * c["hidden"] * (2 if c.get("bidirectional") else 1)
     return f * (3 if c["pass"] == "train" else 1)
 
 
@@ -105,7 +113,11 @@ for (b, t, i, h) in shapes:
         for dtype in args.dtypes.split(","):
             for ps in args.passes.split(","):
                 case = {"cell": cell, "dtype": dtype, "batch": b, "steps": t, "input": i, "hidden": h, "pass": ps}
+                if args.bidirectional:
+                    case["bidirectional"] = True
                 runners = [("ours", lambda: ours(case)), ("gemm", lambda: ours(case, gemm=True))]
+                if args.bidirectional:       # ours with the directions one after the other, as before
+                    runners.append(("seq", lambda: ours(case, one_at_a_time=True)))
                 runners += [(p, (lambda p=p: peer(p, case))) for p in peers]
                 best = {}
                 for r in range(args.rounds):
@@ -128,7 +140,7 @@ for (b, t, i, h) in shapes:
                 print(json.dumps(row), file=sys.stderr, flush=True)
 
 scalar_rows = []
-if not args.no_scalar:
+if not args.no_scalar and not args.bidirectional:
     b, t, i, h = SHAPES[0]
     for ps in args.passes.split(","):
         case = {"cell": "lstm", "dtype": "float64", "batch": b, "steps": t, "input": i, "hidden": h, "pass": ps}
@@ -144,14 +156,17 @@ def fmt(x, spec=".2f"):
 
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+columns = (["seq"] if args.bidirectional else []) + peers
 lines = [f"Measured {datetime.date.today()} on {cpu}, {os.cpu_count()} CPUs, {args.threads} threads everywhere; "
          f"rnnref {subprocess.check_output(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, text=True).strip()} with "
          f"system OpenBLAS; " + "; ".join(v for _, v in workers.values()) + ". "
-         f"Times are medians of {args.repeat} runs after a warm-up" + (f", best of {args.rounds} interleaved rounds" if args.rounds > 1 else ", interleaved") + ".",
+         + ("Every case is bidirectional (both directions, outputs concatenated): ours runs the directions side by side, "
+            "seq is ours with them one after the other (each with the workers a one-direction pass takes, as before). " if args.bidirectional else "")
+         + f"Times are medians of {args.repeat} runs after a warm-up" + (f", best of {args.rounds} interleaved rounds" if args.rounds > 1 else ", interleaved") + ".",
          "",
-         "| cell | dtype | pass | B, T, I, H | ours ms | GFLOP/s | " + " | ".join(f"{p} ms" for p in peers) + " | "
-         + " | ".join(f"{p}/ours" for p in peers) + " | ours/GEMM | ours/peak | peak/activations |",
-         "|" + " --- |" * (9 + 2 * len(peers))]
+         "| cell | dtype | pass | B, T, I, H | ours ms | GFLOP/s | " + " | ".join(f"{p} ms" for p in columns) + " | "
+         + " | ".join(f"{p}/ours" for p in columns) + " | ours/GEMM | ours/peak | peak/activations |",
+         "|" + " --- |" * (9 + 2 * len(columns))]
 for r in rows:
     o = r["ours_ms"]
     gf = flops(r) / (o / 1000) / 1e9
@@ -159,8 +174,8 @@ for r in rows:
     mem = (f"{r['peak_mb']:.0f}/{r['activations_mb']:.0f} MB = {r['peak_mb'] / r['activations_mb']:.2f}"
            + (f" ({(r['peak_mb'] - r['returned_mb']) / r['activations_mb']:.2f})" if r.get("returned_mb") is not None else "")) if r.get("peak_mb") else "-"
     lines.append(f"| {r['cell']} | {r['dtype']} | {r['pass']} | {r['batch']}, {r['steps']}, {r['input']}, {r['hidden']} | "
-                 f"{o:.1f} | {gf:.1f} | " + " | ".join(fmt(r.get(p + '_ms'), '.1f') for p in peers) + " | "
-                 + " | ".join(fmt(r[p + '_ms'] / o if r.get(p + '_ms') else None) for p in peers)
+                 f"{o:.1f} | {gf:.1f} | " + " | ".join(fmt(r.get(p + '_ms'), '.1f') for p in columns) + " | "
+                 + " | ".join(fmt(r[p + '_ms'] / o if r.get(p + '_ms') else None) for p in columns)
                  + f" | {gemm / o:.2f} | {fmt(gf / r['peak_gflops'] if r.get('peak_gflops') else None)} | {mem} |")
 if scalar_rows:
     lines += ["", "| scalar reference | dtype | pass | B, T, I, H | ms | GFLOP/s |", "| --- | --- | --- | --- | --- | --- |"]

@@ -15,6 +15,10 @@ import Synchronization
 /// `rnnref bench` set it. `RecurrentThreads.$count.withValue(2) { … }`.
 public enum RecurrentThreads {
     @TaskLocal public static var count: Int?
+    /// Whether a bidirectional layer's directions run side by side (`SideBySide`, the default)
+    /// or one after the other, each with its workers as a one-direction layer's (its results
+    /// then vary across thread counts as those do). `rnnref bench` compares the two.
+    @TaskLocal public static var directionsSideBySide = true
 }
 
 /// The workers of one sequence pass and the slice each owns.
@@ -79,6 +83,7 @@ public struct SideBySide: PassRunner {
     public init() {}
 
     public func both<A: Sendable, B: Sendable>(_ a: @Sendable () throws -> A, _ b: @Sendable () throws -> B) throws -> (A, B) {
+        guard RecurrentThreads.directionsSideBySide else { return try OneAfterTheOther().both(a, b) }
         let threads = RecurrentThreads.count ?? openBLASThreads()
         guard threads >= 2 else {
             return try singleThreadedBLAS { try RecurrentThreads.$count.withValue(1) { try OneAfterTheOther().both(a, b) } }

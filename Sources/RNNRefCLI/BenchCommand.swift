@@ -30,6 +30,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "One JSON object per line.") var json = false
     @Flag(help: "Time only the OpenBLAS GEMMs of the same schedule (the hardware reference), no cell.") var gemmOnly = false
     @Flag(help: "Both directions (tf.compat.v1.nn.bidirectional_dynamic_rnn; torch.nn.LSTM(bidirectional=True)): two cells, the second over the reversed sequence, run as the implementation runs them (RNNBLAS: side by side, one core each). Work, memory and --gemm-only count both.") var bidirectional = false
+    @Flag(help: "With --bidirectional: the directions one after the other, each with the workers a one-direction pass takes (as before they ran side by side).") var oneDirectionAtATime = false
 
     func run() throws {
         try failing {
@@ -39,7 +40,9 @@ struct Bench: ParsableCommand {
                 throw RNNError(.invalid, n, "must be at least 1, got \(v)")
             }
             if let threads { guard threads >= 1 else { throw RNNError(.invalid, "--threads", "must be at least 1") }; setOpenBLASThreads(threads) }
-            let (ms, peak) = dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
+            let (ms, peak) = try RecurrentThreads.$directionsSideBySide.withValue(!oneDirectionAtATime) {
+                dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
+            }
             let sorted = ms.sorted()
             let median = sorted[sorted.count / 2]
             let gates = cell == .lstm ? 4 : cell == .gru ? 3 : 1
@@ -64,7 +67,7 @@ struct Bench: ParsableCommand {
             } else {
                 let m = pass == .stream ? ", peak memory \(String(format: "%.1f", peak)) MB (chunks of \(chunk) steps; a train pass would keep \(String(format: "%.1f", kept)) MB of activations)"
                     : pass == .train && !gemmOnly ? ", peak memory \(String(format: "%.1f", peak)) MB (activations BPTT keeps: \(String(format: "%.1f", kept)) MB; dX and the gradients it returns: \(String(format: "%.1f", returned)) MB)" : ""
-                print("\(bidirectional ? "bidirectional " : "")\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s = \(String(format: "%.0f", 100 * gflops / machine))% of the machine's peak (OpenBLAS GEMM 1024³: \(String(format: "%.1f", machine)) GFLOP/s)\(m)")
+                print("\(bidirectional ? oneDirectionAtATime ? "bidirectional (one direction at a time) " : "bidirectional " : "")\(cell.rawValue) \(implName) \(dtype.rawValue) B=\(batch) T=\(steps) I=\(input) H=\(hidden) \(pass.rawValue) threads=\(t): median \(String(format: "%.3f", median)) ms over \(repeats) runs, \(String(format: "%.2f", gflops)) GFLOP/s = \(String(format: "%.0f", 100 * gflops / machine))% of the machine's peak (OpenBLAS GEMM 1024³: \(String(format: "%.1f", machine)) GFLOP/s)\(m)")
             }
         }
     }
