@@ -21,6 +21,8 @@
 #define KC 128
 #define MC 48
 
+long rnnref_packed_nr_f32(void) { return NR_F32; }
+long rnnref_packed_nr_f64(void) { return NR_F64; }
 long rnnref_packed_size_f32(long k, long n) { return (n + NR_F32 - 1) / NR_F32 * k * NR_F32; }
 long rnnref_packed_size_f64(long k, long n) { return (n + NR_F64 - 1) / NR_F64 * k * NR_F64; }
 

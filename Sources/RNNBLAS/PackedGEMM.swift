@@ -13,8 +13,8 @@ final class PackedMatrix<T: RNNFloat>: @unchecked Sendable {
     init(k: Int, n: Int) {
         (self.k, self.n) = (k, n)
         let nr: Int
-        if T.self == Float.self { nr = rnnref_packed_size_f32(1, 1) }
-        else if T.self == Double.self { nr = rnnref_packed_size_f64(1, 1) }
+        if T.self == Float.self { nr = rnnref_packed_nr_f32() }
+        else if T.self == Double.self { nr = rnnref_packed_nr_f64() }
         else { preconditionFailure("BLAS supports Float and Double only") }
         let panels = (n + nr - 1) / nr
         pointer = .allocate(capacity: max(1, panels * k * nr))

@@ -177,13 +177,18 @@ public struct FlaxBidirectional<T: RNNFloat>: Sendable {
 
     var forwardCarries: Int { forwardRNN.config.carryCount }
 
+    /// How the two RNNs run: their cells' implementation's way (`PassRunner`).
+    var passRunner: any PassRunner { forwardRNN.run.cells[0].passRunner }
+
     public func forward(_ inputs: Tensor<T>, initialCarry: [Tensor<T>]? = nil, seqLengths: [Int]? = nil) throws -> Forward {
         let n = forwardCarries
         if let c = initialCarry, c.count != n + backwardRNN.config.carryCount {
             throw RNNError(.shape, "initial_carry", "expected \(n + backwardRNN.config.carryCount) tensors (the forward carry's, then the backward's), got \(c.count)")
         }
-        let f = try forwardRNN.forward(inputs, initialCarry: initialCarry.map { Array($0[..<n]) }, seqLengths: seqLengths)
-        let b = try backwardRNN.forward(inputs, initialCarry: initialCarry.map { Array($0[n...]) }, seqLengths: seqLengths)
+        // the two RNNs side by side where the implementation runs them so (`PassRunner`)
+        let (f, b) = try passRunner.both(
+            { try forwardRNN.forward(inputs, initialCarry: initialCarry.map { Array($0[..<n]) }, seqLengths: seqLengths) },
+            { try backwardRNN.forward(inputs, initialCarry: initialCarry.map { Array($0[n...]) }, seqLengths: seqLengths) })
         return Forward(outputs: Tensor.concatenatingLast(f.outputs, b.outputs), carry: f.carry + b.carry, forward: f, backward: b)
     }
 
@@ -199,8 +204,10 @@ public struct FlaxBidirectional<T: RNNFloat>: Sendable {
             throw RNNError(.shape, "upstream final_state", "expected \(f.carry.count) tensors, got \(dc.count)")
         }
         let carries = returnCarry ? dCarry : nil
-        let gf = try forwardRNN.backward(f.forward, dOutputs: parts.0, dCarry: carries.map { Array($0[..<n]) })
-        let gb = try backwardRNN.backward(f.backward, dOutputs: parts.1, dCarry: carries.map { Array($0[n...]) })
+        let (dFw, dBw) = parts
+        let (gf, gb) = try passRunner.both(
+            { try forwardRNN.backward(f.forward, dOutputs: dFw, dCarry: carries.map { Array($0[..<n]) }) },
+            { try backwardRNN.backward(f.backward, dOutputs: dBw, dCarry: carries.map { Array($0[n...]) }) })
         var dx = gf.dInputs
         dx.add(gb.dInputs)
         return Gradients(dInputs: dx, dInitialCarry: gf.dInitialCarry + gb.dInitialCarry, dParameters: [gf.dParameters, gb.dParameters])

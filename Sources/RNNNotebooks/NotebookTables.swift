@@ -55,6 +55,7 @@ extension Notebooks {
                                                               "torch-gru-bidirectional-packed-f32", "torch-rnn-bidirectional-packed-f64"]) },
         "07-packed": { root in try packedTable(root) },
         "11-speed": { root in try speedTable(root) },
+        "11-bidirectional": { root in try bidirectionalTable(root) },
         "11-gemms": { _ in gemmTable() },
         "11-profiles": { root in try profileSummary(root) },
     ]
@@ -233,6 +234,9 @@ extension Notebooks {
     /// The benchmark results the notebook and the README show (written by Benchmarks/run.py).
     static let benchmarkResults = "Benchmarks/results-2026-12-07b.jsonl"
 
+    /// The same, every case bidirectional (`run.py --bidirectional`).
+    static let bidirectionalResults = "Benchmarks/results-2026-12-07-bidirectional.jsonl"
+
     /// `benchmarkResults`: per shape, ours against PyTorch, onnxruntime (forward, float32) and,
     /// where measured, TF, against the GEMMs alone, and as a share of the machine's peak.
     /// One benchmark case: cell, dtype, batch, steps, input, hidden, pass; the median ms of
@@ -244,8 +248,8 @@ extension Notebooks {
     }
 
     /// The benchmark results, one row per case in the file's order (recurrent cells only).
-    static func speedRows(_ root: URL) throws -> [SpeedRow] {
-        let url = root.appendingPathComponent(benchmarkResults)
+    static func speedRows(_ root: URL, _ file: String = benchmarkResults) throws -> [SpeedRow] {
+        let url = root.appendingPathComponent(file)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RNNError(.io, url.path, "cannot read the benchmark results") }
         var rows: [[String: JSONValue]] = []
         for (n, line) in text.split(separator: "\n").enumerated() {
@@ -278,6 +282,20 @@ extension Notebooks {
             let ours = m["ours"]!
             func r(_ w: String) -> String { m[w].map { String(format: "%.2f", $0 / ours) } ?? "-" }
             s += "| \(p[0]) | \(p[1]) | \(p[6]) | \(p[2]), \(p[3]), \(p[4]), \(p[5]) | \(String(format: "%.1f", ours)) | \(m["torch"].map { String(format: "%.1f", $0) } ?? "-") | \(r("torch")) | \(r("ort")) | \(r("tf")) | \(r("gemm")) | \(row.share.map { String(format: "%.0f%%", 100 * $0) } ?? "-") |\n"
+        }
+        return s.trimmingCharacters(in: .newlines)
+    }
+
+    /// `bidirectionalResults`: ours (the directions side by side) against ours with them one
+    /// after the other ("seq"), PyTorch, onnxruntime and the GEMMs alone.
+    static func bidirectionalTable(_ root: URL) throws -> String {
+        var s = "| cell | dtype | pass | B, T, I, H | ours ms | one after the other / ours | torch ms | torch / ours | ort / ours | GEMMs alone / ours |\n"
+            + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        for row in try speedRows(root, bidirectionalResults) {
+            let (p, m) = (row.parts, row.ms)
+            let ours = m["ours"]!
+            func r(_ w: String) -> String { m[w].map { String(format: "%.2f", $0 / ours) } ?? "-" }
+            s += "| \(p[0]) | \(p[1]) | \(p[6]) | \(p[2]), \(p[3]), \(p[4]), \(p[5]) | \(String(format: "%.1f", ours)) | \(r("seq")) | \(m["torch"].map { String(format: "%.1f", $0) } ?? "-") | \(r("torch")) | \(r("ort")) | \(r("gemm")) |\n"
         }
         return s.trimmingCharacters(in: .newlines)
     }

@@ -7,6 +7,10 @@
 // for each row kk of B, its NR columns p·NR ..< p·NR + NR side by side: element (kk, j) at
 // (j / NR)·k·NR + kk·NR + j % NR. NR is 32 for float and 16 for double (128 bytes, two cache lines).
 
+/// NR, the columns of a panel.
+long rnnref_packed_nr_f32(void);
+long rnnref_packed_nr_f64(void);
+
 /// Elements a packed [k, n] B needs: ceil(n / NR)·k·NR.
 long rnnref_packed_size_f32(long k, long n);
 long rnnref_packed_size_f64(long k, long n);
