@@ -60,42 +60,44 @@ public struct BidirectionalDynamicRNN<Scalar: RNNFloat>: Sendable {
 
     public func forward(_ x: Tensor<Scalar>, initialStateFw: [Tensor<Scalar>]?, initialStateBw: [Tensor<Scalar>]?,
                         sequenceLength: [Int]?) throws -> Forward {
-        guard x.rank == 3 else { throw RNNError(.shape, "x", "expected rank 3, got shape \(x.shape)") }
-        let xt = timeMajor ? x : x.swappingLeadingAxes()
-        // the two directions side by side where the implementation runs them so (`PassRunner`)
-        let (fw, bw) = try passRunner.both(
-            { try forwardRNN.forward(xt, initialState: initialStateFw, sequenceLength: sequenceLength) },
-            { try backwardRNN.forward(reverseSequence(xt, lengths: sequenceLength), initialState: initialStateBw,
-                                      sequenceLength: sequenceLength) })
+        let (fw, bw) = try directions(x, initialStateFw, initialStateBw, sequenceLength) { rnn, x, s in
+            try rnn.forward(x, initialState: s, sequenceLength: sequenceLength)
+        }
         let outBw = reverseSequence(bw.outputs, lengths: sequenceLength)
-        let layout = { (t: Tensor<Scalar>) in self.timeMajor ? t : t.swappingLeadingAxes() }
         return Forward(outputsFw: layout(fw.outputs), outputsBw: layout(outBw), finalStateFw: fw.finalState,
                        finalStateBw: bw.finalState, fw: fw, bw: bw, lengths: sequenceLength)
     }
 
     /// `forward`'s outputs and final states for inference (`DynamicRNN.infer`: nothing kept for
-    /// BPTT), the directions side by side as in `forward`.
+    /// BPTT).
     public func infer(_ x: Tensor<Scalar>, initialStateFw: [Tensor<Scalar>]?, initialStateBw: [Tensor<Scalar>]?,
                       sequenceLength: [Int]?) throws -> (outputsFw: Tensor<Scalar>, outputsBw: Tensor<Scalar>,
                                                          finalStateFw: [Tensor<Scalar>], finalStateBw: [Tensor<Scalar>]) {
-        guard x.rank == 3 else { throw RNNError(.shape, "x", "expected rank 3, got shape \(x.shape)") }
-        let xt = timeMajor ? x : x.swappingLeadingAxes()
-        let (fw, bw) = try passRunner.both(
-            { try forwardRNN.infer(xt, initialState: initialStateFw, sequenceLength: sequenceLength) },
-            { try backwardRNN.infer(reverseSequence(xt, lengths: sequenceLength), initialState: initialStateBw,
-                                    sequenceLength: sequenceLength) })
-        let layout = { (t: Tensor<Scalar>) in self.timeMajor ? t : t.swappingLeadingAxes() }
+        let (fw, bw) = try directions(x, initialStateFw, initialStateBw, sequenceLength) { rnn, x, s in
+            try rnn.infer(x, initialState: s, sequenceLength: sequenceLength)
+        }
         return (layout(fw.outputs), layout(reverseSequence(bw.outputs, lengths: sequenceLength)), fw.finalState, bw.finalState)
     }
 
-    /// How the directions run: the forward cells' implementation's way (`PassRunner`).
-    var passRunner: any PassRunner { forwardRNN.cells[0].passRunner }
+    /// `pass` of the forward RNN over x and of the backward RNN over x reversed within each
+    /// length, time-major: side by side where the cells' implementation runs them so
+    /// (`PassRunner`).
+    private func directions<R: Sendable>(_ x: Tensor<Scalar>, _ initialStateFw: [Tensor<Scalar>]?, _ initialStateBw: [Tensor<Scalar>]?,
+                                         _ lengths: [Int]?, _ pass: @Sendable (DynamicRNN<Scalar>, Tensor<Scalar>, [Tensor<Scalar>]?) throws -> R) throws -> (R, R) {
+        guard x.rank == 3 else { throw RNNError(.shape, "x", "expected rank 3, got shape \(x.shape)") }
+        let xt = layout(x)
+        return try forwardRNN.cells[0].passRunner.both(
+            { try pass(forwardRNN, xt, initialStateFw) },
+            { try pass(backwardRNN, reverseSequence(xt, lengths: lengths), initialStateBw) })
+    }
+
+    /// Time-major ↔ the caller's layout (its own inverse).
+    private func layout(_ t: Tensor<Scalar>) -> Tensor<Scalar> { timeMajor ? t : t.swappingLeadingAxes() }
 
     public func backward(_ f: Forward, dOutputsFw: Tensor<Scalar>, dOutputsBw: Tensor<Scalar>,
                          dFinalStateFw: [Tensor<Scalar>], dFinalStateBw: [Tensor<Scalar>]) throws -> Gradients {
-        let layout = { (t: Tensor<Scalar>) in self.timeMajor ? t : t.swappingLeadingAxes() }
         let (dFw, dBw) = (layout(dOutputsFw), reverseSequence(layout(dOutputsBw), lengths: f.lengths))
-        let (gf, gb) = try passRunner.both(
+        let (gf, gb) = try forwardRNN.cells[0].passRunner.both(
             { try forwardRNN.backward(f.fw, dOutputs: dFw, dFinalState: dFinalStateFw) },
             { try backwardRNN.backward(f.bw, dOutputs: dBw, dFinalState: dFinalStateBw) })
         var dx = gf.dx

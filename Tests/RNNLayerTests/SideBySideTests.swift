@@ -79,6 +79,33 @@ struct SideBySideTests {
         return given
     }
 
+    /// `bidirectional_dynamic_rnn` for inference (`infer`, no tape) gives `forward`'s outputs
+    /// and final states bit for bit, batch-major, with rows of different lengths (reversed
+    /// within each), on 1 and 2 threads.
+    @Test func bidirectionalDynamicRNNInferIsForward() throws {
+        var c = RandomCase(.kerasGRU)
+        c.units = 6; c.input = 5
+        let spec = try #require(c.spec())
+        var rng = SplitMix(seed: 5)
+        let x = Tensor<Float>(uncheckedShape: [3, 9, 5], data: (0..<(3 * 9 * 5)).map { _ in Float(rng.uniform(-1, 1)) })
+        let lengths = [9, 4, 0]
+        for impl in [RNNBLAS.Implementation.self as any RNNImplementation.Type, RNNScalar.Implementation.self] {
+            let bi = try BidirectionalDynamicRNN<Float>(forward: [try impl.buildCell(spec, inputSize: 5, given: Self.weights(spec, input: 5, seed: 6))],
+                                                        backward: [try impl.buildCell(spec, inputSize: 5, given: Self.weights(spec, input: 5, seed: 7))],
+                                                        timeMajor: false)
+            for threads in [1, 2] {
+                try RecurrentThreads.$count.withValue(threads) {
+                    let f = try bi.forward(x, initialStateFw: nil, initialStateBw: nil, sequenceLength: lengths)
+                    let i = try bi.infer(x, initialStateFw: nil, initialStateBw: nil, sequenceLength: lengths)
+                    #expect(i.outputsFw.shape == [3, 9, 6] && i.outputsFw.data == f.outputsFw.data, "\(impl.name) \(threads)")
+                    #expect(i.outputsBw.data == f.outputsBw.data && i.outputsBw.data.contains { $0 != 0 }, "\(impl.name) \(threads)")
+                    #expect(i.finalStateFw.flatMap(\.data) == f.finalStateFw.flatMap(\.data), "\(impl.name) \(threads)")
+                    #expect(i.finalStateBw.flatMap(\.data) == f.finalStateBw.flatMap(\.data), "\(impl.name) \(threads)")
+                }
+            }
+        }
+    }
+
     /// A two-layer bidirectional `torch.nn.LSTM` and `torch.nn.GRU` (float32, B = 16, H = 64:
     /// big enough that a lone direction would take two step workers, and then other GEMM
     /// kernels), forward and backward, give the same bits with 1, 2 and 3 threads; and agree
