@@ -52,8 +52,9 @@ struct TrainingTests {
     @Test func sineLossFallsAndRepeats() throws {
         var p = SineProgram(cell: .minimal)
         p.units = 8; p.epochs = 6; p.batch = 128; p.learningRate = 0.01; p.seed = 4
-        let a = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
-        let b = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        // pinned: OpenBLAS's thread count may change its sums, and other tests lease it meanwhile
+        let a = try withDefaultBLASThreads { try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet) }
+        let b = try withDefaultBLASThreads { try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet) }
         #expect(a.epochLoss == b.epochLoss && a.forecast == b.forecast)
         #expect(a.epochLoss.last! < a.epochLoss.first! / 2)
         #expect(a.forecast.count == 50 && a.truth.count == 50)
@@ -65,8 +66,9 @@ struct TrainingTests {
     @Test func sineRegressionLossFallsAndRepeats() throws {
         var p = SineRegressionProgram()
         p.hidden = 8; p.steps = 300; p.seed = 5
-        let a = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
-        let b = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        // pinned: OpenBLAS's thread count may change its sums, and other tests lease it meanwhile
+        let a = try withDefaultBLASThreads { try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet) }
+        let b = try withDefaultBLASThreads { try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet) }
         #expect(a.loss == b.loss && a.rmse == b.rmse)
         let head = a.loss.prefix(20).reduce(0, +), tail = a.loss.suffix(20).reduce(0, +)
         #expect(tail < head / 4)
@@ -76,8 +78,9 @@ struct TrainingTests {
     @Test func ptbLanguageModelLossFallsAndRepeats() throws {
         var p = PTBProgram(text: Self.sonnets)
         p.hidden = 16; p.epochs = 3; p.seed = 6
-        let a = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
-        let b = try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet)
+        // pinned: OpenBLAS's thread count may change its sums, and other tests lease it meanwhile
+        let a = try withDefaultBLASThreads { try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet) }
+        let b = try withDefaultBLASThreads { try p.run(impl: RNNBLAS.Implementation.self, output: Self.quiet) }
         #expect(a.trainPerplexity == b.trainPerplexity && a.testPerplexity == b.testPerplexity)
         #expect(a.trainPerplexity.last! < a.trainPerplexity.first!)
         #expect(a.trainPerplexity.first! < Double(a.vocabulary) * 1.5)      // starts near uniform
