@@ -19,7 +19,8 @@ import RNNCore
 /// - every buffer is allocated once per call, before the time loop.
 ///
 /// The tape is a `GRUTape`. The input parts are computed a chunk of `backwardChunkSteps` steps
-/// at a time, just before the steps read them. Inference (`inferSequence`, see
+/// at a time, just before the steps read them (at one worker with a second thread free, on a
+/// helper thread a piece of steps ahead: `InputProjection`). Inference (`inferSequence`, see
 /// `TapedSchedule`) keeps no tape: one chunk's buffer for the input parts, and r⊙h (reset
 /// before) for one step.
 extension Implementation.GRU: TapedSchedule {
@@ -70,7 +71,20 @@ extension Implementation.GRU: TapedSchedule {
             let (X, H0, WXA) = (ptrs[0], ptrs[1], ptrs[2])
             outputs.withUnsafeMutableBufferPointer { ob in
                 let out = Shared(ob.baseAddress ?? X.p)                // h_t is the output row (index t − 1)
-                workers.run { worker, barrier in
+                // worker w's rows of the input parts of some steps, X·W_x (the biases join in the gate
+                // pass); every worker needs every row, as each owns its columns: a barrier after
+                let inputs = InputProjection(workers, batch: batch, steps: tCount, chunk: chunkSteps, kept: gateSteps,
+                                             barrierAfter: true) { steps, worker in
+                    let t = steps.lowerBound, rs = workers.slice(worker, of: steps.count * batch)
+                    if let wxPacked {
+                        packedGemm(m: rs.count, X + (t * batch + rs.lowerBound) * nI, lda: nI, wxPacked, accumulate: false,
+                                   G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
+                    } else {
+                        gemm(false, false, m: rs.count, n: n3, k: nI, X + (t * batch + rs.lowerBound) * nI, lda: nI, WXA.p,
+                             ldb: n3, beta: 0, G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
+                    }
+                }
+                workers.run(inputs) { worker, barrier in
                     let u = workers.slice(worker, of: nH)
                     let (u0, len) = (u.lowerBound, u.count), nc = recurrent.count * len
                     var zBuf = [T](repeating: 0, count: batch * nc), rcBuf = [T](repeating: 0, count: resetAfter ? 1 : batch * len)
@@ -81,19 +95,7 @@ extension Implementation.GRU: TapedSchedule {
                         rcBuf.withUnsafeMutableBufferPointer { rb in
                             let (z, rc) = (zb.baseAddress ?? X.p, rb.baseAddress!)
                             for t in 0..<tCount {
-                                if t % chunkSteps == 0 {
-                                    // this worker's rows of the input parts of the chunk's steps, X·W_x (the
-                                    // biases join in the gate pass), then every row's, as each worker owns its columns
-                                    let rs = workers.slice(worker, of: min(chunkSteps, tCount - t) * batch)
-                                    if let wxPacked {
-                                        packedGemm(m: rs.count, X + (t * batch + rs.lowerBound) * nI, lda: nI, wxPacked, accumulate: false,
-                                                   G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
-                                    } else {
-                                        gemm(false, false, m: rs.count, n: n3, k: nI, X + (t * batch + rs.lowerBound) * nI, lda: nI, WXA.p,
-                                             ldb: n3, beta: 0, G + (gRow(t) + rs.lowerBound * n3), ldc: n3)
-                                    }
-                                    barrier.wait()
-                                }
+                                inputs.before(t, worker: worker, barrier)
                                 let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
                                 // this step's recurrent parts for the worker's columns
                                 packedGemm(m: batch, hPrev, lda: nH, wsPacked, accumulate: false, z, ldc: nc)
@@ -135,6 +137,7 @@ extension Implementation.GRU: TapedSchedule {
                                     for k in u { out[(t * batch + b) * nH + k] = 0 }
                                 }
                                 barrier.wait()                                  // every unit's h_t
+                                inputs.after(t)
                             }
                         }
                     }

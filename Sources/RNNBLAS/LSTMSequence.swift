@@ -17,7 +17,9 @@ import RNNCore
 ///
 /// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
 /// backward pass). The input projection is computed a chunk of `backwardChunkSteps` steps at a
-/// time, just before the steps read it (still in cache). Inference (`inferSequence`, see
+/// time, just before the steps read it (still in cache); at one worker with a second thread free,
+/// a helper thread computes it a piece of steps ahead of the recurrence (`InputProjection`: at
+/// B = 1 it is half the products). Inference (`inferSequence`, see
 /// `TapedSchedule`) keeps no tape: one chunk's buffer for the projection, and c and the
 /// projection's input for one step.
 extension Implementation.LSTM: TapedSchedule {
@@ -77,7 +79,19 @@ extension Implementation.LSTM: TapedSchedule {
                     let WX = Shared(UnsafeMutablePointer(mutating: wxp))
                     // h_t is the output row (index t − 1), h_0 the initial state
                     let (out, H0) = (Shared(ob.baseAddress ?? X.p), Shared(UnsafeMutablePointer(mutating: h0p)))
-                    workers.run { worker, barrier in
+                    // worker w's columns of the input projection of some steps, X·W_x (the biases join
+                    // in the gate pass): one GEMM
+                    let inputs = InputProjection(workers, batch: batch, steps: tCount, chunk: chunkSteps, kept: gateSteps,
+                                                 barrierAfter: false) { steps, worker in
+                        let m = steps.count * batch, xt = X + steps.lowerBound * batch * nI, t = steps.lowerBound
+                        if let wxPacked {
+                            packedGemm(m: m, xt, lda: nI, wxPacked, accumulate: false, G + gRow(t), ldc: n4)
+                        } else {
+                            let u = workers.slice(worker, of: nH), s0 = 4 * u.lowerBound
+                            gemm(false, false, m: m, n: 4 * u.count, k: nI, xt, lda: nI, WX + s0, ldb: n4, beta: 0, G + (gRow(t) + s0), ldc: n4)
+                        }
+                    }
+                    workers.run(inputs) { worker, barrier in
                         let u = workers.slice(worker, of: nH), q = projection == nil ? u : workers.slice(worker, of: nP)
                         let (u0, len) = (u.lowerBound, u.count), s0 = 4 * u0
                         let actC = TapeBuffer<T>(count: len)                    // act(c) of one row
@@ -85,16 +99,7 @@ extension Implementation.LSTM: TapedSchedule {
                         // the T steps
                         let whPacked = packedColumns(p, offsets.map { (wh, n4, $0) }, k: nP, cols: u)
                         for t in 0..<tCount {
-                            if t % chunkSteps == 0 {
-                                // this worker's columns of the input projection of the chunk's steps,
-                                // X·W_x (the biases join in the gate pass): one GEMM
-                                let m = min(chunkSteps, tCount - t) * batch, xt = X + t * batch * nI
-                                if let wxPacked {
-                                    packedGemm(m: m, xt, lda: nI, wxPacked, accumulate: false, G + gRow(t), ldc: n4)
-                                } else {
-                                    gemm(false, false, m: m, n: 4 * len, k: nI, xt, lda: nI, WX + s0, ldb: n4, beta: 0, G + (gRow(t) + s0), ldc: n4)
-                                }
-                            }
+                            inputs.before(t, worker: worker, barrier)
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
                             let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
                             packedGemm(m: batch, hPrev, lda: nP, whPacked, accumulate: true, G + (gRow(t) + s0), ldc: n4)
@@ -151,6 +156,7 @@ extension Implementation.LSTM: TapedSchedule {
                                 for k in u { C[cNext + k] = C[cPrev + k] }
                             }
                             barrier.wait()                      // every unit's h_t
+                            inputs.after(t)
                         }
                     }
                 }

@@ -19,6 +19,10 @@ public enum RecurrentThreads {
     /// or one after the other, each with its workers as a one-direction layer's (its results
     /// then vary across thread counts as those do). `rnnref bench` compares the two.
     @TaskLocal public static var directionsSideBySide = true
+    /// Whether a one-worker pass computes its input projection on a helper thread ahead of the
+    /// recurrence (`InputProjection`): nil when a second thread is free (`count`, else OpenBLAS's
+    /// thread count, at least 2), else as set. The results are the same bits either way.
+    @TaskLocal public static var inputsAhead: Bool?
 }
 
 /// The workers of one sequence pass and the slice each owns.
@@ -49,23 +53,92 @@ struct StepWorkers: Sendable {
     }
 
     /// Runs `body(w, barrier)` for every worker w, worker 0 on the calling thread, the rest on
-    /// threads of their own, with OpenBLAS single-threaded meanwhile; returns when all are done.
-    func run(_ body: @escaping @Sendable (_ worker: Int, _ barrier: SpinBarrier) -> Void) {
+    /// helper threads (`onThreads`), with OpenBLAS single-threaded meanwhile; returns when all
+    /// are done.
+    func run(_ body: (_ worker: Int, _ barrier: SpinBarrier) -> Void) {
         let barrier = SpinBarrier(count)
         guard count > 1 else { return body(0, barrier) }
-        singleThreadedBLAS {
-            let group = DispatchGroup()
-            for w in 1..<count {
-                group.enter()
-                let thread = Thread {
-                    body(w, barrier)
-                    group.leave()
-                }
-                thread.start()
-            }
-            body(0, barrier)
-            group.wait()
+        singleThreadedBLAS { onThreads(count) { w in body(w, barrier) } }
+    }
+}
+
+/// The input projection of a sequence's steps (X·W_x, written into the rows of the gates'
+/// buffer that the recurrence then adds to), which `schedule`s compute a chunk of steps at a time
+/// just before the steps read it: at `before(t, …)` of each chunk's first step, by every worker
+/// (then a barrier where the workers split rows, not columns). At one worker with a second thread
+/// free (small steps: B = 1 to a few rows), a helper thread computes it instead, a piece of
+/// `piece` steps ahead of the recurrence, and `before(t, …)` waits until step t's rows are
+/// written: at B = 1 the projection is half of a pass's products, and the loop no longer does it.
+/// The helper calls the same kernel on the same rows (ours, which sums each element in the order
+/// of k whatever the rows around it), so the results are the same bits either way (tested).
+final class InputProjection: Sendable {
+    let steps: Int, chunk: Int, kept: Int
+    /// Steps per piece on the helper, 0 when the workers compute the projection themselves.
+    let piece: Int
+    let barrierAfter: Bool
+    private let project: @Sendable (_ steps: Range<Int>, _ worker: Int) -> Void
+    /// Steps whose rows the helper has written, and steps the recurrence is done with (the rows
+    /// of step s overwrite those of step s − kept when the buffer keeps fewer than all steps).
+    private let written = Atomic<Int>(0), consumed = Atomic<Int>(0)
+
+    /// `project(steps, w)`: worker w's part of the projection of `steps` (all of it at one
+    /// worker), into rows that `kept` steps share round robin (`StepRows`). `barrierAfter`: the
+    /// workers split the rows, so each needs the others' before its step.
+    init(_ workers: StepWorkers, batch: Int, steps: Int, chunk: Int, kept: Int, barrierAfter: Bool,
+         project: @escaping @Sendable (_ steps: Range<Int>, _ worker: Int) -> Void) {
+        self.steps = steps; self.chunk = chunk; self.kept = kept; self.barrierAfter = barrierAfter; self.project = project
+        let ahead = RecurrentThreads.inputsAhead ?? ((RecurrentThreads.count ?? openBLASThreads()) >= 2)
+        let piece = max(1, (12 + batch - 1) / batch)          // ≥ 12 rows: a full tile of our kernel
+        self.piece = workers.count == 1 && ahead && steps > piece ? piece : 0
+    }
+
+    /// Before step t: its rows are written.
+    func before(_ t: Int, worker: Int, _ barrier: SpinBarrier) {
+        if piece > 0 {
+            spin(while: { written.load(ordering: .acquiring) <= t })
+        } else if t % chunk == 0 {
+            project(t ..< min(t + chunk, steps), worker)
+            if barrierAfter { barrier.wait() }
         }
+    }
+
+    /// After step t: its rows may be overwritten.
+    func after(_ t: Int) {
+        if piece > 0 && kept < steps { consumed.store(t + 1, ordering: .releasing) }
+    }
+
+    /// The helper's loop: pieces in order, none across a chunk's end (so none wraps round the
+    /// rows), each once the steps it overwrites are consumed.
+    fileprivate func produce() {
+        var t = 0
+        while t < steps {
+            let end = min(t + piece, (t / chunk + 1) * chunk, steps)
+            if kept < steps { spin(while: { consumed.load(ordering: .acquiring) < end - kept }) }
+            project(t ..< end, 0)
+            written.store(end, ordering: .releasing)
+            t = end
+        }
+    }
+}
+
+extension StepWorkers {
+    /// `run(body)`, with `inputs` on a helper thread beside the one worker when it says so.
+    /// OpenBLAS keeps its thread count: the helper runs our kernel only.
+    func run(_ inputs: InputProjection, _ body: (_ worker: Int, _ barrier: SpinBarrier) -> Void) {
+        guard inputs.piece > 0 else { return run(body) }
+        let barrier = SpinBarrier(1)
+        onThreads(2) { w in if w == 0 { body(0, barrier) } else { inputs.produce() } }
+    }
+}
+
+/// Spins while `condition` holds (a step is a fraction of a millisecond, far shorter than a
+/// sleep), yielding the core after a while in case it is oversubscribed.
+@inline(__always)
+func spin(while condition: () -> Bool) {
+    var spins = 0
+    while condition() {
+        spins += 1
+        if spins > 1 << 15 { sched_yield() }
     }
 }
 
@@ -88,38 +161,23 @@ public struct SideBySide: PassRunner {
         guard threads >= 2 else {
             return try singleThreadedBLAS { try RecurrentThreads.$count.withValue(1) { try OneAfterTheOther().both(a, b) } }
         }
-        // b runs on the other thread, which is done with it (and has dropped it) before this returns
-        return try withoutActuallyEscaping(b) { b in
-            let other = OtherThread(b)
-            let x: Result<A, Error> = singleThreadedBLAS {
-                let group = DispatchGroup()
-                group.enter()
-                let thread = Thread {
-                    RecurrentThreads.$count.withValue(1) { other.run() }
-                    group.leave()
+        // b runs on a helper thread, a on this one
+        let results = BothResults<A, B>()
+        singleThreadedBLAS {
+            onThreads(2) { w in
+                RecurrentThreads.$count.withValue(1) {
+                    if w == 0 { results.a = Result { try a() } } else { results.b = Result { try b() } }
                 }
-                thread.start()
-                let x = RecurrentThreads.$count.withValue(1) { Result { try a() } }
-                group.wait()
-                return x
             }
-            return (try x.get(), try other.result!.get())
         }
+        return (try results.a!.get(), try results.b!.get())
     }
 }
 
-/// The pass that runs on the other thread, and its result: written by that thread before it
-/// leaves the group, read after `group.wait()`.
-private final class OtherThread<B: Sendable>: @unchecked Sendable {
-    private var work: (() throws -> B)?
-    var result: Result<B, Error>?
-
-    init(_ work: @escaping () throws -> B) { self.work = work }
-
-    func run() {
-        result = Result { try work!() }
-        work = nil
-    }
+/// The two passes' results, each written by its thread before `onThreads` returns.
+private final class BothResults<A, B>: @unchecked Sendable {
+    var a: Result<A, Error>?
+    var b: Result<B, Error>?
 }
 
 // The families' runner (RNNScalar's are one after the other).
@@ -196,8 +254,7 @@ extension StepWorkers {
     }
 }
 
-/// A barrier for a fixed number of threads that spins (a step is a fraction of a millisecond,
-/// far shorter than a sleep), yielding the core after a while in case it is oversubscribed.
+/// A barrier for a fixed number of threads that spins (`spin(while:)`).
 final class SpinBarrier: Sendable {
     private let count: Int
     private let arrived = Atomic<Int>(0)
@@ -212,11 +269,7 @@ final class SpinBarrier: Sendable {
             generation.store(g &+ 1, ordering: .releasing)
             return
         }
-        var spins = 0
-        while generation.load(ordering: .acquiring) == g {
-            spins += 1
-            if spins > 1 << 15 { sched_yield() }
-        }
+        spin(while: { generation.load(ordering: .acquiring) == g })
     }
 }
 

@@ -26,6 +26,7 @@ struct Bench: ParsableCommand {
     @Option(help: "forward (inference: no tape kept, as PyTorch under torch.no_grad()), train (forward keeping the tape + BPTT with every gradient), or stream (inference in chunks of --chunk steps, memory independent of T).") var pass: Pass = .forward
     @Option(help: "Steps per chunk for --pass stream.") var chunk: Int = 256
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).") var threads: Int?
+    @Option(help: "Workers of the recurrent loops (RecurrentThreads.count; default: chosen by size, one per OpenBLAS thread for big steps).") var workers: Int?
     @Option(name: .customLong("repeat"), help: "Timed repeats after one warm-up run.") var repeats: Int = 5
     @Flag(help: "One JSON object per line.") var json = false
     @Flag(help: "Time only the OpenBLAS GEMMs of the same schedule (the hardware reference), no cell.") var gemmOnly = false
@@ -40,8 +41,11 @@ struct Bench: ParsableCommand {
                 throw RNNError(.invalid, n, "must be at least 1, got \(v)")
             }
             if let threads { guard threads >= 1 else { throw RNNError(.invalid, "--threads", "must be at least 1") }; setOpenBLASThreads(threads) }
+            if let workers { guard workers >= 1 else { throw RNNError(.invalid, "--workers", "must be at least 1") } }
             let (ms, peak) = try RecurrentThreads.$directionsSideBySide.withValue(!oneDirectionAtATime) {
-                dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
+                try RecurrentThreads.$count.withValue(workers) {
+                    dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
+                }
             }
             let sorted = ms.sorted()
             let median = sorted[sorted.count / 2]
@@ -85,6 +89,14 @@ struct Bench: ParsableCommand {
             both()
             return (try (0..<repeats).map { _ in try timed(both) }, 0)
         }
+        let once = try makePass(T.self)
+        let peak = try passPeakMB(once)
+        return (try (0..<repeats).map { _ in try timed(once) }, pass == .forward ? 0 : peak)
+    }
+
+    /// One pass of the chosen kind on inputs drawn here (numpy's RandomState(1), in a fixed
+    /// order: weights, the backward direction's weights, x, the cotangents).
+    func makePass<T: RNNFloat>(_: T.Type) throws -> () throws -> Void {
         var c = RandomCase(cell == .lstm ? .torchLSTM : cell == .gru ? .torchGRU : .kerasSimpleRNN)
         c.units = hidden; c.input = input; c.batch = batch; c.steps = steps; c.timeMajor = true; c.seed = 1
         c.weightScale = 1 / Double(hidden).squareRoot()
@@ -105,7 +117,7 @@ struct Bench: ParsableCommand {
                                                  timeMajor: true)
             let x = t([steps, batch, input], 1)
             let dFw = t([steps, batch, spec.outputSize], 1), dBw = t([steps, batch, spec.outputSize], 1)
-            func once() throws {
+            return {
                 if pass == .forward {
                     _ = try bi.infer(x, initialStateFw: s0, initialStateBw: s0, sequenceLength: nil)
                     return
@@ -114,24 +126,20 @@ struct Bench: ParsableCommand {
                 _ = try bi.backward(f, dOutputsFw: dFw, dOutputsBw: dBw, dFinalStateFw: f.finalStateFw.map { Tensor<T>(zeros: $0.shape) },
                                     dFinalStateBw: f.finalStateBw.map { Tensor<T>(zeros: $0.shape) })
             }
-            let peak = try passPeakMB(once)
-            return (try (0..<repeats).map { _ in try timed(once) }, pass == .forward ? 0 : peak)
         }
         if pass == .stream {
             // inputs made per chunk, outputs dropped: nothing grows with T
             let chunkX = t([min(chunk, steps), batch, input], 1)
-            func streamOnce() throws {
+            return {
                 _ = try net.stream(steps: steps, chunk: chunk, initialState: s0, input: { r in
                     r.count == chunkX.shape[0] ? chunkX : Tensor(uncheckedShape: [r.count, batch, input], data: Array(chunkX.data[0 ..< (r.count * batch * input)]))
                 }, output: { _, _ in })
             }
-            let peak = try passPeakMB(streamOnce)
-            return (try (0..<repeats).map { _ in try timed(streamOnce) }, peak)
         }
         let x = t([steps, batch, input], 1)
         let dOut = t([steps, batch, spec.outputSize], 1)
         // forward is inference (no tape, as PyTorch's under torch.no_grad()); train keeps the tape
-        func once() throws {
+        return {
             if pass == .forward {
                 _ = try net.infer(x, initialState: s0)
                 return
@@ -139,8 +147,6 @@ struct Bench: ParsableCommand {
             let f = try net.forward(x, initialState: s0)
             _ = try net.backward(f, dOutputs: dOut, dFinalState: f.finalState.map { Tensor<T>(zeros: $0.shape) })
         }
-        let peak = try passPeakMB(once)
-        return (try (0..<repeats).map { _ in try timed(once) }, pass == .forward ? 0 : peak)
     }
 
     func timed(_ f: () throws -> Void) throws -> Double {
