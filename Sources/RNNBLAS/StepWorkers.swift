@@ -19,10 +19,13 @@ public enum RecurrentThreads {
     /// or one after the other, each with its workers as a one-direction layer's (its results
     /// then vary across thread counts as those do). `rnnref bench` compares the two.
     @TaskLocal public static var directionsSideBySide = true
-    /// Whether a one-worker pass computes its input projection on a helper thread ahead of the
-    /// recurrence (`InputProjection`): nil when a second thread is free (`count`, else OpenBLAS's
-    /// thread count, at least 2), else as set. The results are the same bits either way.
-    @TaskLocal public static var inputsAhead: Bool?
+    /// Whether a one-worker pass gives a helper thread its input projection, ahead of the
+    /// recurrence (`InputProjection`; the same bits either way): nil when a second thread is free
+    /// (`count`, else OpenBLAS's thread count, at least 2), else as set.
+    @TaskLocal public static var helper: Bool?
+
+    /// Whether a one-worker pass takes a helper thread (`helper`).
+    static var helperWanted: Bool { helper ?? ((count ?? openBLASThreads()) >= 2) }
 }
 
 /// The workers of one sequence pass and the slice each owns.
@@ -87,9 +90,8 @@ final class InputProjection: Sendable {
     init(_ workers: StepWorkers, batch: Int, steps: Int, chunk: Int, kept: Int, barrierAfter: Bool,
          project: @escaping @Sendable (_ steps: Range<Int>, _ worker: Int) -> Void) {
         self.steps = steps; self.chunk = chunk; self.kept = kept; self.barrierAfter = barrierAfter; self.project = project
-        let ahead = RecurrentThreads.inputsAhead ?? ((RecurrentThreads.count ?? openBLASThreads()) >= 2)
         let piece = max(1, (12 + batch - 1) / batch)          // ≥ 12 rows: a full tile of our kernel
-        self.piece = workers.count == 1 && ahead && steps > piece ? piece : 0
+        self.piece = workers.count == 1 && RecurrentThreads.helperWanted && steps > piece ? piece : 0
     }
 
     /// Before step t: its rows are written.
@@ -240,13 +242,18 @@ extension StepWorkers {
     /// of `parts`, in the framework's layout.
     func addGateMajor<T: RNNFloat>(_ d: UnsafePointer<T>, ld: Int, into g: inout Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)],
                                    k: Int, units: Int) {
-        for w in 0..<count {
-            let u = slice(w, of: units), len = u.count
-            for (gi, part) in parts.enumerated() {
-                for i in 0..<k {
-                    for j in 0..<len {
-                        let at = part.block.storageIndex(i, part.offset + u.lowerBound + j, k: k, n: part.n)
-                        g.tensors[part.block.index].data[at] += d[i * ld + parts.count * u.lowerBound + gi * len + j]
+        for (gi, part) in parts.enumerated() {
+            g.tensors[part.block.index].data.withUnsafeMutableBufferPointer { buffer in
+                guard let out = buffer.baseAddress else { return }
+                // element (i, c) of the logical W [k, n] is at o + i·rowStride + c·colStride
+                let (o, l) = part.block.layout(k: k, n: part.n)
+                let (rowStride, colStride) = part.block.transposed ? (1, l) : (l, 1)
+                for w in 0..<count {
+                    let u = slice(w, of: units), len = u.count
+                    let at = out + (o + (part.offset + u.lowerBound) * colStride)
+                    for i in 0..<k {
+                        let from = d + (i * ld + parts.count * u.lowerBound + gi * len), to = at + i * rowStride
+                        for j in 0..<len { to[j * colStride] += from[j] }
                     }
                 }
             }

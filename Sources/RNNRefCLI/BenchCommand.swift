@@ -26,6 +26,7 @@ struct Bench: ParsableCommand {
     @Option(help: "forward (inference: no tape kept, as PyTorch under torch.no_grad()), train (forward keeping the tape + BPTT with every gradient), or stream (inference in chunks of --chunk steps, memory independent of T).") var pass: Pass = .forward
     @Option(help: "Steps per chunk for --pass stream.") var chunk: Int = 256
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).") var threads: Int?
+    @Option(help: "Whether a one-worker pass gives a helper thread its input projection (RecurrentThreads.helper; default: when a second thread is free).") var helper: Bool?
     @Option(help: "Workers of the recurrent loops (RecurrentThreads.count; default: chosen by size, one per OpenBLAS thread for big steps).") var workers: Int?
     @Option(name: .customLong("repeat"), help: "Timed repeats after one warm-up run.") var repeats: Int = 5
     @Flag(help: "One JSON object per line.") var json = false
@@ -44,7 +45,9 @@ struct Bench: ParsableCommand {
             if let workers { guard workers >= 1 else { throw RNNError(.invalid, "--workers", "must be at least 1") } }
             let (ms, peak) = try RecurrentThreads.$directionsSideBySide.withValue(!oneDirectionAtATime) {
                 try RecurrentThreads.$count.withValue(workers) {
-                    dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
+                    try RecurrentThreads.$helper.withValue(helper) {
+                        dtype == .float64 ? try measure(Double.self) : try measure(Float.self)
+                    }
                 }
             }
             let sorted = ms.sorted()
