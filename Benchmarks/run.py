@@ -40,6 +40,7 @@ ap.add_argument("--install", action="store_true", help="create Benchmarks/.venv 
 ap.add_argument("--python", default=os.path.join(HERE, ".venv", "bin", "python"), help="the peers' interpreter")
 ap.add_argument("--threads", type=int, default=os.cpu_count())
 ap.add_argument("--quick", action="store_true", help="the first shape only")
+ap.add_argument("--shapes", help="only these shapes, e.g. 1,100,128,128;64,100,256,256 (B,T,I,H)")
 ap.add_argument("--cells", default="lstm,gru,rnn")
 ap.add_argument("--dtypes", default="float32,float64")
 ap.add_argument("--passes", default="forward,train")
@@ -108,6 +109,8 @@ def flops(c):
 rows = []
 log = open(args.jsonl, "a") if args.jsonl else None
 shapes = SHAPES[:1] if args.quick else SHAPES
+if args.shapes:
+    shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes.split(";")]
 for (b, t, i, h) in shapes:
     for cell in args.cells.split(","):
         for dtype in args.dtypes.split(","):
