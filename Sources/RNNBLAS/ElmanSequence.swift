@@ -32,7 +32,9 @@ extension Implementation.Elman {
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH)
                     wx.multiply(WX.p, X.p, m: rows, k: nI, n: nH, cols: u, beta: 0, into: out + u.lowerBound, ldc: nH)
-                    let whPacked = packedColumns(p, [(wh, nH, 0)], k: nH, cols: u)         // this worker's columns of W_h, once
+                    let whPacked = w.prepared.value("elman.wh \(workers.count).\(worker)") {    // this worker's columns of W_h, once
+                        packedColumns(p, [(wh, nH, 0)], k: nH, cols: u)
+                    }
                     for t in 0..<tCount {
                         let hPrev = t == 0 ? H0.p : out + (t - 1) * nBH
                         packedGemm(m: batch, hPrev, lda: nH, whPacked, accumulate: true, out + (t * nBH + u.lowerBound), ldc: nH)
@@ -81,7 +83,9 @@ extension Implementation.Elman {
                 let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH), inputs = workers.slice(worker, of: nI)
-                    let whTPacked = packedTransposed(p, [(block: wh, n: nH, columns: 0..<nH)], k: nH, rows: u)  // W_hᵀ's columns for this worker's dh, once
+                    let whTPacked = w.prepared.value("elman.whT \(workers.count).\(worker)") {   // W_hᵀ's columns for this worker's dh, once
+                        packedTransposed(p, [(block: wh, n: nH, columns: 0..<nH)], k: nH, rows: u)
+                    }
                     for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                         for t in stride(from: tEnd - 1, through: t0, by: -1) {
                             let hp = t * nBH, zl = (t - t0) * nBH

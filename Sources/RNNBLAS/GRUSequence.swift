@@ -64,7 +64,7 @@ extension Implementation.GRU: TapedSchedule {
         // W_x's three blocks side by side [I, 3H] (r, u, c): one GEMM per worker over its rows,
         // OpenBLAS's; with one worker (small steps) ours, where OpenBLAS would wake its threads
         let wxParts = GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }
-        let wxPacked = workers.count == 1 ? packedColumns(p, wxParts, k: nI, cols: 0..<nH) : nil
+        let wxPacked = workers.count == 1 ? cell.prepared.value("gru.wx") { packedColumns(p, wxParts, k: nI, cols: 0..<nH) } : nil
         let wxAll = wxPacked == nil ? StepWorkers(count: 1).sliceMajor(p, wxParts, k: nI, units: nH) : []
         let (G, HC) = (Shared(gates), Shared(hc))
         withBases([x.data, h0, wxAll]) { ptrs in
@@ -89,8 +89,10 @@ extension Implementation.GRU: TapedSchedule {
                     let (u0, len) = (u.lowerBound, u.count), nc = recurrent.count * len
                     var zBuf = [T](repeating: 0, count: batch * nc), rcBuf = [T](repeating: 0, count: resetAfter ? 1 : batch * len)
                     // this worker's recurrent columns, and (reset before) its columns of U_c, packed once
-                    let wsPacked = packedColumns(p, recurrent.map { (wh[$0.rawValue], nH, 0) }, k: nH, cols: u)
-                    let wcPacked = resetAfter ? nil : packedColumns(p, [(wc, nH, 0)], k: nH, cols: u)
+                    let wsPacked = cell.prepared.value("gru.ws \(workers.count).\(worker)") {
+                        packedColumns(p, recurrent.map { (wh[$0.rawValue], nH, 0) }, k: nH, cols: u)
+                    }
+                    let wcPacked = resetAfter ? nil : cell.prepared.value("gru.wc \(workers.count).\(worker)") { packedColumns(p, [(wc, nH, 0)], k: nH, cols: u) }
                     zBuf.withUnsafeMutableBufferPointer { zb in
                         rcBuf.withUnsafeMutableBufferPointer { rb in
                             let (z, rc) = (zb.baseAddress ?? X.p, rb.baseAddress!)
@@ -205,8 +207,12 @@ extension Implementation.GRU: TapedSchedule {
                     let u = workers.slice(worker, of: nH)
                     // packed once: [U_r; U_u]ᵀ's columns for this worker's units ([dz_r | dz_u] is one
                     // row of dz, so their two products are one GEMM with k = 2H), and U_cᵀ's
-                    let ruPacked = packedTransposed(p, [GRUGate.reset, .update].map { (block: wh[$0.rawValue], n: nH, columns: 0..<nH) }, k: nH, rows: u)
-                    let ucPacked = packedTransposed(p, [(block: wc, n: nH, columns: 0..<nH)], k: nH, rows: u)
+                    let ruPacked = cell.prepared.value("gru.ruT \(workers.count).\(worker)") {
+                        packedTransposed(p, [GRUGate.reset, .update].map { (block: wh[$0.rawValue], n: nH, columns: 0..<nH) }, k: nH, rows: u)
+                    }
+                    let ucPacked = cell.prepared.value("gru.ucT \(workers.count).\(worker)") {
+                        packedTransposed(p, [(block: wc, n: nH, columns: 0..<nH)], k: nH, rows: u)
+                    }
                     // one row's derivatives at the outputs, run by run: σ'(r), σ'(u), act'(c) of this worker's units
                     let (u0, len) = (u.lowerBound, u.count)
                     let dGates = TapeBuffer<T>(count: 3 * len)

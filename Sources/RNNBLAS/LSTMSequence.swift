@@ -67,7 +67,7 @@ extension Implementation.LSTM: TapedSchedule {
         // W_x with its columns slice-major (each worker's four gate blocks side by side), for
         // OpenBLAS's GEMMs over a chunk's rows (faster than ours at ≈256 rows and I ≥ 256); with one
         // worker (small steps) packed for ours instead, where OpenBLAS would wake its threads
-        let wxPacked = workers.count == 1 ? packedColumns(p, offsets.map { (wx, n4, $0) }, k: nI, cols: 0..<nH) : nil
+        let wxPacked = workers.count == 1 ? w.prepared.value("lstm.wx") { packedColumns(p, offsets.map { (wx, n4, $0) }, k: nI, cols: 0..<nH) } : nil
         let wxS = wxPacked == nil ? workers.sliceMajor(p, offsets.map { (wx, n4, $0) }, k: nI, units: nH) : []
         let (G, C, CR, MH, MR) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw))
         withBase(h0) { h0p in
@@ -97,7 +97,9 @@ extension Implementation.LSTM: TapedSchedule {
                         let actC = TapeBuffer<T>(count: len)                    // act(c) of one row
                         // this worker's columns of W_h, its four gate blocks side by side, packed once for
                         // the T steps
-                        let whPacked = packedColumns(p, offsets.map { (wh, n4, $0) }, k: nP, cols: u)
+                        let whPacked = w.prepared.value("lstm.wh \(workers.count).\(worker)") {
+                            packedColumns(p, offsets.map { (wh, n4, $0) }, k: nP, cols: u)
+                        }
                         for t in 0..<tCount {
                             inputs.before(t, worker: worker, barrier)
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
@@ -234,7 +236,9 @@ extension Implementation.LSTM: TapedSchedule {
                 let dGates = TapeBuffer<T>(count: 4 * len), dActC = TapeBuffer<T>(count: len)
                 // W_hᵀ's columns for this worker's columns of dh, their rows in the tape's slice-major
                 // order of dz's columns, packed once for the T steps
-                let whTPacked = packedTransposed(p, workers.slicePieces(whParts, units: nH), k: nP, rows: q)
+                let whTPacked = w.prepared.value("lstm.whT \(workers.count).\(worker)") {
+                    packedTransposed(p, workers.slicePieces(whParts, units: nH), k: nP, rows: q)
+                }
                 for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                     for t in stride(from: tEnd - 1, through: t0, by: -1) {
                         let zt = (t - t0) * batch * n4

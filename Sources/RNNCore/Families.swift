@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A cell family's weight layout: where each matrix and bias of the family's equations lives
 /// among the cell's parameters, for every flavor (framework) of the family.
 public protocol CellLayout: Sendable {
@@ -17,6 +19,8 @@ public struct CellWeights<Layout: CellLayout, Scalar: RNNFloat>: Sendable {
     public let inputSize: Int
     public let parameters: Parameters<Scalar>
     public let layout: Layout
+    /// What an implementation makes from these weights and keeps with them (`PreparedWeights`).
+    public let prepared = PreparedWeights()
 
     /// `parameters` must be validated against the spec (see `RNNImplementation.buildCell`).
     public init(_ config: Layout.Config, inputSize: Int, parameters: Parameters<Scalar>) {
@@ -27,6 +31,30 @@ public struct CellWeights<Layout: CellLayout, Scalar: RNNFloat>: Sendable {
     }
 
     public var spec: CellSpec { Layout.spec(config) }
+}
+
+/// What an implementation makes from a cell's weights and keeps with them: RNNBLAS's packed
+/// slices of W_h, W_hᵀ and W_x (`PackedMatrix`), made at the cell's first pass and reused by
+/// every later one, as onnxruntime packs an LSTM's weights once per session. The weights never
+/// change (`CellWeights` is immutable), so neither does what is made from them; copies of the
+/// weights share it. Each entry is made once, under the lock, by the first pass that asks.
+public final class PreparedWeights: Sendable {
+    private let entries = Mutex<[String: any AnyObject & Sendable]>([:])
+
+    public init() {}
+
+    /// The entry for `key`, made by `make` if there is none yet.
+    public func value<V: AnyObject & Sendable>(_ key: String, _ make: () -> V) -> V {
+        entries.withLock { e in
+            if let v = e[key] as? V { return v }
+            let v = make()
+            e[key] = v
+            return v
+        }
+    }
+
+    /// How many entries have been made.
+    public var count: Int { entries.withLock { $0.count } }
 }
 
 public typealias ElmanWeights<Scalar: RNNFloat> = CellWeights<ElmanLayout, Scalar>
