@@ -86,7 +86,8 @@ extension WeightBlock {
 
 /// Columns `cols` of several logical matrices [k, ·] of the parameters side by side,
 /// [k, parts.count·cols.count]: part g is columns `offset + cols` of `block` (logical [k, n]).
-/// A worker's slice of the recurrent weights, packed once per call.
+/// A worker's slice of the recurrent weights (the schedules keep it with the cell's weights,
+/// `PreparedWeights`).
 func packColumns<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int, cols: Range<Int>) -> [T] {
     let len = cols.count, nc = parts.count * len
     var out = [T](repeating: 0, count: k * nc)
@@ -104,7 +105,8 @@ func packColumns<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock,
 }
 
 /// `packColumns`' matrix packed for `packedGemm`, each part read where it is stored (no dense
-/// copy first): a worker's columns of several gates' weights, packed once per call.
+/// copy first): a worker's columns of several gates' weights, packed once per cell (kept in its
+/// `PreparedWeights`).
 func packedColumns<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int,
                                 cols: Range<Int>) -> PackedMatrix<T> {
     let len = cols.count

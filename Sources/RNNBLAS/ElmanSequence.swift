@@ -74,8 +74,8 @@ extension Implementation.Elman {
         for k in 0..<nBH { dh.pointer[k] = dFinalState[0].data[k] }
         let dhPrev = TapeBuffer<T>(count: nBH), dBias = TapeBuffer<T>(count: nH)
         var dx = [T](repeating: 0, count: rows * nI)
-        let gradBuffers = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }     // the weight gradients, written by the workers
-        let GB = gradBuffers.map { Shared($0) }
+        var gradBuffers: [TapeBuffer<T>?] = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }   // the weight gradients, written by the workers
+        let GB = gradBuffers.map { Shared($0!) }
         let (DZ, DH, DHP, DB) = (Shared(dz), Shared(dh), Shared(dhPrev), Shared(dBias))
         withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, p.tensors[wx.index].data]) { ptrs in
             let (H0, HS, X, DO, WX) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4])
@@ -119,8 +119,12 @@ extension Implementation.Elman {
                 }
             }
         }
-        var grads = Parameters<T>(zerosLike: p)
-        for (k, g) in gradBuffers.enumerated() where g.count > 0 { grads.tensors[k].data = g.array }
+        // the gradients in the layer's parameters' shapes, each buffer freed once copied (the
+        // pass's peak then holds one tensor twice, not every one)
+        var grads = Parameters<T>(names: p.names, tensors: p.tensors.indices.map { k in
+            defer { gradBuffers[k] = nil }
+            return Tensor(uncheckedShape: p.tensors[k].shape, data: gradBuffers[k]!.array)
+        })
         for bi in l.biases { for j in 0..<nH { grads.tensors[bi].data[j] += dBias[j] } }
         let dhOut = Array(UnsafeBufferPointer(start: dh.pointer, count: nBH))
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),
