@@ -83,7 +83,9 @@ struct Bench: ParsableCommand {
     /// high-water mark of a pass after a warm-up one, over the resident set before it; inputs,
     /// weights and cotangents are allocated before it, and OpenBLAS's packing buffers, which it
     /// keeps for the process's lifetime — about 13 MB per thread that runs a large GEMM — were
-    /// touched by the warm-up), then the timed runs (ms).
+    /// touched by the warm-up, as were the packed weights RNNBLAS keeps with the cell,
+    /// `PreparedWeights`, which the timed runs reuse, as onnxruntime's session does its own),
+    /// then the timed runs (ms).
     func measure<T: RNNFloat>(_: T.Type) throws -> ([Double], Double) {
         if gemmOnly {
             var g = GEMMSchedule<T>(gates: cell == .lstm ? 4 : cell == .gru ? 3 : 1, batch: batch, steps: steps,
