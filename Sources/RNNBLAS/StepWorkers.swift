@@ -317,8 +317,10 @@ func countedBLASCall(_ call: () -> Void) {
 }
 
 /// Runs `body` with OpenBLAS single-threaded (a process-wide setting: the first caller in saves
-/// the thread count and sets 1, the last one out restores it, each when no call is in flight).
+/// the thread count and sets 1, the last one out restores it, each when no call is in flight);
+/// inside this task's `withDefaultBLASThreads`, at the count the pin keeps.
 func singleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+    if BLASPin.here { return try body() }           // pinned by this task: the count stays
     whenReady({ $0.pinned == 0 && ($0.leases > 0 || $0.inFlight == 0) }) { s in
         if s.leases == 0 {
             s.saved = openBLASThreads()
@@ -341,7 +343,15 @@ func singleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
 public func withDefaultBLASThreads<R>(_ body: () throws -> R) rethrows -> R {
     whenReady({ $0.leases == 0 }) { $0.pinned += 1 }
     defer { blasThreads.withLock { $0.pinned -= 1 } }
-    return try body()
+    return try BLASPin.$here.withValue(true) { try body() }
+}
+
+/// Whether this task is inside `withDefaultBLASThreads`, where a `singleThreadedBLAS` lease would
+/// wait for the pin to end, for ever: there the workers' and directions' sections take none, and
+/// their OpenBLAS calls run at its own thread count, as the pin promises (concurrent calls at
+/// one count are safe with the system library: the test runner makes them all the time).
+enum BLASPin {
+    @TaskLocal static var here = false
 }
 
 /// Where step t's rows start in a buffer that keeps `kept` steps of `width` numbers each, the

@@ -57,6 +57,35 @@ struct SideBySideTests {
         }
     }
 
+    /// Inside `withDefaultBLASThreads`, two step workers and two directions side by side run to
+    /// the end (their OpenBLAS lease used to wait for the pin to end, for ever) and agree with the
+    /// scalar reference. On a thread of its own, waited for up to 60 s.
+    @Test func workersAndDirectionsRunInsideAPin() throws {
+        var c = RandomCase(.torchGRU)
+        c.units = 64; c.input = 32
+        let spec = try #require(c.spec())
+        let given = Self.weights(spec, input: 32, seed: 21)
+        var rng = SplitMix(seed: 22)
+        let x = Tensor<Float>(uncheckedShape: [8, 16, 32], data: (0..<(8 * 16 * 32)).map { _ in Float(rng.uniform(-1, 1)) })
+        @Sendable func outputs(_ impl: any RNNImplementation.Type) throws -> [Float] {
+            let net = try DynamicRNN(cells: [try impl.buildCell(spec, inputSize: 32, given: given)], timeMajor: true)
+            let (one, (a, b)) = try RecurrentThreads.$count.withValue(2) {
+                (try net.infer(x).outputs.data, try SideBySide().both({ try net.infer(x).outputs.data }, { try net.infer(x).outputs.data }))
+            }
+            return one + a + b
+        }
+        let expected = try outputs(RNNScalar.Implementation.self)
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<[Float], Error>?>(nil)
+        Thread {
+            result.withLock { $0 = Result { try withDefaultBLASThreads { try outputs(RNNBLAS.Implementation.self) } } }
+            done.signal()
+        }.start()
+        try #require(done.wait(timeout: .now() + 60) == .success, "the pinned passes did not finish in 60 s")
+        let pinned = try #require(result.withLock { $0 }).get()
+        #expect(pinned.count == expected.count && maxAbsError(pinned.map(Double.init), expected.map(Double.init)) <= 1e-4)
+    }
+
     /// Every BLAS family's cells run directions side by side; the scalar reference's one after
     /// the other.
     @Test func eachImplementationsRunner() throws {
