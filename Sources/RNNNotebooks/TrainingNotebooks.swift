@@ -108,7 +108,11 @@ public enum TrainingNotebooks {
         var p = MinCharRNNProgram(text: try text(root), seed: 7, iterations: 201)
         p.logEvery = 100
         var lines: [String] = []
-        _ = try p.run(impl: RNNBLAS.Implementation.self, output: ProgramOutput(log: { lines += $0.components(separatedBy: "\n") }))
+        // pinned: the sampled text follows every bit, and OpenBLAS's sums depend on its thread
+        // count, which other passes running meanwhile (the test runner's) may lease to 1
+        _ = try withDefaultBLASThreads {
+            try p.run(impl: RNNBLAS.Implementation.self, output: ProgramOutput(log: { lines += $0.components(separatedBy: "\n") }))
+        }
         let numpy = try String(contentsOf: root.appendingPathComponent("Fixtures/programs/min-char-rnn-sonnets-seed7.txt"), encoding: .utf8)
             .components(separatedBy: "\n")
         let same = lines.indices.filter { $0 < numpy.count && numpy[$0] == lines[$0] }.count
