@@ -86,22 +86,27 @@ extension Implementation.Elman {
                     let whTPacked = w.prepared.value("elman.whT \(workers.count).\(worker)") {   // W_hᵀ's columns for this worker's dh, once
                         packedTransposed(p, [(block: wh, n: nH, columns: 0..<nH)], k: nH, rows: u)
                     }
+                    let (u0, len) = (u.lowerBound, u.count)
+                    let dAct = TapeBuffer<T>(count: len)                 // act'(z) of one row's units
                     for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd
                         for t in stride(from: tEnd - 1, through: t0, by: -1) {
                             let hp = t * nBH, zl = (t - t0) * nBH
+                            // dz_t = (dy_t + dh_t) ⊙ act'(z_t), this worker's units, a run per row
                             for b in 0..<batch {
-                                let live = lengths.map { t < $0[b] } ?? true
-                                for j in u {
-                                    let k = b * nH + j
-                                    let d = live ? (DO[hp + k] + DH[k]) * activation.derivative(fromOutput: HS[hp + k]) : 0
-                                    DZ[zl + k] = d
-                                    DB[j] += d
+                                let k0 = b * nH + u0, dz = DZ + (zl + k0)
+                                guard lengths.map({ t < $0[b] }) ?? true else {     // past the row's length: dz is 0
+                                    for k in 0..<len { dz[k] = 0 }
+                                    continue
                                 }
+                                activation.derivativeFromOutput(HS + (hp + k0), into: dAct.pointer, len)
+                                let (dy, dh, dA, db) = (DO + (hp + k0), DH + k0, dAct.pointer, DB + u0)
+                                for k in 0..<len { dz[k] = (dy[k] + dh[k]) * dA[k] }
+                                for k in 0..<len { db[k] += dz[k] }
                             }
                             barrier.wait()                          // every unit's dz_t
-                            packedGemm(m: batch, DZ + zl, lda: nH, whTPacked, accumulate: false, DHP + u.lowerBound, ldc: nH)
-                            for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {
-                                for j in u { DH[b * nH + j] = DHP[b * nH + j] }
+                            packedGemm(m: batch, DZ + zl, lda: nH, whTPacked, accumulate: false, DHP + u0, ldc: nH)
+                            for b in 0..<batch where lengths.map({ t < $0[b] }) ?? true {   // dh_{t−1}; past the length it passes through
+                                (DH + (b * nH + u0)).update(from: DHP + (b * nH + u0), count: len)
                             }
                         }
                         // the chunk's GEMMs over its rows: this worker's columns of dW, its input features of dX
