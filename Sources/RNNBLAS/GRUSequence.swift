@@ -65,7 +65,7 @@ extension Implementation.GRU: TapedSchedule {
         // OpenBLAS's; with one worker (small steps) ours, where OpenBLAS would wake its threads
         let wxParts = GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }
         let wxPacked = workers.count == 1 ? cell.prepared.value("gru.wx") { packedColumns(p, wxParts, k: nI, cols: 0..<nH) } : nil
-        let wxAll = wxPacked == nil ? StepWorkers(count: 1).sliceMajor(p, wxParts, k: nI, units: nH) : []
+        let wxAll = wxPacked == nil ? StepWorkers(count: 1).keptSliceMajor(cell, "gru.wxAll", wxParts, k: nI, units: nH) : []
         let (G, HC) = (Shared(gates), Shared(hc))
         withBases([x.data, h0, wxAll]) { ptrs in
             let (X, H0, WXA) = (ptrs[0], ptrs[1], ptrs[2])
@@ -193,7 +193,7 @@ extension Implementation.GRU: TapedSchedule {
         var dx = [T](repeating: 0, count: rows * nI)
         let wc = wh[GRUGate.candidate.rawValue]
         let (wxParts, whParts) = (GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }, GRUGate.allCases.map { (wh[$0.rawValue], nH, 0) })
-        let wxAll = StepWorkers(count: 1).sliceMajor(p, wxParts, k: nI, units: nH)     // [I, 3H], r, u, c
+        let wxAll = StepWorkers(count: 1).keptSliceMajor(cell, "gru.wxAll", wxParts, k: nI, units: nH)     // [I, 3H], r, u, c
         // dW_x [I, 3H] and dW_h [H, 3H], block by block (r, u, c), written by the workers
         let (dWx, dWh) = (TapeBuffer<T>(count: nI * n3), TapeBuffer<T>(count: nH * n3))
         let (DWX, DWH) = (Shared(dWx), Shared(dWh))

@@ -68,7 +68,7 @@ extension Implementation.LSTM: TapedSchedule {
         // OpenBLAS's GEMMs over a chunk's rows (faster than ours at ≈256 rows and I ≥ 256); with one
         // worker (small steps) packed for ours instead, where OpenBLAS would wake its threads
         let wxPacked = workers.count == 1 ? w.prepared.value("lstm.wx") { packedColumns(p, offsets.map { (wx, n4, $0) }, k: nI, cols: 0..<nH) } : nil
-        let wxS = wxPacked == nil ? workers.sliceMajor(p, offsets.map { (wx, n4, $0) }, k: nI, units: nH) : []
+        let wxS = wxPacked == nil ? workers.keptSliceMajor(w, "lstm.wxS", offsets.map { (wx, n4, $0) }, k: nI, units: nH) : []
         let (G, C, CR, MH, MR) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw))
         withBase(h0) { h0p in
         withBase(x.data) { xp in
@@ -214,8 +214,8 @@ extension Implementation.LSTM: TapedSchedule {
         let (DZ, DMR, DM, DMH, DHP, DC, DH) = (Shared(dz), Shared(dmRaw), Shared(dm), Shared(dmh), Shared(dhPrev), Shared(dc), Shared(dh))
         let (DB, DWI, DWF, DWO) = (Shared(dBias), Shared(dwI), Shared(dwF), Shared(dwO))
         let (MH, DWX, DWH, DWP) = (Shared(tape.mh), Shared(dWx), Shared(dWh), Shared(dWp))
-        do {    // the slice-major W_x lives only as long as the workers
-        let wxS = workers.sliceMajor(p, wxParts, k: nI, units: nH)          // for OpenBLAS's dX GEMMs
+        do {
+        let wxS = workers.keptSliceMajor(w, "lstm.wxS", wxParts, k: nI, units: nH)      // for OpenBLAS's dX GEMMs
         withBase(projData) { wpp in
         withBase(wxS) { wxp in
         withBase(tape.x) { xp in

@@ -193,8 +193,17 @@ extension Implementation.Nested { public static var passRunner: any PassRunner {
 // The tape's gate columns are slice-major: worker w's units of every gate side by side
 // (columns g·u0 ..< g·u1 of a [·, g·H] buffer, gate by gate within), so that each worker's
 // GEMMs write one contiguous block of columns. The weights are reordered the same way once per
-// call; the gradients are put back in the framework's layout at the end.
+// cell and worker count (kept with the cell, `keptSliceMajor`); the gradients are put back in
+// the framework's layout at the end.
 extension StepWorkers {
+    /// `sliceMajor(p, parts, k:, units:)` made at the cell's first pass with this many workers and
+    /// kept with the cell under `name` (`CellWeights.prepared`), as the packed slices are: a pass
+    /// then reads it instead of gathering the weights again.
+    func keptSliceMajor<L: CellLayout, T: RNNFloat>(_ w: CellWeights<L, T>, _ name: String, _ parts: [(block: WeightBlock, n: Int, offset: Int)],
+                                         k: Int, units: Int) -> [T] {
+        w.prepared.value("\(name) \(count)") { KeptArray(sliceMajor(w.parameters, parts, k: k, units: units)) }.values
+    }
+
     /// `parts` (gate blocks of logical [k, n] weights, from column `offset`) reordered
     /// slice-major: [k, parts.count·units].
     func sliceMajor<T: RNNFloat>(_ p: Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int, units: Int) -> [T] {
@@ -259,6 +268,12 @@ extension StepWorkers {
             }
         }
     }
+}
+
+/// An array kept in `PreparedWeights` (which keeps objects).
+final class KeptArray<T: Sendable>: Sendable {
+    let values: [T]
+    init(_ values: [T]) { self.values = values }
 }
 
 /// A barrier for a fixed number of threads that spins (`spin(while:)`).
