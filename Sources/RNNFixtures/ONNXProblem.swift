@@ -95,7 +95,7 @@ public struct ONNXProblem: Sendable {
         guard layout == 0 || layout == 1 else { throw RNNError(.invalid, "model.attributes.layout", "must be 0 or 1, got \(layout)") }
 
         // shapes
-        let x = data["X"]!, w = data["W"]!, r = data["R"]!
+        let x = data["X"]!, r = data["R"]!
         guard !x.isInteger, x.rank == 3 else { throw RNNError(.shape, "tensors.\(names["X"]!)", "X must be a float tensor of rank 3, got \(x.shape)") }
         let (steps, batch, inSize) = layout == 0 ? (x.shape[0], x.shape[1], x.shape[2]) : (x.shape[1], x.shape[0], x.shape[2])
         guard r.rank == 3, r.shape[0] == d, r.shape[1] % op.gates == 0, r.shape[1] / op.gates == r.shape[2], r.shape[2] > 0 else {
