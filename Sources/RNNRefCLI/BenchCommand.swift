@@ -161,14 +161,16 @@ struct Bench: ParsableCommand {
     }
 
     /// Runs `pass` twice (a warm-up, then measured) and returns the second run's peak resident
-    /// set over the resident set before it, in MB. Between the two, `malloc_trim` hands the
-    /// memory the warm-up freed back to the system, so the measured run cannot reuse it unseen.
+    /// set over the resident set before it, in MB. Between the two, `KeptBuffers.shared.release()` and
+    /// `malloc_trim` hand the memory the warm-up freed back to the system, so the measured run
+    /// cannot reuse it unseen (the timed runs after it do).
     /// Linux resets the high-water mark (VmHWM) when "5" is written to /proc/self/clear_refs;
     /// where it cannot, the warm-up's rise of the process's high-water mark is returned instead.
     func passPeakMB(_ pass: () throws -> Void) throws -> Double {
         let first = maxResidentMB()
         try pass()                                   // warm-up
         let firstPeak = maxResidentMB() - first
+        KeptBuffers.shared.release()                 // the buffers kept for reuse, too
         // glibc's malloc_trim(0) (its header, malloc.h, is not in Swift's Glibc module)
         if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {      // RTLD_DEFAULT
             _ = unsafeBitCast(f, to: (@convention(c) (Int) -> Int32).self)(0)
