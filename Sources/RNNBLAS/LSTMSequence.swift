@@ -18,8 +18,8 @@ import RNNCore
 /// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
 /// backward pass). The input projection is computed a chunk of `backwardChunkSteps` steps at a
 /// time, just before the steps read it (still in cache); at one worker with a second thread free,
-/// a helper thread computes it a piece of steps ahead of the recurrence (`InputProjection`: at
-/// B = 1 it is half the products). Inference (`inferSequence`, see
+/// a helper thread computes it a piece of steps ahead of the recurrence (`InputProjection`:
+/// I/(I + P) of the products at any B, P = H without a projection). Inference (`inferSequence`, see
 /// `TapedSchedule`) keeps no tape: one chunk's buffer for the projection, and c and the
 /// projection's input for one step.
 extension Implementation.LSTM: TapedSchedule {
