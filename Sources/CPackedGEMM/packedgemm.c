@@ -14,6 +14,7 @@
 // sum over kk in order 0, 1, …, k−1 (a fused multiply-add per term where the CPU has FMA), so
 // a result does not depend on how the columns are split between workers.
 #include "packedgemm.h"
+#include <stdlib.h>
 #include <string.h>
 
 #define NR_F32 32
@@ -111,8 +112,44 @@ DEFINE_PACK_A(pack_a_f64, double)
     DEFINE_TILE(NAME##_tile1, T, W, NR, 1, ATTR)                                                 \
     /* The rows of tile number `i` of a block of mc rows: MR while MR are left, then MRS, then 1. */ \
     static inline long NAME##_rows(long left) { return left >= MR ? MR : (left >= MRS ? MRS : 1); } \
+    /* C[mc, nr] += Ap·panel over one k block (C = if not `load`), Ap the block's mc rows packed */ \
+    /* tile by tile: every row tile of one panel. */                                             \
+    ATTR static void NAME##_block(long mc, long nr, long kc, const T *ap, const T *panel, T *cp,  \
+                                  long ldc, int load) {                                          \
+        for (long i = 0, rows; i < mc; i += rows, ap += kc * rows) {                             \
+            rows = NAME##_rows(mc - i);                                                          \
+            if (rows == MR) NAME##_tile(MR, nr, kc, ap, panel, cp + i * ldc, ldc, load);         \
+            else if (rows == MRS) NAME##_tiles(MRS, nr, kc, ap, panel, cp + i * ldc, ldc, load); \
+            else NAME##_tile1(1, nr, kc, ap, panel, cp + i * ldc, ldc, load);                    \
+        }                                                                                        \
+    }                                                                                            \
     ATTR static void NAME(long m, long n, long k, const T *a, long lda, const T *bp, T *c,       \
                           long ldc, int accumulate, T *work) {                                   \
+        T *all = m <= MC && k > KC ? (T *)malloc(m * k * sizeof(T)) : 0;                         \
+        if (all) {                                                                               \
+            /* few rows, several k blocks: all of A packed first (block k0 at all + k0·m), then */ \
+            /* panel by panel, each panel's k blocks in order: B is read front to back once, */ \
+            /* where the loop below would jump from panel to panel within each k block (a */   \
+            /* GEMV over a W_h larger than L2: 16.7 → 28 GFLOP/s at [1, 1024]·[1024, 4096]) */  \
+            for (long k0 = 0; k0 < k; k0 += KC) {                                                \
+                long kc = k - k0 < KC ? k - k0 : KC;                                             \
+                T *w = all + k0 * m;                                                             \
+                for (long i = 0, rows; i < m; i += rows, w += kc * rows) {                       \
+                    rows = NAME##_rows(m - i);                                                   \
+                    pack_a_##T(rows, rows, kc, a + i * lda + k0, lda, w);                        \
+                }                                                                                \
+            }                                                                                    \
+            for (long p = 0; p * NR < n; p++) {                                                  \
+                long nr = n - p * NR < NR ? n - p * NR : NR;                                     \
+                for (long k0 = 0; k0 < k; k0 += KC) {                                            \
+                    long kc = k - k0 < KC ? k - k0 : KC;                                         \
+                    NAME##_block(m, nr, kc, all + k0 * m, bp + p * k * NR + k0 * NR, c + p * NR, ldc, \
+                                 accumulate || k0 > 0);                                          \
+                }                                                                                \
+            }                                                                                    \
+            free(all);                                                                           \
+            return;                                                                              \
+        }                                                                                        \
         for (long k0 = 0; k0 < k; k0 += KC) {                                                    \
             long kc = k - k0 < KC ? k - k0 : KC;                                                 \
             for (long i0 = 0; i0 < m; i0 += MC) {                                                \
@@ -124,15 +161,8 @@ DEFINE_PACK_A(pack_a_f64, double)
                 }                                                                                \
                 for (long p = 0; p * NR < n; p++) {                                              \
                     long nr = n - p * NR < NR ? n - p * NR : NR;                                 \
-                    const T *panel = bp + p * k * NR + k0 * NR, *ap = work;                      \
-                    T *cp = c + i0 * ldc + p * NR;                                               \
-                    int load = accumulate || k0 > 0;                                             \
-                    for (long i = 0, rows; i < mc; i += rows, ap += kc * rows) {                 \
-                        rows = NAME##_rows(mc - i);                                              \
-                        if (rows == MR) NAME##_tile(MR, nr, kc, ap, panel, cp + i * ldc, ldc, load); \
-                        else if (rows == MRS) NAME##_tiles(MRS, nr, kc, ap, panel, cp + i * ldc, ldc, load); \
-                        else NAME##_tile1(1, nr, kc, ap, panel, cp + i * ldc, ldc, load);        \
-                    }                                                                            \
+                    NAME##_block(mc, nr, kc, work, bp + p * k * NR + k0 * NR, c + i0 * ldc + p * NR, ldc, \
+                                 accumulate || k0 > 0);                                          \
                 }                                                                                \
             }                                                                                    \
         }                                                                                        \

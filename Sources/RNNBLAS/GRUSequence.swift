@@ -16,7 +16,8 @@ import RNNCore
 ///   after a barrier the GEMMs `dz_g·U_gᵀ` add its columns of the rest; every weight gradient
 ///   and dX is one GEMM per chunk of `backwardChunkSteps` steps over the worker's columns (its
 ///   input features for dX); the bias gradients are summed by the workers;
-/// - every buffer is allocated once per call, before the time loop.
+/// - every buffer is allocated once per call, before the time loop (a `TapeBuffer`: from the
+///   memory that the last call of the same shape freed, `KeptBuffers`).
 ///
 /// The tape is a `GRUTape`. The input parts are computed a chunk of `backwardChunkSteps` steps
 /// at a time, just before the steps read them (at one worker with a second thread free, on a

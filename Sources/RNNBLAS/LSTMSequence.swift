@@ -13,7 +13,8 @@ import RNNCore
 ///   its columns of dh_{t−1} = dz_t·W_hᵀ. The weight gradients and dX are each one GEMM over a
 ///   chunk of `backwardChunkSteps` steps (≈256 rows, OpenBLAS's threads), so dz never needs more
 ///   than one chunk of memory; the bias and peephole gradients are summed by the workers;
-/// - every buffer is allocated once per call, before the time loop.
+/// - every buffer is allocated once per call, before the time loop (a `TapeBuffer`: from the
+///   memory that the last call of the same shape freed, `KeptBuffers`).
 ///
 /// The tape (`LSTMTape`) keeps what BPTT needs and no more (act(c) is recomputed in the
 /// backward pass). The input projection is computed a chunk of `backwardChunkSteps` steps at a
