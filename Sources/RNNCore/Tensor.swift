@@ -134,10 +134,14 @@ public struct Tensor<Scalar: RNNFloat>: Sendable, Equatable {
 
     /// The index and value of the first NaN or infinity, if any; always nil while
     /// `NonFinite.allowed` (the check every entry point makes on inputs, states and weights).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func firstNonFinite() -> (index: Int, value: Scalar)? {
         if NonFinite.allowed { return nil }
-        for (i, v) in data.enumerated() where !v.isFinite { return (i, v) }
-        return nil
+        // an index loop: `enumerated()` on the generic Tensor looked up a tuple type's metadata per
+        // element (a 16 MB weight took about a second to check)
+        guard let i = data.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (i, data[i])
     }
 
     /// `self += other`, elementwise (same shape required; internal callers guarantee it).
