@@ -33,7 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHAPES = [(64, 100, 256, 256), (64, 100, 512, 512), (1, 100, 128, 128), (16, 500, 64, 1024)]
+SHAPES = [(64, 100, 256, 256), (64, 100, 512, 512), (1, 100, 128, 128), (16, 500, 64, 1024), (1, 100, 1024, 1024)]
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("--install", action="store_true", help="create Benchmarks/.venv with requirements.txt and exit")
