@@ -51,6 +51,24 @@ func withBases<T: RNNFloat, R>(_ arrays: [[T]], _ body: ([Shared<T>]) -> R) -> R
     return go(0, [])
 }
 
+/// `body` with the base addresses of the tensors' data, shared with the step workers, each of
+/// which writes elements of its own (a one-element stand-in for an empty tensor). Each array is
+/// moved out of its tensor while `body` runs, so that it is unique and not copied.
+func withMutableBases<T: RNNFloat, R>(_ tensors: inout [Tensor<T>], _ body: ([Shared<T>]) -> R) -> R {
+    func go(_ k: Int, _ acc: [Shared<T>]) -> R {
+        if k == tensors.count { return body(acc) }
+        var data = tensors[k].data
+        if data.isEmpty {
+            var one: [T] = [0]
+            return one.withUnsafeMutableBufferPointer { go(k + 1, acc + [Shared($0.baseAddress!)]) }
+        }
+        tensors[k].data = []
+        defer { tensors[k].data = data }
+        return data.withUnsafeMutableBufferPointer { go(k + 1, acc + [Shared($0.baseAddress!)]) }
+    }
+    return go(0, [])
+}
+
 /// `C = alpha·op(A)·op(B) + beta·C` on blocks of flat arrays (from the offsets).
 func gemm<T: RNNFloat>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: T = 1,
                        _ a: [T], _ aOffset: Int = 0, lda: Int,

@@ -46,15 +46,17 @@ extension WeightBlock {
         gemm(false, !transposed, m: m, n: rows.count, k: n, d, lda: ldd ?? n, w + start, ldb: l, beta: beta, c, ldc: ldc)
     }
 
-    /// `dW[:, cols] += aᵀ·d[:, cols]` for the logical W [k, n] whose gradient is stored at `g`;
-    /// a [m, k], d [m, n] (rows `ldd` apart): a worker's columns of a weight gradient.
-    func accumulateGradient<T: RNNFloat>(into g: UnsafeMutablePointer<T>, _ a: UnsafePointer<T>, _ d: UnsafePointer<T>, m: Int, k: Int,
-                                         n: Int, cols: Range<Int>, ldd: Int? = nil) {
-        let (o, l) = columns(from: cols.lowerBound, k: k, n: n)
+    /// `dW[rows, cols] += aᵀ·d` for the logical W [k, n] whose gradient is stored at `g`: a
+    /// worker's block of a weight gradient. a [m, rows.count] (rows `lda` apart), d
+    /// [m, cols.count] (rows `ldd` apart), each from its first column used; `rows` all of W's by
+    /// default. A transposed block (PyTorch's [4H, I]) gets `dᵀ·a` on its rows.
+    func accumulateGradient<T: RNNFloat>(into g: UnsafeMutablePointer<T>, _ a: UnsafePointer<T>, lda: Int? = nil, _ d: UnsafePointer<T>,
+                                         ldd: Int, m: Int, k: Int, n: Int, rows: Range<Int>? = nil, cols: Range<Int>) {
+        let (o, l) = columns(from: cols.lowerBound, k: k, n: n), rows = rows ?? 0..<k
         if transposed {
-            gemm(true, false, m: cols.count, n: k, k: m, d + cols.lowerBound, lda: ldd ?? n, a, ldb: k, beta: 1, g + o, ldc: l)
+            gemm(true, false, m: cols.count, n: rows.count, k: m, d, lda: ldd, a, ldb: lda ?? k, beta: 1, g + (o + rows.lowerBound), ldc: l)
         } else {
-            gemm(true, false, m: k, n: cols.count, k: m, a, lda: k, d + cols.lowerBound, ldb: ldd ?? n, beta: 1, g + o, ldc: l)
+            gemm(true, false, m: rows.count, n: cols.count, k: m, a, lda: lda ?? k, d, ldb: ldd, beta: 1, g + (o + rows.lowerBound * l), ldc: l)
         }
     }
 

@@ -74,9 +74,10 @@ extension Implementation.Elman {
         for k in 0..<nBH { dh.pointer[k] = dFinalState[0].data[k] }
         let dhPrev = TapeBuffer<T>(count: nBH), dBias = TapeBuffer<T>(count: nH)
         var dx = [T](repeating: 0, count: rows * nI)
-        var gradBuffers: [TapeBuffer<T>?] = p.tensors.map { TapeBuffer<T>(count: $0.data.count) }   // the weight gradients, written by the workers
-        let GB = gradBuffers.map { Shared($0!) }
+        // the gradients, in the layer's parameters' shapes: the workers write W_x's and W_h's straight into them
+        var grads = Parameters<T>(zerosLike: p)
         let (DZ, DH, DHP, DB) = (Shared(dz), Shared(dh), Shared(dhPrev), Shared(dBias))
+        withMutableBases(&grads.tensors) { GB in
         withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, p.tensors[wx.index].data]) { ptrs in
             let (H0, HS, X, DO, WX) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4])
             dx.withUnsafeMutableBufferPointer { dxb in
@@ -111,12 +112,12 @@ extension Implementation.Elman {
                         }
                         // the chunk's GEMMs over its rows: this worker's columns of dW, its input features of dX
                         let m = (tEnd - t0) * batch, r0 = t0 * batch
-                        wx.accumulateGradient(into: GB[wx.index].p, X + r0 * nI, DZ.p, m: m, k: nI, n: nH, cols: u)
+                        wx.accumulateGradient(into: GB[wx.index].p, X + r0 * nI, DZ + u.lowerBound, ldd: nH, m: m, k: nI, n: nH, cols: u)
                         if t0 == 0 {                                // h_{t−1}: h_0, then the outputs
-                            wh.accumulateGradient(into: GB[wh.index].p, H0.p, DZ.p, m: batch, k: nH, n: nH, cols: u)
-                            wh.accumulateGradient(into: GB[wh.index].p, HS.p, DZ + nBH, m: m - batch, k: nH, n: nH, cols: u)
+                            wh.accumulateGradient(into: GB[wh.index].p, H0.p, DZ + u.lowerBound, ldd: nH, m: batch, k: nH, n: nH, cols: u)
+                            wh.accumulateGradient(into: GB[wh.index].p, HS.p, DZ + (nBH + u.lowerBound), ldd: nH, m: m - batch, k: nH, n: nH, cols: u)
                         } else {
-                            wh.accumulateGradient(into: GB[wh.index].p, HS + (r0 - batch) * nH, DZ.p, m: m, k: nH, n: nH, cols: u)
+                            wh.accumulateGradient(into: GB[wh.index].p, HS + (r0 - batch) * nH, DZ + u.lowerBound, ldd: nH, m: m, k: nH, n: nH, cols: u)
                         }
                         wx.multiplyTransposed(WX.p, DZ.p, m: m, k: nI, n: nH, rows: inputs, beta: 0, into: DX + (r0 * nI + inputs.lowerBound), ldc: nI)
                         barrier.wait()                              // before the next chunk writes dz again
@@ -124,12 +125,7 @@ extension Implementation.Elman {
                 }
             }
         }
-        // the gradients in the layer's parameters' shapes, each buffer freed once copied (the
-        // pass's peak then holds one tensor twice, not every one)
-        var grads = Parameters<T>(names: p.names, tensors: p.tensors.indices.map { k in
-            defer { gradBuffers[k] = nil }
-            return Tensor(uncheckedShape: p.tensors[k].shape, data: gradBuffers[k]!.array)
-        })
+        }
         for bi in l.biases { for j in 0..<nH { grads.tensors[bi].data[j] += dBias[j] } }
         let dhOut = Array(UnsafeBufferPointer(start: dh.pointer, count: nBH))
         return SequenceGradients(dx: Tensor(uncheckedShape: [tCount, batch, nI], data: dx),

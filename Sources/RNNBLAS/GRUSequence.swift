@@ -193,13 +193,13 @@ extension Implementation.GRU: TapedSchedule {
         let dhPrev = TapeBuffer<T>(count: nBH), dBx = TapeBuffer<T>(count: n3), dBh = TapeBuffer<T>(count: n3)
         var dx = [T](repeating: 0, count: rows * nI)
         let wc = wh[GRUGate.candidate.rawValue]
-        let (wxParts, whParts) = (GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }, GRUGate.allCases.map { (wh[$0.rawValue], nH, 0) })
+        let wxParts = GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }
         let wxAll = StepWorkers(count: 1).keptSliceMajor(cell, "gru.wxAll", wxParts, k: nI, units: nH)     // [I, 3H], r, u, c
-        // dW_x [I, 3H] and dW_h [H, 3H], block by block (r, u, c), written by the workers
-        let (dWx, dWh) = (TapeBuffer<T>(count: nI * n3), TapeBuffer<T>(count: nH * n3))
-        let (DWX, DWH) = (Shared(dWx), Shared(dWh))
+        // the gradients, in the framework's layout: the workers write W_x's and W_h's straight into them
+        var grads = Parameters<T>(zerosLike: p)
         let (G, HC, DZ, DHC, DHP, DH, DBX, DBH) = (Shared(tape.gates), Shared(tape.hc), Shared(dz), Shared(dHC), Shared(dhPrev), Shared(dh),
                                                    Shared(dBx), Shared(dBh))
+        withMutableBases(&grads.tensors) { GW in
         withBases([tape.h0, tape.outputs, tape.x, dOutputs.data, wxAll]) { ptrs in
             let (H0, HS, X, DO, WXA) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4])
             dx.withUnsafeMutableBufferPointer { dxb in
@@ -283,26 +283,27 @@ extension Implementation.GRU: TapedSchedule {
                         // dW_x, its units of dW_h) and dX (its rows), each one GEMM over the chunk's rows
                         let m = (tEnd - t0) * batch, r0 = t0 * batch
                         let (fs, hs, rs) = (workers.slice(worker, of: nI), u, workers.slice(worker, of: m))
-                        gemm(true, false, m: fs.count, n: n3, k: m, X + (r0 * nI + fs.lowerBound), lda: nI, DZ.p, ldb: n3, beta: 1,
-                             DWX + fs.lowerBound * n3, ldc: n3)
-                        /// dW_h[hs, cols] += h_{t−1}[:, hs]ᵀ·d over the chunk's rows (h_0, then the outputs)
-                        func recurrentGradient(_ d: UnsafeMutablePointer<T>, ldd: Int, cols: Int, width: Int) {
-                            let out = DWH + (hs.lowerBound * n3 + cols)
+                        /// dW[fs or hs, :] of one gate's block += aᵀ·d over `count` of the chunk's rows
+                        func addGradient(_ block: WeightBlock, k: Int, rows: Range<Int>, _ a: UnsafePointer<T>, _ d: UnsafePointer<T>, ldd: Int, count: Int) {
+                            block.accumulateGradient(into: GW[block.index].p, a + rows.lowerBound, lda: k, d, ldd: ldd, m: count, k: k, n: nH,
+                                                     rows: rows, cols: 0..<nH)
+                        }
+                        for (g, block) in wx.enumerated() { addGradient(block, k: nI, rows: fs, X + r0 * nI, DZ + g * nH, ldd: n3, count: m) }
+                        /// dW_h[hs, :] += h_{t−1}[:, hs]ᵀ·d over the chunk's rows (h_0, then the outputs)
+                        func recurrentGradient(_ block: WeightBlock, _ d: UnsafeMutablePointer<T>, ldd: Int) {
                             if t0 == 0 {
-                                gemm(true, false, m: hs.count, n: width, k: batch, H0 + hs.lowerBound, lda: nH, d, ldb: ldd, beta: 1, out, ldc: n3)
-                                gemm(true, false, m: hs.count, n: width, k: m - batch, HS + hs.lowerBound, lda: nH, d + batch * ldd, ldb: ldd, beta: 1,
-                                     out, ldc: n3)
+                                addGradient(block, k: nH, rows: hs, H0.p, d, ldd: ldd, count: batch)
+                                addGradient(block, k: nH, rows: hs, HS.p, d + batch * ldd, ldd: ldd, count: m - batch)
                             } else {
-                                gemm(true, false, m: hs.count, n: width, k: m, HS + ((r0 - batch) * nH + hs.lowerBound), lda: nH, d, ldb: ldd, beta: 1,
-                                     out, ldc: n3)
+                                addGradient(block, k: nH, rows: hs, HS + (r0 - batch) * nH, d, ldd: ldd, count: m)
                             }
                         }
-                        recurrentGradient(DZ.p, ldd: n3, cols: 0, width: 2 * nH)             // U_r and U_u
+                        recurrentGradient(wh[GRUGate.reset.rawValue], DZ + cr, ldd: n3)
+                        recurrentGradient(wh[GRUGate.update.rawValue], DZ + cu, ldd: n3)
                         if resetAfter {
-                            recurrentGradient(DHC.p, ldd: nH, cols: cc, width: nH)         // U_c from d(h·U_c + b_hc)
+                            recurrentGradient(wc, DHC.p, ldd: nH)                           // U_c from d(h·U_c + b_hc)
                         } else {                                                            // U_c from (r⊙h)ᵀ·dz_c
-                            gemm(true, false, m: hs.count, n: nH, k: m, HC + (r0 * nH + hs.lowerBound), lda: nH, DZ + cc, ldb: n3, beta: 1,
-                                 DWH + (hs.lowerBound * n3 + cc), ldc: n3)
+                            addGradient(wc, k: nH, rows: hs, HC + r0 * nH, DZ + cc, ldd: n3, count: m)
                         }
                         gemm(false, true, m: rs.count, n: nI, k: n3, DZ + rs.lowerBound * n3, lda: n3, WXA.p, ldb: n3, beta: 0,
                              DX + (r0 + rs.lowerBound) * nI, ldc: nI)
@@ -311,9 +312,7 @@ extension Implementation.GRU: TapedSchedule {
                 }
             }
         }
-        var grads = Parameters<T>(zerosLike: p)
-        StepWorkers(count: 1).addGateMajor(dWx.pointer, ld: n3, into: &grads, wxParts, k: nI, units: nH)   // in the framework's layout
-        StepWorkers(count: 1).addGateMajor(dWh.pointer, ld: n3, into: &grads, whParts, k: nH, units: nH)
+        }
         for g in GRUGate.allCases {
             if let b = bx[g.rawValue] { for j in 0..<nH { grads.tensors[b.index].data[b.offset + j] += dBx[g.rawValue * nH + j] } }
             if let b = bh[g.rawValue] { for j in 0..<nH { grads.tensors[b.index].data[b.offset + j] += dBh[g.rawValue * nH + j] } }

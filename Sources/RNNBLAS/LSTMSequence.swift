@@ -209,13 +209,13 @@ extension Implementation.LSTM: TapedSchedule {
         let hasPeepholes = peep != nil
         let projData = projection.map { p.tensors[$0.index].data } ?? []
         let (wxParts, whParts) = (offsets.map { (wx, n4, $0) }, offsets.map { (wh, n4, $0) })
-        let (dWx, dWh) = (TapeBuffer<T>(count: nI * n4), TapeBuffer<T>(count: nP * n4))     // slice-major, written by the workers
-        let dWp = TapeBuffer<T>(count: projection.map { p.tensors[$0.index].data.count } ?? 0)
         let (G, C, CR, MR) = (Shared(tape.gates), Shared(tape.c), Shared(tape.cRaw), Shared(tape.mRaw))
         let (DZ, DMR, DM, DMH, DHP, DC, DH) = (Shared(dz), Shared(dmRaw), Shared(dm), Shared(dmh), Shared(dhPrev), Shared(dc), Shared(dh))
         let (DB, DWI, DWF, DWO) = (Shared(dBias), Shared(dwI), Shared(dwF), Shared(dwO))
-        let (MH, DWX, DWH, DWP) = (Shared(tape.mh), Shared(dWx), Shared(dWh), Shared(dWp))
-        do {
+        let MH = Shared(tape.mh)
+        // the gradients, in the framework's layout: the workers write W_x's and W_h's straight into them
+        var grads = Parameters<T>(zerosLike: p)
+        withMutableBases(&grads.tensors) { GW in
         let wxS = workers.keptSliceMajor(w, "lstm.wxS", wxParts, k: nI, units: nH)      // for OpenBLAS's dX GEMMs
         withBase(projData) { wpp in
         withBase(wxS) { wxp in
@@ -309,19 +309,26 @@ extension Implementation.LSTM: TapedSchedule {
                             for j in q { DH[b * nP + j] = DHP[b * nP + j] }
                         }
                     }
-                    // the chunk's weight gradients (this worker's columns, slice-major) and dX (its
-                    // input features), each one GEMM over the chunk's rows
+                    // the chunk's weight gradients (this worker's units of each gate) and dX (its input
+                    // features), GEMMs over the chunk's rows
                     let m = (tEnd - t0) * batch, r0 = t0 * batch
-                    gemm(true, false, m: nI, n: 4 * len, k: m, X + r0 * nI, lda: nI, DZ + s0, ldb: n4, beta: 1, DWX + s0, ldc: n4)
+                    /// dW[:, this worker's units of each gate] += aᵀ·dz over `count` rows of the chunk from `row`
+                    func addGradient(_ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int, _ a: UnsafePointer<T>, count: Int, row: Int) {
+                        for (g, part) in parts.enumerated() {
+                            part.block.accumulateGradient(into: GW[part.block.index].p, a, DZ + (row * n4 + s0 + g * len), ldd: n4,
+                                                          m: count, k: k, n: n4, cols: (part.offset + u0)..<(part.offset + u0 + len))
+                        }
+                    }
+                    addGradient(wxParts, k: nI, X + r0 * nI, count: m, row: 0)
                     // h_{t−1} of the chunk's rows: h_0, then the outputs
                     if t0 == 0 {
-                        gemm(true, false, m: nP, n: 4 * len, k: batch, H0.p, lda: nP, DZ + s0, ldb: n4, beta: 1, DWH + s0, ldc: n4)
-                        gemm(true, false, m: nP, n: 4 * len, k: m - batch, HS.p, lda: nP, DZ + (batch * n4 + s0), ldb: n4, beta: 1, DWH + s0, ldc: n4)
+                        addGradient(whParts, k: nP, H0.p, count: batch, row: 0)
+                        addGradient(whParts, k: nP, HS.p, count: m - batch, row: batch)
                     } else {
-                        gemm(true, false, m: nP, n: 4 * len, k: m, HS + (r0 - batch) * nP, lda: nP, DZ + s0, ldb: n4, beta: 1, DWH + s0, ldc: n4)
+                        addGradient(whParts, k: nP, HS + (r0 - batch) * nP, count: m, row: 0)
                     }
                     if let pr = projection {
-                        pr.accumulateGradient(into: DWP.p, MH + r0 * nH, DMR.p, m: m, k: nH, n: nP, cols: q)
+                        pr.accumulateGradient(into: GW[pr.index].p, MH + r0 * nH, DMR + q.lowerBound, ldd: nP, m: m, k: nH, n: nP, cols: q)
                     }
                     gemm(false, true, m: m, n: inputs.count, k: n4, DZ.p, lda: n4, WX + inputs.lowerBound * n4, ldb: n4, beta: 0,
                          DX + (r0 * nI + inputs.lowerBound), ldc: nI)
@@ -336,11 +343,7 @@ extension Implementation.LSTM: TapedSchedule {
         }
         }
         }
-        // back in the framework's layout (the gradients made only now: peak memory is the loop's)
-        var grads = Parameters<T>(zerosLike: p)
-        workers.addGateMajor(dWx.pointer, ld: n4, into: &grads, wxParts, k: nI, units: nH)
-        workers.addGateMajor(dWh.pointer, ld: n4, into: &grads, whParts, k: nP, units: nH)
-        if let pr = projection { for k in 0..<dWp.count { grads.tensors[pr.index].data[k] += dWp[k] } }
+        // the rest back in the framework's layout
         let dBiasGateMajor = workers.gateMajor(dBias.pointer, count: n4, offsets: offsets, units: nH)
         for bi in biases { for k in 0..<n4 { grads.tensors[bi].data[k] += dBiasGateMajor[k] } }
         if let ph = peepholes {

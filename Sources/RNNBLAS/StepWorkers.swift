@@ -246,39 +246,6 @@ extension StepWorkers {
         }
         return out
     }
-
-    /// Adds a slice-major gradient [k, parts.count·units] (rows `ld` apart) into the gradients
-    /// of `parts`, in the framework's layout.
-    func addGateMajor<T: RNNFloat>(_ d: UnsafePointer<T>, ld: Int, into g: inout Parameters<T>, _ parts: [(block: WeightBlock, n: Int, offset: Int)],
-                                   k: Int, units: Int) {
-        for (gi, part) in parts.enumerated() {
-            g.tensors[part.block.index].data.withUnsafeMutableBufferPointer { buffer in
-                guard let out = buffer.baseAddress else { return }
-                // element (i, c) of the logical W [k, n] is at o + i·rowStride + c·colStride
-                let (o, l) = part.block.layout(k: k, n: part.n)
-                let (rowStride, colStride) = part.block.transposed ? (1, l) : (l, 1)
-                for w in 0..<count {
-                    let u = slice(w, of: units), len = u.count
-                    let at = out + (o + (part.offset + u.lowerBound) * colStride)
-                    let from = d + (parts.count * u.lowerBound + gi * len)      // row i at from + i·ld
-                    if colStride == 1 {                                         // rows to rows
-                        for i in 0..<k { let (f, t) = (from + i * ld, at + i * rowStride); for j in 0..<len { t[j] += f[j] } }
-                    } else {
-                        // a transposed layout (PyTorch's [4H, I]): 16 rows of d at a time, so that each
-                        // column's 16 elements are one contiguous run of the output (a run of d's
-                        // row i per element, column by column, would write one element per page)
-                        for i0 in stride(from: 0, to: k, by: 16) {
-                            let rows = min(16, k - i0)
-                            for j in 0..<len {
-                                let (f, t) = (from + (i0 * ld + j), at + (i0 * rowStride + j * colStride))
-                                for r in 0..<rows { t[r * rowStride] += f[r * ld] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// An array kept in `PreparedWeights` (which keeps objects).
