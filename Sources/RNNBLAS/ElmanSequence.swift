@@ -25,8 +25,8 @@ extension Implementation.Elman {
         let bias = biasSum(p, l) ?? [T](repeating: 0, count: nH)
         let h0 = initialState[0].data
         var outputs = [T](repeating: 0, count: rows * nH)
-        withBases([x.data, h0, p.tensors[wx.index].data]) { ptrs in
-            let (X, H0, WX) = (ptrs[0], ptrs[1], ptrs[2])
+        withBases([x.data, h0, p.tensors[wx.index].data, bias]) { ptrs in
+            let (X, H0, WX, BIAS) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3])
             outputs.withUnsafeMutableBufferPointer { ob in
                 let out = Shared(ob.baseAddress ?? X.p)                 // z_t, then h_t, in output row t
                 workers.run { worker, barrier in
@@ -41,7 +41,7 @@ extension Implementation.Elman {
                         for b in 0..<batch {
                             let r = t * nBH + b * nH
                             if lengths.map({ t < $0[b] }) ?? true {
-                                for j in u { out[r + j] += bias[j] }
+                                addRun(BIAS + u.lowerBound, into: out + (r + u.lowerBound), u.count)
                                 activation.applyInPlace(out + (r + u.lowerBound), u.count)
                             } else {                            // past the row's length: output zero
                                 for j in u { out[r + j] = 0 }

@@ -68,8 +68,8 @@ extension Implementation.GRU: TapedSchedule {
         let wxPacked = workers.count == 1 ? cell.prepared.value("gru.wx") { packedColumns(p, wxParts, k: nI, cols: 0..<nH) } : nil
         let wxAll = wxPacked == nil ? StepWorkers(count: 1).keptSliceMajor(cell, "gru.wxAll", wxParts, k: nI, units: nH) : []
         let (G, HC) = (Shared(gates), Shared(hc))
-        withBases([x.data, h0, wxAll]) { ptrs in
-            let (X, H0, WXA) = (ptrs[0], ptrs[1], ptrs[2])
+        withBases([x.data, h0, wxAll, bxv, bhv]) { ptrs in
+            let (X, H0, WXA, BX, BH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4])
             outputs.withUnsafeMutableBufferPointer { ob in
                 let out = Shared(ob.baseAddress ?? X.p)                // h_t is the output row (index t − 1)
                 // worker w's rows of the input parts of some steps, X·W_x (the biases join in the gate
@@ -106,22 +106,27 @@ extension Implementation.GRU: TapedSchedule {
                                     let zr = gRow(t) + b * n3, zs = b * nc, r = (t * batch + b) * nH + u0, hb = b * nH + u0
                                     let hr = hcRow(t) + b * nH + u0
                                     let (gr, gu, gc) = (G + (zr + cr + u0), G + (zr + cu + u0), G + (zr + cc + u0))
+                                    let (zR, zU, zC) = (z + zs, z + (zs + len), z + (zs + 2 * len))
+                                    let (bxR, bxU, bxC) = (BX + (cr + u0), BX + (cu + u0), BX + (cc + u0))
+                                    let (bhR, bhU, bhC) = (BH + (cr + u0), BH + (cu + u0), BH + (cc + u0))
+                                    let (hp, h, hcr) = (hPrev + hb, out + r, HC + hr)
                                     for k in 0..<len {
-                                        gr[k] += z[zs + k] + bxv[cr + u0 + k] + bhv[cr + u0 + k]
-                                        gu[k] += z[zs + len + k] + bxv[cu + u0 + k] + bhv[cu + u0 + k]
+                                        gr[k] += zR[k] + bxR[k] + bhR[k]
+                                        gu[k] += zU[k] + bxU[k] + bhU[k]
                                     }
                                     gate.applyInPlace(gr, len)
                                     gate.applyInPlace(gu, len)
                                     if resetAfter {
-                                        for k in 0..<len {
-                                            let hck = z[zs + 2 * len + k] + bhv[cc + u0 + k]
-                                            if keepTape { HC[hr + k] = hck }
-                                            gc[k] += bxv[cc + u0 + k] + gr[k] * hck           // r ⊙ (h·U_c + b_hc)
+                                        if keepTape {
+                                            for k in 0..<len { hcr[k] = zC[k] + bhC[k] }               // h·U_c + b_hc
+                                            for k in 0..<len { gc[k] += bxC[k] + gr[k] * hcr[k] }      // r ⊙ (h·U_c + b_hc)
+                                        } else {
+                                            for k in 0..<len { gc[k] += bxC[k] + gr[k] * (zC[k] + bhC[k]) }
                                         }
                                         act.applyInPlace(gc, len)
-                                        for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
+                                        for k in 0..<len { h[k] = gu[k] * hp[k] + (1 - gu[k]) * gc[k] }
                                     } else {
-                                        for k in 0..<len { HC[hr + k] = gr[k] * hPrev[hb + k] }  // r_state = r * state
+                                        for k in 0..<len { hcr[k] = gr[k] * hp[k] }                   // r_state = r * state
                                     }
                                 }
                                 if !resetAfter {
@@ -130,9 +135,10 @@ extension Implementation.GRU: TapedSchedule {
                                     for b in 0..<batch {
                                         let zr = gRow(t) + b * n3, r = (t * batch + b) * nH + u0, hb = b * nH + u0
                                         let (gu, gc) = (G + (zr + cu + u0), G + (zr + cc + u0))
-                                        for k in 0..<len { gc[k] += bxv[cc + u0 + k] + rc[b * len + k] }
+                                        let (bxC, rcb, hp, h) = (BX + (cc + u0), rc + b * len, hPrev + hb, out + r)
+                                        for k in 0..<len { gc[k] += bxC[k] + rcb[k] }
                                         act.applyInPlace(gc, len)
-                                        for k in 0..<len { out[r + k] = gu[k] * hPrev[hb + k] + (1 - gu[k]) * gc[k] }
+                                        for k in 0..<len { h[k] = gu[k] * hp[k] + (1 - gu[k]) * gc[k] }
                                     }
                                 }
                                 // rows past their length output zero (their h is read from the last live output at the end)

@@ -49,7 +49,8 @@ extension Implementation.LSTM: TapedSchedule {
         var biasSum = [T](repeating: 0, count: n4)
         for bi in biases { for k in 0..<n4 { biasSum[k] += p.tensors[bi].data[k] } }
         for j in config.columns(.forget) { biasSum[j] += T(config.forgetBias) }
-        let bias = workers.sliceMajor(biasSum, offsets: offsets, units: nH)
+        let bias = TapeBuffer<T>(count: n4)                          // slice-major, as the workers' gate columns
+        for (k, v) in workers.sliceMajor(biasSum, offsets: offsets, units: nH).enumerated() { bias.pointer[k] = v }
         let c = TapeBuffer<T>(count: cSteps * batch * nH)
         for k in 0..<(batch * nH) { c.pointer[k] = c0[k] }
         let cRaw = TapeBuffer<T>(count: config.cellClip == nil || !keepTape ? 0 : rows * nH)
@@ -70,7 +71,7 @@ extension Implementation.LSTM: TapedSchedule {
         // worker (small steps) packed for ours instead, where OpenBLAS would wake its threads
         let wxPacked = workers.count == 1 ? w.prepared.value("lstm.wx") { packedColumns(p, offsets.map { (wx, n4, $0) }, k: nI, cols: 0..<nH) } : nil
         let wxS = wxPacked == nil ? workers.keptSliceMajor(w, "lstm.wxS", offsets.map { (wx, n4, $0) }, k: nI, units: nH) : []
-        let (G, C, CR, MH, MR) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw))
+        let (G, C, CR, MH, MR, BIAS) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw), Shared(bias))
         withBase(h0) { h0p in
         withBase(x.data) { xp in
         withBase(wxS) { wxp in
@@ -106,36 +107,33 @@ extension Implementation.LSTM: TapedSchedule {
                             // z_t += h_{t−1}·W_h for this worker's columns of the four gates
                             let hPrev = t == 0 ? H0.p : out + (t - 1) * batch * nP
                             packedGemm(m: batch, hPrev, lda: nP, whPacked, accumulate: true, G + (gRow(t) + s0), ldc: n4)
+                            // the gate pass, this worker's units of each row, each a run over them
                             for b in 0..<batch {
-                                let zr = gRow(t) + b * n4 + s0, r = cRow(t) + b * nH, next = cRow(t + 1) + b * nH
-                                let mr = mhRow(t) + b * nH, cr = (t * batch + b) * nH
+                                let zr = gRow(t) + b * n4 + s0, cr = (t * batch + b) * nH + u0
                                 let (gi, gj, gf, go) = (G + zr, G + (zr + len), G + (zr + 2 * len), G + (zr + 3 * len))
-                                for k in 0..<(4 * len) { G[zr + k] += bias[s0 + k] }
+                                let (cPrev, cNext, a) = (C + (cRow(t) + b * nH + u0), C + (cRow(t + 1) + b * nH + u0), actC.pointer)
+                                addRun(BIAS + s0, into: gi, 4 * len)
                                 if hasPeepholes {
-                                    for k in 0..<len { gi[k] += wI[u0 + k] * C[r + u0 + k]; gf[k] += wF[u0 + k] * C[r + u0 + k] }
+                                    for k in 0..<len { gi[k] += wI[u0 + k] * cPrev[k]; gf[k] += wF[u0 + k] * cPrev[k] }
                                 }
                                 gate.applyInPlace(gi, len)
                                 gate.applyInPlace(gf, len)
                                 act.applyInPlace(gj, len)
-                                for k in 0..<len {
-                                    let raw = gf[k] * C[r + u0 + k] + gi[k] * gj[k]
-                                    if let clipC {
-                                        if keepTape { CR[cr + u0 + k] = raw }
-                                        C[next + u0 + k] = clip(raw, -clipC, clipC)
-                                    } else {
-                                        C[next + u0 + k] = raw
+                                if let clipC {
+                                    for k in 0..<len {
+                                        let raw = gf[k] * cPrev[k] + gi[k] * gj[k]
+                                        if keepTape { CR[cr + k] = raw }
+                                        cNext[k] = clip(raw, -clipC, clipC)
                                     }
-                                }
-                                if hasPeepholes { for k in 0..<len { go[k] += wO[u0 + k] * C[next + u0 + k] } }
-                                gate.applyInPlace(go, len)
-                                for k in 0..<len { actC.pointer[k] = C[next + u0 + k] }
-                                act.applyInPlace(actC.pointer, len)
-                                if projection == nil {
-                                    let hr = (t * batch + b) * nP + u0
-                                    for k in 0..<len { out[hr + k] = go[k] * actC[k] }
                                 } else {
-                                    for k in 0..<len { MH[mr + u0 + k] = go[k] * actC[k] }
+                                    for k in 0..<len { cNext[k] = gf[k] * cPrev[k] + gi[k] * gj[k] }     // c_t = f ⊙ c_{t−1} + i ⊙ j
                                 }
+                                if hasPeepholes { for k in 0..<len { go[k] += wO[u0 + k] * cNext[k] } }
+                                gate.applyInPlace(go, len)
+                                for k in 0..<len { a[k] = cNext[k] }
+                                act.applyInPlace(a, len)
+                                let h = projection == nil ? out + ((t * batch + b) * nP + u0) : MH + (mhRow(t) + b * nH + u0)
+                                for k in 0..<len { h[k] = go[k] * a[k] }                           // h_t (or mh_t) = o ⊙ act(c_t)
                             }
                             let hOff = t * batch * nP
                             if let pr = projection {
