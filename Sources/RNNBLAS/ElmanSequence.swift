@@ -32,7 +32,7 @@ extension Implementation.Elman {
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH)
                     wx.multiply(WX.p, X.p, m: rows, k: nI, n: nH, cols: u, beta: 0, into: out + u.lowerBound, ldc: nH)
-                    let whPacked = w.prepared.value("elman.wh \(workers.count).\(worker)") {    // this worker's columns of W_h, once
+                    let whPacked = w.prepared.value(PreparedKey(.elmanWh, workers: workers.count, worker: worker)) {    // this worker's columns of W_h, once
                         packedColumns(p, [(wh, nH, 0)], k: nH, cols: u)
                     }
                     for t in 0..<tCount {
@@ -84,7 +84,7 @@ extension Implementation.Elman {
                 let DX = Shared(dxb.baseAddress ?? X.p)                    // T·B·I = 0: never written
                 workers.run { worker, barrier in
                     let u = workers.slice(worker, of: nH), inputs = workers.slice(worker, of: nI)
-                    let whTPacked = w.prepared.value("elman.whT \(workers.count).\(worker)") {   // W_hᵀ's columns for this worker's dh, once
+                    let whTPacked = w.prepared.value(PreparedKey(.elmanWhT, workers: workers.count, worker: worker)) {   // W_hᵀ's columns for this worker's dh, once
                         packedTransposed(p, [(block: wh, n: nH, columns: 0..<nH)], k: nH, rows: u)
                     }
                     let (u0, len) = (u.lowerBound, u.count)

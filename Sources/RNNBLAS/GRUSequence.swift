@@ -13,9 +13,11 @@ import RNNCore
 ///   then the worker's columns of it. One barrier per step (two reset before);
 /// - backward: per step each worker gives its units' dz = [dz_r, dz_u, dz_c] and the direct part
 ///   of dh_{t−1} (reset before: after a barrier, its units of d(r⊙h) = dz_c·U_cᵀ, then dz_r);
-///   after a barrier the GEMMs `dz_g·U_gᵀ` add its columns of the rest; every weight gradient
-///   and dX is one GEMM per chunk of `backwardChunkSteps` steps over the worker's columns (its
-///   input features for dX); the bias gradients are summed by the workers;
+///   after a barrier the GEMMs `dz_g·U_gᵀ` add its columns of the rest; per chunk of
+///   `backwardChunkSteps` steps, each gate's block of each weight gradient is one GEMM over the
+///   worker's rows of it (its input features of dW_x, its units of dW_h), written straight into
+///   the framework's layout, and dX one over its share of the chunk's rows; the bias gradients
+///   are summed by the workers;
 /// - every buffer is allocated once per call, before the time loop (a `TapeBuffer`: from the
 ///   memory that the last call of the same shape freed, `KeptBuffers`).
 ///
@@ -65,8 +67,8 @@ extension Implementation.GRU: TapedSchedule {
         // W_x's three blocks side by side [I, 3H] (r, u, c): one GEMM per worker over its rows,
         // OpenBLAS's; with one worker (small steps) ours, where OpenBLAS would wake its threads
         let wxParts = GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }
-        let wxPacked = workers.count == 1 ? cell.prepared.value("gru.wx") { packedColumns(p, wxParts, k: nI, cols: 0..<nH) } : nil
-        let wxAll = wxPacked == nil ? StepWorkers(count: 1).keptSliceMajor(cell, "gru.wxAll", wxParts, k: nI, units: nH) : []
+        let wxPacked = workers.count == 1 ? cell.prepared.value(PreparedKey(.gruWx, workers: 1)) { packedColumns(p, wxParts, k: nI, cols: 0..<nH) } : nil
+        let wxAll = wxPacked == nil ? StepWorkers(count: 1).keptSliceMajor(cell, .gruWxSliceMajor, wxParts, k: nI, units: nH) : []
         let (G, HC) = (Shared(gates), Shared(hc))
         withBases([x.data, h0, wxAll, bxv, bhv]) { ptrs in
             let (X, H0, WXA, BX, BH) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4])
@@ -90,10 +92,10 @@ extension Implementation.GRU: TapedSchedule {
                     let (u0, len) = (u.lowerBound, u.count), nc = recurrent.count * len
                     var zBuf = [T](repeating: 0, count: batch * nc), rcBuf = [T](repeating: 0, count: resetAfter ? 1 : batch * len)
                     // this worker's recurrent columns, and (reset before) its columns of U_c, packed once
-                    let wsPacked = cell.prepared.value("gru.ws \(workers.count).\(worker)") {
+                    let wsPacked = cell.prepared.value(PreparedKey(.gruRecurrent, workers: workers.count, worker: worker)) {
                         packedColumns(p, recurrent.map { (wh[$0.rawValue], nH, 0) }, k: nH, cols: u)
                     }
-                    let wcPacked = resetAfter ? nil : cell.prepared.value("gru.wc \(workers.count).\(worker)") { packedColumns(p, [(wc, nH, 0)], k: nH, cols: u) }
+                    let wcPacked = resetAfter ? nil : cell.prepared.value(PreparedKey(.gruCandidate, workers: workers.count, worker: worker)) { packedColumns(p, [(wc, nH, 0)], k: nH, cols: u) }
                     zBuf.withUnsafeMutableBufferPointer { zb in
                         rcBuf.withUnsafeMutableBufferPointer { rb in
                             let (z, rc) = (zb.baseAddress ?? X.p, rb.baseAddress!)
@@ -200,7 +202,7 @@ extension Implementation.GRU: TapedSchedule {
         var dx = [T](repeating: 0, count: rows * nI)
         let wc = wh[GRUGate.candidate.rawValue]
         let wxParts = GRUGate.allCases.map { (wx[$0.rawValue], nH, 0) }
-        let wxAll = StepWorkers(count: 1).keptSliceMajor(cell, "gru.wxAll", wxParts, k: nI, units: nH)     // [I, 3H], r, u, c
+        let wxAll = StepWorkers(count: 1).keptSliceMajor(cell, .gruWxSliceMajor, wxParts, k: nI, units: nH)     // [I, 3H], r, u, c
         // the gradients, in the framework's layout: the workers write W_x's and W_h's straight into them
         var grads = Parameters<T>(zerosLike: p)
         let (G, HC, DZ, DHC, DHP, DH, DBX, DBH) = (Shared(tape.gates), Shared(tape.hc), Shared(dz), Shared(dHC), Shared(dhPrev), Shared(dh),
@@ -214,10 +216,10 @@ extension Implementation.GRU: TapedSchedule {
                     let u = workers.slice(worker, of: nH)
                     // packed once: [U_r; U_u]ᵀ's columns for this worker's units ([dz_r | dz_u] is one
                     // row of dz, so their two products are one GEMM with k = 2H), and U_cᵀ's
-                    let ruPacked = cell.prepared.value("gru.ruT \(workers.count).\(worker)") {
+                    let ruPacked = cell.prepared.value(PreparedKey(.gruResetUpdateT, workers: workers.count, worker: worker)) {
                         packedTransposed(p, [GRUGate.reset, .update].map { (block: wh[$0.rawValue], n: nH, columns: 0..<nH) }, k: nH, rows: u)
                     }
-                    let ucPacked = cell.prepared.value("gru.ucT \(workers.count).\(worker)") {
+                    let ucPacked = cell.prepared.value(PreparedKey(.gruCandidateT, workers: workers.count, worker: worker)) {
                         packedTransposed(p, [(block: wc, n: nH, columns: 0..<nH)], k: nH, rows: u)
                     }
                     // one row's derivatives at the outputs, run by run: σ'(r), σ'(u), act'(c) of this worker's units

@@ -10,9 +10,11 @@ import RNNCore
 ///   a projection) after a barrier its columns of `m = mh·W_P`; one barrier per step;
 /// - backward: per step each worker turns its columns of dm (and, with a projection, after a
 ///   barrier its units of dmh = dm·W_Pᵀ) into its units' dz_t and dc_{t−1}; after a barrier,
-///   its columns of dh_{t−1} = dz_t·W_hᵀ. The weight gradients and dX are each one GEMM over a
-///   chunk of `backwardChunkSteps` steps (≈256 rows, OpenBLAS's threads), so dz never needs more
-///   than one chunk of memory; the bias and peephole gradients are summed by the workers;
+///   its columns of dh_{t−1} = dz_t·W_hᵀ. The weight gradients (one GEMM per gate block, its
+///   units' columns, written straight into the framework's layout) and dX (its input features)
+///   are GEMMs over a chunk of `backwardChunkSteps` steps (≈256 rows, OpenBLAS's, single-threaded
+///   in each worker), so dz never needs more than one chunk of memory; the bias and peephole
+///   gradients are summed by the workers;
 /// - every buffer is allocated once per call, before the time loop (a `TapeBuffer`: from the
 ///   memory that the last call of the same shape freed, `KeptBuffers`).
 ///
@@ -69,8 +71,8 @@ extension Implementation.LSTM: TapedSchedule {
         // W_x with its columns slice-major (each worker's four gate blocks side by side), for
         // OpenBLAS's GEMMs over a chunk's rows (faster than ours at ≈256 rows and I ≥ 256); with one
         // worker (small steps) packed for ours instead, where OpenBLAS would wake its threads
-        let wxPacked = workers.count == 1 ? w.prepared.value("lstm.wx") { packedColumns(p, offsets.map { (wx, n4, $0) }, k: nI, cols: 0..<nH) } : nil
-        let wxS = wxPacked == nil ? workers.keptSliceMajor(w, "lstm.wxS", offsets.map { (wx, n4, $0) }, k: nI, units: nH) : []
+        let wxPacked = workers.count == 1 ? w.prepared.value(PreparedKey(.lstmWx, workers: 1)) { packedColumns(p, offsets.map { (wx, n4, $0) }, k: nI, cols: 0..<nH) } : nil
+        let wxS = wxPacked == nil ? workers.keptSliceMajor(w, .lstmWxSliceMajor, offsets.map { (wx, n4, $0) }, k: nI, units: nH) : []
         let (G, C, CR, MH, MR, BIAS) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw), Shared(bias))
         withBase(h0) { h0p in
         withBase(x.data) { xp in
@@ -99,7 +101,7 @@ extension Implementation.LSTM: TapedSchedule {
                         let actC = TapeBuffer<T>(count: len)                    // act(c) of one row
                         // this worker's columns of W_h, its four gate blocks side by side, packed once for
                         // the T steps
-                        let whPacked = w.prepared.value("lstm.wh \(workers.count).\(worker)") {
+                        let whPacked = w.prepared.value(PreparedKey(.lstmWh, workers: workers.count, worker: worker)) {
                             packedColumns(p, offsets.map { (wh, n4, $0) }, k: nP, cols: u)
                         }
                         for t in 0..<tCount {
@@ -214,7 +216,7 @@ extension Implementation.LSTM: TapedSchedule {
         // the gradients, in the framework's layout: the workers write W_x's and W_h's straight into them
         var grads = Parameters<T>(zerosLike: p)
         withMutableBases(&grads.tensors) { GW in
-        let wxS = workers.keptSliceMajor(w, "lstm.wxS", wxParts, k: nI, units: nH)      // for OpenBLAS's dX GEMMs
+        let wxS = workers.keptSliceMajor(w, .lstmWxSliceMajor, wxParts, k: nI, units: nH)      // for OpenBLAS's dX GEMMs
         withBase(projData) { wpp in
         withBase(wxS) { wxp in
         withBase(tape.x) { xp in
@@ -235,7 +237,7 @@ extension Implementation.LSTM: TapedSchedule {
                 let dGates = TapeBuffer<T>(count: 4 * len), dActC = TapeBuffer<T>(count: len)
                 // W_hᵀ's columns for this worker's columns of dh, their rows in the tape's slice-major
                 // order of dz's columns, packed once for the T steps
-                let whTPacked = w.prepared.value("lstm.whT \(workers.count).\(worker)") {
+                let whTPacked = w.prepared.value(PreparedKey(.lstmWhT, workers: workers.count, worker: worker)) {
                     packedTransposed(p, workers.slicePieces(whParts, units: nH), k: nP, rows: q)
                 }
                 for (t0, tEnd) in backwardChunks(steps: tCount, chunk: chunk) {      // the chunk is steps t0 ..< tEnd

@@ -193,15 +193,15 @@ extension Implementation.Nested { public static var passRunner: any PassRunner {
 // The tape's gate columns are slice-major: worker w's units of every gate side by side
 // (columns g·u0 ..< g·u1 of a [·, g·H] buffer, gate by gate within), so that each worker's
 // GEMMs write one contiguous block of columns. The weights are reordered the same way once per
-// cell and worker count (kept with the cell, `keptSliceMajor`); the gradients are put back in
-// the framework's layout at the end.
+// cell and worker count (kept with the cell, `keptSliceMajor`); the workers write the weight
+// gradients straight into the framework's layout (`WeightBlock.accumulateGradient`).
 extension StepWorkers {
     /// `sliceMajor(p, parts, k:, units:)` made at the cell's first pass with this many workers and
-    /// kept with the cell under `name` (`CellWeights.prepared`), as the packed slices are: a pass
+    /// kept with the cell as `piece` (`CellWeights.prepared`), as the packed slices are: a pass
     /// then reads it instead of gathering the weights again.
-    func keptSliceMajor<L: CellLayout, T: RNNFloat>(_ w: CellWeights<L, T>, _ name: String, _ parts: [(block: WeightBlock, n: Int, offset: Int)],
-                                         k: Int, units: Int) -> [T] {
-        w.prepared.value("\(name) \(count)") { KeptArray(sliceMajor(w.parameters, parts, k: k, units: units)) }.values
+    func keptSliceMajor<L: CellLayout, T: RNNFloat>(_ w: CellWeights<L, T>, _ piece: PreparedKey.Piece,
+                                                    _ parts: [(block: WeightBlock, n: Int, offset: Int)], k: Int, units: Int) -> [T] {
+        w.prepared.value(PreparedKey(piece, workers: count)) { KeptArray(sliceMajor(w.parameters, parts, k: k, units: units)) }.values
     }
 
     /// `parts` (gate blocks of logical [k, n] weights, from column `offset`) reordered
@@ -245,6 +245,31 @@ extension StepWorkers {
             for (g, off) in offsets.enumerated() { for j in 0..<u.count { out[off + u.lowerBound + j] = v[offsets.count * u.lowerBound + g * u.count + j] } }
         }
         return out
+    }
+}
+
+/// What RNNBLAS keeps with a cell's weights (`CellWeights.prepared`): which piece, made for how
+/// many workers, and which worker's (0 for a piece that is the same for every worker).
+struct PreparedKey: Hashable, Sendable {
+    enum Piece: Hashable, Sendable {
+        /// A worker's columns of W_h, packed (`packedColumns`): the forward's per-step GEMM.
+        case elmanWh, lstmWh
+        /// The GRU's recurrent columns (all three gates when the reset acts after the product, else
+        /// r and u) and, reset before, U_c's, each a worker's, packed.
+        case gruRecurrent, gruCandidate
+        /// W_hᵀ's columns for a worker's columns of dh, packed: the backward's per-step GEMM
+        /// (the GRU's [U_r; U_u]ᵀ and U_cᵀ apart).
+        case elmanWhT, lstmWhT, gruResetUpdateT, gruCandidateT
+        /// W_x packed whole, for the one-worker forward's input projection.
+        case lstmWx, gruWx
+        /// W_x slice-major (`sliceMajor`), for OpenBLAS's input projection and dX GEMMs.
+        case lstmWxSliceMajor, gruWxSliceMajor
+    }
+    var piece: Piece
+    var workers: Int
+    var worker: Int
+    init(_ piece: Piece, workers: Int, worker: Int = 0) {
+        (self.piece, self.workers, self.worker) = (piece, workers, worker)
     }
 }
 

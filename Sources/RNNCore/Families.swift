@@ -38,13 +38,15 @@ public struct CellWeights<Layout: CellLayout, Scalar: RNNFloat>: Sendable {
 /// every later one, as onnxruntime packs an LSTM's weights once per session. The weights never
 /// change (`CellWeights` is immutable), so neither does what is made from them; copies of the
 /// weights share it. Each entry is made once, under the lock, by the first pass that asks.
+/// Entries are found by a typed key of the implementation's own (RNNBLAS's `PreparedKey`: which
+/// piece, for how many workers, which worker's).
 public final class PreparedWeights: Sendable {
-    private let entries = Mutex<[String: any AnyObject & Sendable]>([:])
+    private let entries = Mutex<[AnyHashable: any AnyObject & Sendable]>([:])
 
     public init() {}
 
     /// The entry for `key`, made by `make` if there is none yet.
-    public func value<V: AnyObject & Sendable>(_ key: String, _ make: () -> V) -> V {
+    public func value<K: Hashable & Sendable, V: AnyObject & Sendable>(_ key: K, _ make: () -> V) -> V {
         entries.withLock { e in
             if let v = e[key] as? V { return v }
             let v = make()
