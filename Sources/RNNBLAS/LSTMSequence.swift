@@ -69,8 +69,10 @@ extension Implementation.LSTM: TapedSchedule {
         let hasPeepholes = peep != nil
         let projData = projection.map { p.tensors[$0.index].data } ?? []
         // W_x with its columns slice-major (each worker's four gate blocks side by side), for
-        // OpenBLAS's GEMMs over a chunk's rows (faster than ours at ≈256 rows and I ≥ 256); with one
-        // worker (small steps) packed for ours instead, where OpenBLAS would wake its threads
+        // OpenBLAS's GEMMs over a chunk's rows (ours on W_x's slices packed once: no faster at
+        // (64, 100, 256, 256), 38.0–38.4 against 37.9–38.1 ms, slower at (1, 100, 1024, 1024),
+        // 17.2–17.9 against 15.8–16.4, where a slice is 8 MB); with one worker (small steps)
+        // packed for ours instead, where OpenBLAS would wake its threads
         let wxPacked = workers.count == 1 ? w.prepared.value(PreparedKey(.lstmWx, workers: 1)) { packedColumns(p, offsets.map { (wx, n4, $0) }, k: nI, cols: 0..<nH) } : nil
         let wxS = wxPacked == nil ? workers.keptSliceMajor(w, .lstmWxSliceMajor, offsets.map { (wx, n4, $0) }, k: nI, units: nH) : []
         let (G, C, CR, MH, MR, BIAS) = (Shared(gates), Shared(c), Shared(cRaw), Shared(mh), Shared(mRaw), Shared(bias))
