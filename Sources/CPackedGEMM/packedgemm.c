@@ -102,10 +102,10 @@ DEFINE_PACK(f64, double, NR_F64)
     }
 
 // Packs mr rows and kc columns of A (from a) as kc × rows (zero past mr). Row by row: each row
-// is read front to back, and the writes land in `out` (kc·rows elements, in L1). Column by column
-// read the rows' kk-th elements together, and rows 4 KB apart share one L1 set, so every read
-// missed: dz_t·W_hᵀ at H = 256 (A [64, 1024], rows 4 KB apart, n = 128) ran at 79 GFLOP/s that
-// way, 94 this way (one core, 3 interleaved rounds).
+// is read front to back, and the writes land in `out` (kc·rows elements, in L1). Column by
+// column, it read the kk-th element of each row in turn, and rows 4 KB apart share one L1 set,
+// so every read missed: dz_t·W_hᵀ at H = 256 (A [64, 1024], rows 4 KB apart, n = 128) ran at
+// 79 GFLOP/s that way, 94 this way (one core, 3 interleaved rounds).
 #define DEFINE_PACK_A(NAME, T)                                                                   \
     static void NAME(long mr, long rows, long kc, const T *a, long lda, T *out) {                \
         for (long r = 0; r < rows; r++)                                                          \
