@@ -50,6 +50,30 @@ extension Activation {
     }
 }
 
+/// The LSTM's gate pass over one row's run of `n` units in one sweep (CVectorMath's
+/// `rnnref_lstm_gates`: the same bits as the separate passes, each element read once), for σ
+/// and tanh without peepholes or clip: z [i | j | f | o] (blocks of n) holds the pre-activations
+/// without bias and receives the activated gates; `c_next = f ⊙ c_prev + i ⊙ j`,
+/// `h = o ⊙ tanh(c_next)`. False (nothing done) for a T other than Float and Double.
+@inline(__always)
+func lstmGatesInOneSweep<T: RNNFloat>(_ z: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, cPrev: UnsafePointer<T>,
+                                       cNext: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>, _ n: Int) -> Bool {
+    let (rz, rb, rp, rn, rh) = (UnsafeMutableRawPointer(z), UnsafeRawPointer(bias), UnsafeRawPointer(cPrev),
+                                UnsafeMutableRawPointer(cNext), UnsafeMutableRawPointer(h))
+    if T.self == Float.self {
+        rnnref_lstm_gates_f32(rz.assumingMemoryBound(to: Float.self), rb.assumingMemoryBound(to: Float.self),
+                              rp.assumingMemoryBound(to: Float.self), rn.assumingMemoryBound(to: Float.self),
+                              rh.assumingMemoryBound(to: Float.self), n)
+    } else if T.self == Double.self {
+        rnnref_lstm_gates_f64(rz.assumingMemoryBound(to: Double.self), rb.assumingMemoryBound(to: Double.self),
+                              rp.assumingMemoryBound(to: Double.self), rn.assumingMemoryBound(to: Double.self),
+                              rh.assumingMemoryBound(to: Double.self), n)
+    } else {
+        return false
+    }
+    return true
+}
+
 /// Test access to the kernels (one value through the same run function the gate passes call).
 public enum VectorMath {
     public static func exp(_ x: Float) -> Float { var v = x; rnnref_exp_f32(&v, 1); return v }
