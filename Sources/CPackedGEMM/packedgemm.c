@@ -6,19 +6,24 @@
 // loop, Benchmarks/profiles-2026-12-06.md). A (a step's h_{t−1} or dz_t, small) is packed per
 // call, a block at a time, as they do.
 //
-// A tile is MR rows × NR columns of C held in vector registers for the whole k loop: per kk,
-// NR/W vector loads of the packed panel, MR broadcasts of A's column kk, MR·NR/W fused
-// multiply-adds. Three builds of the kernel, chosen once when first called by what the CPU
-// has: AVX-512 (W = 16 floats; 2 vectors × 12 rows = 24 accumulators of the 32 registers),
-// AVX2 + FMA (W = 8; 4 × 3 = 12 of 16), baseline SSE2 (W = 4; 8 × 1). Each C element is one
-// sum over kk in order 0, 1, …, k−1 (a fused multiply-add per term where the CPU has FMA), so
-// a result does not depend on how the columns are split between workers.
+// A tile is MR rows × TN columns of C (TN = NR, or a part of a panel where the registers hold
+// less) held in vector registers for the whole k loop: per kk, TN/W vector loads of the packed
+// panel, MR broadcasts of A's column kk, MR·TN/W fused multiply-adds. Three builds of the
+// kernel, chosen once when first called by what the CPU has: AVX-512 (W = 16 floats or 8
+// doubles; 4 vectors × 6 rows = 24 accumulators of the 32 registers, a whole panel), AVX2 + FMA
+// (W = 8 or 4; 4 × 3 = 12 of 16, half a panel), baseline SSE2 (W = 4 or 2; 8 × 1). AVX-512's
+// tile was 2 vectors × 12 rows over panels half as wide: 14 loads per 24 multiply-adds, now 10;
+// the kernel alone, one core, 103–105 → 109 GFLOP/s at [64, 256]·[256, 512] (float; 51–52 → 54
+// in double at [64, 256]·[256, 256]), 101–102 → 107–108 at [64, 512]·[512, 1024], and no
+// slower at any step shape measured. Each C element is one sum over kk in order 0, 1, …, k−1
+// (a fused multiply-add per term where the CPU has FMA), so a result does not depend on how
+// the columns are split between workers.
 #include "packedgemm.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define NR_F32 32
-#define NR_F64 16
+#define NR_F32 64
+#define NR_F64 32
 #define KC 128
 #define MC 48
 #define PF 32   // how many k steps ahead a full tile prefetches its panel
@@ -49,21 +54,20 @@ long rnnref_packed_size_f64(long k, long n) { return (n + NR_F64 - 1) / NR_F64 *
 DEFINE_PACK(f32, float, NR_F32)
 DEFINE_PACK(f64, double, NR_F64)
 
-// One build of the kernel: vector type V of W lanes of T (unaligned loads through VU), NV = NR/W
-// vectors per tile row, MR rows per tile. `tile` computes one MR × NR tile of C (rows past mr
-// repeat row 0 and are not stored; columns past nr are the panel's zero padding, not stored).
-// One tile: C[mr, nr] += Ap·Bp over kc (C = Ap·Bp if not `load`), Ap packed as kc × MR (column kk of the tile's rows
-// side by side), Bp one panel (kc × NR). Rows past mr are padding (zero) and not stored,
-// columns past nr are the panel's zero padding, not stored.
-#define DEFINE_TILE(NAME, T, W, NR, MR, ATTR)                                                    \
+// One tile: vector type V of W lanes of T (unaligned loads through VU), NV = TN/W vectors per
+// tile row, MR rows. C[mr, nr] += Ap·Bp over kc (C = Ap·Bp if not `load`), Ap packed as kc × MR
+// (column kk of the tile's rows side by side), Bp TN columns of one panel (kc rows NR apart).
+// Rows past mr are padding (zero) and not stored, columns past nr are the panel's zero padding,
+// not stored.
+#define DEFINE_TILE(NAME, T, W, NR, TN, MR, ATTR)                                                \
     ATTR static void NAME(long mr, long nr, long kc, const T *ap, const T *bp, T *c, long ldc,  \
                           int load) {                                                            \
         typedef T V __attribute__((vector_size(W * sizeof(T))));                                 \
         typedef T VU __attribute__((vector_size(W * sizeof(T)), aligned(sizeof(T))));            \
-        enum { NV = NR / W };                                                                    \
+        enum { NV = TN / W };                                                                    \
         V acc[MR][NV];                                                                           \
-        int full = mr == MR && nr == NR;                                                         \
-        T tmp[MR][NR];                                                                           \
+        int full = mr == MR && nr == TN;                                                         \
+        T tmp[MR][TN];                                                                           \
         if (!full) {                                                                             \
             memset(tmp, 0, sizeof tmp);                                                          \
             for (long r = 0; load && r < mr; r++)                                                \
@@ -75,12 +79,12 @@ DEFINE_PACK(f64, double, NR_F64)
                           : load ? *(const VU *)(c + r * ldc + v * W) : (V){0};                  \
         for (long kk = 0; kk < kc; kk++) {                                                       \
             V bv[NV];                                                                            \
-            /* the full tiles read a panel first: its two lines PF k steps on, from L3 (a W_h of */ \
+            /* the full tiles read a panel first: its lines PF k steps on, from L3 (a W_h of */   \
             /* 8 MB a core at H = 1024: the LSTM forward at (16, 500, 64, 1024) 469–570 → */     \
             /* 433–467 ms; from L2 it makes no difference) */                                    \
-            if (MR >= 8) {                                                                       \
-                __builtin_prefetch(bp + (kk + PF) * NR, 0, 3);                                   \
-                __builtin_prefetch(bp + (kk + PF) * NR + 64 / sizeof(T), 0, 3);                  \
+            if (MR >= 6) {                                                                       \
+                _Pragma("unroll") for (int l = 0; l < (int)(TN * sizeof(T) / 64); l++)           \
+                    __builtin_prefetch(bp + (kk + PF) * NR + l * (64 / sizeof(T)), 0, 3);        \
             }                                                                                    \
             _Pragma("unroll") for (int v = 0; v < NV; v++) bv[v] = *(const VU *)(bp + kk * NR + v * W); \
             _Pragma("unroll") for (int r = 0; r < MR; r++) {                                     \
@@ -114,27 +118,32 @@ DEFINE_PACK(f64, double, NR_F64)
 DEFINE_PACK_A(pack_a_f32, float)
 DEFINE_PACK_A(pack_a_f64, double)
 
-// One build of the kernel: tiles of MR rows (vectors of W lanes of T, NR / W per tile row), the
-// rows left over in tiles of MRS rows and then of one (a GEMV is all left over). k is cut in
-// blocks of KC so that a panel's block (KC·NR elements, 16 KB) stays in L1 while every row
-// tile reads it; A's rows in blocks of MC, packed per block so that a tile's kk-th column is
+// One build of the kernel: tiles of MR rows and TN columns (vectors of W lanes of T, TN / W per
+// tile row; a panel of NR columns in NR / TN column blocks), the rows left over in tiles of MRS
+// rows and then of one (a GEMV is all left over). k is cut in blocks of KC so that a panel's
+// block (KC·NR elements, 32 KB) stays in L1 while every row tile reads it; A's rows in blocks of MC, packed per block so that a tile's kk-th column is
 // MR contiguous numbers (A's own rows can be 4 KB apart, all in one L1 set). Blocking k does
 // not change the sums: each block adds on to C, in the order of kk.
-#define DEFINE_KERNEL(NAME, T, W, NR, MR, MRS, ATTR)                                             \
-    DEFINE_TILE(NAME##_tile, T, W, NR, MR, ATTR)                                                 \
-    DEFINE_TILE(NAME##_tiles, T, W, NR, MRS, ATTR)                                               \
-    DEFINE_TILE(NAME##_tile1, T, W, NR, 1, ATTR)                                                 \
+#define DEFINE_KERNEL(NAME, T, W, NR, TN, MR, MRS, ATTR)                                         \
+    DEFINE_TILE(NAME##_tile, T, W, NR, TN, MR, ATTR)                                             \
+    DEFINE_TILE(NAME##_tiles, T, W, NR, TN, MRS, ATTR)                                           \
+    DEFINE_TILE(NAME##_tile1, T, W, NR, TN, 1, ATTR)                                             \
     /* The rows of tile number `i` of a block of mc rows: MR while MR are left, then MRS, then 1. */ \
     static inline long NAME##_rows(long left) { return left >= MR ? MR : (left >= MRS ? MRS : 1); } \
     /* C[mc, nr] += Ap·panel over one k block (C = if not `load`), Ap the block's mc rows packed */ \
     /* tile by tile: every row tile of one panel. */                                             \
     ATTR static void NAME##_block(long mc, long nr, long kc, const T *ap, const T *panel, T *cp,  \
                                   long ldc, int load) {                                          \
-        for (long i = 0, rows; i < mc; i += rows, ap += kc * rows) {                             \
-            rows = NAME##_rows(mc - i);                                                          \
-            if (rows == MR) NAME##_tile(MR, nr, kc, ap, panel, cp + i * ldc, ldc, load);         \
-            else if (rows == MRS) NAME##_tiles(MRS, nr, kc, ap, panel, cp + i * ldc, ldc, load); \
-            else NAME##_tile1(1, nr, kc, ap, panel, cp + i * ldc, ldc, load);                    \
+        for (long j0 = 0; j0 < nr; j0 += TN) {                                                   \
+            long tn = nr - j0 < TN ? nr - j0 : TN;                                               \
+            const T *a = ap;                                                                     \
+            for (long i = 0, rows; i < mc; i += rows, a += kc * rows) {                          \
+                rows = NAME##_rows(mc - i);                                                      \
+                T *c = cp + i * ldc + j0;                                                        \
+                if (rows == MR) NAME##_tile(MR, tn, kc, a, panel + j0, c, ldc, load);            \
+                else if (rows == MRS) NAME##_tiles(MRS, tn, kc, a, panel + j0, c, ldc, load);    \
+                else NAME##_tile1(1, tn, kc, a, panel + j0, c, ldc, load);                       \
+            }                                                                                    \
         }                                                                                        \
     }                                                                                            \
     ATTR static void NAME(long m, long n, long k, const T *a, long lda, const T *bp, T *c,       \
@@ -189,14 +198,14 @@ DEFINE_PACK_A(pack_a_f64, double)
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma")))
 #define AVX2 __attribute__((target("avx2,fma")))
 #pragma clang fp contract(fast)
-DEFINE_KERNEL(gemm_f32_avx512, float, 16, NR_F32, 12, 4, AVX512)
-DEFINE_KERNEL(gemm_f64_avx512, double, 8, NR_F64, 12, 4, AVX512)
-DEFINE_KERNEL(gemm_f32_avx2, float, 8, NR_F32, 3, 1, AVX2)
-DEFINE_KERNEL(gemm_f64_avx2, double, 4, NR_F64, 3, 1, AVX2)
+DEFINE_KERNEL(gemm_f32_avx512, float, 16, NR_F32, 64, 6, 4, AVX512)
+DEFINE_KERNEL(gemm_f64_avx512, double, 8, NR_F64, 32, 6, 4, AVX512)
+DEFINE_KERNEL(gemm_f32_avx2, float, 8, NR_F32, 32, 3, 1, AVX2)
+DEFINE_KERNEL(gemm_f64_avx2, double, 4, NR_F64, 16, 3, 1, AVX2)
 #define HAVE_X86 1
 #endif
-DEFINE_KERNEL(gemm_f32_base, float, 4, NR_F32, 1, 1, )
-DEFINE_KERNEL(gemm_f64_base, double, 2, NR_F64, 1, 1, )
+DEFINE_KERNEL(gemm_f32_base, float, 4, NR_F32, 32, 1, 1, )
+DEFINE_KERNEL(gemm_f64_base, double, 2, NR_F64, 16, 1, 1, )
 
 static int detect(void) {
     int k = 1;

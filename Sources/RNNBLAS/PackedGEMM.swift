@@ -1,7 +1,7 @@
 import CPackedGEMM
 import RNNCore
 
-/// A matrix B [k, n] packed once for `packedGemm` (CPackedGEMM's panels of 32 float or 16
+/// A matrix B [k, n] packed once for `packedGemm` (CPackedGEMM's panels of 64 float or 32
 /// double columns): the recurrent weights of a step loop, which a BLAS would pack again on
 /// every one of the T steps. Each step worker packs its own slice, on its own core.
 final class PackedMatrix<T: RNNFloat>: @unchecked Sendable {

@@ -90,7 +90,7 @@ final class InputProjection: Sendable {
     init(_ workers: StepWorkers, batch: Int, steps: Int, chunk: Int, kept: Int, barrierAfter: Bool,
          project: @escaping @Sendable (_ steps: Range<Int>, _ worker: Int) -> Void) {
         self.steps = steps; self.chunk = chunk; self.kept = kept; self.barrierAfter = barrierAfter; self.project = project
-        let piece = max(1, (12 + batch - 1) / batch)          // ≥ 12 rows: a full tile of our kernel
+        let piece = max(1, (12 + batch - 1) / batch)          // ≥ 12 rows: two full tiles of our kernel
         self.piece = workers.count == 1 && RecurrentThreads.helperWanted && steps > piece ? piece : 0
     }
 

@@ -18,7 +18,7 @@ struct PackedGEMMTests {
     static let shapes: [Shape] = [
         Shape(m: 1, n: 1, k: 1), Shape(m: 1, n: 512, k: 128), Shape(m: 3, n: 33, k: 5), Shape(m: 4, n: 32, k: 128),
         Shape(m: 5, n: 17, k: 129), Shape(m: 12, n: 64, k: 256), Shape(m: 13, n: 31, k: 37), Shape(m: 17, n: 65, k: 300),
-        Shape(m: 49, n: 16, k: 127), Shape(m: 64, n: 96, k: 257), Shape(m: 100, n: 7, k: 3),
+        Shape(m: 49, n: 16, k: 127), Shape(m: 64, n: 96, k: 257), Shape(m: 100, n: 7, k: 3), Shape(m: 7, n: 100, k: 130),
     ]
 
     /// C0 + A·B, the k products summed in Double.

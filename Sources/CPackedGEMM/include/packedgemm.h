@@ -5,7 +5,7 @@
 //
 // Packed layout: B [k, n] as ceil(n / NR) panels of NR columns (zero past n); panel p holds,
 // for each row kk of B, its NR columns p·NR ..< p·NR + NR side by side: element (kk, j) at
-// (j / NR)·k·NR + kk·NR + j % NR. NR is 32 for float and 16 for double (128 bytes, two cache lines).
+// (j / NR)·k·NR + kk·NR + j % NR. NR is 64 for float and 32 for double (256 bytes, four cache lines).
 
 /// NR, the columns of a panel.
 long rnnref_packed_nr_f32(void);
