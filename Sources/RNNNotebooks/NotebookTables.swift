@@ -232,7 +232,7 @@ extension Notebooks {
     // MARK: - 11: speed
 
     /// The benchmark results the notebook and the README show (written by Benchmarks/run.py).
-    static let benchmarkResults = "Benchmarks/results-2026-12-07l.jsonl"
+    static let benchmarkResults = "Benchmarks/results-2026-12-07n.jsonl"
 
     /// The same, every case bidirectional (`run.py --bidirectional`).
     static let bidirectionalResults = "Benchmarks/results-2026-12-07-bidirectional.jsonl"
