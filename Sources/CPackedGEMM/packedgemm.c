@@ -121,9 +121,10 @@ DEFINE_PACK_A(pack_a_f64, double)
 // One build of the kernel: tiles of MR rows and TN columns (vectors of W lanes of T, TN / W per
 // tile row; a panel of NR columns in NR / TN column blocks), the rows left over in tiles of MRS
 // rows and then of one (a GEMV is all left over). k is cut in blocks of KC so that a panel's
-// block (KC·NR elements, 32 KB) stays in L1 while every row tile reads it; A's rows in blocks of MC, packed per block so that a tile's kk-th column is
-// MR contiguous numbers (A's own rows can be 4 KB apart, all in one L1 set). Blocking k does
-// not change the sums: each block adds on to C, in the order of kk.
+// block (KC·NR elements, 32 KB) stays in L1 while every row tile reads it; A's rows in blocks
+// of MC, packed per block so that a tile's kk-th column is MR contiguous numbers (A's own rows
+// can be 4 KB apart, all in one L1 set). Blocking k does not change the sums: each block adds
+// on to C, in the order of kk.
 #define DEFINE_KERNEL(NAME, T, W, NR, TN, MR, MRS, ATTR)                                         \
     DEFINE_TILE(NAME##_tile, T, W, NR, TN, MR, ATTR)                                             \
     DEFINE_TILE(NAME##_tiles, T, W, NR, TN, MRS, ATTR)                                           \
