@@ -23,8 +23,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 perf record -q -F 1999 -o "$out/perf.data" -- .build/release/rnnref bench --cell "$cell" --dtype "$dtype" --pass "$pass" \
   --batch "$b" --steps "$t" --input "$i" --hidden "$h" --threads "$threads" --repeat ${REPEAT:-10} >"$out/bench.txt" 2>&1
-perf report -q -i "$out/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep '%' | sed 's/ - -$//' \
-  | swift demangle --simplified --compact | sed -E 's/ +- -[[:space:]]*$//' >"$out/report.txt"
+perf report -q -i "$out/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep '%' | sed -E 's/ +-[[:space:]]+-[[:space:]]*$//' \
+  | swift demangle --simplified --compact | sed -E 's/ +-[[:space:]]+-[[:space:]]*$//' >"$out/report.txt"
 echo "### $cell $dtype $pass, (B, T, I, H) = ($b, $t, $i, $h), $threads threads"
 echo
 grep -E "ms|GFLOP" "$out/bench.txt" | head -3 | sed 's/^/    /'
