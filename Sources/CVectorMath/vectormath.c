@@ -103,12 +103,15 @@ static inline double tanhd_(double x) {
     return a < 0.625 ? small : big;
 }
 
+static inline float sigmoidf_(float x) { return 1 / (1 + expf_(-x)); }
+static inline double sigmoidd_(double x) { return 1 / (1 + expd_(-x)); }
+
 CLONES void rnnref_exp_f32(float *p, long n) { for (long k = 0; k < n; k++) p[k] = expf_(p[k]); }
 CLONES void rnnref_tanh_f32(float *p, long n) { for (long k = 0; k < n; k++) p[k] = tanhf_(p[k]); }
-CLONES void rnnref_sigmoid_f32(float *p, long n) { for (long k = 0; k < n; k++) p[k] = 1 / (1 + expf_(-p[k])); }
+CLONES void rnnref_sigmoid_f32(float *p, long n) { for (long k = 0; k < n; k++) p[k] = sigmoidf_(p[k]); }
 CLONES void rnnref_exp_f64(double *p, long n) { for (long k = 0; k < n; k++) p[k] = expd_(p[k]); }
 CLONES void rnnref_tanh_f64(double *p, long n) { for (long k = 0; k < n; k++) p[k] = tanhd_(p[k]); }
-CLONES void rnnref_sigmoid_f64(double *p, long n) { for (long k = 0; k < n; k++) p[k] = 1 / (1 + expd_(-p[k])); }
+CLONES void rnnref_sigmoid_f64(double *p, long n) { for (long k = 0; k < n; k++) p[k] = sigmoidd_(p[k]); }
 
 // The LSTM's gate pass over one row's run of n units, in one sweep instead of the nine a run of
 // separate activations and loops takes (each element is read once and stays in registers):
@@ -133,7 +136,5 @@ CLONES void rnnref_sigmoid_f64(double *p, long n) { for (long k = 0; k < n; k++)
             h[k] = o * TANH(c);                                                                 \
         }                                                                                       \
     }
-static inline float sigmoidf_(float x) { return 1 / (1 + expf_(-x)); }
-static inline double sigmoidd_(double x) { return 1 / (1 + expd_(-x)); }
 DEFINE_LSTM_GATES(f32, float, sigmoidf_, tanhf_)
 DEFINE_LSTM_GATES(f64, double, sigmoidd_, tanhd_)
