@@ -215,6 +215,9 @@ extension Implementation.LSTM: TapedSchedule {
         let peep = w.peepholeVectors
         let (wI, wF, wO) = (peep?.i ?? [], peep?.f ?? [], peep?.o ?? [])
         let hasPeepholes = peep != nil
+        // σ and tanh without peepholes or cell clip: the gate derivatives in one sweep over each
+        // row's run (`lstmGateDerivativesInOneSweep`), the same bits as the runs below
+        let oneSweep = gate == .sigmoid && act == .tanh && !hasPeepholes && clipC == nil
         let projData = projection.map { p.tensors[$0.index].data } ?? []
         let (wxParts, whParts) = (offsets.map { (wx, n4, $0) }, offsets.map { (wh, n4, $0) })
         let (G, C, CR, MR) = (Shared(tape.gates), Shared(tape.c), Shared(tape.cRaw), Shared(tape.mRaw))
@@ -275,6 +278,10 @@ extension Implementation.LSTM: TapedSchedule {
                                 continue
                             }
                             let (cPrev, cNew, a) = (C + (r + u0), C + (r + batch * nH + u0), actC.pointer)
+                            if oneSweep && lstmGateDerivativesInOneSweep(G + (zr + s0), cPrev: cPrev, c: cNew, dm: dmhOf + (b * nH + u0),
+                                                                         dc: DC + (b * nH + u0), dz: DZ + (dr + s0), dBias: DB + s0, len) {
+                                continue
+                            }
                             for k in 0..<len { a[k] = cNew[k] }
                             act.applyInPlace(a, len)
                             // the derivatives at the outputs, run by run (σ' of i, f, o; act' of j and of act(c))

@@ -74,6 +74,36 @@ func lstmGatesInOneSweep<T: RNNFloat>(_ z: UnsafeMutablePointer<T>, bias: Unsafe
     return true
 }
 
+/// The LSTM's backward gate pass over one row's run of `n` units in one sweep (CVectorMath's
+/// `rnnref_lstm_dgates`: the same bits as the separate runs), for σ and tanh without peepholes
+/// or clip: `g` [i | j | f | o] the activated gates, `dm` the gradient at h_t, `dc` dc_t in and
+/// dc_{t−1} out; `dz` [i | j | f | o] receives the pre-activation gradients,
+/// `dz_o = dm ⊙ tanh(c_t) ⊙ σ'(o)`, `dc = dc + dm ⊙ o ⊙ tanh'(tanh(c_t))`,
+/// `dz_f = dc ⊙ c_{t−1} ⊙ σ'(f)`, `dz_i = dc ⊙ j ⊙ σ'(i)`, `dz_j = dc ⊙ i ⊙ tanh'(j)`,
+/// `dc_{t−1} = dc ⊙ f`, and `dBias` accumulates them. False (nothing done) for a T other than
+/// Float and Double.
+@inline(__always)
+func lstmGateDerivativesInOneSweep<T: RNNFloat>(_ g: UnsafePointer<T>, cPrev: UnsafePointer<T>, c: UnsafePointer<T>,
+                                                dm: UnsafePointer<T>, dc: UnsafeMutablePointer<T>, dz: UnsafeMutablePointer<T>,
+                                                dBias: UnsafeMutablePointer<T>, _ n: Int) -> Bool {
+    let (rg, rp, rc, rm) = (UnsafeRawPointer(g), UnsafeRawPointer(cPrev), UnsafeRawPointer(c), UnsafeRawPointer(dm))
+    let (rdc, rdz, rdb) = (UnsafeMutableRawPointer(dc), UnsafeMutableRawPointer(dz), UnsafeMutableRawPointer(dBias))
+    if T.self == Float.self {
+        rnnref_lstm_dgates_f32(rg.assumingMemoryBound(to: Float.self), rp.assumingMemoryBound(to: Float.self),
+                               rc.assumingMemoryBound(to: Float.self), rm.assumingMemoryBound(to: Float.self),
+                               rdc.assumingMemoryBound(to: Float.self), rdz.assumingMemoryBound(to: Float.self),
+                               rdb.assumingMemoryBound(to: Float.self), n)
+    } else if T.self == Double.self {
+        rnnref_lstm_dgates_f64(rg.assumingMemoryBound(to: Double.self), rp.assumingMemoryBound(to: Double.self),
+                               rc.assumingMemoryBound(to: Double.self), rm.assumingMemoryBound(to: Double.self),
+                               rdc.assumingMemoryBound(to: Double.self), rdz.assumingMemoryBound(to: Double.self),
+                               rdb.assumingMemoryBound(to: Double.self), n)
+    } else {
+        return false
+    }
+    return true
+}
+
 /// Test access to the kernels (one value through the same run function the gate passes call).
 public enum VectorMath {
     public static func exp(_ x: Float) -> Float { var v = x; rnnref_exp_f32(&v, 1); return v }
