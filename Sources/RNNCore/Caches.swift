@@ -141,8 +141,6 @@ public final class TapeBuffer<Scalar: RNNFloat>: @unchecked Sendable {
     deinit { shelf.give(UnsafeMutableRawPointer(pointer), Swift.max(1, count) * MemoryLayout<Scalar>.stride) }
 
     public subscript(i: Int) -> Scalar { pointer[i] }
-    /// A copy as an array.
-    public var array: [Scalar] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
 
 /// An LSTM's tape (time-major, flat): `gates` [T, B, 4H] holds i, j, f, o after the
