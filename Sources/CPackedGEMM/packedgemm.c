@@ -105,13 +105,25 @@ DEFINE_PACK(f64, double, NR_F64)
         }                                                                                        \
     }
 
-// Packs mr rows and kc columns of A (from a) as kc × rows (zero past mr). Row by row: each row
-// is read front to back, and the writes land in `out` (kc·rows elements, in L1). Column by
-// column, it read the kk-th element of each row in turn, and rows 4 KB apart share one L1 set,
-// so every read missed: dz_t·W_hᵀ at H = 256 (A [64, 1024], rows 4 KB apart, n = 128) ran at
-// 79 GFLOP/s that way, 94 this way (one core, 3 interleaved rounds).
+// Packs mr rows and kc columns of A (from a) as kc × rows (zero past mr). A full tile of six
+// rows (AVX-512's) column by column, six reads and six contiguous writes per kk: its six rows'
+// lines fit in an L1 set's eight ways even when the rows are 4 KB apart and share one set.
+// Every other block row by row: each row read front to back, the writes landing in `out`
+// (kc·rows elements, in L1); column by column, twelve rows 4 KB apart (the tile's height then)
+// missed on every read: dz_t·W_hᵀ at H = 256 (A [64, 1024], n = 128) ran at 79 GFLOP/s that
+// way, 94 row by row. Packing A is about a tenth of that product: the kernel alone, one core,
+// best three of six alternating runs, 98–100 GFLOP/s row by row, 107–111 with A packed once
+// beforehand, 102–104 with the six-row copy (no change at the forward's [64, 256]·[256, 512]).
 #define DEFINE_PACK_A(NAME, T)                                                                   \
     static void NAME(long mr, long rows, long kc, const T *a, long lda, T *out) {                \
+        if (mr == 6 && rows == 6) {                                                              \
+            const T *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda, *a5 = a + 5 * lda; \
+            for (long kk = 0; kk < kc; kk++) {                                                   \
+                T *o = out + kk * 6;                                                             \
+                o[0] = a0[kk]; o[1] = a1[kk]; o[2] = a2[kk]; o[3] = a3[kk]; o[4] = a4[kk]; o[5] = a5[kk]; \
+            }                                                                                    \
+            return;                                                                              \
+        }                                                                                        \
         for (long r = 0; r < rows; r++)                                                          \
             for (long kk = 0; kk < kc; kk++) out[kk * rows + r] = r < mr ? a[r * lda + kk] : (T)0; \
     }
