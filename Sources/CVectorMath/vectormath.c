@@ -139,8 +139,9 @@ CLONES void rnnref_sigmoid_f64(double *p, long n) { for (long k = 0; k < n; k++)
 DEFINE_LSTM_GATES(f32, float, sigmoidf_, tanhf_)
 DEFINE_LSTM_GATES(f64, double, sigmoidd_, tanhd_)
 
-// The LSTM's backward gate pass over one row's run of n units, in one sweep instead of the
-// fourteen separate runs (the derivatives at the outputs, the five products, the bias sums):
+// The LSTM's backward gate pass over one row's run of n units, in one sweep instead of fifteen
+// separate runs (c copied and activated, three runs of derivatives at the outputs, the four dz
+// products, dc's two updates, the four bias sums):
 // g holds the activated gates as blocks of n (i, j, f, o), c_prev = c_{t−1}, c = c_t, dm the
 // gradient at h_t; dc carries dc_t in and dc_{t−1} out; dz receives the gates' pre-activation
 // gradients (blocks of n) and dbias accumulates them:

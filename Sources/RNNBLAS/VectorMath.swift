@@ -78,10 +78,10 @@ func lstmGatesInOneSweep<T: RNNFloat>(_ z: UnsafeMutablePointer<T>, bias: Unsafe
 /// `rnnref_lstm_dgates`: the same bits as the separate runs), for σ and tanh without peepholes
 /// or clip: `g` [i | j | f | o] the activated gates, `dm` the gradient at h_t, `dc` dc_t in and
 /// dc_{t−1} out; `dz` [i | j | f | o] receives the pre-activation gradients,
-/// `dz_o = dm ⊙ tanh(c_t) ⊙ σ'(o)`, `dc = dc + dm ⊙ o ⊙ tanh'(tanh(c_t))`,
+/// with `a = tanh(c_t)`: `dz_o = dm ⊙ a ⊙ σ'(o)`, `dc = dc + dm ⊙ o ⊙ tanh'(a)`,
 /// `dz_f = dc ⊙ c_{t−1} ⊙ σ'(f)`, `dz_i = dc ⊙ j ⊙ σ'(i)`, `dz_j = dc ⊙ i ⊙ tanh'(j)`,
-/// `dc_{t−1} = dc ⊙ f`, and `dBias` accumulates them. False (nothing done) for a T other than
-/// Float and Double.
+/// `dc_{t−1} = dc ⊙ f` (derivatives at the outputs: σ'(y) = y(1 − y), tanh'(y) = 1 − y²), and
+/// `dBias` accumulates them. False (nothing done) for a T other than Float and Double.
 @inline(__always)
 func lstmGateDerivativesInOneSweep<T: RNNFloat>(_ g: UnsafePointer<T>, cPrev: UnsafePointer<T>, c: UnsafePointer<T>,
                                                 dm: UnsafePointer<T>, dc: UnsafeMutablePointer<T>, dz: UnsafeMutablePointer<T>,
