@@ -8,7 +8,7 @@
 # Prints a markdown table: share of samples in OpenBLAS's GEMM kernels, our packed GEMM's
 # micro-kernels (CPackedGEMM, the per-step products), OpenBLAS's packing
 # (copy) routines, OpenBLAS's threads waiting for work or for each other, our gate passes
-# (CVectorMath's exp/tanh/sigmoid and the LSTM's one-sweep pass; the Swift loops around them), memory (memcpy/memset and the
+# (CVectorMath's exp/tanh/sigmoid and the LSTM's one-sweep passes, forward and backward; the Swift loops around them), memory (memcpy/memset and the
 # allocator), the kernel's page faults and scheduler (threads yielding and waking), and the rest;
 # then the twelve hottest symbols, demangled. Our sequence loops run the gate pass and wait at
 # the per-step barrier in one closure, so "our loops" holds both.
@@ -40,7 +40,7 @@ classify='
     else if (dso ~ /openblas/ && sym ~ /thread|exec_blas|sched|blas_memory|inner_thread|yield/) g = "OpenBLAS threads: waiting and synchronising"
     else if (dso ~ /openblas/) g = "OpenBLAS, other"
     else if (sym ~ /^gemm_f(32|64)_|rnnref_pack_f|pack_a_f/) g = "our packed GEMM (CPackedGEMM: micro-kernels, packing)"
-    else if (sym ~ /rnnref_v(exp|tanh|sigmoid)|rnnref_lstm_gates|vectormath|Vector|sigmoid|tanh|exp/) g = "gate math (CVectorMath, activations)"
+    else if (sym ~ /rnnref_v(exp|tanh|sigmoid)|rnnref_lstm_d?gates|vectormath|Vector|sigmoid|tanh|exp/) g = "gate math (CVectorMath, activations)"
     else if (sym ~ /memcpy|memset|memmove|malloc|free|_int_|Array|allocate|swift_retain|swift_release/) g = "memory, allocation, ARC"
     else if (sym ~ /RNNBLAS|RNNCore|gate|Gate|LSTM|GRU|Elman|Step|pack|closure/) g = "our loops (RNNBLAS/RNNCore)"
     else if (sym ~ /gsl_|Bench|firstNonFinite|RandomState|uniform/ || dso ~ /libgsl/) g = "benchmark setup (random weights and inputs, checks)"
